@@ -1,0 +1,344 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"acuerdo"
+	"acuerdo/experiments"
+	"acuerdo/pilot"
+	"acuerdo/prompts"
+	"acuerdo/store"
+)
+
+func init() {
+	register(command{name: "experiment", summary: "create, launch and list pilots (treatment: the agent contacts; control: business as usual)", run: runExperiment})
+}
+
+const experimentAbout = `Pilots randomise debtors into treatment (the agent contacts them) and control
+(business as usual, never contacted by acuerdo).
+
+  acuerdo experiment create NAME [--treatment 0.5] [--stratify dpd,balance]
+                                 [--filter SEGMENT=x|COUNTRY=CO|CURRENCY=COP|DPD>30|BALANCE>=N ...]
+                                 [--horizon 90d]
+  acuerdo experiment launch NAME
+  acuerdo experiment list
+
+create assigns every eligible debtor once, with a fresh random salt, stratified
+by days-past-due band and balance tercile, and stores the assignment for good.
+Eligible: an open account in the experiment's currency, every --filter
+matching (BALANCE in whole currency units), and not in another running
+experiment (one still inside its horizon), since two treatments at once would
+confound both. It prints the arms and the sample-ratio check.
+
+launch queues the first contact (template first_contact, business-initiated)
+for every treatment debtor not contacted yet; running it again queues nobody
+twice. Debtors who opted out or have no active consent are skipped and counted
+(a later launch retries them); the outbox applies contact hours and frequency
+caps when "acuerdo serve" sends.`
+
+func runExperiment(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		fs, _ := flags(e, "experiment", "experiment create|launch|list [flags]", experimentAbout)
+		if err := parse(e, fs, args); err != nil {
+			return err
+		}
+		fs.Usage()
+		return usageErr("want: experiment create NAME, experiment launch NAME or experiment list")
+	}
+	switch args[0] {
+	case "create":
+		return runExperimentCreate(ctx, e, args[1:])
+	case "launch":
+		return runExperimentLaunch(ctx, e, args[1:])
+	case "list":
+		return runExperimentList(ctx, e, args[1:])
+	}
+	return usageErr("unknown experiment command %q: want create, launch or list", args[0])
+}
+
+// parseWithName parses flags given before or after the one positional NAME.
+func parseWithName(e *env, fs *flag.FlagSet, args []string) (string, error) {
+	var pos []string
+	for {
+		if err := parse(e, fs, args); err != nil {
+			return "", err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return "", usageErr("want exactly one experiment NAME, got %d arguments", len(pos))
+	}
+	return pos[0], nil
+}
+
+type filterList []store.Filter
+
+func (f *filterList) String() string { return fmt.Sprint(*f) }
+func (f *filterList) Set(s string) error {
+	x, err := store.ParseFilter(s)
+	if err == nil {
+		*f = append(*f, x)
+	}
+	return err
+}
+
+// parseHorizon reads "90d" or "90" as days.
+func parseHorizon(s string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(s), "d"))
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("--horizon %q: write whole days, e.g. 90d", s)
+	}
+	return n, nil
+}
+
+func runExperimentCreate(ctx context.Context, e *env, args []string) error {
+	fs, dbPath := flags(e, "experiment", "experiment create NAME [flags]", experimentAbout)
+	share := fs.Float64("treatment", 0.5, "planned `share` of debtors in treatment, between 0 and 1")
+	strat := fs.String("stratify", "dpd,balance", "stratify assignment by `bands`: dpd, balance, both or none")
+	horizon := fs.String("horizon", "90d", "follow-up `days` after assignment")
+	var filters filterList
+	fs.Var(&filters, "filter", "eligibility `condition`, repeatable: SEGMENT=x, COUNTRY=CO, CURRENCY=COP, DPD>30, BALANCE>=N")
+	name, err := parseWithName(e, fs, args)
+	if err != nil {
+		return err
+	}
+	if *share <= 0 || *share >= 1 {
+		return usageErr("--treatment %g: must be strictly between 0 and 1", *share)
+	}
+	h, err := parseHorizon(*horizon)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	stratify, err := parseStratify(*strat)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	salt := make([]byte, 16)
+	if _, err := rand.Read(salt); err != nil {
+		return err
+	}
+	db, err := openDB(ctx, *dbPath, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	c, err := createExperiment(ctx, db, store.NewExperiment{Name: name, Salt: hex.EncodeToString(salt), Treatment: *share,
+		Stratify: stratify, Filters: filters, HorizonDays: h})
+	if err != nil {
+		return err
+	}
+	printCreated(e.stdout, c)
+	fmt.Fprintf(e.stdout, "next: acuerdo experiment launch %s\n", name)
+	return nil
+}
+
+func parseStratify(s string) ([]string, error) {
+	out := []string{}
+	for _, f := range strings.Split(s, ",") {
+		switch f = strings.ToLower(strings.TrimSpace(f)); f {
+		case "", "none":
+		case "dpd", "balance":
+			out = append(out, f)
+		default:
+			return nil, fmt.Errorf("--stratify %q: use dpd, balance, dpd,balance or none", s)
+		}
+	}
+	return out, nil
+}
+
+// createExperiment stores an experiment assigned with experiments.Assign; the
+// simulator calls it too, so a simulated pilot is assigned exactly like a real one.
+func createExperiment(ctx context.Context, db *store.DB, x store.NewExperiment) (store.Created, error) {
+	c, err := db.CreateExperiment(ctx, x, assigner(x.Salt, x.Treatment, x.Stratify))
+	if err != nil {
+		if code := acuerdo.ErrorCode(err); code == acuerdo.ECONFLICT || code == acuerdo.EINVALID {
+			return c, &exitError{1, fmt.Errorf("%s", acuerdo.ErrorMessage(err))}
+		}
+		return c, err
+	}
+	return c, nil
+}
+
+// assigner adapts experiments.Assign, which always stratifies by DPD band ×
+// balance tercile, to --stratify: a dimension left out is blanked before
+// assignment (everyone in one band) and labelled "all" in the stored stratum.
+func assigner(salt string, share float64, stratify []string) func([]store.Candidate) []acuerdo.Assignment {
+	byDPD, byBal := false, false
+	for _, s := range stratify {
+		byDPD, byBal = byDPD || s == "dpd", byBal || s == "balance"
+	}
+	return func(cs []store.Candidate) []acuerdo.Assignment {
+		units := make([]experiments.Unit, len(cs))
+		for i, c := range cs {
+			units[i] = experiments.Unit{DebtorID: c.DebtorID, DaysPastDue: c.DaysPastDue, Balance: c.Balance}
+			if !byDPD {
+				units[i].DaysPastDue = 0
+			}
+			if !byBal {
+				units[i].Balance = -1
+			}
+		}
+		as := experiments.Assign(salt, share, units)
+		for i := range as {
+			dpd, bal, _ := strings.Cut(as[i].Stratum, "|")
+			if !byDPD {
+				dpd = "dpd_all"
+			}
+			if !byBal {
+				bal = "bal_all"
+			}
+			as[i].Stratum = dpd + "|" + bal
+		}
+		return as
+	}
+}
+
+// srmOf tests arm counts against the planned shares.
+func srmOf(counts map[string]int, treatment float64) experiments.SRMResult {
+	return pilot.SRMOf(counts, treatment)
+}
+
+func printCreated(w io.Writer, c store.Created) {
+	x := c.Experiment
+	n := c.Arms[acuerdo.ArmControl] + c.Arms[acuerdo.ArmTreatment]
+	fmt.Fprintf(w, "experiment %s created: %d debtors in %s, horizon %d days, stratified by %s\n", x.Name, n, c.Currency, x.HorizonDays, orNone(strings.Join(x.Stratify, ",")))
+	if x.Filter != "" {
+		fmt.Fprintf(w, "  filter: %s\n", x.Filter)
+	}
+	for _, a := range x.Arms {
+		fmt.Fprintf(w, "  %-10s %7d  (%.1f%%, planned %.1f%%)\n", a.Name, c.Arms[a.Name], 100*float64(c.Arms[a.Name])/float64(n), 100*a.Share)
+	}
+	srm := srmOf(c.Arms, x.Treatment)
+	fmt.Fprintf(w, "sample ratio check: chi-square p = %.4g\n", srm.P)
+	if srm.Flag {
+		fmt.Fprintf(w, "WARNING: sample ratio mismatch (p < %g): the split is not what was planned\n", experiments.SRMThreshold)
+	}
+	if c.Busy > 0 {
+		fmt.Fprintf(w, "not eligible: %d matching debtors are in another running experiment\n", c.Busy)
+	}
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+func runExperimentLaunch(ctx context.Context, e *env, args []string) error {
+	fs, dbPath := flags(e, "experiment", "experiment launch NAME", experimentAbout)
+	name, err := parseWithName(e, fs, args)
+	if err != nil {
+		return err
+	}
+	pol, err := loadPolicy(readConfig(e))
+	if err != nil {
+		return &exitError{2, err}
+	}
+	db, err := openDB(ctx, *dbPath, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	l, err := launch(ctx, db, name, pol.CreditorName)
+	if err != nil {
+		if acuerdo.ErrorCode(err) == acuerdo.ENOTFOUND {
+			return &exitError{1, fmt.Errorf("%s", acuerdo.ErrorMessage(err))}
+		}
+		return err
+	}
+	printLaunched(e.stdout, name, l)
+	return nil
+}
+
+// launch queues the first_contact template for the treatment arm.
+func launch(ctx context.Context, db *store.DB, name, creditor string) (store.Launched, error) {
+	tmpl, ok := prompts.LookupTemplate("first_contact")
+	if !ok {
+		return store.Launched{}, fmt.Errorf("template first_contact is missing from the catalogue")
+	}
+	return db.LaunchExperiment(ctx, name, func(t store.LaunchTarget) store.Outgoing {
+		first, _, _ := strings.Cut(t.Name, " ")
+		vars := map[string]string{"name": first, "creditor": creditor}
+		return store.Outgoing{Body: tmpl.Render(t.Locale, vars), Author: acuerdo.AuthorBot, Template: tmpl.Name, Variables: vars, Business: true}
+	})
+}
+
+func printLaunched(w io.Writer, name string, l store.Launched) {
+	skipped := 0
+	var why []string
+	for _, r := range []string{"no_consent", "opted_out"} {
+		if n := l.Skipped[r]; n > 0 {
+			skipped += n
+			why = append(why, fmt.Sprintf("%d %s", n, r))
+		}
+	}
+	fmt.Fprintf(w, "launched %s: %d first contacts queued, %d skipped", name, l.Queued, skipped)
+	if len(why) > 0 {
+		fmt.Fprintf(w, " (%s)", strings.Join(why, ", "))
+	}
+	fmt.Fprintf(w, ", %d already queued by an earlier launch; control is never contacted\n", l.Already)
+	if l.Queued > 0 {
+		fmt.Fprintln(w, "the outbox sends them within contact hours and frequency caps while acuerdo serve runs")
+	}
+}
+
+func runExperimentList(ctx context.Context, e *env, args []string) error {
+	fs, dbPath := flags(e, "experiment", "experiment list", experimentAbout)
+	if err := parse(e, fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageErr("experiment list takes no arguments")
+	}
+	db, err := openDB(ctx, *dbPath, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	xs, err := db.Experiments(ctx)
+	if err != nil {
+		return err
+	}
+	if len(xs) == 0 {
+		fmt.Fprintln(e.stdout, "no experiments yet: acuerdo experiment create NAME")
+		return nil
+	}
+	now := time.Now()
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tCREATED\tLAUNCHED\tARMS\tHORIZON\tSTATUS")
+	for _, x := range xs {
+		launched := "-"
+		if x.LaunchedAt != nil {
+			launched = x.LaunchedAt.UTC().Format(time.DateTime)
+		}
+		var arms []string
+		for _, a := range x.Arms {
+			s := fmt.Sprintf("%s %d (%.0f%%)", a.Name, x.Counts[a.Name], 100*a.Share)
+			if a.Name == acuerdo.ArmTreatment && x.LaunchedAt != nil {
+				s += fmt.Sprintf(" %d queued", x.Queued)
+			}
+			arms = append(arms, s)
+		}
+		status := "ended"
+		if x.Running(now) {
+			status = "running"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%dd\t%s\n", x.Name, x.CreatedAt.UTC().Format(time.DateTime), launched, strings.Join(arms, ", "), x.HorizonDays, status)
+	}
+	return tw.Flush()
+}

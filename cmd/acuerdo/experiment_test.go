@@ -1,0 +1,192 @@
+package main
+
+import (
+	"database/sql"
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"acuerdo/experiments"
+)
+
+func rawDB(t *testing.T, path string) *sql.DB {
+	t.Helper()
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	return raw
+}
+
+func count(t *testing.T, raw *sql.DB, q string) int {
+	t.Helper()
+	var n int
+	if err := raw.QueryRow(q).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+func readCSV(t *testing.T, path string) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return recs
+}
+
+// TestSimulateReportFindsTheLift runs a simulated pilot end to end: the report's
+// treatment − control liquidation intervals must cover the model's true values,
+// the exports must parse with their headers, and launching again contacts nobody.
+func TestSimulateReportFindsTheLift(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "sim.db")
+	code, out, errOut := runCLI(t, "simulate", "--db", db, "--debtors", "2000", "--lift", "0.3", "--seed", "1")
+	if code != 0 || !strings.Contains(out, "1000 first contacts queued") || !strings.Contains(out, "covers truth") {
+		t.Fatalf("simulate: %d\n%s\n%s", code, out, errOut)
+	}
+	if code, _, errOut := runCLI(t, "simulate", "--db", db, "--debtors", "100"); code != 2 || !strings.Contains(errOut, "empty database") {
+		t.Fatalf("simulate into a used database: %d %q", code, errOut)
+	}
+
+	exports := filepath.Join(dir, "out")
+	code, out, errOut = runCLI(t, "report", "sim-1", "--db", db, "--format", "csv", "--out", exports, "--fx", "4000")
+	if code != 0 || !strings.Contains(errOut, "sample ratio:") || strings.Contains(errOut, "WARNING") {
+		t.Fatalf("report: %d %q", code, errOut)
+	}
+	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil || !slices.Equal(recs[0], experiments.Columns) {
+		t.Fatalf("results csv: %v %v", recs[:1], err)
+	}
+	col := map[string]int{}
+	for i, c := range recs[0] {
+		col[c] = i
+	}
+	cfg := experiments.SimConfig{Lift: 0.3, Horizon: 90}
+	checked := 0
+	for _, r := range recs[1:] {
+		var d int
+		if r[col["arm"]] != experiments.ArmDifference || !sscanDay(r[col["metric"]], &d) {
+			continue
+		}
+		truth := cfg.TrueLiquidation(experiments.Treatment, d) - cfg.TrueLiquidation(experiments.Control, d)
+		lo, _ := strconv.ParseFloat(r[col["ci_low"]], 64)
+		hi, _ := strconv.ParseFloat(r[col["ci_high"]], 64)
+		if lo > truth || truth > hi {
+			t.Errorf("%s cuped=%s: interval [%g, %g] misses the true difference %g", r[col["metric"]], r[col["cuped"]], lo, hi, truth)
+		}
+		checked++
+	}
+	if checked != 6 {
+		t.Fatalf("checked %d liquidation differences, want 6 (d30/60/90, plain and CUPED)", checked)
+	}
+
+	headers := map[string]string{
+		"assignments.csv":     "experiment,debtor_id,arm,bucket,stratum,assigned_at,launched_at",
+		"debtor_outcomes.csv": "experiment,debtor_id,arm,stratum,assigned_at,follow_up_days,days_past_due,currency,placed_minor,prior_payments_minor,collected_d30_minor,collected_d60_minor,collected_d90_minor,collected_minor,paid,first_payment_day,llm_cost_usd,cost_minor",
+		"payments.csv":        "experiment,debtor_id,arm,account_ref,paid_at,day,amount_minor,currency,observed",
+		"results.csv":         strings.Join(experiments.Columns, ","),
+	}
+	for file, want := range headers {
+		recs := readCSV(t, filepath.Join(exports, file))
+		if got := strings.Join(recs[0], ","); got != want {
+			t.Errorf("%s header %q, want %q", file, got, want)
+		}
+		switch file {
+		case "assignments.csv", "debtor_outcomes.csv":
+			if len(recs) != 2001 {
+				t.Errorf("%s has %d rows, want 2000", file, len(recs)-1)
+			}
+		case "payments.csv":
+			if len(recs) < 100 || !strings.HasSuffix(recs[1][4], "Z") || recs[1][7] != "COP" {
+				t.Errorf("payments.csv: %d rows, first %v", len(recs)-1, recs[1])
+			}
+		}
+	}
+
+	// Launching again queues nobody; control never had a message.
+	code, out, _ = runCLI(t, "experiment", "launch", "sim-1", "--db", db)
+	if code != 0 || !strings.Contains(out, "0 first contacts queued") || !strings.Contains(out, "1000 already queued") {
+		t.Fatalf("second launch: %d %q", code, out)
+	}
+	raw := rawDB(t, db)
+	if n := count(t, raw, `SELECT COUNT(*) FROM outbox WHERE template = 'first_contact' AND business`); n != 1000 {
+		t.Errorf("%d first contacts queued, want 1000", n)
+	}
+	if n := count(t, raw, `SELECT COUNT(*) FROM outbox o JOIN conversations c ON c.id = o.conversation_id
+		JOIN assignments s ON s.debtor_id = c.debtor_id WHERE s.arm = 'control'`); n != 0 {
+		t.Errorf("%d messages queued for control debtors", n)
+	}
+}
+
+func TestExperimentCommands(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "a.db")
+	if code, _, errOut := runCLI(t, "demo", "--db", db, "--debtors", "300"); code != 0 {
+		t.Fatalf("demo: %s", errOut)
+	}
+	code, out, errOut := runCLI(t, "experiment", "create", "p1", "--db", db, "--filter", "CURRENCY=COP", "--horizon", "60d", "--treatment", "0.4")
+	if code != 0 || !strings.Contains(out, "sample ratio check: chi-square p = ") || !strings.Contains(out, "planned 40.0%") {
+		t.Fatalf("create: %d %q %q", code, out, errOut)
+	}
+	code, out, _ = runCLI(t, "experiment", "list", "--db", db)
+	if code != 0 || !strings.Contains(out, "p1") || !strings.Contains(out, "60d") || !strings.Contains(out, "running") {
+		t.Fatalf("list: %d %q", code, out)
+	}
+	code, out, _ = runCLI(t, "experiment", "launch", "p1", "--db", db)
+	if code != 0 || !strings.Contains(out, "first contacts queued") {
+		t.Fatalf("launch: %d %q", code, out)
+	}
+	raw := rawDB(t, db)
+	queued := count(t, raw, `SELECT COUNT(*) FROM outbox`)
+	if code, _, _ = runCLI(t, "experiment", "launch", "p1", "--db", db); code != 0 || count(t, raw, `SELECT COUNT(*) FROM outbox`) != queued {
+		t.Fatalf("second launch changed the outbox")
+	}
+
+	code, out, _ = runCLI(t, "report", "p1", "--db", db, "--resamples", "200", "--as-of", "2099-01-01")
+	if code != 0 || !strings.HasPrefix(strings.SplitN(out, "\n", 2)[1], "sample ratio:") || strings.Contains(out, "WARNING") || !strings.Contains(out, "liquidation_rate_d60") || strings.Contains(out, "d90") {
+		t.Fatalf("report: %d %q", code, out)
+	}
+	// Break the split behind the report's back: the warning must be loud and first.
+	if _, err := raw.Exec(`UPDATE assignments SET arm = 'treatment' WHERE arm = 'control' AND debtor_id % 3 = 0`); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = runCLI(t, "report", "p1", "--db", db, "--resamples", "200")
+	lines := strings.Split(out, "\n")
+	if code != 0 || !strings.HasPrefix(lines[2], "!!! WARNING: SAMPLE RATIO MISMATCH") {
+		t.Fatalf("SRM warning: %d %q", code, out)
+	}
+
+	for _, c := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"experiment", "create", "p1", "--filter", "CURRENCY=COP"}, 1}, // exists
+		{[]string{"experiment", "create", "p9"}, 1},                             // several currencies
+		{[]string{"experiment", "create"}, 2},
+		{[]string{"experiment", "create", "p2", "--treatment", "1.5"}, 2},
+		{[]string{"experiment", "create", "p2", "--filter", "AGE>3"}, 2},
+		{[]string{"experiment", "create", "p2", "--stratify", "age"}, 2},
+		{[]string{"experiment", "launch", "nope"}, 1},
+		{[]string{"experiment", "frobnicate"}, 2},
+		{[]string{"experiment"}, 2},
+		{[]string{"report", "nope"}, 1},
+		{[]string{"report", "p1", "--format", "xml"}, 2},
+		{[]string{"report", "p1", "--as-of", "yesterday"}, 2},
+	} {
+		if code, _, errOut := runCLI(t, append(c.args, "--db", db)...); code != c.code || errOut == "" {
+			t.Errorf("%v: exit %d %q; want %d with a message", c.args, code, errOut, c.code)
+		}
+	}
+}

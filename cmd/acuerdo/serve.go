@@ -1,0 +1,252 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"acuerdo"
+	"acuerdo/demo"
+	"acuerdo/engine"
+	"acuerdo/store"
+	"acuerdo/web"
+	"acuerdo/whatsapp"
+)
+
+func init() {
+	register(command{name: "serve", summary: "run the service: WhatsApp webhooks, metrics, the analysts' dashboard and the --demo sandbox", run: runServe})
+}
+
+const serveAbout = `Runs acuerdo: Twilio's WhatsApp webhooks (POST /webhooks/twilio/inbound and
+/webhooks/twilio/status), the engine that answers and delivers messages,
+GET /healthz and GET /metrics (Prometheus).
+
+WhatsApp needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM
+(all three), ACUERDO_PUBLIC_URL (the https URL Twilio calls; it also receives
+delivery statuses) and, for messages outside the 24-hour window, approved
+templates in ACUERDO_TEMPLATES (a JSON file {"reengage/es": "HX…", …}).
+
+With --demo, an empty database gets a synthetic portfolio of 200 debtors and
+/sandbox serves a browser chat where you pick a debtor and talk to the agent
+through the same engine, without Twilio:
+
+  acuerdo serve --demo      # then open http://localhost:8080/sandbox
+
+GET /dashboard shows each experiment's results (the same numbers as "acuerdo
+report") with CSV downloads. It needs ACUERDO_DASHBOARD_TOKEN, a read-only token
+sent as "Authorization: Bearer TOKEN" or opened once as /dashboard?token=TOKEN
+(which sets a cookie); without it the dashboard is served only with --demo.
+
+Logs are JSON lines on standard error (ACUERDO_LOG_LEVEL=debug for more).
+SIGINT or SIGTERM stops taking requests, lets running turns finish and flushes
+the outbox before exiting.`
+
+// demoDebtors is the size of the portfolio --demo seeds.
+const demoDebtors = 200
+
+func runServe(ctx context.Context, e *env, args []string) error {
+	fs, dbPath := flags(e, "serve", "serve [--addr :8080] [--demo]", serveAbout)
+	addr := fs.String("addr", ":8080", "`address` to listen on, host:port")
+	demoMode := fs.Bool("demo", false, "seed a demo portfolio into an empty database and serve the /sandbox chat")
+	if err := parse(e, fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageErr("serve takes no arguments, got %q", fs.Arg(0))
+	}
+	logger, err := newLogger(e)
+	if err != nil {
+		return err
+	}
+	tw, err := twilioFromEnv(e)
+	if err != nil {
+		return &exitError{2, err}
+	}
+	if tw == nil && !*demoMode {
+		return usageErr("nothing to serve: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM for WhatsApp, or pass --demo for the sandbox")
+	}
+	templates, err := loadTemplates(e.getenv("ACUERDO_TEMPLATES"))
+	if err != nil {
+		return &exitError{2, err}
+	}
+	lease, err := leaseFromEnv(e)
+	if err != nil {
+		return err
+	}
+	publicURL := strings.TrimSpace(e.getenv("ACUERDO_PUBLIC_URL"))
+	if tw != nil && publicURL == "" {
+		logger.Warn("ACUERDO_PUBLIC_URL is not set: signatures are checked against the forwarded host, and Twilio sends no delivery statuses")
+	}
+	if tw != nil && len(templates) == 0 {
+		logger.Warn("ACUERDO_TEMPLATES is not set: messages outside the 24-hour window are held until the debtor writes")
+	}
+
+	db, err := openDB(ctx, *dbPath, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if *demoMode {
+		if err := seedDemo(ctx, db, logger); err != nil {
+			return err
+		}
+	}
+	pol, err := loadPolicy(readConfig(e))
+	if err != nil {
+		return &exitError{2, err}
+	}
+	clock := acuerdo.SystemClock
+	agent, closeModel, err := newAgent(ctx, e, db, clock, logger)
+	if err != nil {
+		return err
+	}
+	defer closeModel()
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{Namespace: "acuerdo"}))
+	metrics := engine.NewMetrics(reg, db)
+
+	senders := map[string]engine.Sender{}
+	var receipts *engine.Receipts
+	if tw != nil {
+		senders[acuerdo.ChannelWhatsApp] = twilioSender{c: tw.client, known: recorded(db)}
+		receipts = engine.NewReceipts(engine.ReceiptsConfig{Store: db, Fetcher: tw.client, Permanent: whatsapp.IsPermanent, Clock: clock, Logger: logger})
+	}
+	if *demoMode {
+		senders[acuerdo.ChannelSandbox] = web.SandboxSender{}
+	}
+	eng := engine.New(engine.Config{Store: db, Agent: agent, Senders: senders, Policy: pol, Templates: templates,
+		Clock: clock, Logger: logger, Metrics: metrics, Rank: whatsapp.StatusRank, Lease: lease, SendLease: lease, StaleSend: lease})
+
+	// The dashboard shows every pilot's results, so without a token it is only
+	// served on a demo database, whose data is synthetic.
+	dashToken := strings.TrimSpace(e.getenv("ACUERDO_DASHBOARD_TOKEN"))
+	if dashToken == "" && !*demoMode {
+		logger.Info("dashboard off: set ACUERDO_DASHBOARD_TOKEN to serve /dashboard")
+	}
+	wcfg := web.Config{Engine: eng, Store: db, PublicURL: publicURL, Metrics: metrics, Gatherer: reg,
+		Sandbox: *demoMode, Dashboard: dashToken != "" || *demoMode, DashboardToken: dashToken, Clock: clock, Logger: logger}
+	if tw != nil {
+		wcfg.AuthToken, wcfg.AccountSID = tw.cfg.AuthToken, tw.cfg.AccountSID
+		wcfg.Media = receipts
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return &exitError{2, fmt.Errorf("listen on %s: %w (is another acuerdo running? try --addr)", *addr, err)}
+	}
+	srv := &http.Server{
+		Handler: web.New(wcfg),
+		// Twilio and browsers send small requests; slow ones only hold resources.
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	return serveUntilDone(ctx, e, logger, srv, ln, eng, receipts, *demoMode)
+}
+
+// serveUntilDone runs the HTTP server, the engine and the receipts worker until
+// ctx ends (a signal) or one of them fails, then shuts down in order: stop
+// taking requests, then let the engine finish its turns and flush the outbox.
+func serveUntilDone(ctx context.Context, e *env, logger *slog.Logger, srv *http.Server, ln net.Listener, eng *engine.Engine, receipts *engine.Receipts, demoMode bool) error {
+	// The engine outlives ctx: after the last request is answered it still has
+	// turns to finish and replies to send.
+	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	failed := make(chan error, 3)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := eng.Run(work); err != nil {
+			failed <- fmt.Errorf("engine: %w", err)
+		}
+	}()
+	if receipts != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = receipts.Run(work) }()
+	}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			failed <- fmt.Errorf("http: %w", err)
+		}
+	}()
+
+	base := baseURL(ln.Addr())
+	fmt.Fprintf(e.stdout, "acuerdo serving on %s\n", base)
+	if demoMode {
+		fmt.Fprintf(e.stdout, "sandbox: %s/sandbox\n", base)
+	}
+	logger.Info("serving", "url", base, "demo", demoMode, "whatsapp", receipts != nil)
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		logger.Info("shutting down")
+	case runErr = <-failed:
+		logger.Error("stopping", "err", runErr)
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		logger.Warn("http shutdown", "err", err)
+	}
+	stopWork()
+	wg.Wait()
+	logger.Info("stopped")
+	return runErr
+}
+
+// baseURL is the URL to print for a listener: a wildcard address becomes
+// localhost, which is what a person on the machine can open.
+func baseURL(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return "http://" + a.String()
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// seedDemo loads the demo portfolio into an empty database; a database that
+// has debtors is left alone, so restarting the demo keeps its conversations.
+func seedDemo(ctx context.Context, db *store.DB, logger *slog.Logger) error {
+	n, err := db.Count(ctx)
+	if err != nil {
+		return err
+	}
+	if n.Debtors > 0 {
+		logger.Info("demo: database already has debtors; not seeding", "debtors", n.Debtors)
+		return nil
+	}
+	sum, err := demo.Seed(ctx, db, demo.New(1, time.Now().UTC(), true), demoDebtors)
+	if err != nil {
+		return fmt.Errorf("demo portfolio: %w", err)
+	}
+	logger.Info("demo: seeded portfolio", "summary", sum.String())
+	return nil
+}
+
+// newLogger writes JSON lines to stderr at ACUERDO_LOG_LEVEL (default info).
+// Full phone numbers and message bodies are never logged at info or above.
+func newLogger(e *env) (*slog.Logger, error) {
+	var level slog.Level
+	if v := e.getenv("ACUERDO_LOG_LEVEL"); v != "" {
+		if err := level.UnmarshalText([]byte(v)); err != nil {
+			return nil, usageErr("ACUERDO_LOG_LEVEL %q: want debug, info, warn or error", v)
+		}
+	}
+	return slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: level})), nil
+}

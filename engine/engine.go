@@ -1,0 +1,348 @@
+// Package engine is acuerdo's heart. It takes inbound messages, runs one agent
+// turn at a time per conversation, and delivers outbound messages through the
+// outbox under the contact policy and the 24-hour window, with retries.
+//
+// All work lives in rows claimed with leases (pending turns, the outbox), never
+// only in memory: a crash loses nothing acknowledged, a restart resumes, and
+// several replicas can share one database. Channels in memory only wake workers.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"acuerdo"
+	"acuerdo/agent"
+	"acuerdo/policy"
+	"acuerdo/prompts"
+	"acuerdo/store"
+)
+
+// Turner runs one agent turn.
+type Turner interface {
+	Turn(ctx context.Context, conversationID int64, in agent.Inbound) (agent.Result, error)
+}
+
+// Sent is a provider's acceptance of a message.
+type Sent struct {
+	ID     string
+	Status string
+}
+
+// Template is an approved template ready to send: the provider's content id,
+// and the text the debtor will read (for channels that render it themselves).
+type Template struct {
+	Name, Locale, ContentID, Text string
+	Variables                     map[string]string // positional: "1", "2", ...
+}
+
+// Sender delivers messages on one channel.
+type Sender interface {
+	SendText(ctx context.Context, to, body string) (Sent, error)
+	SendTemplate(ctx context.Context, to string, t Template) (Sent, error)
+	// Permanent reports whether an error of this sender will not go away by
+	// retrying; Code returns the provider's error code, if any.
+	Permanent(err error) bool
+	Code(err error) string
+}
+
+// Finder is a Sender that can tell whether a message was accepted, so that a
+// send interrupted by a crash is reconciled instead of sent twice.
+type Finder interface {
+	Find(ctx context.Context, to, body string, since time.Time) (Sent, bool, error)
+}
+
+// Config builds an Engine.
+type Config struct {
+	Store   *store.DB
+	Agent   Turner
+	Senders map[string]Sender // by channel: acuerdo.ChannelWhatsApp, acuerdo.ChannelSandbox
+	Policy  policy.Config
+	// Templates maps "name/locale" to the provider's content id (ContentSid).
+	Templates map[string]string
+	Clock     acuerdo.Clock
+	Logger    *slog.Logger
+	Metrics   *Metrics
+	// Workers run turns of different conversations in parallel (default 8).
+	Workers int
+	// ModelSlots bounds concurrent turns that may call a model (default 4).
+	ModelSlots int
+	// Lease is how long a claimed turn is reserved (default 2 min): longer than
+	// the slowest model turn, or a turn could run twice.
+	Lease time.Duration
+	// SendLease is how long claimed outbox rows are reserved (default 30 s):
+	// short, so a crashed sender's messages go out soon after a restart.
+	SendLease time.Duration
+	// StaleSend is how long a send may stay unanswered before it is presumed
+	// interrupted and reconciled with the provider (default 1 min): longer than
+	// any provider call's timeout.
+	StaleSend time.Duration
+	// Rank orders message statuses for callbacks arriving in any order.
+	Rank func(status string) int
+	// NudgeAfter is the silence before "are you still there?" (default 5 min).
+	NudgeAfter time.Duration
+	// Poll is how often idle workers look for work they were not woken for.
+	Poll time.Duration
+}
+
+// Engine runs turns and delivers messages.
+type Engine struct {
+	cfg      Config
+	turnWake chan struct{}
+	outWake  chan struct{}
+	limiter  *rate.Limiter
+	slots    chan struct{}
+	inflight sync.WaitGroup
+}
+
+// New returns an engine; Run starts it.
+func New(cfg Config) *Engine {
+	if cfg.Clock == nil {
+		cfg.Clock = acuerdo.SystemClock
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 8
+	}
+	if cfg.ModelSlots <= 0 {
+		cfg.ModelSlots = 4
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = 2 * time.Minute
+	}
+	if cfg.SendLease <= 0 {
+		cfg.SendLease = 30 * time.Second
+	}
+	if cfg.StaleSend <= 0 {
+		cfg.StaleSend = time.Minute
+	}
+	if cfg.NudgeAfter <= 0 {
+		cfg.NudgeAfter = 5 * time.Minute
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = 500 * time.Millisecond
+	}
+	if cfg.Rank == nil {
+		cfg.Rank = defaultRank
+	}
+	perSec := cfg.Policy.SendRatePerSecond
+	if perSec <= 0 {
+		perSec = 10
+	}
+	return &Engine{
+		cfg:      cfg,
+		turnWake: make(chan struct{}, 1),
+		outWake:  make(chan struct{}, 1),
+		limiter:  rate.NewLimiter(rate.Limit(perSec), int(max(1, perSec))),
+		slots:    make(chan struct{}, cfg.ModelSlots),
+	}
+}
+
+func wake(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// Receive stores an inbound message (idempotently by its provider id) and queues
+// its conversation's turn. When it returns nil the message is durable and may be
+// acknowledged to the provider. created is false for a duplicate delivery.
+func (e *Engine) Receive(ctx context.Context, channel, phone string, m acuerdo.Message, media []store.InboundMedia) (created bool, err error) {
+	_, created, err = e.cfg.Store.Receive(ctx, channel, phone, m, media)
+	if err != nil {
+		return false, err
+	}
+	if created {
+		e.cfg.Metrics.inbound(channel)
+		wake(e.turnWake)
+		wake(e.outWake) // held messages of the conversation were released
+	}
+	return created, nil
+}
+
+// Status applies a delivery status callback.
+func (e *Engine) Status(ctx context.Context, providerID, status, errorCode string) error {
+	_, err := e.cfg.Store.ApplyStatus(ctx, providerID, status, errorCode, e.cfg.Rank)
+	if err == nil {
+		e.cfg.Metrics.status(status)
+	}
+	return err
+}
+
+// Kick wakes the sender, after something queued messages outside a turn.
+func (e *Engine) Kick() { wake(e.outWake) }
+
+// Run works until ctx ends, then finishes the turns in flight and returns. It
+// first reconciles messages whose send a crash interrupted.
+func (e *Engine) Run(ctx context.Context) error {
+	if err := e.reconcile(ctx); err != nil {
+		e.cfg.Logger.Error("reconcile", "err", err)
+	}
+	// Turns get a context that outlives ctx, so a shutdown lets a running turn
+	// finish and record its replies instead of abandoning it halfway.
+	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+	var wg sync.WaitGroup
+	for i := 0; i < e.cfg.Workers; i++ {
+		wg.Add(1)
+		go func() { defer wg.Done(); e.turnWorker(ctx, work) }()
+	}
+	wg.Add(2)
+	go func() { defer wg.Done(); e.sendLoop(ctx) }()
+	go func() { defer wg.Done(); e.scheduler(ctx) }()
+	wg.Wait()
+	e.inflight.Wait()
+	// Queue whatever the last turns produced before stopping.
+	flush, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	e.drainOutbox(flush)
+	return nil
+}
+
+func (e *Engine) idle(ctx context.Context, c chan struct{}) bool {
+	t := time.NewTimer(e.cfg.Poll)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-c:
+	case <-t.C:
+	}
+	return true
+}
+
+func (e *Engine) turnWorker(ctx, work context.Context) {
+	for ctx.Err() == nil {
+		claims, err := e.cfg.Store.ClaimTurns(ctx, 1, e.cfg.Lease)
+		if err != nil {
+			if ctx.Err() == nil {
+				e.cfg.Logger.Error("claim turns", "err", err)
+			}
+			if !e.idle(ctx, e.turnWake) {
+				return
+			}
+			continue
+		}
+		if len(claims) == 0 {
+			if !e.idle(ctx, e.turnWake) {
+				return
+			}
+			continue
+		}
+		wake(e.turnWake) // there may be more: let another worker look
+		for _, c := range claims {
+			e.inflight.Add(1)
+			e.turn(work, c)
+			e.inflight.Done()
+		}
+	}
+}
+
+// maxTurnAttempts is how often a turn is tried before a person takes over.
+const maxTurnAttempts = 5
+
+// turn answers one conversation's unanswered messages as one folded turn.
+func (e *Engine) turn(ctx context.Context, claim store.TurnClaim) {
+	convID := claim.ConversationID
+	start := time.Now()
+	msgs, media, err := e.cfg.Store.Unhandled(ctx, convID)
+	if err != nil {
+		e.cfg.Logger.Error("load turn", "conversation", convID, "err", err)
+		return // the lease runs out and the turn is claimed again
+	}
+	ids := make([]int64, len(msgs))
+	texts := make([]string, 0, len(msgs))
+	for i, m := range msgs {
+		ids[i] = m.ID
+		if strings.TrimSpace(m.Body) != "" {
+			texts = append(texts, m.Body)
+		}
+	}
+	var out []store.Outgoing
+	if len(msgs) > 0 {
+		// Backoff counts from when the attempt began, so a slow failing turn
+		// does not push its own retry further away.
+		attemptAt := e.cfg.Clock()
+		e.slots <- struct{}{}
+		res, err := e.cfg.Agent.Turn(ctx, convID, agent.Inbound{Text: strings.Join(texts, "\n"), Media: media})
+		<-e.slots
+		if err != nil {
+			if claim.Attempts < maxTurnAttempts {
+				e.cfg.Logger.Error("turn failed; it will be retried", "conversation", convID, "attempt", claim.Attempts, "err", err)
+				if err := e.cfg.Store.RetryTurn(ctx, convID, attemptAt.Add(backoff(claim.Attempts))); err != nil {
+					e.cfg.Logger.Error("release a failed turn", "conversation", convID, "err", err)
+				}
+				return
+			}
+			// The same messages failed every time: answer kindly, hand the
+			// conversation to a person, and stop retrying.
+			e.cfg.Logger.Error("turn failed for good; a person takes over", "conversation", convID, "err", err)
+			if err := e.giveUp(ctx, convID); err != nil {
+				e.cfg.Logger.Error("hand over a failing turn", "conversation", convID, "err", err)
+				return
+			}
+			res = agent.Result{Replies: []string{e.safeReply(ctx, convID)}, Handler: "failed"}
+		}
+		e.cfg.Metrics.turn(res, time.Since(start))
+		for _, r := range res.Replies {
+			out = append(out, store.Outgoing{Body: r, Author: acuerdo.AuthorBot, Template: "reengage"})
+		}
+	}
+	if err := e.cfg.Store.CompleteTurn(ctx, convID, ids, out); err != nil {
+		e.cfg.Logger.Error("complete turn", "conversation", convID, "err", err)
+		return
+	}
+	if len(out) > 0 {
+		wake(e.outWake)
+	}
+}
+
+// defaultRank orders statuses when no provider ranking is configured.
+func defaultRank(s string) int {
+	switch s {
+	case acuerdo.MessageQueued:
+		return 1
+	case acuerdo.MessageSent:
+		return 2
+	case acuerdo.MessageDelivered:
+		return 3
+	case acuerdo.MessageRead:
+		return 4
+	case acuerdo.MessageFailed, acuerdo.MessageUndelivered:
+		return 5
+	}
+	return 0
+}
+
+var errNoSender = errors.New("no sender for this channel")
+
+// giveUp opens a case for a person, which pauses the bot in the conversation,
+// with an audit line saying why.
+func (e *Engine) giveUp(ctx context.Context, convID int64) error {
+	conv, err := e.cfg.Store.ConversationByID(ctx, convID)
+	if err != nil {
+		return err
+	}
+	_, err = e.cfg.Store.OpenCase(ctx, acuerdo.Case{ConversationID: convID, DebtorID: conv.DebtorID, Reason: acuerdo.ReasonOther, Priority: 3,
+		Summary: fmt.Sprintf("The agent failed %d times to answer this conversation; please answer the debtor.", maxTurnAttempts)},
+		acuerdo.AuditEntry{Time: e.cfg.Clock(), ConversationID: convID, Kind: acuerdo.AuditGuard, Name: "turn_failed", Outcome: acuerdo.Refused, Rule: "turn_retries_exhausted"})
+	return err
+}
+
+func (e *Engine) safeReply(ctx context.Context, convID int64) string {
+	loc := ""
+	if conv, err := e.cfg.Store.ConversationByID(ctx, convID); err == nil {
+		loc = conv.Locale
+	}
+	return prompts.T(loc, "safe_reply")
+}

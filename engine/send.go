@@ -1,0 +1,259 @@
+package engine
+
+import (
+	"context"
+	"time"
+
+	"acuerdo"
+	"acuerdo/policy"
+	"acuerdo/prompts"
+	"acuerdo/store"
+)
+
+func (e *Engine) sendLoop(ctx context.Context) {
+	lastReconcile := time.Now()
+	for ctx.Err() == nil {
+		if time.Since(lastReconcile) > e.cfg.StaleSend/2 {
+			if err := e.reconcile(ctx); err != nil && ctx.Err() == nil {
+				e.cfg.Logger.Error("reconcile", "err", err)
+			}
+			lastReconcile = time.Now()
+		}
+		n := e.sendBatch(ctx)
+		if n == 0 && !e.idle(ctx, e.outWake) {
+			return
+		}
+	}
+}
+
+// drainOutbox sends what is due before shutdown, within ctx's deadline.
+func (e *Engine) drainOutbox(ctx context.Context) {
+	for ctx.Err() == nil && e.sendBatch(ctx) > 0 {
+	}
+}
+
+func (e *Engine) sendBatch(ctx context.Context) int {
+	items, err := e.cfg.Store.ClaimOutbox(ctx, 32, e.cfg.SendLease)
+	if err != nil {
+		if ctx.Err() == nil {
+			e.cfg.Logger.Error("claim outbox", "err", err)
+		}
+		return 0
+	}
+	for _, it := range items {
+		if err := e.deliver(ctx, it); err != nil && ctx.Err() == nil {
+			e.cfg.Logger.Error("deliver", "outbox", it.ID, "err", err)
+		}
+	}
+	return len(items)
+}
+
+// deliver sends one message if policy allows it now: the per-debtor gap, the
+// contact policy for business-initiated messages, and the 24-hour window, which
+// decides between free text and an approved template.
+func (e *Engine) deliver(ctx context.Context, it store.OutboxItem) error {
+	snd, ok := e.cfg.Senders[it.Channel]
+	if !ok {
+		return e.cfg.Store.Fail(ctx, it, "", errNoSender.Error())
+	}
+	conv, err := e.cfg.Store.ConversationByID(ctx, it.ConversationID)
+	if err != nil {
+		return err
+	}
+	var debtor acuerdo.Debtor
+	if conv.DebtorID != 0 {
+		if debtor, err = e.cfg.Store.DebtorByID(ctx, conv.DebtorID); err != nil {
+			return err
+		}
+	}
+	now := e.cfg.Clock()
+	if gap := e.cfg.Policy.DebtorMinGap; gap > 0 && it.Channel == acuerdo.ChannelWhatsApp {
+		last, err := e.cfg.Store.LastSentAt(ctx, conv.ID)
+		if err != nil {
+			return err
+		}
+		if !last.IsZero() && now.Sub(last) < gap {
+			return e.cfg.Store.Retry(ctx, it.ID, last.Add(gap), "per-debtor gap")
+		}
+	}
+	if it.Business {
+		d, until, err := e.contactAllowed(ctx, conv, debtor, now)
+		if err != nil {
+			return err
+		}
+		if !d.Allowed {
+			return e.hold(ctx, it, d, until)
+		}
+	}
+	open := e.cfg.Policy.FreeFormAllowed(conv.LastInboundAt, now)
+	var tmpl *Template
+	if !open.Allowed || it.Body == "" {
+		t, ok := e.template(it, conv, debtor)
+		if !ok {
+			return e.hold(ctx, it, policy.Decision{Rule: open.Rule, Reason: "outside the 24-hour window and no approved template is configured for " + it.Template + "/" + locale(conv, debtor)}, time.Time{})
+		}
+		tmpl = &t
+	}
+	if err := e.limiter.Wait(ctx); err != nil {
+		return e.cfg.Store.Retry(context.WithoutCancel(ctx), it.ID, now, "shutting down")
+	}
+	text := it.Body
+	if tmpl != nil {
+		text = tmpl.Text
+	}
+	if err := e.cfg.Store.MarkSending(ctx, it, text); err != nil {
+		return err
+	}
+	var sent Sent
+	if tmpl != nil {
+		sent, err = snd.SendTemplate(ctx, it.Recipient, *tmpl)
+	} else {
+		sent, err = snd.SendText(ctx, it.Recipient, it.Body)
+	}
+	// The provider's answer is recorded even if shutdown began meanwhile.
+	rec := context.WithoutCancel(ctx)
+	if err != nil {
+		e.cfg.Metrics.outbound(it.Channel, "error")
+		if snd.Permanent(err) {
+			return e.cfg.Store.Fail(rec, it, snd.Code(err), err.Error())
+		}
+		return e.cfg.Store.Retry(rec, it.ID, now.Add(backoff(it.Attempts)), err.Error())
+	}
+	tid := ""
+	if tmpl != nil {
+		tid = tmpl.ContentID
+	}
+	e.cfg.Metrics.outbound(it.Channel, "sent")
+	return e.cfg.Store.MarkSent(rec, it, sent.ID, sent.Status, tid, e.cfg.Rank)
+}
+
+func (e *Engine) hold(ctx context.Context, it store.OutboxItem, d policy.Decision, until time.Time) error {
+	e.cfg.Metrics.held(d.Rule)
+	entry := acuerdo.AuditEntry{Time: e.cfg.Clock(), ConversationID: it.ConversationID, Kind: acuerdo.AuditContact, Name: "send",
+		Outcome: acuerdo.Refused, Rule: d.Rule, Detail: d.Reason}
+	return e.cfg.Store.Hold(ctx, it, d.Rule+": "+d.Reason, until, entry)
+}
+
+// contactAllowed applies consent, opt-out, hours and frequency to a
+// business-initiated message; until is when to try again, zero for never.
+func (e *Engine) contactAllowed(ctx context.Context, conv acuerdo.Conversation, d acuerdo.Debtor, now time.Time) (policy.Decision, time.Time, error) {
+	ct := policy.Contact{Country: d.Country, TimeZone: d.TimeZone, OptedOut: conv.OptedOut, LastInbound: conv.LastInboundAt}
+	if d.ID != 0 {
+		c, err := e.cfg.Store.Consent(ctx, d.ID)
+		if err == nil {
+			ct.Consent = &c
+		} else if acuerdo.ErrorCode(err) != acuerdo.ENOTFOUND {
+			return policy.Decision{}, time.Time{}, err
+		}
+	}
+	sent, err := e.cfg.Store.BusinessSends(ctx, conv.ID, now.AddDate(0, 0, -8))
+	if err != nil {
+		return policy.Decision{}, time.Time{}, err
+	}
+	ct.Sent = sent
+	dec := e.cfg.Policy.BusinessInitiated(ct, now)
+	var until time.Time
+	switch dec.Rule {
+	case policy.RuleContactHours:
+		until = e.cfg.Policy.NextContactTime(d.Country, d.TimeZone, now)
+	case policy.RuleFrequencyCap:
+		until = now.Add(24 * time.Hour)
+	}
+	return dec, until, nil
+}
+
+// template picks the approved template for a message that cannot go as free
+// text, in the debtor's language, if one is configured for the channel.
+func (e *Engine) template(it store.OutboxItem, conv acuerdo.Conversation, d acuerdo.Debtor) (Template, bool) {
+	name := it.Template
+	if name == "" {
+		name = "reengage"
+	}
+	t, ok := prompts.LookupTemplate(name)
+	if !ok {
+		return Template{}, false
+	}
+	loc := locale(conv, d)
+	vars := map[string]string{"name": firstName(d.Name), "creditor": e.cfg.Policy.CreditorName}
+	for k, v := range it.Variables {
+		vars[k] = v
+	}
+	out := Template{Name: name, Locale: loc, Text: t.Render(loc, vars), Variables: t.Positional(vars)}
+	if it.Channel == acuerdo.ChannelWhatsApp {
+		id, ok := e.cfg.Templates[name+"/"+loc]
+		if !ok {
+			return Template{}, false
+		}
+		out.ContentID = id
+	}
+	return out, true
+}
+
+// reconcile settles messages left in the sending state by a crash: a message the
+// provider has is marked sent; one it never received goes back to the queue.
+// Without a way to ask the provider, it is marked failed for a person to check,
+// rather than risk sending a debtor the same message twice.
+//
+// Only sends older than StaleSend are looked at: a younger one may still be in
+// flight in this or another replica. A provider that cannot be asked now leaves
+// the row for the next pass; it is never guessed at.
+func (e *Engine) reconcile(ctx context.Context) error {
+	items, err := e.cfg.Store.Sending(ctx, e.cfg.Clock().Add(-e.cfg.StaleSend))
+	if err != nil {
+		return err
+	}
+	for _, it := range items {
+		snd := e.cfg.Senders[it.Channel]
+		f, ok := snd.(Finder)
+		if !ok {
+			if err := e.cfg.Store.Fail(ctx, it, "", "send interrupted by a restart and cannot be confirmed"); err != nil {
+				return err
+			}
+			continue
+		}
+		since := it.CreatedAt
+		if it.SendingAt != nil {
+			since = it.SendingAt.Add(-time.Minute)
+		}
+		sent, found, err := f.Find(ctx, it.Recipient, it.Body, since)
+		if err != nil {
+			e.cfg.Logger.Warn("cannot reconcile an interrupted send yet", "outbox", it.ID, "err", err)
+			continue
+		}
+		if found {
+			err = e.cfg.Store.MarkSent(ctx, it, sent.ID, sent.Status, "", e.cfg.Rank)
+		} else {
+			err = e.cfg.Store.Retry(ctx, it.ID, e.cfg.Clock(), "not received by the provider before a restart")
+		}
+		if err != nil {
+			return err
+		}
+		e.cfg.Logger.Info("reconciled an interrupted send", "outbox", it.ID, "found", found)
+	}
+	return nil
+}
+
+// backoff grows exponentially from 2 s to 5 minutes.
+func backoff(attempts int) time.Duration {
+	d := 2 * time.Second
+	for i := 1; i < attempts && d < 5*time.Minute; i++ {
+		d *= 2
+	}
+	return min(d, 5*time.Minute)
+}
+
+func locale(conv acuerdo.Conversation, d acuerdo.Debtor) string {
+	if conv.Locale != "" {
+		return prompts.Locale(conv.Locale)
+	}
+	return prompts.Locale(d.Locale)
+}
+
+func firstName(s string) string {
+	for i, r := range s {
+		if r == ' ' {
+			return s[:i]
+		}
+	}
+	return s
+}

@@ -1,0 +1,150 @@
+package experiments
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+)
+
+// Result is one row of the report's results table (DESIGN §3). Per metric there is
+// a row per arm ("control", "treatment": the arm's estimate and its interval) and
+// comparison rows: "difference" (treatment − control, its interval and p-value) and
+// "relative" (treatment / control − 1). LiftAbs and LiftRel are repeated on the
+// treatment and comparison rows. NaN means not defined; Method says why.
+type Result struct {
+	Experiment string    `json:"experiment"`
+	Metric     string    `json:"metric"`
+	Arm        string    `json:"arm"`
+	N          int       `json:"n"`
+	Estimate   float64   `json:"estimate"`
+	LiftAbs    float64   `json:"lift_abs"`
+	LiftRel    float64   `json:"lift_rel"`
+	CILow      float64   `json:"ci_low"`
+	CIHigh     float64   `json:"ci_high"`
+	PValue     float64   `json:"p_value"`
+	Method     string    `json:"method"`
+	CUPED      bool      `json:"cuped"`
+	SRMP       float64   `json:"srm_p"`
+	AsOf       time.Time `json:"as_of"`
+}
+
+// Comparison-row arm labels.
+const (
+	ArmDifference = "difference"
+	ArmRelative   = "relative"
+	ArmAll        = "all"
+)
+
+// Columns is the header of the results table, in order.
+var Columns = []string{"experiment", "metric", "arm", "n", "estimate", "lift_abs", "lift_rel", "ci_low", "ci_high", "p_value", "method", "cuped", "srm_p", "as_of"}
+
+func num(f float64) string {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return ""
+	}
+	return strconv.FormatFloat(f, 'g', 10, 64)
+}
+
+func jnum(f float64) any {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return nil
+	}
+	return f
+}
+
+// Record renders the row as CSV cells in Columns order: NaN is an empty cell, the
+// as-of time RFC 3339 in UTC.
+func (r Result) Record() []string {
+	return []string{r.Experiment, r.Metric, r.Arm, strconv.Itoa(r.N), num(r.Estimate), num(r.LiftAbs), num(r.LiftRel),
+		num(r.CILow), num(r.CIHigh), num(r.PValue), r.Method, strconv.FormatBool(r.CUPED), num(r.SRMP), r.AsOf.UTC().Format(time.RFC3339)}
+}
+
+// MarshalJSON writes NaN as null, which encoding/json cannot do by itself.
+func (r Result) MarshalJSON() ([]byte, error) {
+	return json.Marshal(map[string]any{
+		"experiment": r.Experiment, "metric": r.Metric, "arm": r.Arm, "n": r.N,
+		"estimate": jnum(r.Estimate), "lift_abs": jnum(r.LiftAbs), "lift_rel": jnum(r.LiftRel),
+		"ci_low": jnum(r.CILow), "ci_high": jnum(r.CIHigh), "p_value": jnum(r.PValue),
+		"method": r.Method, "cuped": r.CUPED, "srm_p": jnum(r.SRMP), "as_of": r.AsOf.UTC(),
+	})
+}
+
+// RowContext is what every row of one report shares.
+type RowContext struct {
+	Experiment string
+	AsOf       time.Time
+	SRMP       float64
+}
+
+func (rc RowContext) row(metric, arm string, e Estimate, method string, cuped bool) Result {
+	return Result{Experiment: rc.Experiment, Metric: metric, Arm: arm, N: e.N, Estimate: e.Value,
+		LiftAbs: math.NaN(), LiftRel: math.NaN(), CILow: e.Low, CIHigh: e.High, PValue: math.NaN(),
+		Method: method, CUPED: cuped, SRMP: rc.SRMP, AsOf: rc.AsOf}
+}
+
+// ComparisonRows renders a Comparison as control, treatment, difference and
+// relative rows.
+func (rc RowContext) ComparisonRows(metric string, c Comparison) []Result {
+	method := c.Method
+	if len(c.Covariates) > 0 {
+		method += fmt.Sprintf(" covariates=%v", c.Covariates)
+	}
+	ctrl := rc.row(metric, "control", c.Control, method, c.CUPED)
+	treat := rc.row(metric, "treatment", c.Treatment, method, c.CUPED)
+	diff := rc.row(metric, ArmDifference, c.Diff, method, c.CUPED)
+	rel := rc.row(metric, ArmRelative, c.Rel, method, c.CUPED)
+	for _, r := range []*Result{&treat, &diff, &rel} {
+		r.LiftAbs, r.LiftRel = c.Diff.Value, c.Rel.Value
+	}
+	diff.PValue, rel.PValue = c.P, c.P
+	return []Result{ctrl, treat, diff, rel}
+}
+
+// SRMRows are one row per arm: the observed share of debtors against the plan, and
+// the SRM p-value in both p_value and srm_p.
+func (rc RowContext) SRMRows(s SRMResult) []Result {
+	var out []Result
+	n := 0
+	for _, c := range s.Counts {
+		n += c
+	}
+	for a, c := range s.Counts {
+		e := Estimate{N: c, Value: float64(c) / float64(n), Low: math.NaN(), High: math.NaN()}
+		r := rc.row("sample_ratio", ArmName(uint8(a)), e, fmt.Sprintf("chi-square gof df=%d expected=%.1f", s.DF, s.Expected[a]), false)
+		r.PValue = s.P
+		if s.Flag {
+			r.Method += " SRM: split differs from plan, distrust all metrics"
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// SurvivalRows are the time-to-first-payment rows: share paid by each day, the
+// restricted mean time to pay up to tau, the median per arm (NaN and "not reached"
+// where S never reaches 0.5) and the log-rank test.
+func (rc RowContext) SurvivalRows(km [2]*KMCurve, days []int, tau int, level float64) []Result {
+	var out []Result
+	for _, d := range days {
+		c := compareEstimates(km[0].SharePaid(d), km[1].SharePaid(d), level,
+			"kaplan-meier; arm ci: greenwood log-log; difference: greenwood normal")
+		out = append(out, rc.ComparisonRows(fmt.Sprintf("share_paid_d%d", d), c)...)
+	}
+	c := compareEstimates(km[0].RMST(tau), km[1].RMST(tau), level, "kaplan-meier rmst; greenwood-type variance")
+	out = append(out, rc.ComparisonRows(fmt.Sprintf("rmst_days_to_pay_tau%d", tau), c)...)
+	for a := range 2 {
+		e := Estimate{N: km[a].N, Value: math.NaN(), Low: math.NaN(), High: math.NaN()}
+		method := "kaplan-meier median: not reached"
+		if d, ok := km[a].Median(); ok {
+			e.Value, method = float64(d), "kaplan-meier median"
+		}
+		out = append(out, rc.row("median_days_to_pay", ArmName(uint8(a)), e, method, false))
+	}
+	lr := LogRank(km[1], km[0])
+	r := rc.row("logrank_time_to_pay", ArmDifference, Estimate{N: km[0].N + km[1].N, Value: lr.ChiSq, Low: math.NaN(), High: math.NaN()},
+		fmt.Sprintf("log-rank chi-square df=1; treatment observed=%g expected=%.3f", lr.Observed, lr.Expected), false)
+	r.PValue = lr.P
+	return append(out, r)
+}

@@ -1,0 +1,211 @@
+// Package pilot builds a pilot's report from the store: it reads an
+// experiment's cohort and payments (store.ExperimentData), turns them into the
+// experiments package's columns and runs its statistics. It exists so that the
+// command line ("acuerdo report") and the analyst dashboard compute exactly the
+// same numbers and write exactly the same exports.
+package pilot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"acuerdo"
+	"acuerdo/experiments"
+	"acuerdo/store"
+)
+
+// Options are the report's knobs.
+type Options struct {
+	// FX is experiment-currency units per USD, to count LLM cost in net
+	// recovery and cost to collect; 0 leaves cost in USD only.
+	FX float64
+	// Resamples is the bootstrap's; below 100 uses experiments.DefaultBootstrap.
+	Resamples int
+	// Level is the confidence level of the Kaplan–Meier bands (default 0.95).
+	Level float64
+}
+
+// Report is one computed report and what it was computed from.
+type Report struct {
+	Data     store.ExperimentData
+	AsOf     time.Time
+	Cohort   *experiments.Cohort
+	Payments *experiments.Payments
+	SRM      experiments.SRMResult
+	Results  []experiments.Result
+	// Curves are time to first payment per arm, indexed by experiments.Control
+	// and experiments.Treatment.
+	Curves [2]*experiments.KMCurve
+	// Funnel is how far each arm's debtors got with the agent.
+	Funnel []store.Funnel
+	// CostCounted says whether cost entered net recovery and cost to collect
+	// (an exchange rate was given); without it those metrics count no cost.
+	CostCounted bool
+}
+
+const day = 24 * time.Hour
+
+// ErrEmpty is Build's answer for an experiment nobody was assigned to: there
+// is nothing to report.
+var ErrEmpty = errors.New("no assigned debtors")
+
+// Build reads the experiment as of asOf and runs experiments.Report on it. An
+// unknown experiment is acuerdo.ENOTFOUND.
+func Build(ctx context.Context, db *store.DB, name string, asOf time.Time, o Options) (*Report, error) {
+	if o.Resamples < 100 {
+		o.Resamples = experiments.DefaultBootstrap.Resamples
+	}
+	if o.Level <= 0 || o.Level >= 1 {
+		o.Level = 0.95
+	}
+	data, err := db.ExperimentData(ctx, name, asOf)
+	if err != nil {
+		return nil, err
+	}
+	if len(data.Rows) == 0 {
+		return nil, fmt.Errorf("experiment %s: %w", name, ErrEmpty)
+	}
+	r := &Report{Data: data, AsOf: asOf, CostCounted: o.FX > 0}
+	r.Cohort, r.Payments = cohortOf(data, asOf, o.FX)
+	in := experiments.ReportInput{Experiment: name, AsOf: asOf, TreatmentShare: data.Treatment, Cohort: r.Cohort, Payments: r.Payments,
+		Days: ReportDays(data.HorizonDays), Bootstrap: experiments.BootstrapConfig{Resamples: o.Resamples, Seed: 1}}
+	if r.Results, err = experiments.Report(in); err != nil {
+		return nil, err
+	}
+	r.SRM = SRMOf(data.Counts, data.Treatment)
+
+	// LLM cost in USD, whatever FX says: a number that needs no exchange rate.
+	usd := make([]float64, len(data.Rows))
+	for i, row := range data.Rows {
+		usd[i] = row.CostUSD
+	}
+	c := experiments.CompareMeans(r.Cohort.Arm, r.Cohort.Stratum, len(r.Cohort.Strata), [][]float64{usd}, in.Bootstrap, 0.95)
+	rc := experiments.RowContext{Experiment: name, AsOf: asOf, SRMP: r.SRM.P}
+	r.Results = append(r.Results, rc.ComparisonRows("llm_cost_usd_per_debtor", c[0])...)
+
+	first, paid := experiments.TimeToFirstPayment(r.Cohort, r.Payments)
+	r.Curves = experiments.KaplanMeierByArm(r.Cohort.Arm, first, paid, o.Level)
+
+	if r.Funnel, err = db.ExperimentFunnel(ctx, name, asOf); err != nil {
+		return nil, err
+	}
+	r.Results = append(r.Results, FunnelRows(rc, r.Funnel)...)
+	return r, nil
+}
+
+// FunnelRows are the funnel as results rows: each stage's share of the arm's
+// assigned debtors with a Wilson 95 % interval (useful escalations as a share of
+// the escalations operators judged; satisfaction as the mean rating).
+func FunnelRows(rc experiments.RowContext, fs []store.Funnel) []experiments.Result {
+	var out []experiments.Result
+	nan := math.NaN()
+	row := func(metric, arm string, n int, est, lo, hi float64, method string) {
+		out = append(out, experiments.Result{Experiment: rc.Experiment, Metric: metric, Arm: arm, N: n, Estimate: est,
+			LiftAbs: nan, LiftRel: nan, CILow: lo, CIHigh: hi, PValue: nan, Method: method, SRMP: rc.SRMP, AsOf: rc.AsOf})
+	}
+	for _, f := range fs {
+		for _, st := range []struct {
+			name   string
+			k, n   int
+			method string
+		}{
+			{"funnel_reached", f.Reached, f.Assigned, "share of assigned, Wilson"},
+			{"funnel_verified", f.Verified, f.Assigned, "share of assigned, Wilson"},
+			{"funnel_promised", f.Promised, f.Assigned, "share of assigned, Wilson"},
+			{"funnel_kept", f.Kept, f.Assigned, "share of assigned, Wilson"},
+			{"funnel_opted_out", f.OptedOut, f.Assigned, "share of assigned, Wilson"},
+			{"funnel_escalated", f.Escalated, f.Assigned, "share of assigned, Wilson"},
+			{"funnel_useful_escalations", f.Useful, f.Judged, "share of judged escalations, Wilson"},
+		} {
+			p, lo, hi := wilson(st.k, st.n)
+			row(st.name, f.Arm, st.n, p, lo, hi, st.method)
+		}
+		mean := nan
+		if f.Rated > 0 {
+			mean = f.RatingMean
+		}
+		row("satisfaction_mean", f.Arm, f.Rated, mean, nan, nan, "mean rating 1-5")
+	}
+	return out
+}
+
+// wilson is a proportion with its Wilson score 95 % interval, which stays
+// inside [0, 1] and behaves at 0 and n; NaN when there is no denominator.
+func wilson(k, n int) (p, lo, hi float64) {
+	if n == 0 {
+		return math.NaN(), math.NaN(), math.NaN()
+	}
+	const z = 1.959963984540054
+	nf := float64(n)
+	p = float64(k) / nf
+	d := 1 + z*z/nf
+	c := (p + z*z/(2*nf)) / d
+	h := z * math.Sqrt(p*(1-p)/nf+z*z/(4*nf*nf)) / d
+	return p, max(0, c-h), min(1, c+h)
+}
+
+// SRMOf is the sample-ratio check of an experiment's arm counts against its
+// planned treatment share.
+func SRMOf(counts map[string]int, treatment float64) experiments.SRMResult {
+	return experiments.SRM([]int{counts[acuerdo.ArmControl], counts[acuerdo.ArmTreatment]}, []float64{1 - treatment, treatment})
+}
+
+// ReportDays are the days liquidation and share paid are read at: 30, 60 and
+// 90 as DESIGN §5 says, but none past the horizon (never observed) and the
+// horizon itself, which is also the RMST's.
+func ReportDays(horizon int) []int {
+	var days []int
+	for _, d := range []int{30, 60, 90} {
+		if d < horizon {
+			days = append(days, d)
+		}
+	}
+	return append(days, horizon)
+}
+
+// wholeDays is the number of whole days from a to b, never negative.
+func wholeDays(a, b time.Time) int { return max(0, int(b.Sub(a)/day)) }
+
+// cohortOf turns the store's rows into the experiments package's columns.
+func cohortOf(data store.ExperimentData, asOf time.Time, fx float64) (*experiments.Cohort, *experiments.Payments) {
+	n := len(data.Rows)
+	c := &experiments.Cohort{Arm: make([]uint8, n), Stratum: make([]int32, n), Placed: make([]float64, n), Cost: make([]float64, n),
+		FollowUp: make([]int32, n), CovariateNames: []string{"balance", "prior_payments"}}
+	bal, prior := make([]float64, n), make([]float64, n)
+	c.Covariates = [][]float64{bal, prior}
+	strata := map[string]int32{}
+	minor := math.Pow10(acuerdo.MinorDigits(data.Currency))
+	for i, row := range data.Rows {
+		if row.Arm == acuerdo.ArmTreatment {
+			c.Arm[i] = experiments.Treatment
+		}
+		s, ok := strata[row.Stratum]
+		if !ok {
+			s = int32(len(c.Strata))
+			strata[row.Stratum] = s
+			c.Strata = append(c.Strata, row.Stratum)
+		}
+		c.Stratum[i] = s
+		// An unknown balance places nothing; its covariate is missing, not zero.
+		bal[i] = math.NaN()
+		if row.Placed >= 0 {
+			c.Placed[i], bal[i] = float64(row.Placed), float64(row.Placed)
+		}
+		prior[i] = float64(row.Prior)
+		c.Cost[i] = math.Round(row.CostUSD * fx * minor)
+		c.FollowUp[i] = int32(min(data.HorizonDays, wholeDays(row.AssignedAt, asOf)))
+	}
+	p := &experiments.Payments{}
+	for _, pay := range data.Payments {
+		p.Unit = append(p.Unit, int32(pay.Row))
+		p.Day = append(p.Day, int32(paymentDay(data.Rows[pay.Row].AssignedAt, pay.PaidAt)))
+		p.Amount = append(p.Amount, float64(pay.Amount))
+	}
+	return c, p
+}
+
+// paymentDay is the 1-based day since assignment: the first 24 hours are day 1.
+func paymentDay(assigned, paid time.Time) int { return wholeDays(assigned, paid) + 1 }

@@ -1,0 +1,91 @@
+package prompts
+
+import (
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"acuerdo"
+)
+
+// Every text exists in every locale, with the same placeholders.
+func TestLocalesComplete(t *testing.T) {
+	ph := regexp.MustCompile(`\{[a-z_]+\}`)
+	base := Keys("es")
+	sort.Strings(base)
+	for _, l := range Locales {
+		if got := len(Keys(l)); got != len(base) {
+			t.Errorf("%s has %d texts, es has %d", l, got, len(base))
+		}
+		for _, k := range base {
+			s, ok := texts[l][k]
+			if !ok || strings.TrimSpace(s) == "" {
+				t.Errorf("%s lacks %q", l, k)
+				continue
+			}
+			want := ph.FindAllString(texts["es"][k], -1)
+			got := ph.FindAllString(s, -1)
+			sort.Strings(want)
+			sort.Strings(got)
+			if strings.Join(want, ",") != strings.Join(got, ",") {
+				t.Errorf("%s %q placeholders %v, es has %v", l, k, got, want)
+			}
+		}
+	}
+}
+
+func TestMoneyAndDate(t *testing.T) {
+	for _, tt := range []struct {
+		locale string
+		m      acuerdo.Money
+		want   string
+	}{
+		{"es", acuerdo.Money{Amount: 123456700, Currency: "COP"}, "$1.234.567"},
+		{"es", acuerdo.Money{Amount: 123456750, Currency: "COP"}, "$1.234.567,50"},
+		{"pt-BR", acuerdo.Money{Amount: 123456, Currency: "BRL"}, "R$ 1.234,56"},
+		{"en", acuerdo.Money{Amount: 123456, Currency: "USD"}, "$1,234.56"},
+		{"es", acuerdo.Money{Amount: 5000, Currency: "MXN"}, "$50"},
+	} {
+		if got := Money(tt.locale, tt.m); got != tt.want {
+			t.Errorf("Money(%s, %v) = %q; want %q", tt.locale, tt.m, got, tt.want)
+		}
+	}
+	d := acuerdo.Date{Year: 2026, Month: 12, Day: 5}
+	if Date("es", d) != "05/12/2026" || Date("en", d) != "2026-12-05" {
+		t.Error("Date format")
+	}
+	if Locale("pt") != "pt-BR" || Locale("en-US") != "en" || Locale("") != "es" || Locale("es-CO") != "es" {
+		t.Error("Locale mapping")
+	}
+	if s := System(SystemVars{Creditor: "Banco X", Name: "Ana", Locale: "pt-BR", Today: d, AccountDigits: true}); !strings.Contains(s, "Brazilian Portuguese") || !strings.Contains(s, "account number") || strings.Contains(s, "{") {
+		t.Errorf("system prompt: %s", s)
+	}
+}
+
+func TestTemplates(t *testing.T) {
+	if len(Templates()) < 4 {
+		t.Fatal("catalogue too small")
+	}
+	for _, name := range Templates() {
+		tp, _ := LookupTemplate(name)
+		for _, l := range Locales {
+			text := tp.Text[l]
+			if text == "" {
+				t.Errorf("template %s lacks %s", name, l)
+			}
+			for i := range tp.Variables {
+				if !strings.Contains(text, "{{"+string(rune('1'+i))+"}}") {
+					t.Errorf("template %s/%s lacks {{%d}}", name, l, i+1)
+				}
+			}
+		}
+	}
+	tp, _ := LookupTemplate("reengage")
+	if got := tp.Render("pt-BR", map[string]string{"name": "Ana", "creditor": "Banco"}); !strings.Contains(got, "Olá, Ana") || !strings.Contains(got, "Banco") {
+		t.Errorf("render %q", got)
+	}
+	if p := tp.Positional(map[string]string{"name": "Ana", "creditor": "Banco"}); p["1"] != "Ana" || p["2"] != "Banco" {
+		t.Errorf("positional %v", p)
+	}
+}

@@ -1,0 +1,258 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"acuerdo"
+)
+
+// LastNegotiation returns when the account last had a negotiation of kind, or nil.
+func (db *DB) LastNegotiation(ctx context.Context, accountID int64, kind string) (*time.Time, error) {
+	var t time.Time
+	err := db.read.QueryRowContext(ctx, `SELECT created_at FROM negotiations WHERE account_id = ? AND kind = ? ORDER BY created_at DESC LIMIT 1`, accountID, kind).Scan(&t)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+// ChangeDueDate moves the account's next due date and records the negotiation
+// with its audit line, atomically.
+func (db *DB) ChangeDueDate(ctx context.Context, accountID, conversationID int64, newDate acuerdo.Date, audit ...acuerdo.AuditEntry) error {
+	now := db.now()
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		var old sql.NullString
+		if err := tx.QueryRowContext(ctx, `SELECT next_due_date FROM accounts WHERE id = ?`, accountID).Scan(&old); err != nil {
+			return fmt.Errorf("change due date: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET next_due_date = ?, updated_at = ? WHERE id = ?`, newDate.String(), now, accountID); err != nil {
+			return err
+		}
+		if err := insertNegotiation(ctx, tx, accountID, conversationID, acuerdo.NegotiationDateChange, old.String, newDate.String(), now); err != nil {
+			return err
+		}
+		return appendAll(ctx, tx, audit, now)
+	})
+}
+
+// PauseAccount stops business-initiated contact about the account until the
+// given date and records the negotiation.
+func (db *DB) PauseAccount(ctx context.Context, accountID, conversationID int64, until acuerdo.Date, audit ...acuerdo.AuditEntry) error {
+	now := db.now()
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET paused_until = ?, updated_at = ? WHERE id = ?`, until.String(), now, accountID); err != nil {
+			return fmt.Errorf("pause: %w", err)
+		}
+		if err := insertNegotiation(ctx, tx, accountID, conversationID, acuerdo.NegotiationPause, "", until.String(), now); err != nil {
+			return err
+		}
+		return appendAll(ctx, tx, audit, now)
+	})
+}
+
+// PausedUntil returns the date an account's pause ends, or the zero Date.
+func (db *DB) PausedUntil(ctx context.Context, accountID int64) (acuerdo.Date, error) {
+	var d acuerdo.Date
+	err := db.read.QueryRowContext(ctx, `SELECT paused_until FROM accounts WHERE id = ?`, accountID).Scan(&d)
+	return d, err
+}
+
+func insertNegotiation(ctx context.Context, tx *sql.Tx, accountID, conversationID int64, kind, old, new string, now time.Time) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO negotiations (account_id, conversation_id, kind, old_value, new_value, created_at) VALUES (?,?,?,?,?,?)`,
+		accountID, nullID(conversationID), kind, old, new, now)
+	if err != nil {
+		return fmt.Errorf("record %s: %w", kind, err)
+	}
+	return nil
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// CreatePromise records a promise to pay.
+func (db *DB) CreatePromise(ctx context.Context, p acuerdo.Promise, audit ...acuerdo.AuditEntry) (acuerdo.Promise, error) {
+	now := db.now()
+	p.Status, p.CreatedAt = acuerdo.PromisePending, now
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO promises (account_id, conversation_id, amount, currency, due_date, status, created_at)
+			VALUES (?,?,?,?,?,?,?) RETURNING id`, p.AccountID, nullID(p.ConversationID), p.Amount.Amount, p.Amount.Currency, p.DueDate.String(), p.Status, now).Scan(&p.ID)
+		if err != nil {
+			return fmt.Errorf("create promise: %w", err)
+		}
+		return appendAll(ctx, tx, audit, now)
+	})
+	return p, err
+}
+
+// Promises returns the account's promises, newest first.
+func (db *DB) Promises(ctx context.Context, accountID int64) ([]acuerdo.Promise, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id, account_id, COALESCE(conversation_id, 0), amount, currency, due_date, status, created_at, resolved_at
+		FROM promises WHERE account_id = ? ORDER BY id DESC`, accountID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []acuerdo.Promise
+	for rows.Next() {
+		var p acuerdo.Promise
+		if err := rows.Scan(&p.ID, &p.AccountID, &p.ConversationID, &p.Amount.Amount, &p.Amount.Currency, &p.DueDate, &p.Status, &p.CreatedAt, &p.ResolvedAt); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// OfferPlan stores a plan as offered, with its schedule, and returns its id.
+func (db *DB) OfferPlan(ctx context.Context, p acuerdo.Plan, audit ...acuerdo.AuditEntry) (acuerdo.Plan, error) {
+	now := db.now()
+	p.Status, p.CreatedAt = acuerdo.PlanOffered, now
+	sched, err := json.Marshal(p.Installments)
+	if err != nil {
+		return p, err
+	}
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO plans (account_id, conversation_id, installments, total, currency, status, created_at, schedule)
+			VALUES (?,?,?,?,?,?,?,?) RETURNING id`, p.AccountID, nullID(p.ConversationID), len(p.Installments), p.Total.Amount, p.Total.Currency, p.Status, now, string(sched)).Scan(&p.ID)
+		if err != nil {
+			return fmt.Errorf("offer plan: %w", err)
+		}
+		return appendAll(ctx, tx, audit, now)
+	})
+	return p, err
+}
+
+// Plan returns a plan with its schedule, or ENOTFOUND.
+func (db *DB) Plan(ctx context.Context, id int64) (acuerdo.Plan, error) {
+	var p acuerdo.Plan
+	var sched string
+	err := db.read.QueryRowContext(ctx, `SELECT id, account_id, COALESCE(conversation_id, 0), total, currency, status, created_at, accepted_at, schedule FROM plans WHERE id = ?`, id).
+		Scan(&p.ID, &p.AccountID, &p.ConversationID, &p.Total.Amount, &p.Total.Currency, &p.Status, &p.CreatedAt, &p.AcceptedAt, &sched)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, acuerdo.Errorf(acuerdo.ENOTFOUND, "no plan %d", id)
+	}
+	if err != nil {
+		return p, err
+	}
+	if sched != "" {
+		err = json.Unmarshal([]byte(sched), &p.Installments)
+	}
+	return p, err
+}
+
+// AcceptPlan binds an offered plan: it becomes accepted and its installments are
+// scheduled. Accepting a plan twice is an ECONFLICT.
+func (db *DB) AcceptPlan(ctx context.Context, id int64, audit ...acuerdo.AuditEntry) (acuerdo.Plan, error) {
+	p, err := db.Plan(ctx, id)
+	if err != nil {
+		return p, err
+	}
+	now := db.now()
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE plans SET status = ?, accepted_at = ? WHERE id = ? AND status = ?`, acuerdo.PlanAccepted, now, id, acuerdo.PlanOffered)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return acuerdo.Errorf(acuerdo.ECONFLICT, "plan %d was already accepted", id)
+		}
+		for _, in := range p.Installments {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO installments (account_id, plan_id, seq, due_date, amount, currency, status) VALUES (?,?,?,?,?,?,?)`,
+				p.AccountID, id, in.Seq, in.DueDate.String(), in.Amount.Amount, in.Amount.Currency, acuerdo.InstallmentDue); err != nil {
+				return err
+			}
+		}
+		return appendAll(ctx, tx, audit, now)
+	})
+	if err == nil {
+		p.Status, p.AcceptedAt = acuerdo.PlanAccepted, &now
+	}
+	return p, err
+}
+
+// OpenCase opens a case for a person. An escalation pauses the bot in its
+// conversation (a person takes over); a payment report, or a case still being
+// gathered, leaves the bot talking.
+func (db *DB) OpenCase(ctx context.Context, c acuerdo.Case, audit ...acuerdo.AuditEntry) (acuerdo.Case, error) {
+	now := db.now()
+	c.CreatedAt, c.UpdatedAt = now, now
+	if c.State == "" {
+		c.State = acuerdo.CaseComplete
+	}
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		var amount any
+		var cur string
+		if c.Amount != nil {
+			amount, cur = c.Amount.Amount, c.Amount.Currency
+		}
+		err := tx.QueryRowContext(ctx, `INSERT INTO cases (conversation_id, debtor_id, account_id, reason, summary, state, priority, amount, currency, payment_method, created_at, updated_at)
+			VALUES (?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`, c.ConversationID, nullID(c.DebtorID), nullID(c.AccountID), c.Reason, c.Summary, c.State, c.Priority,
+			amount, cur, c.PaymentMethod, now, now).Scan(&c.ID)
+		if err != nil {
+			return fmt.Errorf("open case: %w", err)
+		}
+		if c.State != acuerdo.CaseIncomplete && c.Reason != acuerdo.ReasonPaymentReport {
+			if _, err := tx.ExecContext(ctx, `UPDATE conversations SET paused = TRUE, updated_at = ? WHERE id = ?`, now, c.ConversationID); err != nil {
+				return err
+			}
+		}
+		return appendAll(ctx, tx, audit, now)
+	})
+	return c, err
+}
+
+// OpenCases returns the conversation's open cases.
+func (db *DB) OpenCases(ctx context.Context, conversationID int64) ([]acuerdo.Case, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id, reason, summary, state, created_at FROM cases
+		WHERE conversation_id = ? AND state NOT IN (?,?,?,?) ORDER BY id`, conversationID,
+		acuerdo.CaseResolved, acuerdo.CaseBilled, acuerdo.CaseCancelled, acuerdo.CaseNoAnswer)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []acuerdo.Case
+	for rows.Next() {
+		c := acuerdo.Case{ConversationID: conversationID}
+		if err := rows.Scan(&c.ID, &c.Reason, &c.Summary, &c.State, &c.CreatedAt); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// OptOut stops business-initiated contact for the conversation's number: the
+// conversation is marked opted out and any consent is revoked, atomically.
+func (db *DB) OptOut(ctx context.Context, conversationID, debtorID int64, audit ...acuerdo.AuditEntry) error {
+	now := db.now()
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE conversations SET opted_out = TRUE, updated_at = ? WHERE id = ?`, now, conversationID); err != nil {
+			return fmt.Errorf("opt out: %w", err)
+		}
+		if debtorID != 0 {
+			if _, err := tx.ExecContext(ctx, `UPDATE consents SET revoked_at = ? WHERE debtor_id = ? AND revoked_at IS NULL`, now, debtorID); err != nil {
+				return fmt.Errorf("opt out: %w", err)
+			}
+		}
+		return appendAll(ctx, tx, audit, now)
+	})
+}
+
+// CollectedSince returns the sum of an account's payments after t, in minor units.
+func (db *DB) CollectedSince(ctx context.Context, accountID int64, t time.Time) (int64, error) {
+	var n int64
+	err := db.read.QueryRowContext(ctx, `SELECT COALESCE(SUM(amount), 0) FROM payments WHERE account_id = ? AND paid_at > ?`, accountID, t.UTC()).Scan(&n)
+	return n, err
+}

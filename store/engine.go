@@ -1,0 +1,234 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"acuerdo"
+)
+
+// InboundMedia is one file attached to an inbound message.
+type InboundMedia struct {
+	URL, ContentType string
+}
+
+// Receive stores an inbound message idempotently by its provider id and queues a
+// turn for its conversation, in one transaction: once this returns, the message
+// survives a crash and will be answered. A message already stored (a webhook
+// retried or delivered twice) changes nothing and returns created false.
+func (db *DB) Receive(ctx context.Context, channel, phone string, m acuerdo.Message, media []InboundMedia) (convID int64, created bool, err error) {
+	now := db.now()
+	if m.CreatedAt.IsZero() {
+		m.CreatedAt = now
+	}
+	conv, err := db.Conversation(ctx, channel, phone)
+	if err != nil {
+		return 0, false, err
+	}
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		var pid any
+		if m.ProviderID != "" {
+			pid = m.ProviderID
+		}
+		var id int64
+		err := tx.QueryRowContext(ctx, `INSERT INTO messages (conversation_id, direction, author, body, provider_id, status, handled, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, FALSE, ?) ON CONFLICT (provider_id) WHERE provider_id IS NOT NULL DO NOTHING RETURNING id`,
+			conv.ID, acuerdo.Inbound, acuerdo.AuthorDebtor, m.Body, pid, acuerdo.MessageReceived, m.CreatedAt.UTC()).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // a duplicate delivery
+		} else if err != nil {
+			return fmt.Errorf("store inbound: %w", err)
+		}
+		created = true
+		for _, md := range media {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO media (message_id, url, content_type, created_at) VALUES (?,?,?,?)`, id, md.URL, md.ContentType, now); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE conversations SET last_inbound_at = ?, nudges = 0, updated_at = ? WHERE id = ?`, m.CreatedAt.UTC(), now, conv.ID); err != nil {
+			return err
+		}
+		// The debtor wrote: the window is open again for anything held for it.
+		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = ?, not_before = ? WHERE conversation_id = ? AND state = ?`, OutboxPending, now, conv.ID, OutboxHeld); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO pending_turns (conversation_id, due_at) VALUES (?, ?) ON CONFLICT (conversation_id) DO NOTHING`, conv.ID, now)
+		return err
+	})
+	return conv.ID, created, err
+}
+
+// ClaimTurns leases up to n conversations with unanswered messages. A lease that
+// ran out (its worker died) makes the turn claimable again, so nothing
+// acknowledged is lost; the lease also keeps one conversation's turns in order.
+func (db *DB) ClaimTurns(ctx context.Context, n int, lease time.Duration) ([]TurnClaim, error) {
+	now := db.now()
+	var out []TurnClaim
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT conversation_id, attempts FROM pending_turns
+			WHERE due_at <= ? AND (lease_until IS NULL OR lease_until < ?) ORDER BY due_at LIMIT ?`, now, now, n)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var c TurnClaim
+			if err := rows.Scan(&c.ConversationID, &c.Attempts); err != nil {
+				rows.Close()
+				return err
+			}
+			c.Attempts++
+			out = append(out, c)
+		}
+		rows.Close()
+		for _, c := range out {
+			if _, err := tx.ExecContext(ctx, `UPDATE pending_turns SET lease_until = ?, attempts = ? WHERE conversation_id = ?`, now.Add(lease), c.Attempts, c.ConversationID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// RetryTurn releases a failed turn to be claimed again at the given time.
+func (db *DB) RetryTurn(ctx context.Context, conversationID int64, at time.Time) error {
+	_, err := db.write.ExecContext(ctx, `UPDATE pending_turns SET lease_until = NULL, due_at = ? WHERE conversation_id = ?`, at.UTC(), conversationID)
+	return err
+}
+
+// TurnClaim is a claimed turn and how many times it has been claimed, this time
+// included: a turn that keeps failing must not be retried for ever.
+type TurnClaim struct {
+	ConversationID int64
+	Attempts       int
+}
+
+// PendingTurns counts conversations waiting for a turn, for metrics.
+func (db *DB) PendingTurns(ctx context.Context) (int, error) {
+	var n int
+	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM pending_turns`).Scan(&n)
+	return n, err
+}
+
+// Unhandled returns a conversation's inbound messages no turn has answered yet,
+// oldest first, with the URLs of their media.
+func (db *DB) Unhandled(ctx context.Context, conversationID int64) ([]acuerdo.Message, []string, error) {
+	rows, err := db.write.QueryContext(ctx, `SELECT id, body, COALESCE(provider_id, ''), created_at FROM messages
+		WHERE conversation_id = ? AND handled = FALSE ORDER BY id`, conversationID)
+	if err != nil {
+		return nil, nil, err
+	}
+	var msgs []acuerdo.Message
+	for rows.Next() {
+		m := acuerdo.Message{ConversationID: conversationID, Direction: acuerdo.Inbound, Author: acuerdo.AuthorDebtor}
+		if err := rows.Scan(&m.ID, &m.Body, &m.ProviderID, &m.CreatedAt); err != nil {
+			rows.Close()
+			return nil, nil, err
+		}
+		msgs = append(msgs, m)
+	}
+	rows.Close()
+	var media []string
+	for _, m := range msgs {
+		mr, err := db.write.QueryContext(ctx, `SELECT url FROM media WHERE message_id = ? ORDER BY id`, m.ID)
+		if err != nil {
+			return nil, nil, err
+		}
+		for mr.Next() {
+			var u string
+			if err := mr.Scan(&u); err != nil {
+				mr.Close()
+				return nil, nil, err
+			}
+			media = append(media, u)
+		}
+		mr.Close()
+	}
+	return msgs, media, nil
+}
+
+// Outgoing is one message a turn queues for delivery.
+type Outgoing struct {
+	Body      string
+	Author    string            // AuthorBot or AuthorOperator
+	Template  string            // catalogue name to use when the 24-hour window is closed
+	Variables map[string]string // the template's variables
+	Business  bool              // business-initiated: the contact policy applies
+	NotBefore time.Time
+}
+
+// CompleteTurn records a finished turn atomically: the replies become messages
+// and outbox rows, the answered inbound messages are marked handled, and the
+// pending turn is removed, unless messages arrived meanwhile, in which case it
+// is released for the next turn.
+func (db *DB) CompleteTurn(ctx context.Context, conversationID int64, handled []int64, out []Outgoing) error {
+	now := db.now()
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		var phone, channel string
+		if err := tx.QueryRowContext(ctx, `SELECT phone, channel FROM conversations WHERE id = ?`, conversationID).Scan(&phone, &channel); err != nil {
+			return fmt.Errorf("complete turn: %w", err)
+		}
+		if err := enqueue(ctx, tx, conversationID, phone, channel, out, now); err != nil {
+			return err
+		}
+		for _, id := range handled {
+			if _, err := tx.ExecContext(ctx, `UPDATE messages SET handled = TRUE WHERE id = ?`, id); err != nil {
+				return err
+			}
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM pending_turns WHERE conversation_id = ?
+			AND NOT EXISTS (SELECT 1 FROM messages WHERE conversation_id = ? AND handled = FALSE)`, conversationID, conversationID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			_, err = tx.ExecContext(ctx, `UPDATE pending_turns SET lease_until = NULL, due_at = ?, attempts = 0 WHERE conversation_id = ?`, now, conversationID)
+		}
+		return err
+	})
+}
+
+// Enqueue queues messages outside a turn: an operator's reply, a nudge, a reminder.
+func (db *DB) Enqueue(ctx context.Context, conversationID int64, out []Outgoing, audit ...acuerdo.AuditEntry) error {
+	now := db.now()
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		var phone, channel string
+		if err := tx.QueryRowContext(ctx, `SELECT phone, channel FROM conversations WHERE id = ?`, conversationID).Scan(&phone, &channel); err != nil {
+			return fmt.Errorf("enqueue: %w", err)
+		}
+		if err := enqueue(ctx, tx, conversationID, phone, channel, out, now); err != nil {
+			return err
+		}
+		return appendAll(ctx, tx, audit, now)
+	})
+}
+
+func enqueue(ctx context.Context, tx *sql.Tx, convID int64, phone, channel string, out []Outgoing, now time.Time) error {
+	for _, o := range out {
+		author := o.Author
+		if author == "" {
+			author = acuerdo.AuthorBot
+		}
+		var msgID int64
+		if err := tx.QueryRowContext(ctx, `INSERT INTO messages (conversation_id, direction, author, body, status, created_at) VALUES (?,?,?,?,?,?) RETURNING id`,
+			convID, acuerdo.Outbound, author, o.Body, acuerdo.MessageQueued, now).Scan(&msgID); err != nil {
+			return fmt.Errorf("enqueue: %w", err)
+		}
+		nb := o.NotBefore
+		if nb.IsZero() {
+			nb = now
+		}
+		vars := ""
+		if len(o.Variables) > 0 {
+			vars = jsonString(o.Variables)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (message_id, conversation_id, recipient, channel, body, template, variables, business, state, not_before, created_at)
+			VALUES (?,?,?,?,?,?,?,?,?,?,?)`, msgID, convID, phone, channel, o.Body, o.Template, vars, o.Business, OutboxPending, nb.UTC(), now); err != nil {
+			return fmt.Errorf("enqueue: %w", err)
+		}
+	}
+	return nil
+}

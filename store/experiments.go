@@ -1,0 +1,463 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"acuerdo"
+)
+
+// Filter is one eligibility condition of an experiment, such as SEGMENT=libranza,
+// COUNTRY=CO, CURRENCY=COP, DPD>30 or BALANCE>=500000 (whole currency units).
+type Filter struct {
+	Field string // SEGMENT, COUNTRY, CURRENCY, DPD, BALANCE
+	Op    string // = != > >= < <=; text fields take only = and !=
+	Value string
+}
+
+func (f Filter) String() string { return f.Field + f.Op + f.Value }
+
+// ParseFilter parses FIELD OP VALUE; text fields (SEGMENT, COUNTRY, CURRENCY)
+// take = or !=, numbers (DPD, BALANCE) any comparison.
+func ParseFilter(s string) (Filter, error) {
+	i := strings.IndexAny(s, "=!<>")
+	f := Filter{Field: strings.ToUpper(strings.TrimSpace(s[:max(i, 0)]))}
+	if i > 0 {
+		f.Op = s[i : i+1]
+		if i+1 < len(s) && s[i+1] == '=' {
+			f.Op += "="
+		}
+		f.Value = strings.TrimSpace(s[i+len(f.Op):])
+	}
+	_, numErr := strconv.ParseFloat(f.Value, 64)
+	switch {
+	case i <= 0 || f.Op == "!":
+		return Filter{}, acuerdo.Errorf(acuerdo.EINVALID, "filter %q: write FIELD=VALUE or FIELD>NUMBER, e.g. SEGMENT=libranza or DPD>30", s)
+	case f.Field == "SEGMENT" || f.Field == "COUNTRY" || f.Field == "CURRENCY":
+		if f.Op != "=" && f.Op != "!=" {
+			return Filter{}, acuerdo.Errorf(acuerdo.EINVALID, "filter %q: %s takes = or !=", s, f.Field)
+		}
+	case f.Field == "DPD" || f.Field == "BALANCE":
+		if numErr != nil {
+			return Filter{}, acuerdo.Errorf(acuerdo.EINVALID, "filter %q: %s needs a number", s, f.Field)
+		}
+	default:
+		return Filter{}, acuerdo.Errorf(acuerdo.EINVALID, "filter %q: unknown field %s (SEGMENT, COUNTRY, CURRENCY, DPD, BALANCE)", s, f.Field)
+	}
+	return f, nil
+}
+
+func (f Filter) matchText(v string) bool { return strings.EqualFold(v, f.Value) == (f.Op == "=") }
+
+func (f Filter) matchNum(v float64) bool {
+	x, _ := strconv.ParseFloat(f.Value, 64)
+	c := cmp.Compare(v, x)
+	return map[string]bool{"=": c == 0, "!=": c != 0, ">": c > 0, ">=": c >= 0, "<": c < 0, "<=": c <= 0}[f.Op]
+}
+
+// NewExperiment is what creating an experiment needs.
+type NewExperiment struct {
+	Name        string
+	Salt        string
+	Treatment   float64 // planned share of the treatment arm
+	Stratify    []string
+	Filters     []Filter
+	HorizonDays int
+}
+
+// Candidate is an eligible debtor as assignment sees it: days past due is the
+// worst of their open accounts, balance the sum (minor units, −1 when unknown).
+type Candidate struct {
+	DebtorID    int64
+	DaysPastDue int
+	Balance     int64
+}
+
+// Created says what CreateExperiment did.
+type Created struct {
+	Experiment acuerdo.Experiment
+	Currency   string
+	Arms       map[string]int // debtors per arm
+	Busy       int            // matched the filters but are in another running experiment
+}
+
+// running reports whether an experiment still observes its debtors: follow-up
+// ends horizon days after assignment, and until then its debtors are not free
+// for another experiment (two treatments at once would confound both).
+func running(created time.Time, horizon int, now time.Time) bool {
+	return now.Before(created.AddDate(0, 0, horizon))
+}
+
+// CreateExperiment selects the eligible debtors, has assign place them in arms
+// and stores the experiment, its arms and every assignment in one transaction, so
+// a debtor is assigned once and two creations cannot take the same debtor.
+//
+// Eligible: a debtor (not erased) with an open account in the experiment's
+// currency, matching every filter, and in no running experiment. The experiment
+// compares one currency: when eligible accounts span several, add a CURRENCY
+// filter. A name already used is an ECONFLICT error.
+func (db *DB) CreateExperiment(ctx context.Context, x NewExperiment, assign func([]Candidate) []acuerdo.Assignment) (Created, error) {
+	now := db.now()
+	out := Created{Arms: map[string]int{}}
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM experiments WHERE name = ?`, x.Name).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return acuerdo.Errorf(acuerdo.ECONFLICT, "experiment %q exists: choose another name", x.Name)
+		}
+		busy, err := busyDebtors(ctx, tx, now)
+		if err != nil {
+			return err
+		}
+		cands, cur, nbusy, err := candidates(ctx, tx, x.Filters, busy)
+		if err != nil {
+			return err
+		}
+		out.Busy, out.Currency = nbusy, cur
+		if len(cands) == 0 {
+			return acuerdo.Errorf(acuerdo.EINVALID, "no eligible debtors (%d are in a running experiment): import a portfolio or relax the filters", nbusy)
+		}
+		filters := make([]string, len(x.Filters))
+		for i, f := range x.Filters {
+			filters[i] = f.String()
+		}
+		e := acuerdo.Experiment{Name: x.Name, Salt: x.Salt, Treatment: x.Treatment, Stratify: x.Stratify, Filter: strings.Join(filters, " AND "),
+			HorizonDays: x.HorizonDays, CreatedAt: now,
+			Arms: []acuerdo.Arm{{Name: acuerdo.ArmControl, Share: 1 - x.Treatment}, {Name: acuerdo.ArmTreatment, Share: x.Treatment}}}
+		if err := tx.QueryRowContext(ctx, `INSERT INTO experiments (name, salt, treatment, stratify, filter, horizon_days, currency, created_at)
+			VALUES (?,?,?,?,?,?,?,?) RETURNING id`, e.Name, e.Salt, e.Treatment, strings.Join(e.Stratify, ","), e.Filter, e.HorizonDays, cur, now).Scan(&e.ID); err != nil {
+			return fmt.Errorf("create experiment: %w", err)
+		}
+		for _, a := range e.Arms {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO experiment_arms (experiment_id, name, share) VALUES (?,?,?)`, e.ID, a.Name, a.Share); err != nil {
+				return err
+			}
+		}
+		byID := make(map[int64]Candidate, len(cands))
+		for _, c := range cands {
+			byID[c.DebtorID] = c
+		}
+		ins, err := tx.PrepareContext(ctx, `INSERT INTO assignments (experiment_id, debtor_id, arm, bucket, stratum, assigned_at, placed, days_past_due) VALUES (?,?,?,?,?,?,?,?)`)
+		if err != nil {
+			return err
+		}
+		defer ins.Close()
+		for _, a := range assign(cands) {
+			c, ok := byID[a.DebtorID]
+			if !ok {
+				return fmt.Errorf("create experiment: debtor %d was assigned but is not eligible", a.DebtorID)
+			}
+			var placed any
+			if c.Balance >= 0 {
+				placed = c.Balance
+			}
+			if _, err := ins.ExecContext(ctx, e.ID, a.DebtorID, a.Arm, a.Bucket, a.Stratum, now, placed, c.DaysPastDue); err != nil {
+				return fmt.Errorf("assign debtor %d: %w", a.DebtorID, err)
+			}
+			out.Arms[a.Arm]++
+		}
+		out.Experiment = e
+		return appendAudit(ctx, tx, acuerdo.AuditEntry{Kind: acuerdo.AuditAdmin, Name: "experiment_create", Outcome: acuerdo.Allowed,
+			Rule: "analyst_request", Detail: fmt.Sprintf("experiment %s: %d debtors", e.Name, len(cands))}, now)
+	})
+	return out, err
+}
+
+// busyDebtors are the debtors of running experiments.
+func busyDebtors(ctx context.Context, tx *sql.Tx, now time.Time) (map[int64]bool, error) {
+	busy := map[int64]bool{}
+	return busy, scanRows(ctx, tx, func(r *sql.Rows) error {
+		var id int64
+		var created time.Time
+		var h int
+		err := r.Scan(&id, &created, &h)
+		busy[id] = busy[id] || running(created, h, now)
+		return err
+	}, `SELECT s.debtor_id, e.created_at, e.horizon_days FROM assignments s JOIN experiments e ON e.id = s.experiment_id`)
+}
+
+// candidates applies the filters to every open account and sums each debtor's.
+func candidates(ctx context.Context, tx *sql.Tx, filters []Filter, busy map[int64]bool) ([]Candidate, string, int, error) {
+	type agg struct {
+		Candidate
+		cur   string
+		known bool
+	}
+	var all []agg
+	err := scanRows(ctx, tx, func(r *sql.Rows) error {
+		var id int64
+		var seg, country, cur string
+		var bal, dpd sql.NullInt64
+		if err := r.Scan(&id, &seg, &country, &cur, &bal, &dpd); err != nil {
+			return err
+		}
+		for _, f := range filters {
+			if v, ok := map[string]string{"SEGMENT": seg, "COUNTRY": country, "CURRENCY": cur}[f.Field]; ok && !f.matchText(v) {
+				return nil
+			}
+		}
+		if len(all) == 0 || all[len(all)-1].DebtorID != id {
+			all = append(all, agg{Candidate: Candidate{DebtorID: id}, cur: cur})
+		}
+		a := &all[len(all)-1]
+		if a.cur != cur {
+			a.cur = "" // several currencies: resolved by a CURRENCY filter only
+		}
+		a.Balance, a.known = a.Balance+bal.Int64, a.known || bal.Valid
+		a.DaysPastDue = max(a.DaysPastDue, int(dpd.Int64))
+		return nil
+	}, `SELECT d.id, d.segment, d.country, a.currency, a.balance, a.days_past_due
+		FROM debtors d JOIN accounts a ON a.debtor_id = d.id
+		WHERE a.status = ? AND d.phone NOT LIKE 'erased:%' ORDER BY d.id, a.id`, acuerdo.AccountOpen)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	currencies := map[string]int{}
+	var out []Candidate
+	nbusy := 0
+	for _, a := range all {
+		if !a.known {
+			a.Balance = -1
+		}
+		ok := true
+		for _, f := range filters {
+			switch f.Field {
+			case "DPD":
+				ok = ok && f.matchNum(float64(a.DaysPastDue))
+			case "BALANCE":
+				ok = ok && a.known && f.matchNum(float64(a.Balance)/math.Pow10(acuerdo.MinorDigits(a.cur)))
+			}
+		}
+		switch {
+		case !ok:
+		case busy[a.DebtorID]:
+			nbusy++
+		default:
+			currencies[a.cur]++
+			out = append(out, a.Candidate)
+		}
+	}
+	if len(currencies) > 1 || currencies[""] > 0 {
+		names := slices.Sorted(maps.Keys(currencies))
+		if names[0] == "" {
+			names[0] = "(mixed)"
+		}
+		return nil, "", 0, acuerdo.Errorf(acuerdo.EINVALID, "eligible debtors owe in %s: an experiment compares one currency, add --filter CURRENCY=%s",
+			strings.Join(names, ", "), names[len(names)-1])
+	}
+	for c := range currencies {
+		return out, c, nbusy, nil
+	}
+	return out, "", nbusy, nil
+}
+
+// ExperimentInfo is an experiment with its arm counts.
+type ExperimentInfo struct {
+	acuerdo.Experiment
+	Currency string
+	Counts   map[string]int // debtors per arm
+	Queued   int            // treatment debtors whose first contact was queued
+	Skipped  int            // treatment debtors the last launch skipped (no consent, opted out)
+}
+
+// Running reports whether the experiment's follow-up is still going on at now.
+func (x ExperimentInfo) Running(now time.Time) bool { return running(x.CreatedAt, x.HorizonDays, now) }
+
+const experimentCols = `id, name, salt, treatment, stratify, filter, horizon_days, currency, created_at, launched_at`
+
+// Experiments returns every experiment, oldest first.
+func (db *DB) Experiments(ctx context.Context) ([]ExperimentInfo, error) {
+	return db.experiments(ctx, `SELECT `+experimentCols+` FROM experiments ORDER BY id`)
+}
+
+// ExperimentByName returns one experiment, or ENOTFOUND.
+func (db *DB) ExperimentByName(ctx context.Context, name string) (ExperimentInfo, error) {
+	xs, err := db.experiments(ctx, `SELECT `+experimentCols+` FROM experiments WHERE name = ?`, name)
+	if err != nil {
+		return ExperimentInfo{}, err
+	}
+	if len(xs) == 0 {
+		return ExperimentInfo{}, acuerdo.Errorf(acuerdo.ENOTFOUND, "no experiment %q: see acuerdo experiment list", name)
+	}
+	return xs[0], nil
+}
+
+func (db *DB) experiments(ctx context.Context, q string, args ...any) ([]ExperimentInfo, error) {
+	var out []ExperimentInfo
+	err := scanRows(ctx, db.read, func(r *sql.Rows) error {
+		x := ExperimentInfo{Counts: map[string]int{}}
+		var strat string
+		err := r.Scan(&x.ID, &x.Name, &x.Salt, &x.Treatment, &strat, &x.Filter, &x.HorizonDays, &x.Currency, &x.CreatedAt, &x.LaunchedAt)
+		if strat != "" {
+			x.Stratify = strings.Split(strat, ",")
+		}
+		out = append(out, x)
+		return err
+	}, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		x := &out[i]
+		if err := scanRows(ctx, db.read, func(r *sql.Rows) error {
+			var a acuerdo.Arm
+			err := r.Scan(&a.Name, &a.Share)
+			x.Arms = append(x.Arms, a)
+			return err
+		}, `SELECT name, share FROM experiment_arms WHERE experiment_id = ? ORDER BY name`, x.ID); err != nil {
+			return nil, err
+		}
+		if err := scanRows(ctx, db.read, func(r *sql.Rows) error {
+			var arm string
+			var n, queued, skipped int
+			err := r.Scan(&arm, &n, &queued, &skipped)
+			x.Counts[arm], x.Queued, x.Skipped = n, x.Queued+queued, x.Skipped+skipped
+			return err
+		}, `SELECT arm, COUNT(*), COUNT(launched_at), SUM(CASE WHEN launch_note <> '' THEN 1 ELSE 0 END)
+			FROM assignments WHERE experiment_id = ? GROUP BY arm`, x.ID); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// scanRows calls scan for each row of the query.
+func scanRows(ctx context.Context, q querier, scan func(*sql.Rows) error, query string, args ...any) error {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// LaunchTarget is a treatment debtor whose first contact is not queued yet.
+type LaunchTarget struct {
+	DebtorID            int64
+	Phone, Name, Locale string
+}
+
+// Launched says what LaunchExperiment did.
+type Launched struct {
+	Queued  int            // first contacts queued by this launch
+	Already int            // queued by an earlier launch
+	Skipped map[string]int // not contacted, by reason: opted_out, no_consent
+}
+
+// launchBatch bounds one launch transaction: short enough not to hold the write
+// lock from the engine for long, long enough that commits do not dominate.
+const launchBatch = 500
+
+// LaunchExperiment queues, for every treatment debtor not yet contacted, the
+// message first(target) on their WhatsApp conversation (created if needed), and
+// marks the assignment launched in the same transaction: a second launch, or
+// two at once, never queues a debtor twice. The control arm is never read.
+//
+// Debtors who opted out or have no active consent are skipped up front rather
+// than queued for the outbox to hold forever; the reason is kept on the
+// assignment, and a later launch tries them again (a consent may arrive). The
+// outbox still applies the whole contact policy (hours, caps) when it sends.
+func (db *DB) LaunchExperiment(ctx context.Context, name string, first func(LaunchTarget) Outgoing) (Launched, error) {
+	out := Launched{Skipped: map[string]int{}}
+	x, err := db.ExperimentByName(ctx, name)
+	if err != nil {
+		return out, err
+	}
+	type target struct {
+		LaunchTarget
+		note string
+	}
+	var ts []target
+	err = scanRows(ctx, db.read, func(r *sql.Rows) error {
+		var t target
+		var consent, optedOut, launched bool
+		if err := r.Scan(&t.DebtorID, &t.Phone, &t.Name, &t.Locale, &consent, &optedOut, &launched); err != nil {
+			return err
+		}
+		switch {
+		case launched:
+			out.Already++
+			return nil
+		case optedOut:
+			t.note = "opted_out"
+		case !consent:
+			t.note = "no_consent"
+		}
+		ts = append(ts, t)
+		return nil
+	}, `SELECT s.debtor_id, d.phone, d.name, d.locale,
+			EXISTS (SELECT 1 FROM consents c WHERE c.debtor_id = d.id AND c.channel = 'whatsapp' AND c.scope = 'collections' AND c.revoked_at IS NULL),
+			EXISTS (SELECT 1 FROM conversations v WHERE v.channel = ? AND v.phone = d.phone AND v.opted_out),
+			s.launched_at IS NOT NULL
+		FROM assignments s JOIN debtors d ON d.id = s.debtor_id
+		WHERE s.experiment_id = ? AND s.arm = ? ORDER BY s.debtor_id`, acuerdo.ChannelWhatsApp, x.ID, acuerdo.ArmTreatment)
+	if err != nil {
+		return out, fmt.Errorf("launch %s: %w", name, err)
+	}
+	now := db.now()
+	for batch := range slices.Chunk(ts, launchBatch) {
+		err := db.inTx(ctx, func(tx *sql.Tx) error {
+			for _, t := range batch {
+				if t.note != "" {
+					if _, err := tx.ExecContext(ctx, `UPDATE assignments SET launch_note = ? WHERE experiment_id = ? AND debtor_id = ? AND launched_at IS NULL`, t.note, x.ID, t.DebtorID); err != nil {
+						return err
+					}
+					out.Skipped[t.note]++
+					continue
+				}
+				res, err := tx.ExecContext(ctx, `UPDATE assignments SET launched_at = ?, launch_note = '' WHERE experiment_id = ? AND debtor_id = ? AND arm = ? AND launched_at IS NULL`,
+					now, x.ID, t.DebtorID, acuerdo.ArmTreatment)
+				if err != nil {
+					return err
+				}
+				if n, _ := res.RowsAffected(); n == 0 {
+					out.Already++ // a concurrent launch got there first
+					continue
+				}
+				if _, err := tx.ExecContext(ctx, `INSERT INTO conversations (debtor_id, phone, channel, locale, created_at, updated_at)
+					VALUES (?,?,?,?,?,?) ON CONFLICT (channel, phone) DO NOTHING`, t.DebtorID, t.Phone, acuerdo.ChannelWhatsApp, t.Locale, now, now); err != nil {
+					return err
+				}
+				var conv int64
+				if err := tx.QueryRowContext(ctx, `SELECT id FROM conversations WHERE channel = ? AND phone = ?`, acuerdo.ChannelWhatsApp, t.Phone).Scan(&conv); err != nil {
+					return err
+				}
+				if err := enqueue(ctx, tx, conv, t.Phone, acuerdo.ChannelWhatsApp, []Outgoing{first(t.LaunchTarget)}, now); err != nil {
+					return err
+				}
+				out.Queued++
+			}
+			return nil
+		})
+		if err != nil {
+			return out, fmt.Errorf("launch %s: %w", name, err)
+		}
+	}
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE experiments SET launched_at = COALESCE(launched_at, ?) WHERE id = ?`, now, x.ID); err != nil {
+			return err
+		}
+		return appendAudit(ctx, tx, acuerdo.AuditEntry{Kind: acuerdo.AuditAdmin, Name: "experiment_launch", Outcome: acuerdo.Allowed, Rule: "analyst_request",
+			Detail: fmt.Sprintf("experiment %s: %d queued, %d already, %d skipped", name, out.Queued, out.Already, out.Skipped["opted_out"]+out.Skipped["no_consent"])}, now)
+	})
+	return out, err
+}

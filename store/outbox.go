@@ -1,0 +1,283 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"acuerdo"
+)
+
+// Outbox states.
+const (
+	OutboxPending = "pending" // waiting to be sent
+	OutboxSending = "sending" // handed to the provider; outcome not yet recorded
+	OutboxSent    = "sent"
+	OutboxFailed  = "failed" // permanently
+	OutboxHeld    = "held"   // policy does not allow it now; see last_error
+)
+
+func jsonString(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// OutboxItem is one claimed outbound message.
+type OutboxItem struct {
+	ID             int64
+	MessageID      int64
+	ConversationID int64
+	Recipient      string
+	Channel        string
+	Body           string
+	Template       string
+	Variables      map[string]string
+	Business       bool
+	Attempts       int
+	SendingAt      *time.Time
+	CreatedAt      time.Time
+}
+
+// ClaimOutbox leases up to n due messages, only the oldest unsent one of each
+// conversation, so a conversation's messages go out in order.
+func (db *DB) ClaimOutbox(ctx context.Context, n int, lease time.Duration) ([]OutboxItem, error) {
+	now := db.now()
+	var out []OutboxItem
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT o.id, o.message_id, o.conversation_id, o.recipient, o.channel, o.body, o.template, o.variables, o.business, o.attempts, o.sending_at, o.created_at
+			FROM outbox o
+			WHERE o.state = ? AND o.not_before <= ? AND (o.lease_until IS NULL OR o.lease_until < ?)
+			  AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.conversation_id = o.conversation_id AND p.id < o.id AND p.state IN (?, ?))
+			ORDER BY o.not_before, o.id LIMIT ?`, OutboxPending, now, now, OutboxPending, OutboxSending, n)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var it OutboxItem
+			var vars string
+			if err := rows.Scan(&it.ID, &it.MessageID, &it.ConversationID, &it.Recipient, &it.Channel, &it.Body, &it.Template, &vars, &it.Business, &it.Attempts, &it.SendingAt, &it.CreatedAt); err != nil {
+				rows.Close()
+				return err
+			}
+			if vars != "" {
+				_ = json.Unmarshal([]byte(vars), &it.Variables)
+			}
+			out = append(out, it)
+		}
+		rows.Close()
+		for _, it := range out {
+			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET lease_until = ?, attempts = attempts + 1 WHERE id = ?`, now.Add(lease), it.ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// MarkSending records, before the provider is called, that the message may be
+// sent from now on. After a crash, such a row is reconciled, never blindly resent.
+// sent is the text the debtor will read (a template's, when one replaces the
+// free text): reconciliation looks for it, and the conversation shows it.
+func (db *DB) MarkSending(ctx context.Context, it OutboxItem, sent string) error {
+	now := db.now()
+	if sent == "" || sent == it.Body {
+		_, err := db.write.ExecContext(ctx, `UPDATE outbox SET state = ?, sending_at = ? WHERE id = ?`, OutboxSending, now, it.ID)
+		return err
+	}
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = ?, sending_at = ?, body = ? WHERE id = ?`, OutboxSending, now, sent, it.ID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE messages SET body = ? WHERE id = ?`, sent, it.MessageID)
+		return err
+	})
+}
+
+// MarkSent records the provider's acceptance, then applies any status callback
+// that arrived before it.
+func (db *DB) MarkSent(ctx context.Context, it OutboxItem, providerID, status, templateID string, rank func(string) int) error {
+	if status == "" {
+		status = acuerdo.MessageQueued
+	}
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = ?, provider_id = ?, lease_until = NULL, last_error = '' WHERE id = ?`, OutboxSent, providerID, it.ID); err != nil {
+			return err
+		}
+		// A status callback may have beaten this write: keep whichever state is further.
+		_, err := tx.ExecContext(ctx, `UPDATE messages SET provider_id = ?, template_id = ?, status = ? WHERE id = ?`,
+			nullString(providerID), templateID, status, it.MessageID)
+		return err
+	})
+	if err != nil || providerID == "" {
+		return err
+	}
+	rows, err := db.write.QueryContext(ctx, `SELECT status, error_code FROM early_statuses WHERE provider_id = ?`, providerID)
+	if err != nil {
+		return err
+	}
+	type early struct{ status, code string }
+	var es []early
+	for rows.Next() {
+		var e early
+		if err := rows.Scan(&e.status, &e.code); err != nil {
+			rows.Close()
+			return err
+		}
+		es = append(es, e)
+	}
+	rows.Close()
+	for _, e := range es {
+		if _, err := db.ApplyStatus(ctx, providerID, e.status, e.code, rank); err != nil {
+			return err
+		}
+	}
+	if len(es) > 0 {
+		_, err = db.write.ExecContext(ctx, `DELETE FROM early_statuses WHERE provider_id = ?`, providerID)
+	}
+	return err
+}
+
+// Retry puts a message back for another attempt at notBefore.
+func (db *DB) Retry(ctx context.Context, id int64, notBefore time.Time, reason string) error {
+	_, err := db.write.ExecContext(ctx, `UPDATE outbox SET state = ?, not_before = ?, lease_until = NULL, last_error = ? WHERE id = ?`, OutboxPending, notBefore.UTC(), reason, id)
+	return err
+}
+
+// Hold keeps a message unsent because policy forbids it now; until zero means
+// until someone (a new inbound message, an operator) changes the situation.
+func (db *DB) Hold(ctx context.Context, it OutboxItem, reason string, until time.Time, audit ...acuerdo.AuditEntry) error {
+	now := db.now()
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		state, nb := OutboxHeld, now
+		if !until.IsZero() {
+			state, nb = OutboxPending, until // retried when the window opens
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = ?, not_before = ?, lease_until = NULL, last_error = ? WHERE id = ?`, state, nb.UTC(), reason, it.ID); err != nil {
+			return err
+		}
+		return appendAll(ctx, tx, audit, now)
+	})
+}
+
+// Fail records a permanent failure.
+func (db *DB) Fail(ctx context.Context, it OutboxItem, code, reason string) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = ?, lease_until = NULL, last_error = ? WHERE id = ?`, OutboxFailed, reason, it.ID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE messages SET status = ?, error_code = ? WHERE id = ?`, acuerdo.MessageFailed, code, it.MessageID)
+		return err
+	})
+}
+
+// Sending returns the rows left in the sending state since before the given
+// time: sends whose outcome a crash (of this or another replica) hid.
+func (db *DB) Sending(ctx context.Context, before time.Time) ([]OutboxItem, error) {
+	rows, err := db.write.QueryContext(ctx, `SELECT id, message_id, conversation_id, recipient, channel, body, template, sending_at, created_at
+		FROM outbox WHERE state = ? AND sending_at < ?`, OutboxSending, before.UTC())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []OutboxItem
+	for rows.Next() {
+		var it OutboxItem
+		if err := rows.Scan(&it.ID, &it.MessageID, &it.ConversationID, &it.Recipient, &it.Channel, &it.Body, &it.Template, &it.SendingAt, &it.CreatedAt); err != nil {
+			return nil, err
+		}
+		out = append(out, it)
+	}
+	return out, rows.Err()
+}
+
+// OutboxDepth counts messages waiting to be sent, for metrics.
+func (db *DB) OutboxDepth(ctx context.Context) (int, error) {
+	var n int
+	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM outbox WHERE state IN (?, ?)`, OutboxPending, OutboxSending).Scan(&n)
+	return n, err
+}
+
+// LastSentAt returns when the last message to the conversation was sent, or the
+// zero time.
+func (db *DB) LastSentAt(ctx context.Context, conversationID int64) (time.Time, error) {
+	// A conversation's messages are sent in id order, so the latest sent is the
+	// one with the highest id; asking for MAX(sending_at) instead lets the
+	// planner scan every sent message of every conversation.
+	var t sql.NullInt64
+	err := db.read.QueryRowContext(ctx, `SELECT sending_at FROM outbox WHERE conversation_id = ? AND state IN (?, ?) ORDER BY id DESC LIMIT 1`,
+		conversationID, OutboxSent, OutboxSending).Scan(&t)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && !t.Valid {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, err
+	}
+	return time.UnixMicro(t.Int64).UTC(), nil
+}
+
+// BusinessSends returns when business-initiated messages went to the debtor
+// since t, for the frequency caps.
+func (db *DB) BusinessSends(ctx context.Context, conversationID int64, since time.Time) ([]time.Time, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT sending_at FROM outbox WHERE conversation_id = ? AND business = TRUE AND state = ? AND sending_at >= ?`, conversationID, OutboxSent, since.UTC())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []time.Time
+	for rows.Next() {
+		var t time.Time
+		if err := rows.Scan(&t); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// ApplyStatus moves a message through queued → sent → delivered → read, or to
+// failed/undelivered, from a provider's status callback. Callbacks arrive in any
+// order and any number of times; rank says which state is further, and a state
+// never goes back. It returns false when no message has that provider id.
+func (db *DB) ApplyStatus(ctx context.Context, providerID, status, errorCode string, rank func(string) int) (bool, error) {
+	var found bool
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		var id int64
+		var cur string
+		err := tx.QueryRowContext(ctx, `SELECT id, status FROM messages WHERE provider_id = ?`, providerID).Scan(&id, &cur)
+		if errors.Is(err, sql.ErrNoRows) {
+			// Keep it for MarkSent: the send's answer has not been written yet.
+			_, err = tx.ExecContext(ctx, `INSERT INTO early_statuses (provider_id, status, error_code, received_at) VALUES (?,?,?,?)`, providerID, status, errorCode, db.now())
+			return err
+		} else if err != nil {
+			return err
+		}
+		found = true
+		if rank(status) <= rank(cur) {
+			return nil
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE messages SET status = ?, error_code = CASE WHEN ? <> '' THEN ? ELSE error_code END WHERE id = ?`, status, errorCode, errorCode, id)
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("status %s: %w", providerID, err)
+	}
+	return found, nil
+}
+
+// MessageStatus returns a message's status and error code by provider id.
+func (db *DB) MessageStatus(ctx context.Context, providerID string) (string, string, error) {
+	var s, code string
+	err := db.read.QueryRowContext(ctx, `SELECT status, error_code FROM messages WHERE provider_id = ?`, providerID).Scan(&s, &code)
+	return s, code, err
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

@@ -1,0 +1,4 @@
+package tools
+
+// Redact exposes redact to the external tests.
+var Redact = redact

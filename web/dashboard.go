@@ -1,0 +1,210 @@
+package web
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"embed"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html/template"
+	"math"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"acuerdo"
+	"acuerdo/pilot"
+)
+
+//go:embed dashboard.html
+var dashboardFS embed.FS
+
+var dashboardPage = template.Must(template.ParseFS(dashboardFS, "dashboard.html"))
+
+// dashboardCookie carries a hash of the token, not the token, so that the
+// cookie store never holds the secret itself.
+const dashboardCookie = "acuerdo_dashboard"
+
+func (s *Server) mountDashboard(r chi.Router) {
+	r.Group(func(r chi.Router) {
+		r.Use(s.dashboardAuth)
+		r.Get("/dashboard", s.dashboardList)
+		r.Get("/dashboard/{name}", s.dashboardExperiment)
+		r.Get("/dashboard/{name}/export/{table}.csv", s.dashboardExport)
+	})
+}
+
+// dashboardAuth lets a request through with the read-only token as a Bearer
+// header or as the cookie ?token= set. The token in a URL is swapped for the
+// cookie at once and the browser sent back to the URL without it, so that it
+// does not linger in history, logs or Referer headers. With no token
+// configured everything passes: cmd only mounts the dashboard so in --demo.
+func (s *Server) dashboardAuth(next http.Handler) http.Handler {
+	want := s.cfg.DashboardToken
+	sum := sha256.Sum256([]byte("acuerdo-dashboard\x00" + want))
+	cookie := hex.EncodeToString(sum[:])
+	eq := func(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if want == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && eq(strings.TrimSpace(bearer), want) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		q := r.URL.Query()
+		if tok := q.Get("token"); tok != "" && eq(tok, want) {
+			http.SetCookie(w, &http.Cookie{Name: dashboardCookie, Value: cookie, Path: "/dashboard", HttpOnly: true,
+				Secure: r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https", SameSite: http.SameSiteStrictMode, MaxAge: 12 * 3600})
+			q.Del("token")
+			u := *r.URL
+			u.RawQuery = q.Encode()
+			http.Redirect(w, r, u.RequestURI(), http.StatusSeeOther)
+			return
+		}
+		if c, err := r.Cookie(dashboardCookie); err == nil && eq(c.Value, cookie) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("WWW-Authenticate", `Bearer realm="acuerdo dashboard"`)
+		http.Error(w, "unauthorized: send Authorization: Bearer $ACUERDO_DASHBOARD_TOKEN, or open /dashboard?token=…", http.StatusUnauthorized)
+	})
+}
+
+// pageHeaders are the sandbox's: only this page's nonce'd style runs, nothing
+// loads from elsewhere. The dashboard has no script at all.
+func pageHeaders(w http.ResponseWriter) string {
+	var nb [16]byte
+	_, _ = rand.Read(nb[:])
+	nonce := base64.StdEncoding.EncodeToString(nb[:])
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'nonce-"+nonce+"'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	return nonce
+}
+
+type listEntry struct {
+	Name, Created, Currency string
+	Horizon, Debtors        int
+	Running                 bool
+}
+
+func (s *Server) dashboardList(w http.ResponseWriter, r *http.Request) {
+	lang := pickLang(r)
+	xs, err := s.cfg.Store.Experiments(r.Context())
+	if err != nil {
+		s.cfg.Logger.Error("dashboard: list experiments", "err", err)
+		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	now := s.cfg.Clock()
+	entries := make([]listEntry, 0, len(xs))
+	for _, x := range xs {
+		n := 0
+		for _, c := range x.Counts {
+			n += c
+		}
+		entries = append(entries, listEntry{Name: x.Name, Created: x.CreatedAt.UTC().Format("2006-01-02 15:04 UTC"), Currency: x.Currency,
+			Horizon: x.HorizonDays, Debtors: n, Running: x.Running(now)})
+	}
+	s.render(w, "list", map[string]any{"Lang": lang, "T": dashboardText[lang], "Langs": sandboxLangs, "Nonce": pageHeaders(w),
+		"Experiments": entries, "Path": "/dashboard"})
+}
+
+// buildPilot computes the report the page and its exports show, as of ?as_of=
+// (an RFC 3339 instant, which the page passes on to its download links so the
+// files match what is on screen) or now.
+func (s *Server) buildPilot(w http.ResponseWriter, r *http.Request) (*pilot.Report, bool) {
+	name := chi.URLParam(r, "name")
+	asOf := s.cfg.Clock().UTC().Truncate(time.Second)
+	if v := r.URL.Query().Get("as_of"); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			http.Error(w, "as_of must be an RFC 3339 time, e.g. 2026-01-31T00:00:00Z", http.StatusBadRequest)
+			return nil, false
+		}
+		asOf = t.UTC()
+	}
+	rep, err := pilot.Build(r.Context(), s.cfg.Store, name, asOf, pilot.Options{Resamples: s.cfg.DashboardResamples})
+	switch {
+	case acuerdo.ErrorCode(err) == acuerdo.ENOTFOUND:
+		http.Error(w, "no such experiment", http.StatusNotFound)
+		return nil, false
+	case errors.Is(err, pilot.ErrEmpty):
+		// Nothing to compute is the experiment's state, not a server fault.
+		http.Error(w, err.Error(), http.StatusConflict)
+		return nil, false
+	case err != nil:
+		s.cfg.Logger.Error("dashboard: build report", "experiment", name, "err", err)
+		http.Error(w, "could not compute the report: "+err.Error(), http.StatusInternalServerError)
+		return nil, false
+	}
+	return rep, true
+}
+
+func (s *Server) dashboardExport(w http.ResponseWriter, r *http.Request) {
+	table := chi.URLParam(r, "table")
+	if !slices.Contains(pilot.Tables, table) {
+		http.Error(w, fmt.Sprintf("no such export; try one of %s", strings.Join(pilot.Tables, ", ")), http.StatusNotFound)
+		return
+	}
+	rep, ok := s.buildPilot(w, r)
+	if !ok {
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s.csv"`, safeFile(rep.Data.Name), table))
+	if err := rep.WriteTable(w, table); err != nil {
+		s.cfg.Logger.Error("dashboard: export", "table", table, "err", err)
+	}
+}
+
+// safeFile keeps a download's name to characters every file system accepts.
+func safeFile(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 128 && (r == '-' || r == '_' || r == '.' || '0' <= r && r <= '9' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z') {
+			return r
+		}
+		return '_'
+	}, s)
+}
+
+func (s *Server) render(w http.ResponseWriter, name string, data map[string]any) {
+	if err := dashboardPage.ExecuteTemplate(w, name, data); err != nil {
+		s.cfg.Logger.Error("dashboard: render", "page", name, "err", err)
+	}
+}
+
+// fmtNum shows an estimate with four significant digits; rates and shares as
+// percentages. Undefined values are a dash, never "NaN".
+func fmtNum(f float64, percent bool) string {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return "–"
+	}
+	if percent {
+		return strconv.FormatFloat(100*f, 'f', 2, 64) + "%"
+	}
+	if a := math.Abs(f); a >= 1e4 || a == math.Trunc(a) {
+		return strconv.FormatFloat(f, 'f', 0, 64)
+	}
+	return strconv.FormatFloat(f, 'g', 4, 64)
+}
+
+func fmtP(p float64) string {
+	if math.IsNaN(p) {
+		return "–"
+	}
+	return strconv.FormatFloat(p, 'g', 3, 64)
+}

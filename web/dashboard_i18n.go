@@ -1,0 +1,100 @@
+package web
+
+import (
+	"fmt"
+	"strings"
+)
+
+// dashboardText holds every user-visible string of the analyst dashboard, per
+// language; the language itself is chosen by pickLang, as for the sandbox.
+var dashboardText = map[string]map[string]string{
+	"es": {
+		"title": "acuerdo · panel de pilotos", "language": "Idioma de la página", "experiments": "Experimentos",
+		"none": "Aún no hay experimentos. Crea uno con «acuerdo experiment create».", "name": "Nombre", "created": "Asignado",
+		"horizon": "Horizonte (días)", "currency": "Moneda", "debtors": "Deudores", "status": "Estado", "running": "en curso", "done": "terminado",
+		"back": "← Todos los experimentos", "as_of": "Corte", "srm_ok": "Proporción de muestra correcta",
+		"srm_bad":    "ALERTA: DESAJUSTE DE PROPORCIÓN DE MUESTRA (p < 0,001). Los brazos no tienen el reparto planeado: la asignación o los datos están rotos y TODAS LAS MÉTRICAS DE ABAJO SON SOSPECHOSAS.",
+		"srm_detail": "control %d, tratamiento %d; planeado %.1f %% / %.1f %%; chi-cuadrado p = %s",
+		"lift":       "Efecto del tratamiento (IC 95 %)", "metric": "Métrica", "cuped": "CUPED", "control": "Control", "treatment": "Tratamiento",
+		"difference": "Diferencia", "relative": "Relativa", "p": "p", "yes": "sí", "no": "no",
+		"ttp": "Tiempo hasta el primer pago (Kaplan–Meier, bandas log-log 95 %)", "day": "Día desde la asignación", "share_paid": "Proporción que pagó",
+		"at_risk": "En riesgo (sin pagar y observados) al inicio del día", "arm": "Brazo",
+		"cost": "Costo por brazo", "cost_note": "Costo de modelo (USD) medido en el registro de auditoría; sin tarifas de plantillas de WhatsApp ni minutos de operador. La recuperación neta de costo y el costo de cobro necesitan un tipo de cambio (acuerdo report --fx).",
+		"per_debtor": "USD por deudor", "total": "USD total",
+		"downloads": "Descargas (CSV)", "funnel": "Embudo", "stage": "Etapa", "funnel_note": "Deudores que llegaron a cada etapa después de su asignación. El control no es contactado por acuerdo: sus cifras son lo que hicieron por su cuenta.",
+		"f_assigned": "Asignados", "f_reached": "Contactados (mensaje entregado o leído)", "f_verified": "Identidad verificada", "f_promised": "Prometieron pagar",
+		"f_kept": "Cumplieron la promesa", "f_opted_out": "Pidieron no recibir mensajes", "f_escalated": "Pasados a una persona", "f_useful": "Escalamientos útiles (según operadores)", "f_rating": "Satisfacción (1–5)",
+		"liquidation": "Liquidación al día %d", "recovery": "Recuperación por deudor", "net": "Recuperación neta de costo por deudor",
+		"ctc": "Costo de cobro", "llm": "Costo de modelo por deudor (USD)", "share": "Pagó al día %d", "rmst": "Tiempo medio restringido hasta el pago (días, hasta %d)",
+		"median": "Mediana de días hasta el pago",
+	},
+	"pt-BR": {
+		"title": "acuerdo · painel de pilotos", "language": "Idioma da página", "experiments": "Experimentos",
+		"none": "Ainda não há experimentos. Crie um com «acuerdo experiment create».", "name": "Nome", "created": "Atribuído",
+		"horizon": "Horizonte (dias)", "currency": "Moeda", "debtors": "Devedores", "status": "Situação", "running": "em andamento", "done": "encerrado",
+		"back": "← Todos os experimentos", "as_of": "Data de corte", "srm_ok": "Proporção da amostra correta",
+		"srm_bad":    "ALERTA: DESEQUILÍBRIO NA PROPORÇÃO DA AMOSTRA (p < 0,001). Os braços não têm a divisão planejada: a atribuição ou os dados estão quebrados e TODAS AS MÉTRICAS ABAIXO SÃO SUSPEITAS.",
+		"srm_detail": "controle %d, tratamento %d; planejado %.1f %% / %.1f %%; qui-quadrado p = %s",
+		"lift":       "Efeito do tratamento (IC 95 %)", "metric": "Métrica", "cuped": "CUPED", "control": "Controle", "treatment": "Tratamento",
+		"difference": "Diferença", "relative": "Relativa", "p": "p", "yes": "sim", "no": "não",
+		"ttp": "Tempo até o primeiro pagamento (Kaplan–Meier, bandas log-log 95 %)", "day": "Dia desde a atribuição", "share_paid": "Proporção que pagou",
+		"at_risk": "Em risco (sem pagar e observados) no início do dia", "arm": "Braço",
+		"cost": "Custo por braço", "cost_note": "Custo de modelo (USD) medido no registro de auditoria; sem tarifas de templates do WhatsApp nem minutos de atendentes. A recuperação líquida de custo e o custo de cobrança precisam de uma taxa de câmbio (acuerdo report --fx).",
+		"per_debtor": "USD por devedor", "total": "USD total",
+		"downloads": "Downloads (CSV)", "funnel": "Funil", "stage": "Etapa", "funnel_note": "Devedores que chegaram a cada etapa depois da atribuição. O controle não é contatado pelo acuerdo: seus números são o que fizeram por conta própria.",
+		"f_assigned": "Atribuídos", "f_reached": "Contatados (mensagem entregue ou lida)", "f_verified": "Identidade verificada", "f_promised": "Prometeram pagar",
+		"f_kept": "Cumpriram a promessa", "f_opted_out": "Pediram para não receber mensagens", "f_escalated": "Encaminhados a uma pessoa", "f_useful": "Encaminhamentos úteis (segundo operadores)", "f_rating": "Satisfação (1–5)",
+		"liquidation": "Liquidação no dia %d", "recovery": "Recuperação por devedor", "net": "Recuperação líquida de custo por devedor",
+		"ctc": "Custo de cobrança", "llm": "Custo de modelo por devedor (USD)", "share": "Pagou até o dia %d", "rmst": "Tempo médio restrito até o pagamento (dias, até %d)",
+		"median": "Mediana de dias até o pagamento",
+	},
+	"en": {
+		"title": "acuerdo · pilot dashboard", "language": "Page language", "experiments": "Experiments",
+		"none": "No experiments yet. Create one with “acuerdo experiment create”.", "name": "Name", "created": "Assigned",
+		"horizon": "Horizon (days)", "currency": "Currency", "debtors": "Debtors", "status": "Status", "running": "running", "done": "finished",
+		"back": "← All experiments", "as_of": "As of", "srm_ok": "Sample ratio as planned",
+		"srm_bad":    "WARNING: SAMPLE RATIO MISMATCH (p < 0.001). The arms are not the planned split: assignment or data is broken and EVERY METRIC BELOW IS SUSPECT.",
+		"srm_detail": "control %d, treatment %d; planned %.1f%% / %.1f%%; chi-square p = %s",
+		"lift":       "Treatment effect (95% CI)", "metric": "Metric", "cuped": "CUPED", "control": "Control", "treatment": "Treatment",
+		"difference": "Difference", "relative": "Relative", "p": "p", "yes": "yes", "no": "no",
+		"ttp": "Time to first payment (Kaplan–Meier, 95% log-log bands)", "day": "Day since assignment", "share_paid": "Share paid",
+		"at_risk": "At risk (unpaid and observed) at the start of day", "arm": "Arm",
+		"cost": "Cost per arm", "cost_note": "Model cost (USD) as measured in the audit log; WhatsApp template fees and operator minutes are not counted yet. Recovery net of cost and cost to collect need an exchange rate (acuerdo report --fx).",
+		"per_debtor": "USD per debtor", "total": "USD total",
+		"downloads": "Downloads (CSV)", "funnel": "Funnel", "stage": "Stage", "funnel_note": "Debtors who reached each stage after assignment. Control is not contacted by acuerdo: its numbers are what debtors did on their own.",
+		"f_assigned": "Assigned", "f_reached": "Reached (message delivered or read)", "f_verified": "Identity verified", "f_promised": "Promised to pay",
+		"f_kept": "Kept the promise", "f_opted_out": "Asked for no more messages", "f_escalated": "Handed to a person", "f_useful": "Useful escalations (operators' verdict)", "f_rating": "Satisfaction (1–5)",
+		"liquidation": "Liquidation by day %d", "recovery": "Recovery per debtor", "net": "Recovery net of cost per debtor",
+		"ctc": "Cost to collect", "llm": "Model cost per debtor (USD)", "share": "Paid by day %d", "rmst": "Restricted mean time to pay (days, up to %d)",
+		"median": "Median days to pay",
+	},
+}
+
+// metricLabel names a results metric for people; a metric it does not know
+// keeps its column name, so a new metric still shows.
+func metricLabel(t map[string]string, metric string) string {
+	var d int
+	switch {
+	case sscan(metric, "liquidation_rate_d%d", &d):
+		return fmt.Sprintf(t["liquidation"], d)
+	case sscan(metric, "share_paid_d%d", &d):
+		return fmt.Sprintf(t["share"], d)
+	case sscan(metric, "rmst_days_to_pay_tau%d", &d):
+		return fmt.Sprintf(t["rmst"], d)
+	}
+	key := map[string]string{"recovery_per_debtor": "recovery", "net_recovery_per_debtor": "net", "cost_to_collect": "ctc",
+		"llm_cost_usd_per_debtor": "llm", "median_days_to_pay": "median"}[metric]
+	if key == "" {
+		return metric
+	}
+	return t[key]
+}
+
+func sscan(s, format string, d *int) bool {
+	prefix, _, _ := strings.Cut(format, "%")
+	if !strings.HasPrefix(s, prefix) {
+		return false
+	}
+	n, err := fmt.Sscanf(s, format, d)
+	return n == 1 && err == nil
+}

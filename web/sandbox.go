@@ -1,0 +1,200 @@
+package web
+
+import (
+	"crypto/rand"
+	"embed"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"html/template"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/go-chi/chi/v5"
+
+	"acuerdo"
+	"acuerdo/whatsapp"
+)
+
+//go:embed sandbox.html
+var sandboxFS embed.FS
+
+var sandboxPage = template.Must(template.ParseFS(sandboxFS, "sandbox.html"))
+
+// UnknownNumber is the sandbox's number outside the portfolio, to try the
+// customer-service flow that discloses nothing. It is Twilio's documented
+// test number, so it can be no real debtor's.
+const UnknownNumber = "+15005550006"
+
+// sandboxDebtors bounds the picker: the demo portfolio has 200.
+const sandboxDebtors = 500
+
+// maxSandboxText is WhatsApp's limit on one message's text.
+const maxSandboxText = 4096
+
+func (s *Server) mountSandbox(r chi.Router) {
+	r.Get("/sandbox", s.sandbox)
+	r.Post("/sandbox/api/send", s.sandboxSend)
+	r.Get("/sandbox/api/messages", s.sandboxMessages)
+}
+
+type pickerEntry struct {
+	ID       string
+	Name     string
+	Phone    string // full, for the chat; shown masked
+	Masked   string
+	Locale   string
+	DocLast4 string
+	Selected bool
+}
+
+// sandbox renders the picker and, for the chosen debtor, the chat. Everything
+// the debtor or the agent wrote is inserted by html/template or, in the page's
+// script, as textContent: never as markup.
+func (s *Server) sandbox(w http.ResponseWriter, r *http.Request) {
+	lang := pickLang(r)
+	debtors, err := s.cfg.Store.Debtors(r.Context(), sandboxDebtors)
+	if err != nil {
+		s.cfg.Logger.Error("sandbox: list debtors", "err", err)
+		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	sel := r.URL.Query().Get("debtor")
+	entries := make([]pickerEntry, 0, len(debtors)+1)
+	entries = append(entries, pickerEntry{ID: "unknown", Name: sandboxText[lang]["unknown"], Phone: UnknownNumber,
+		Masked: maskPhone(UnknownNumber), Selected: sel == "unknown"})
+	var chosen *pickerEntry
+	for _, d := range debtors {
+		id := strconv.FormatInt(d.ID, 10)
+		entries = append(entries, pickerEntry{ID: id, Name: d.Name, Phone: d.Phone, Masked: maskPhone(d.Phone),
+			Locale: d.Locale, DocLast4: lastDigits(d.DocumentID, 4), Selected: sel == id})
+	}
+	for i := range entries {
+		if entries[i].Selected {
+			chosen = &entries[i]
+		}
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	// Only this page's own inline script and style run, by nonce; nothing loads
+	// from elsewhere, so even an escaping mistake could not run injected code.
+	var nb [16]byte
+	_, _ = rand.Read(nb[:])
+	nonce := base64.StdEncoding.EncodeToString(nb[:])
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; script-src 'nonce-"+nonce+"'; style-src 'nonce-"+nonce+"'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	err = sandboxPage.Execute(w, map[string]any{
+		"Lang": lang, "T": sandboxText[lang], "Langs": sandboxLangs, "Debtors": entries, "Chosen": chosen,
+		"HasDebtors": len(debtors) > 0, "Nonce": nonce,
+	})
+	if err != nil {
+		s.cfg.Logger.Error("sandbox: render", "err", err)
+	}
+}
+
+type sandboxSendRequest struct {
+	Phone string `json:"phone"`
+	Text  string `json:"text"`
+}
+
+// sandboxSend takes a message typed in the sandbox through the same intake as a
+// WhatsApp webhook: engine.Receive, on the sandbox channel, with a fresh
+// provider id. Requiring a JSON body keeps other sites' forms from posting here.
+func (s *Server) sandboxSend(w http.ResponseWriter, r *http.Request) {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		jsonError(w, http.StatusUnsupportedMediaType, "send JSON: {\"phone\": \"+57…\", \"text\": \"hola\"}")
+		return
+	}
+	var req sandboxSendRequest
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 32<<10)).Decode(&req); err != nil {
+		jsonError(w, http.StatusBadRequest, "invalid JSON")
+		return
+	}
+	phone, err := whatsapp.E164(req.Phone)
+	if err != nil {
+		jsonError(w, http.StatusBadRequest, "phone must be E.164, e.g. +573001234567")
+		return
+	}
+	text := strings.TrimSpace(strings.ToValidUTF8(req.Text, "\uFFFD"))
+	if text == "" || utf8.RuneCountInString(text) > maxSandboxText {
+		jsonError(w, http.StatusBadRequest, "text must have 1 to 4096 characters")
+		return
+	}
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	id := "SBX" + hex.EncodeToString(b[:])
+	ctx, cancel := s.storeCtx(r)
+	defer cancel()
+	if _, err := s.cfg.Engine.Receive(ctx, acuerdo.ChannelSandbox, phone, acuerdo.Message{ProviderID: id, Body: text, CreatedAt: s.cfg.Clock()}, nil); err != nil {
+		s.cfg.Logger.Error("sandbox: store message", "err", err)
+		jsonError(w, http.StatusInternalServerError, "could not store the message")
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"ok": true, "id": id})
+}
+
+type sandboxMessage struct {
+	ID        int64     `json:"id"`
+	Direction string    `json:"direction"`
+	Author    string    `json:"author"`
+	Body      string    `json:"body"`
+	Status    string    `json:"status"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// sandboxMessages returns the conversation after a message id. Replies still
+// queued (the outbox has not "delivered" them) end the list, so the page never
+// shows a message before the one the engine sends first, and its cursor never
+// skips one.
+func (s *Server) sandboxMessages(w http.ResponseWriter, r *http.Request) {
+	phone, err := whatsapp.E164(r.URL.Query().Get("phone"))
+	if err != nil {
+		jsonError(w, http.StatusBadRequest, "phone must be E.164, e.g. +573001234567")
+		return
+	}
+	after, _ := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
+	msgs, err := s.cfg.Store.Thread(r.Context(), acuerdo.ChannelSandbox, phone, after, 200)
+	if err != nil {
+		s.cfg.Logger.Error("sandbox: read messages", "err", err)
+		jsonError(w, http.StatusServiceUnavailable, "database unavailable")
+		return
+	}
+	out := make([]sandboxMessage, 0, len(msgs))
+	for _, m := range msgs {
+		if m.Direction == acuerdo.Outbound && m.Status == acuerdo.MessageQueued {
+			break
+		}
+		out = append(out, sandboxMessage{ID: m.ID, Direction: m.Direction, Author: m.Author, Body: m.Body, Status: m.Status, CreatedAt: m.CreatedAt})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"messages": out})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func jsonError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg})
+}
+
+// lastDigits returns the last n digits of s, or "" when it has fewer: the hint
+// the sandbox shows so the tester can pass the identity check.
+func lastDigits(s string, n int) string {
+	var d []byte
+	for i := len(s) - 1; i >= 0 && len(d) < n; i-- {
+		if '0' <= s[i] && s[i] <= '9' {
+			d = append([]byte{s[i]}, d...)
+		}
+	}
+	if len(d) < n {
+		return ""
+	}
+	return string(d)
+}

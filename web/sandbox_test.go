@@ -1,0 +1,143 @@
+package web_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"acuerdo/web"
+)
+
+func TestSandboxOnlyInDemo(t *testing.T) {
+	r := newRig(t, rigOptions{noEngine: true})
+	resp := must(r.srv.Client().Get(r.srv.URL + "/sandbox"))
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("/sandbox without --demo: %d, want 404", resp.StatusCode)
+	}
+}
+
+func TestSandboxPage(t *testing.T) {
+	r := newRig(t, rigOptions{noEngine: true, sandbox: true,
+		debtors: "CR-1,3001234567,Ana Pérez,1020304050\nCR-2,3001234568,<img src=x onerror=alert(1)>,99887766\n"})
+	get := func(query, acceptLang string) (int, string, http.Header) {
+		req, _ := http.NewRequest(http.MethodGet, r.srv.URL+"/sandbox"+query, nil)
+		if acceptLang != "" {
+			req.Header.Set("Accept-Language", acceptLang)
+		}
+		resp := must(r.srv.Client().Do(req))
+		return resp.StatusCode, readAll(t, resp), resp.Header
+	}
+	code, page, h := get("", "")
+	if code != http.StatusOK || !strings.Contains(page, "Elige a quién representar") || !strings.Contains(page, "Ana Pérez") {
+		t.Fatalf("picker: %d\n%s", code, page)
+	}
+	if !strings.Contains(h.Get("Content-Security-Policy"), "default-src 'none'") {
+		t.Errorf("no restrictive CSP: %q", h.Get("Content-Security-Policy"))
+	}
+	if strings.Contains(page, "3001234567") {
+		t.Error("the picker shows a full phone number")
+	}
+	if strings.Contains(page, "<img src=x") || !strings.Contains(page, "&lt;img src=x") {
+		t.Error("a debtor's name was not escaped")
+	}
+	if !strings.Contains(page, "Documento termina en 4050") {
+		t.Error("no identity hint for the tester")
+	}
+	for _, c := range []struct{ query, accept, want string }{
+		{"", "pt-BR,pt;q=0.9,en;q=0.8", "Escolha quem representar"},
+		{"", "fr-FR, en;q=0.5", "Pick who to be"},
+		{"?lang=en", "pt-BR", "Pick who to be"},
+		{"?lang=xx", "de", "Elige a quién representar"},
+	} {
+		if _, p, _ := get(c.query, c.accept); !strings.Contains(p, c.want) {
+			t.Errorf("lang %q / Accept-Language %q: want %q", c.query, c.accept, c.want)
+		}
+	}
+	// The chosen debtor's name and phone go into the page's script as JS strings.
+	_, page, _ = get("?debtor=2", "")
+	if !strings.Contains(page, `const phone = "+573001234568"`) || strings.Contains(page, "<img src=x") {
+		t.Errorf("chat page for the hostile name is not escaped:\n%s", page)
+	}
+	if _, page, _ = get("?debtor=unknown", "en"); !strings.Contains(page, `const phone = "`+web.UnknownNumber+`"`) {
+		t.Error("the unknown-number chat is missing")
+	}
+}
+
+type thread struct {
+	Messages []struct {
+		ID        int64  `json:"id"`
+		Direction string `json:"direction"`
+		Author    string `json:"author"`
+		Body      string `json:"body"`
+		Status    string `json:"status"`
+	} `json:"messages"`
+}
+
+func TestSandboxChat(t *testing.T) {
+	r := newRig(t, rigOptions{sandbox: true})
+	send := func(phone, text, ct string) int {
+		b, _ := json.Marshal(map[string]string{"phone": phone, "text": text})
+		resp := must(r.srv.Client().Post(r.srv.URL+"/sandbox/api/send", ct, strings.NewReader(string(b))))
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	messages := func(phone string, after int64) thread {
+		resp := must(r.srv.Client().Get(r.srv.URL + "/sandbox/api/messages?phone=" + url.QueryEscape(phone) + "&after=" + strconv.FormatInt(after, 10)))
+		var th thread
+		if err := json.NewDecoder(resp.Body).Decode(&th); err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return th
+	}
+	if c := send(anaPhone, "hola <script>", "application/json"); c != http.StatusAccepted {
+		t.Fatalf("send: %d", c)
+	}
+	var th thread
+	eventually(t, "the agent's replies in the sandbox", func() bool {
+		th = messages(anaPhone, 0)
+		return len(th.Messages) >= 3 // hola, the greeting, the identity question
+	})
+	if m := th.Messages[0]; m.Direction != "inbound" || m.Body != "hola <script>" {
+		t.Errorf("first message = %+v", m)
+	}
+	for _, m := range th.Messages[1:] {
+		if m.Direction != "outbound" || m.Author != "bot" || m.Status != "delivered" {
+			t.Errorf("reply = %+v, want a delivered bot message", m)
+		}
+	}
+	if r.wa.count() != 0 {
+		t.Error("a sandbox reply went to WhatsApp")
+	}
+	if later := messages(anaPhone, th.Messages[len(th.Messages)-1].ID); len(later.Messages) != 0 {
+		t.Errorf("after the last id: %+v", later)
+	}
+	// The identity check passes with the hint the picker shows.
+	send(anaPhone, "4050", "application/json")
+	eventually(t, "verification", func() bool {
+		return r.query(t, `SELECT COUNT(*) FROM conversations WHERE channel = 'sandbox' AND verified`) == 1
+	})
+
+	for _, c := range []struct {
+		phone, text, ct string
+		want            int
+	}{
+		{anaPhone, "hola", "application/x-www-form-urlencoded", http.StatusUnsupportedMediaType},
+		{"3001234567", "hola", "application/json", http.StatusBadRequest},
+		{anaPhone, "   ", "application/json", http.StatusBadRequest},
+		{anaPhone, strings.Repeat("a", 4097), "application/json", http.StatusBadRequest},
+	} {
+		if got := send(c.phone, c.text, c.ct); got != c.want {
+			t.Errorf("send(%q, %d chars, %s) = %d, want %d", c.phone, len(c.text), c.ct, got, c.want)
+		}
+	}
+	resp := must(r.srv.Client().Get(r.srv.URL + "/sandbox/api/messages?phone=nope"))
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("messages of a bad phone: %d", resp.StatusCode)
+	}
+}

@@ -1,0 +1,150 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"acuerdo"
+	"acuerdo/store"
+	"acuerdo/whatsapp"
+)
+
+// emptyTwiML acknowledges an inbound message without replying in the HTTP
+// response: replies go out through the outbox, under policy and rate limits.
+const emptyTwiML = `<?xml version="1.0" encoding="UTF-8"?><Response></Response>`
+
+// maxWebhookBody bounds a webhook's form. Twilio's inbound posts are a few KB
+// (4096 characters of text, ten media URLs); the bound stops a forged request
+// from making the server buffer megabytes before the signature is checked.
+const maxWebhookBody = 256 << 10
+
+// Webhook rejection reasons, the label of acuerdo_webhook_rejections_total.
+const (
+	rejectNotConfigured = "not_configured"
+	rejectNoSignature   = "missing_signature"
+	rejectSignature     = "bad_signature"
+	rejectTooLarge      = "too_large"
+	rejectForm          = "bad_form"
+	rejectInvalid       = "invalid"
+	rejectAccount       = "wrong_account"
+)
+
+// verified reads the form and checks Twilio's signature over the public URL and
+// every posted parameter. On failure it has answered and counted the rejection,
+// and nothing may be stored.
+func (s *Server) verified(w http.ResponseWriter, r *http.Request) (url.Values, bool) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxWebhookBody)
+	if err := r.ParseForm(); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			s.reject(w, r, http.StatusRequestEntityTooLarge, rejectTooLarge)
+		} else {
+			s.reject(w, r, http.StatusBadRequest, rejectForm)
+		}
+		return nil, false
+	}
+	sig := r.Header.Get(whatsapp.SignatureHeader)
+	switch {
+	case s.cfg.AuthToken == "":
+		s.reject(w, r, http.StatusForbidden, rejectNotConfigured)
+		return nil, false
+	case sig == "":
+		s.reject(w, r, http.StatusForbidden, rejectNoSignature)
+		return nil, false
+	case !whatsapp.VerifySignature(s.cfg.AuthToken, whatsapp.RequestURL(r, s.cfg.PublicURL), r.PostForm, sig):
+		s.reject(w, r, http.StatusForbidden, rejectSignature)
+		return nil, false
+	}
+	if sid := r.PostForm.Get("AccountSid"); s.cfg.AccountSID != "" && sid != "" && sid != s.cfg.AccountSID {
+		// Signed with our token yet for another account: a subaccount
+		// misconfiguration, not something to store as ours.
+		s.reject(w, r, http.StatusForbidden, rejectAccount)
+		return nil, false
+	}
+	return r.PostForm, true
+}
+
+func (s *Server) reject(w http.ResponseWriter, r *http.Request, status int, reason string) {
+	s.cfg.Metrics.Rejected(reason)
+	s.cfg.Logger.Warn("webhook rejected", "path", r.URL.Path, "reason", reason, "status", status, "remote", r.RemoteAddr)
+	http.Error(w, http.StatusText(status), status)
+}
+
+// storeCtx is the context of the durable write behind an acknowledgement. It
+// does not end when the client hangs up: a write that started should finish,
+// so that the retry Twilio sends finds the message instead of racing it.
+func (s *Server) storeCtx(r *http.Request) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(r.Context()), s.cfg.StoreTimeout)
+}
+
+// inbound stores a debtor's message durably and idempotently (by MessageSid)
+// and only then acknowledges it. Numbers that are not in the portfolio are
+// stored too: the agent answers them with a short customer-service flow that
+// discloses nothing.
+func (s *Server) inbound(w http.ResponseWriter, r *http.Request) {
+	form, ok := s.verified(w, r)
+	if !ok {
+		return
+	}
+	in, err := whatsapp.ParseInbound(form)
+	if err != nil {
+		s.reject(w, r, http.StatusBadRequest, rejectInvalid)
+		return
+	}
+	body := in.Body
+	if body == "" {
+		body = in.ButtonText // a quick-reply tap without text
+	}
+	media := make([]store.InboundMedia, len(in.Media))
+	for i, m := range in.Media {
+		media[i] = store.InboundMedia{URL: m.URL, ContentType: m.ContentType}
+	}
+	ctx, cancel := s.storeCtx(r)
+	defer cancel()
+	created, err := s.cfg.Engine.Receive(ctx, acuerdo.ChannelWhatsApp, in.From,
+		acuerdo.Message{ProviderID: in.MessageSid, Body: body, CreatedAt: s.cfg.Clock()}, media)
+	if err != nil {
+		// Not stored, so not acknowledged: Twilio may deliver it again.
+		s.cfg.Logger.Error("store inbound message", "sid", in.MessageSid, "from", maskPhone(in.From), "err", err)
+		http.Error(w, "could not store the message; retry", http.StatusInternalServerError)
+		return
+	}
+	if created && len(media) > 0 && s.cfg.Media != nil {
+		s.cfg.Media.Kick()
+	}
+	s.cfg.Logger.Debug("inbound message", "sid", in.MessageSid, "from", maskPhone(in.From), "created", created, "media", len(media))
+	w.Header().Set("Content-Type", "text/xml")
+	_, _ = w.Write([]byte(emptyTwiML))
+}
+
+// status applies a delivery status callback. Callbacks arrive in any order and
+// more than once; the store keeps whichever state is furthest along.
+func (s *Server) status(w http.ResponseWriter, r *http.Request) {
+	form, ok := s.verified(w, r)
+	if !ok {
+		return
+	}
+	st, err := whatsapp.ParseStatus(form)
+	if err != nil {
+		s.reject(w, r, http.StatusBadRequest, rejectInvalid)
+		return
+	}
+	code := ""
+	if st.ErrorCode != 0 {
+		code = strconv.Itoa(st.ErrorCode)
+	}
+	ctx, cancel := s.storeCtx(r)
+	defer cancel()
+	if err := s.cfg.Engine.Status(ctx, st.MessageSid, st.MessageStatus, code); err != nil {
+		s.cfg.Logger.Error("store status callback", "sid", st.MessageSid, "status", st.MessageStatus, "err", err)
+		http.Error(w, "could not store the status; retry", http.StatusInternalServerError)
+		return
+	}
+	if code != "" {
+		s.cfg.Logger.Info("message not delivered", "sid", st.MessageSid, "status", st.MessageStatus, "code", code)
+	}
+	w.WriteHeader(http.StatusOK)
+}

@@ -1,0 +1,146 @@
+// Package web is acuerdo's doors: the chi router with Twilio's webhooks, the
+// health check, Prometheus metrics, the analysts' dashboard and, in demo mode,
+// the sandbox chat. Handlers verify and parse what comes in and hand it to the
+// engine or the store; they decide nothing about conversations.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"acuerdo"
+	"acuerdo/engine"
+	"acuerdo/store"
+	"acuerdo/whatsapp"
+)
+
+// Engine is what the handlers need of the engine: durable, idempotent intake of
+// inbound messages and status callbacks.
+type Engine interface {
+	Receive(ctx context.Context, channel, phone string, m acuerdo.Message, media []store.InboundMedia) (bool, error)
+	Status(ctx context.Context, providerID, status, errorCode string) error
+}
+
+// Config builds the router.
+type Config struct {
+	Engine Engine
+	Store  *store.DB
+	// AuthToken verifies X-Twilio-Signature; empty refuses every webhook (403),
+	// since nothing can be verified.
+	AuthToken string
+	// AccountSID, when set, must match the AccountSid Twilio posts.
+	AccountSID string
+	// PublicURL is the base URL Twilio calls (ACUERDO_PUBLIC_URL); empty
+	// reconstructs it from X-Forwarded-Proto/Host and the request.
+	PublicURL string
+	// Media is kicked when an inbound message brought attachments; may be nil.
+	Media interface{ Kick() }
+	// Metrics counts rejected webhooks; nil counts nothing.
+	Metrics *engine.Metrics
+	// Gatherer is served at /metrics; nil serves no metrics.
+	Gatherer prometheus.Gatherer
+	// Sandbox turns on /sandbox, the demo chat over the sandbox channel.
+	Sandbox bool
+	// Dashboard turns on /dashboard, the analysts' read-only view of pilots.
+	Dashboard bool
+	// DashboardToken is the dashboard's read-only token (Bearer, or ?token=
+	// which sets a cookie); empty lets anyone in, so cmd only mounts the
+	// dashboard without one in --demo.
+	DashboardToken string
+	// DashboardResamples is the bootstrap's per report (default
+	// experiments.DefaultBootstrap); tests make it small.
+	DashboardResamples int
+	Clock              acuerdo.Clock
+	Logger             *slog.Logger
+	// StoreTimeout bounds the durable write behind an acknowledgement (default 10 s).
+	StoreTimeout time.Duration
+}
+
+// Server holds the handlers' dependencies.
+type Server struct {
+	cfg Config
+}
+
+// New returns the router.
+func New(cfg Config) http.Handler {
+	if cfg.Clock == nil {
+		cfg.Clock = acuerdo.SystemClock
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.StoreTimeout <= 0 {
+		cfg.StoreTimeout = 10 * time.Second
+	}
+	s := &Server{cfg: cfg}
+	r := chi.NewRouter()
+	r.Use(s.recoverer)
+	r.Post(whatsapp.InboundPath, s.inbound)
+	r.Post(whatsapp.StatusPath, s.status)
+	r.Get("/healthz", s.healthz)
+	if cfg.Gatherer != nil {
+		r.Handle("/metrics", promhttp.HandlerFor(cfg.Gatherer, promhttp.HandlerOpts{ErrorLog: slogPrinter{cfg.Logger}}))
+	}
+	if cfg.Sandbox {
+		s.mountSandbox(r)
+	}
+	if cfg.Dashboard {
+		s.mountDashboard(r)
+	}
+	return r
+}
+
+// recoverer turns a panic into a 500 and a log line instead of a dropped
+// connection, keeping the stack out of the response.
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.cfg.Logger.Error("panic in handler", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+				http.Error(w, "internal error", http.StatusInternalServerError)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// healthz answers 200 when the database answers; load balancers take a 503 as
+// "send traffic elsewhere".
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := s.cfg.Store.Ping(ctx); err != nil {
+		s.cfg.Logger.Error("health check: database", "err", err)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("database unavailable\n"))
+		return
+	}
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+// slogPrinter adapts slog to promhttp's error log.
+type slogPrinter struct{ l *slog.Logger }
+
+func (p slogPrinter) Println(v ...any) { p.l.Error("metrics", "err", v) }
+
+// maskPhone keeps a country prefix and the last four digits, for logs and the
+// sandbox picker: "+57•••••4567".
+func maskPhone(p string) string {
+	if len(p) <= 7 {
+		return "•••"
+	}
+	head := 3
+	return p[:head] + "•••••" + p[len(p)-4:]
+}
