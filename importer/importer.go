@@ -18,6 +18,10 @@ type Options struct {
 	Progress func(rows int)
 	// Workers validate rows in parallel (default 2).
 	Workers int
+	// Strict reads amounts as plain decimals (1500.50) and dates only as
+	// YYYY-MM-DD: for machine input such as the API, where "1.500" must not
+	// silently become fifteen hundred.
+	Strict bool
 }
 
 // RowError is one rejected row, with where and what to do.

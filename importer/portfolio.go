@@ -269,9 +269,13 @@ func (v *validator) row(r rawRow) (store.PortfolioRow, []RowError) {
 		if s == "" || cur == "" {
 			return acuerdo.Money{Currency: cur}, false
 		}
-		m, err := acuerdo.ParseLocalizedMoney(s, cur)
+		parse, example := acuerdo.ParseLocalizedMoney, "150000 or 150.000,50"
+		if v.opt.Strict {
+			parse, example = acuerdo.ParseMoney, "150000 or 150000.50"
+		}
+		m, err := parse(s, cur)
 		if err != nil {
-			bad(f, "%q is not an amount: write it like 150000 or 150.000,50", s)
+			bad(f, "%q is not an amount: write it like %s", s, example)
 			return m, false
 		}
 		if m.Amount < 0 {
@@ -287,6 +291,11 @@ func (v *validator) row(r rawRow) (store.PortfolioRow, []RowError) {
 	a.InstallmentAmount.Currency = cur
 	if s := get(fDueDate); s != "" {
 		dd, err := parseDate(s, country == "US" || (country == "" && v.opt.Country == "US"))
+		if v.opt.Strict {
+			if dd, err = acuerdo.ParseDate(s); err != nil {
+				err = fmt.Errorf("%q is not a date: write it as YYYY-MM-DD", s)
+			}
+		}
 		if err != nil {
 			bad(fDueDate, "%v", err)
 		}

@@ -91,6 +91,10 @@ func (db *DB) CreatePromise(ctx context.Context, p acuerdo.Promise, audit ...acu
 		if err != nil {
 			return fmt.Errorf("create promise: %w", err)
 		}
+		if err := insertEvent(ctx, tx, EventPromiseCreated, EventSubject{AccountID: p.AccountID, ConversationID: p.ConversationID},
+			map[string]any{"promise_id": p.ID, "amount": p.Amount.Decimal(), "currency": p.Amount.Currency, "due_date": p.DueDate.String()}, now); err != nil {
+			return err
+		}
 		return appendAll(ctx, tx, audit, now)
 	})
 	return p, err
@@ -174,6 +178,9 @@ func (db *DB) AcceptPlan(ctx context.Context, id int64, audit ...acuerdo.AuditEn
 				return err
 			}
 		}
+		if err := insertEvent(ctx, tx, EventPlanAccepted, EventSubject{AccountID: p.AccountID, ConversationID: p.ConversationID}, planEventData(p), now); err != nil {
+			return err
+		}
 		return appendAll(ctx, tx, audit, now)
 	})
 	if err == nil {
@@ -202,6 +209,10 @@ func (db *DB) OpenCase(ctx context.Context, c acuerdo.Case, audit ...acuerdo.Aud
 			amount, cur, c.PaymentMethod, now, now).Scan(&c.ID)
 		if err != nil {
 			return fmt.Errorf("open case: %w", err)
+		}
+		if err := insertEvent(ctx, tx, EventCaseOpened, EventSubject{DebtorID: c.DebtorID, AccountID: c.AccountID, ConversationID: c.ConversationID},
+			map[string]any{"case_id": c.ID, "reason": c.Reason, "state": c.State, "priority": c.Priority}, now); err != nil {
+			return err
 		}
 		if c.State != acuerdo.CaseIncomplete && c.Reason != acuerdo.ReasonPaymentReport {
 			if _, err := tx.ExecContext(ctx, `UPDATE conversations SET paused = TRUE, updated_at = ? WHERE id = ?`, now, c.ConversationID); err != nil {
@@ -245,6 +256,9 @@ func (db *DB) OptOut(ctx context.Context, conversationID, debtorID int64, audit 
 			if _, err := tx.ExecContext(ctx, `UPDATE consents SET revoked_at = ? WHERE debtor_id = ? AND revoked_at IS NULL`, now, debtorID); err != nil {
 				return fmt.Errorf("opt out: %w", err)
 			}
+		}
+		if err := insertEvent(ctx, tx, EventOptedOut, EventSubject{DebtorID: debtorID, ConversationID: conversationID}, nil, now); err != nil {
+			return err
 		}
 		return appendAll(ctx, tx, audit, now)
 	})

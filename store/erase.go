@@ -81,6 +81,9 @@ func (db *DB) Erase(ctx context.Context, phone string, audit ...acuerdo.AuditEnt
 				return err
 			}
 		}
+		if err := eraseEvents(ctx, tx, out.DebtorID, convs); err != nil {
+			return err
+		}
 		return appendAll(ctx, tx, audit, now)
 	})
 	return out, err

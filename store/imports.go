@@ -45,7 +45,12 @@ type PortfolioImport struct {
 	rows     []PortfolioRow
 	stmts    map[string]*sql.Stmt
 	accounts int
+	source   string // recorded as the source of consents the rows grant
 }
+
+// ConsentSource names where the rows' consents come from (default "import");
+// the API's batches record "api".
+func (im *PortfolioImport) ConsentSource(s string) { im.source = s }
 
 // BeginPortfolioImport starts an import. Call Add for each row, then Commit or
 // Rollback.
@@ -54,7 +59,7 @@ func (db *DB) BeginPortfolioImport(ctx context.Context) (*PortfolioImport, error
 	if err != nil {
 		return nil, fmt.Errorf("begin import: %w", err)
 	}
-	im := &PortfolioImport{db: db, tx: tx, ctx: ctx, now: db.now().UnixMicro(), stmts: map[string]*sql.Stmt{}}
+	im := &PortfolioImport{db: db, tx: tx, ctx: ctx, now: db.now().UnixMicro(), stmts: map[string]*sql.Stmt{}, source: "import"}
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM accounts`).Scan(&im.before); err != nil {
 		_ = tx.Rollback()
 		return nil, fmt.Errorf("begin import: %w", err)
@@ -146,7 +151,7 @@ const (
 	// An import may grant consent only where none was ever recorded, and never
 	// re-grant one the debtor withdrew (an opt-out on WhatsApp wins over a file).
 	consentHead = `INSERT INTO consents (debtor_id, channel, source, scope, granted_at) VALUES `
-	consentRow  = `(?,'whatsapp','import','collections',?)`
+	consentRow  = `(?,'whatsapp',?,'collections',?)`
 	consentTail = ` ON CONFLICT (debtor_id, channel, scope) DO NOTHING`
 	revokeHead  = `UPDATE consents SET revoked_at = ? WHERE revoked_at IS NULL AND channel = 'whatsapp' AND debtor_id IN (`
 	revokeTail  = `)`
@@ -228,13 +233,13 @@ func (im *PortfolioImport) flush() error {
 			continue
 		}
 		if id := ids[r.Debtor.Phone]; *r.Consent {
-			grant = append(grant, id, im.now)
+			grant = append(grant, id, im.source, im.now)
 		} else {
 			revoke = append(revoke, id)
 		}
 	}
 	if len(grant) > 0 {
-		s, err := im.stmt("grant", consentHead, consentRow, consentTail, len(grant)/2)
+		s, err := im.stmt("grant", consentHead, consentRow, consentTail, len(grant)/3)
 		if err == nil {
 			_, err = s.ExecContext(im.ctx, grant...)
 		}

@@ -64,7 +64,14 @@ func (pi *PaymentImport) Add(p acuerdo.Payment) error {
 	if n, _ := res.RowsAffected(); n == 1 {
 		pi.counts.Inserted++
 		pi.touched[p.AccountID] = true
-		return nil
+		if pi.source == "import" {
+			// A file is often a backfill of history the creditor already has;
+			// a webhook per row of it would only flood their system.
+			return nil
+		}
+		return insertEvent(pi.ctx, pi.tx, EventPaymentRegistered, EventSubject{AccountID: p.AccountID}, map[string]any{
+			"external_id": p.ExternalID, "amount": p.Amount.Decimal(), "currency": p.Amount.Currency,
+			"paid_at": p.PaidAt.UTC().Format(time.RFC3339), "method": p.Method, "source": pi.source}, pi.now)
 	}
 	var acct, amount int64
 	if err := pi.tx.QueryRowContext(pi.ctx, `SELECT account_id, amount FROM payments WHERE external_id = ?`, p.ExternalID).Scan(&acct, &amount); err != nil {
