@@ -216,7 +216,11 @@ func sendPaymentLink(ctx context.Context, s *Set, c *call) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{OK: true, Data: map[string]any{"url": url, "amount": money(amount), "currency": amount.Currency, "account_id": p.Ref},
+	// The creditor's system hears of the link (an event) with the audit line.
+	if err := s.Store.RecordPaymentLink(ctx, p.ID, c.Conv.ID, amount, scope, url, s.allowed(c, "", "")); err != nil {
+		return Result{}, err
+	}
+	return Result{OK: true, committed: true, Data: map[string]any{"url": url, "amount": money(amount), "currency": amount.Currency, "account_id": p.Ref},
 		Facts: Facts{Amounts: []acuerdo.Money{amount}, URLs: []string{url}}}, nil
 }
 

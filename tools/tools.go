@@ -49,6 +49,7 @@ type Store interface {
 	OpenCase(ctx context.Context, c acuerdo.Case, audit ...acuerdo.AuditEntry) (acuerdo.Case, error)
 	AttachMediaToCase(ctx context.Context, caseID int64, urls []string) (int, error)
 	OptOut(ctx context.Context, conversationID, debtorID int64, audit ...acuerdo.AuditEntry) error
+	RecordPaymentLink(ctx context.Context, accountID, conversationID int64, amount acuerdo.Money, scope, url string, audit ...acuerdo.AuditEntry) error
 	AppendAudit(ctx context.Context, entries ...acuerdo.AuditEntry) error
 }
 
