@@ -30,6 +30,11 @@ func (e *Engine) scheduler(ctx context.Context) {
 
 func (e *Engine) schedule(ctx context.Context) error {
 	now := e.cfg.Clock()
+	// Cases nobody took within 48 hours turn VENCIDO here, so the console's
+	// life cycle holds whether or not anyone has it open.
+	if _, err := e.cfg.Store.ExpireCases(ctx, now.Add(-store.CaseExpiry)); err != nil {
+		return err
+	}
 	quiet, err := e.cfg.Store.QuietConversations(ctx, now.Add(-e.cfg.NudgeAfter), now.Add(-24*time.Hour))
 	if err != nil {
 		return err

@@ -1,0 +1,315 @@
+package store_test
+
+import (
+	"context"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"acuerdo"
+	"acuerdo/store"
+)
+
+// testClock is a settable clock shared by the store under test.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func openConsoleDB(t *testing.T) (*store.DB, *testClock) {
+	t.Helper()
+	clk := &testClock{t: time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC)}
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "c.db"), store.Options{Clock: clk.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db, clk
+}
+
+func mustUser(t *testing.T, db *store.DB, email, role string) store.User {
+	t.Helper()
+	h, err := bcrypt.GenerateFromPassword([]byte("correct horse"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := db.CreateUser(context.Background(), store.User{Email: email, Role: role, PasswordHash: string(h)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func TestCreateUserValidates(t *testing.T) {
+	db, _ := openConsoleDB(t)
+	ctx := context.Background()
+	mustUser(t, db, "Ana@Example.com", store.RoleAdmin)
+	for _, tc := range []struct {
+		name string
+		u    store.User
+		code string
+	}{
+		{"duplicate in another case", store.User{Email: "ana@example.COM", Role: store.RoleOperator, PasswordHash: "x"}, acuerdo.ECONFLICT},
+		{"bad email", store.User{Email: "not an email", Role: store.RoleOperator, PasswordHash: "x"}, acuerdo.EINVALID},
+		{"bad role", store.User{Email: "b@example.com", Role: "root", PasswordHash: "x"}, acuerdo.EINVALID},
+		{"no password", store.User{Email: "c@example.com", Role: store.RoleOperator}, acuerdo.EINVALID},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := db.CreateUser(ctx, tc.u); acuerdo.ErrorCode(err) != tc.code {
+				t.Errorf("err = %v, want code %s", err, tc.code)
+			}
+		})
+	}
+	if u, err := db.UserByEmail(ctx, " ANA@example.com "); err != nil || u.Email != "ana@example.com" {
+		t.Errorf("lookup is not case-insensitive: %+v %v", u, err)
+	}
+}
+
+func TestSessionsOnePerUserAndExpiry(t *testing.T) {
+	db, clk := openConsoleDB(t)
+	ctx := context.Background()
+	u := mustUser(t, db, "op@example.com", store.RoleOperator)
+	start := func(hash string) {
+		t.Helper()
+		if err := db.StartSession(ctx, store.Session{TokenHash: hash, UserID: u.ID, CSRF: "c-" + hash, ExpiresAt: clk.now().Add(12 * time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start("first")
+	if _, got, err := db.SessionUser(ctx, "first", time.Hour); err != nil || got.ID != u.ID {
+		t.Fatalf("first session: %+v %v", got, err)
+	}
+	start("second")
+	if _, _, err := db.SessionUser(ctx, "first", time.Hour); acuerdo.ErrorCode(err) != acuerdo.EUNAUTHORIZED {
+		t.Errorf("a new login must end the old session; err = %v", err)
+	}
+	// Idle: an hour and a minute without activity ends it.
+	clk.add(61 * time.Minute)
+	if _, _, err := db.SessionUser(ctx, "second", time.Hour); acuerdo.ErrorCode(err) != acuerdo.EUNAUTHORIZED {
+		t.Errorf("idle session still valid: %v", err)
+	}
+	// Absolute: activity does not extend a session past its end.
+	start("third")
+	for i := 0; i < 13; i++ {
+		clk.add(59 * time.Minute)
+		if err := db.TouchSession(ctx, "third"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := db.SessionUser(ctx, "third", time.Hour); acuerdo.ErrorCode(err) != acuerdo.EUNAUTHORIZED {
+		t.Errorf("session past its absolute end still valid: %v", err)
+	}
+	// Disabling a user ends their sessions.
+	start("fourth")
+	mustUser(t, db, "admin@example.com", store.RoleAdmin)
+	yes := true
+	if _, err := db.UpdateUser(ctx, u.ID, store.UserChange{Disabled: &yes}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.SessionUser(ctx, "fourth", time.Hour); acuerdo.ErrorCode(err) != acuerdo.EUNAUTHORIZED {
+		t.Errorf("disabled user's session still valid: %v", err)
+	}
+}
+
+func TestLastAdminStays(t *testing.T) {
+	db, _ := openConsoleDB(t)
+	ctx := context.Background()
+	a := mustUser(t, db, "admin@example.com", store.RoleAdmin)
+	op := store.RoleOperator
+	yes := true
+	if _, err := db.UpdateUser(ctx, a.ID, store.UserChange{Role: &op}); acuerdo.ErrorCode(err) != acuerdo.ECONFLICT {
+		t.Errorf("demoting the last admin: %v", err)
+	}
+	if _, err := db.UpdateUser(ctx, a.ID, store.UserChange{Disabled: &yes}); acuerdo.ErrorCode(err) != acuerdo.ECONFLICT {
+		t.Errorf("disabling the last admin: %v", err)
+	}
+	o := mustUser(t, db, "op@example.com", store.RoleOperator)
+	name := "Olga"
+	if _, err := db.UpdateUser(ctx, o.ID, store.UserChange{Name: &name}); err != nil {
+		t.Errorf("editing an operator while one admin exists: %v", err)
+	}
+}
+
+func TestLoginFailuresCounted(t *testing.T) {
+	db, clk := openConsoleDB(t)
+	ctx := context.Background()
+	for i := 0; i < 3; i++ {
+		if err := db.RecordLoginFailure(ctx, "a@example.com", "10.0.0.1"); err != nil {
+			t.Fatal(err)
+		}
+		clk.add(time.Minute)
+	}
+	if err := db.RecordLoginFailure(ctx, "b@example.com", "10.0.0.1"); err != nil {
+		t.Fatal(err)
+	}
+	e, ip, oldE, _, err := db.LoginFailures(ctx, "a@example.com", "10.0.0.1", clk.now().Add(-15*time.Minute))
+	if err != nil || e != 3 || ip != 4 {
+		t.Fatalf("by email %d, by ip %d, err %v; want 3 and 4", e, ip, err)
+	}
+	if want := clk.now().Add(-3 * time.Minute); !oldE.Equal(want) {
+		t.Errorf("oldest failure %v, want %v", oldE, want)
+	}
+	if e, _, _, _, _ := db.LoginFailures(ctx, "a@example.com", "x", clk.now().Add(-90*time.Second)); e != 1 {
+		t.Errorf("window not applied: %d failures in the last 2 minutes", e)
+	}
+	if err := db.ClearLoginFailures(ctx, "a@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if e, _, _, _, _ := db.LoginFailures(ctx, "a@example.com", "x", time.Time{}); e != 0 {
+		t.Errorf("%d failures after clearing", e)
+	}
+}
+
+// caseFixture opens an escalation on a fresh conversation.
+func caseFixture(t *testing.T, db *store.DB, phone, reason string) (acuerdo.Case, acuerdo.Conversation) {
+	t.Helper()
+	ctx := context.Background()
+	conv, err := db.Conversation(ctx, acuerdo.ChannelWhatsApp, phone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := db.OpenCase(ctx, acuerdo.Case{ConversationID: conv.ID, Reason: reason, Summary: "needs a person", Priority: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, conv
+}
+
+func TestCaseLifeCycle(t *testing.T) {
+	db, _ := openConsoleDB(t)
+	ctx := context.Background()
+	ana := mustUser(t, db, "ana@example.com", store.RoleOperator)
+	bob := mustUser(t, db, "bob@example.com", store.RoleOperator)
+	c, conv := caseFixture(t, db, "+573001112233", acuerdo.ReasonDispute)
+	paused := func() bool {
+		t.Helper()
+		cv, err := db.ConversationByID(ctx, conv.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cv.Paused
+	}
+	if err := db.ClaimCase(ctx, c.ID, ana.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.ClaimCase(ctx, c.ID, bob.ID, false); acuerdo.ErrorCode(err) != acuerdo.ECONFLICT {
+		t.Errorf("second claim: %v, want a conflict", err)
+	}
+	v, _ := db.CaseByID(ctx, c.ID)
+	if v.State != acuerdo.CaseInProgress || v.AssigneeID != ana.ID || v.ClaimedAt == nil || !paused() {
+		t.Errorf("after claim: %+v paused=%v", v, paused())
+	}
+	if err := db.HandBack(ctx, c.ID); err != nil || paused() {
+		t.Errorf("hand back: err %v, paused %v", err, paused())
+	}
+	if err := db.CloseCase(ctx, c.ID, acuerdo.CaseInProgress, nil, ""); acuerdo.ErrorCode(err) != acuerdo.EINVALID {
+		t.Errorf("closing with an open state: %v", err)
+	}
+	yes := true
+	if err := db.CloseCase(ctx, c.ID, acuerdo.CaseResolved, &yes, "agreed a new date"); err != nil {
+		t.Fatal(err)
+	}
+	v, _ = db.CaseByID(ctx, c.ID)
+	if v.State != acuerdo.CaseResolved || v.Useful == nil || !*v.Useful || v.Outcome != "agreed a new date" || v.ClosedAt == nil {
+		t.Errorf("after close: %+v", v)
+	}
+	if err := db.CloseCase(ctx, c.ID, acuerdo.CaseCancelled, nil, ""); acuerdo.ErrorCode(err) != acuerdo.ECONFLICT {
+		t.Errorf("closing twice: %v", err)
+	}
+	if err := db.ClaimCase(ctx, c.ID, ana.ID, false); acuerdo.ErrorCode(err) != acuerdo.ECONFLICT {
+		t.Errorf("claiming a closed case: %v", err)
+	}
+}
+
+func TestCloseKeepsBotPausedForOtherEscalation(t *testing.T) {
+	db, _ := openConsoleDB(t)
+	ctx := context.Background()
+	c1, conv := caseFixture(t, db, "+573001112244", acuerdo.ReasonDispute)
+	if _, err := db.OpenCase(ctx, acuerdo.Case{ConversationID: conv.ID, Reason: acuerdo.ReasonLegal, Priority: 5}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CloseCase(ctx, c1.ID, acuerdo.CaseResolved, nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	if cv, _ := db.ConversationByID(ctx, conv.ID); !cv.Paused {
+		t.Error("closing one escalation resumed the bot while another is open")
+	}
+}
+
+func TestExpireCases(t *testing.T) {
+	db, clk := openConsoleDB(t)
+	ctx := context.Background()
+	old, _ := caseFixture(t, db, "+573001110001", acuerdo.ReasonHardship)
+	op := mustUser(t, db, "op@example.com", store.RoleOperator)
+	taken, _ := caseFixture(t, db, "+573001110002", acuerdo.ReasonHardship)
+	if err := db.ClaimCase(ctx, taken.ID, op.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	clk.add(47 * time.Hour)
+	fresh, _ := caseFixture(t, db, "+573001110003", acuerdo.ReasonHardship)
+	clk.add(2 * time.Hour)
+	n, err := db.ExpireCases(ctx, clk.now().Add(-store.CaseExpiry))
+	if err != nil || n != 1 {
+		t.Fatalf("expired %d, err %v; want 1", n, err)
+	}
+	for _, tc := range []struct {
+		id   int64
+		want string
+	}{{old.ID, acuerdo.CaseExpired}, {taken.ID, acuerdo.CaseInProgress}, {fresh.ID, acuerdo.CaseComplete}} {
+		if v, _ := db.CaseByID(ctx, tc.id); v.State != tc.want {
+			t.Errorf("case %d is %s, want %s", tc.id, v.State, tc.want)
+		}
+	}
+	if n, _ := db.ExpireCases(ctx, clk.now().Add(-store.CaseExpiry)); n != 0 {
+		t.Errorf("expiring again changed %d cases", n)
+	}
+}
+
+func TestCasesFilterAndOrder(t *testing.T) {
+	db, clk := openConsoleDB(t)
+	ctx := context.Background()
+	low, _ := caseFixture(t, db, "+573001119991", acuerdo.ReasonOther)
+	clk.add(time.Minute)
+	conv, _ := db.Conversation(ctx, acuerdo.ChannelWhatsApp, "+573001119992")
+	high, err := db.OpenCase(ctx, acuerdo.Case{ConversationID: conv.ID, Reason: acuerdo.ReasonLegal, Priority: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := db.Cases(ctx, store.CaseFilter{})
+	if err != nil || len(all) != 2 || all[0].ID != high.ID || all[1].ID != low.ID {
+		t.Fatalf("order: %+v %v", all, err)
+	}
+	for _, tc := range []struct {
+		name string
+		f    store.CaseFilter
+		want int
+	}{
+		{"by reason", store.CaseFilter{Reason: acuerdo.ReasonLegal}, 1},
+		{"by phone digits", store.CaseFilter{Query: "9992"}, 1},
+		{"by case id", store.CaseFilter{Query: "#1"}, 1},
+		{"like wildcards are literal", store.CaseFilter{Query: "%"}, 0},
+		{"closed only", store.CaseFilter{States: []string{acuerdo.CaseResolved}}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := db.Cases(ctx, tc.f)
+			if err != nil || len(got) != tc.want {
+				t.Errorf("%d cases, err %v; want %d", len(got), err, tc.want)
+			}
+		})
+	}
+}
