@@ -103,5 +103,9 @@ func (pi *PaymentImport) Commit() (ImportCounts, error) {
 	return pi.counts, nil
 }
 
+// Counts returns what the import has recorded and skipped so far, so that a
+// caller can tell, payment by payment, which were new.
+func (pi *PaymentImport) Counts() ImportCounts { return pi.counts }
+
 // Rollback abandons the import.
 func (pi *PaymentImport) Rollback() { _ = pi.tx.Rollback() }

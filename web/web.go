@@ -61,6 +61,11 @@ type Config struct {
 	Logger             *slog.Logger
 	// StoreTimeout bounds the durable write behind an acknowledgement (default 10 s).
 	StoreTimeout time.Duration
+	// API turns on /api/v1, the creditor's core-system API (API-key auth).
+	API bool
+	// Events is kicked after the API records something that emits webhook
+	// events (the hooks sender), so they go out now; may be nil.
+	Events interface{ Kick() }
 }
 
 // Server holds the handlers' dependencies.
@@ -93,6 +98,9 @@ func New(cfg Config) http.Handler {
 	}
 	if cfg.Dashboard {
 		s.mountDashboard(r)
+	}
+	if cfg.API {
+		s.mountAPI(r)
 	}
 	return r
 }

@@ -1,0 +1,257 @@
+package web
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"acuerdo"
+	"acuerdo/phone"
+	"acuerdo/store"
+)
+
+// openAPIDoc is the contract of /api/v1, served as is and checked against the
+// handlers by the tests.
+//
+//go:embed openapi.json
+var openAPIDoc []byte
+
+// API error codes, stable and listed in openapi.json: the creditor's code
+// branches on them, so a code is never renamed.
+const (
+	codeUnauthorized    = "unauthorized"
+	codeKeyRevoked      = "key_revoked"
+	codeForbidden       = "forbidden"
+	codeInvalid         = "invalid"
+	codeInvalidItems    = "invalid_items"
+	codeNotFound        = "not_found"
+	codeConflict        = "conflict"
+	codeTooLarge        = "payload_too_large"
+	codeMediaType       = "unsupported_media_type"
+	codeMethod          = "method_not_allowed"
+	codeInternal        = "internal"
+	apiMaxBody          = 8 << 20
+	apiMaxItems         = 1000
+	apiKeyContextKey    = apiCtxKey("key")
+	apiDefaultErrorLang = "en"
+)
+
+type apiCtxKey string
+
+// itemError is one rejected item of a batch: where and what to do.
+type itemError struct {
+	Index   int    `json:"index"`
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
+}
+
+type apiErrorBody struct {
+	Code    string      `json:"code"`
+	Message string      `json:"message"`
+	Items   []itemError `json:"items,omitempty"`
+}
+
+func (s *Server) mountAPI(r chi.Router) {
+	r.Route("/api/v1", func(r chi.Router) {
+		r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+			apiFail(w, r, http.StatusNotFound, codeNotFound, "no_route")
+		})
+		r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+			apiFail(w, r, http.StatusMethodNotAllowed, codeMethod, "method")
+		})
+		r.Get("/openapi.json", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Cache-Control", "no-cache")
+			_, _ = w.Write(openAPIDoc)
+		})
+		r.Group(func(r chi.Router) {
+			r.Use(s.apiAuth(store.ScopeRead))
+			r.Get("/debtors/{ref}", s.apiDebtor)
+			r.Get("/debtors/{ref}/promises", s.apiPromises)
+			r.Get("/debtors/{ref}/plans", s.apiPlans)
+			r.Get("/debtors/{ref}/cases", s.apiCases)
+			r.Get("/debtors/{ref}/outcomes", s.apiOutcomes)
+			r.Get("/debtors/{ref}/export", s.apiExport)
+		})
+		r.Group(func(r chi.Router) {
+			r.Use(s.apiAuth(store.ScopeWrite))
+			r.Post("/debtors", s.apiUpsertDebtors)
+			r.Post("/payments", s.apiPostPayments)
+			r.Post("/debtors/{ref}/consents", s.apiPostConsent)
+			r.Delete("/debtors/{ref}", s.apiErase)
+		})
+	})
+}
+
+// apiAuth lets through requests whose Bearer key is known, not revoked and of
+// a scope that covers need.
+func (s *Server) apiAuth(need string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+			tok = strings.TrimSpace(tok)
+			if !ok || tok == "" {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="acuerdo api"`)
+				apiFail(w, r, http.StatusUnauthorized, codeUnauthorized, "no_key")
+				return
+			}
+			k, err := s.cfg.Store.APIKeyByKey(r.Context(), tok)
+			switch {
+			case acuerdo.ErrorCode(err) == acuerdo.EUNAUTHORIZED:
+				w.Header().Set("WWW-Authenticate", `Bearer realm="acuerdo api", error="invalid_token"`)
+				apiFail(w, r, http.StatusUnauthorized, codeUnauthorized, "unknown_key")
+				return
+			case err != nil:
+				s.apiInternal(w, r, "authenticate", err)
+				return
+			case k.RevokedAt != nil:
+				w.Header().Set("WWW-Authenticate", `Bearer realm="acuerdo api", error="invalid_token"`)
+				apiFail(w, r, http.StatusUnauthorized, codeKeyRevoked, "revoked")
+				return
+			case !k.Allows(need):
+				apiFail(w, r, http.StatusForbidden, codeForbidden, "read_only")
+				return
+			}
+			if err := s.cfg.Store.TouchAPIKey(r.Context(), k.ID); err != nil {
+				s.cfg.Logger.Warn("api: record key use", "key", k.Prefix, "err", err)
+			}
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), apiKeyContextKey, k)))
+		})
+	}
+}
+
+// apiKeyOf returns the key that authenticated the request.
+func apiKeyOf(r *http.Request) store.APIKey {
+	k, _ := r.Context().Value(apiKeyContextKey).(store.APIKey)
+	return k
+}
+
+// apiAudit is the audit line of a change made through the API; it names the
+// key, never the data.
+func apiAudit(r *http.Request, name, detail string) acuerdo.AuditEntry {
+	k := apiKeyOf(r)
+	return acuerdo.AuditEntry{Kind: acuerdo.AuditAdmin, Name: name, Outcome: acuerdo.Allowed, Rule: "api_key",
+		Detail: strings.TrimSpace("key " + strconv.FormatInt(k.ID, 10) + " (" + k.Prefix + ") " + detail)}
+}
+
+func apiJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+// apiFail answers with a translated message from apiText.
+func apiFail(w http.ResponseWriter, r *http.Request, status int, code, msgKey string, args ...any) {
+	apiJSON(w, status, map[string]any{"error": apiErrorBody{Code: code, Message: apiMsg(r, msgKey, args...)}})
+}
+
+// apiFailMsg answers with a message that is already written, such as a
+// validation message of the store.
+func apiFailMsg(w http.ResponseWriter, status int, code, msg string, items []itemError) {
+	apiJSON(w, status, map[string]any{"error": apiErrorBody{Code: code, Message: msg, Items: items}})
+}
+
+func (s *Server) apiInternal(w http.ResponseWriter, r *http.Request, what string, err error) {
+	s.cfg.Logger.Error("api: "+what, "path", r.URL.Path, "err", err)
+	apiFail(w, r, http.StatusInternalServerError, codeInternal, "internal")
+}
+
+// apiStoreError maps an error of the store to its status and code, the one
+// place where acuerdo's error codes become HTTP.
+func (s *Server) apiStoreError(w http.ResponseWriter, r *http.Request, what string, err error) {
+	switch acuerdo.ErrorCode(err) {
+	case acuerdo.EINVALID:
+		apiFailMsg(w, http.StatusUnprocessableEntity, codeInvalid, acuerdo.ErrorMessage(err), nil)
+	case acuerdo.ENOTFOUND:
+		apiFailMsg(w, http.StatusNotFound, codeNotFound, acuerdo.ErrorMessage(err), nil)
+	case acuerdo.ECONFLICT:
+		apiFailMsg(w, http.StatusConflict, codeConflict, acuerdo.ErrorMessage(err), nil)
+	default:
+		if errors.Is(err, context.Canceled) {
+			return // the client left
+		}
+		s.apiInternal(w, r, what, err)
+	}
+}
+
+// decodeBody reads a JSON request body of at most apiMaxBody bytes into v,
+// answering the error itself when it cannot.
+func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(strings.ToLower(ct), "application/json") {
+		apiFail(w, r, http.StatusUnsupportedMediaType, codeMediaType, "media_type")
+		return false
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, apiMaxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			apiFail(w, r, http.StatusRequestEntityTooLarge, codeTooLarge, "too_large", apiMaxBody>>20)
+			return false
+		}
+		apiFail(w, r, http.StatusBadRequest, codeInvalid, "bad_json", err.Error())
+		return false
+	}
+	if dec.More() {
+		apiFail(w, r, http.StatusBadRequest, codeInvalid, "bad_json", "more than one JSON value")
+		return false
+	}
+	return true
+}
+
+// apiDebtorRef finds the debtor a path's {ref} names: a phone number in E.164
+// (+573001234567) or acuerdo's numeric debtor id.
+func (s *Server) apiDebtorRef(w http.ResponseWriter, r *http.Request) (acuerdo.Debtor, bool) {
+	ref := chi.URLParam(r, "ref")
+	var d acuerdo.Debtor
+	var err error
+	switch {
+	case strings.HasPrefix(ref, "+"):
+		n, perr := phone.Normalize(ref, "")
+		if perr != nil {
+			apiFail(w, r, http.StatusBadRequest, codeInvalid, "bad_ref", ref)
+			return d, false
+		}
+		d, err = s.cfg.Store.DebtorByPhone(r.Context(), n.E164)
+	default:
+		id, perr := strconv.ParseInt(ref, 10, 64)
+		if perr != nil || id <= 0 {
+			apiFail(w, r, http.StatusBadRequest, codeInvalid, "bad_ref", ref)
+			return d, false
+		}
+		d, err = s.cfg.Store.DebtorByID(r.Context(), id)
+	}
+	if acuerdo.ErrorCode(err) == acuerdo.ENOTFOUND {
+		apiFail(w, r, http.StatusNotFound, codeNotFound, "no_debtor", ref)
+		return d, false
+	} else if err != nil {
+		s.apiInternal(w, r, "find debtor", err)
+		return d, false
+	}
+	if strings.HasPrefix(d.Phone, "erased:") {
+		apiFail(w, r, http.StatusNotFound, codeNotFound, "no_debtor", ref)
+		return d, false
+	}
+	return d, true
+}
+
+// apiTime renders an instant as the API does: RFC 3339 in UTC.
+func apiTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func apiTimePtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return apiTime(*t)
+}
