@@ -56,6 +56,13 @@ func (s *Server) dashboardAuth(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		// Analysts may also sign in through the operator console.
+		if s.cfg.Console {
+			if si, err := s.session(r); err == nil && si != nil {
+				next.ServeHTTP(w, r)
+				return
+			}
+		}
 		if bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && eq(strings.TrimSpace(bearer), want) {
 			next.ServeHTTP(w, r)
 			return

@@ -57,8 +57,16 @@ type Config struct {
 	// DashboardResamples is the bootstrap's per report (default
 	// experiments.DefaultBootstrap); tests make it small.
 	DashboardResamples int
-	Clock              acuerdo.Clock
-	Logger             *slog.Logger
+	// Outbox is kicked after the console queues a message (an operator's
+	// reply), so it goes out now rather than at the next poll; may be nil.
+	Outbox interface{ Kick() }
+	// Stripe and MercadoPago, when set, serve POST /webhooks/stripe and
+	// /webhooks/mercadopago: verified, confirmed payment notifications
+	// (web/payhooks.go). A confirmed payment's thank-you also kicks Outbox.
+	Stripe      PaymentWebhook
+	MercadoPago PaymentWebhook
+	Clock       acuerdo.Clock
+	Logger      *slog.Logger
 	// StoreTimeout bounds the durable write behind an acknowledgement (default 10 s).
 	StoreTimeout time.Duration
 	// API turns on /api/v1, the creditor's core-system API (API-key auth).
@@ -99,6 +107,7 @@ func New(cfg Config) http.Handler {
 	if cfg.Dashboard {
 		s.mountDashboard(r)
 	}
+	s.mountPayhooks(r)
 	if cfg.API {
 		s.mountAPI(r)
 	}

@@ -1,0 +1,266 @@
+package web
+
+import (
+	"embed"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"acuerdo"
+	"acuerdo/store"
+)
+
+// ConsoleOptions tune the operator console. The zero value is the production
+// setting; tests shorten what they must.
+type ConsoleOptions struct {
+	// IdleTimeout ends a session nobody used for this long (default 2 h).
+	IdleTimeout time.Duration
+	// MaxAge ends any session this long after sign-in (default 12 h, a
+	// working day), however active.
+	MaxAge time.Duration
+	// BcryptCost hashes new passwords (default 12, never below 10 outside
+	// tests: tests pass bcrypt.MinCost to stay fast).
+	BcryptCost int
+	// LoginWindow, LoginPerEmail and LoginPerIP limit failed sign-ins: at
+	// most LoginPerEmail (default 5) for one email and LoginPerIP (default 20)
+	// from one address within LoginWindow (default 15 min).
+	LoginWindow   time.Duration
+	LoginPerEmail int
+	LoginPerIP    int
+	// TemplateBudget is how many WhatsApp template messages the month's plan
+	// pays for; 0 shows the count without a budget.
+	TemplateBudget int
+	// Creditor fills the {{creditor}} of template previews (the engine fills
+	// the real message the same way, from the policy).
+	Creditor string
+	// Location is the team's time zone, for "today" and the times shown
+	// (default UTC).
+	Location *time.Location
+}
+
+func (o ConsoleOptions) withDefaults() ConsoleOptions {
+	if o.IdleTimeout <= 0 {
+		o.IdleTimeout = 2 * time.Hour
+	}
+	if o.MaxAge <= 0 {
+		o.MaxAge = 12 * time.Hour
+	}
+	if o.BcryptCost == 0 {
+		o.BcryptCost = 12
+	}
+	if o.LoginWindow <= 0 {
+		o.LoginWindow = 15 * time.Minute
+	}
+	if o.LoginPerEmail <= 0 {
+		o.LoginPerEmail = 5
+	}
+	if o.LoginPerIP <= 0 {
+		o.LoginPerIP = 20
+	}
+	if o.Location == nil {
+		o.Location = time.UTC
+	}
+	return o
+}
+
+//go:embed console
+var consoleFS embed.FS
+
+var consolePages = template.Must(template.New("console").Funcs(template.FuncMap{
+	// ts looks a text up in the page's language; a missing key shows itself,
+	// so a gap is visible instead of blank.
+	"ts": func(t map[string]string, key string) string {
+		if v, ok := t[key]; ok {
+			return v
+		}
+		return key
+	},
+	"contains": strings.Contains,
+	// short is a language's code on the switcher: ES, PT, EN.
+	"short": func(code string) string { return strings.ToUpper(code[:2]) },
+}).ParseFS(consoleFS, "console/*.html"))
+
+func (s *Server) mountConsole(r chi.Router) {
+	static, _ := fs.Sub(consoleFS, "console/static")
+	r.Handle("/console/static/*", http.StripPrefix("/console/static/", staticHandler(http.FileServer(http.FS(static)))))
+	r.Get("/console/login", s.consoleLoginPage)
+	r.Post("/console/login", s.consoleLogin)
+	r.Group(func(r chi.Router) {
+		r.Use(s.consoleAuth)
+		r.Get("/console", func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "/console/inbox", http.StatusSeeOther)
+		})
+		r.Post("/console/logout", s.consoleLogout)
+		r.Get("/console/inbox", s.consoleInbox)
+		r.Get("/console/cases/{id}", s.consoleCase)
+		r.Get("/console/cases/{id}/messages", s.consoleCaseMessages)
+		r.Get("/console/cases/{id}/pdf", s.consoleCasePDF)
+		r.Get("/console/cases/{id}/media/{mid}", s.consoleCaseMedia)
+		r.Post("/console/cases/{id}/claim", s.consoleClaim)
+		r.Post("/console/cases/{id}/reply", s.consoleReply)
+		r.Post("/console/cases/{id}/handback", s.consoleHandBack)
+		r.Post("/console/cases/{id}/close", s.consoleClose)
+		r.Post("/console/cases/{id}/edit", s.consoleEdit)
+		r.Post("/console/cases/{id}/payment/confirm", s.consoleConfirmPayment)
+		r.Post("/console/cases/{id}/payment/reject", s.consoleRejectPayment)
+		r.Get("/console/contacts", s.consoleContacts)
+		r.Get("/console/contacts/export.csv", s.consoleContactsExport)
+		r.Get("/console/contacts/{id}", s.consoleContact)
+		r.Group(func(r chi.Router) {
+			r.Use(s.requireAdmin)
+			r.Post("/console/contacts/{id}/delete", s.consoleContactDelete)
+			r.Get("/console/users", s.consoleUsers)
+			r.Post("/console/users", s.consoleUserCreate)
+			r.Get("/console/users/{id}", s.consoleUser)
+			r.Post("/console/users/{id}", s.consoleUserUpdate)
+		})
+	})
+}
+
+// staticHandler serves the console's embedded CSS and JS; they change only
+// with a new binary, so browsers may keep them for an hour.
+func staticHandler(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// consoleHeaders are every console page's: scripts and styles only from the
+// console's own static files, nothing from elsewhere, no framing.
+func consoleHeaders(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "same-origin")
+}
+
+// langLink switches the page's language.
+type langLink struct {
+	Code, Name, URL string
+	Current         bool
+}
+
+// page is what every console template gets.
+type page struct {
+	Lang    string
+	T       map[string]string
+	Langs   []langLink
+	User    *store.User
+	CSRF    string
+	Nav     string // the section the page belongs to
+	Title   string
+	Self    string // this page's URL without lang, for the language links
+	Notice  string // a confirmation after a redirect
+	Problem string // what went wrong, in words for people
+	Data    any
+}
+
+func (s *Server) newPage(w http.ResponseWriter, r *http.Request, nav, title string, data any) *page {
+	lang := consoleLang(w, r)
+	p := &page{Lang: lang, T: consoleText[lang], Nav: nav, Data: data}
+	p.Title = p.T[title]
+	if p.Title == "" {
+		p.Title = title
+	}
+	if si := signedInFrom(r); si != nil {
+		p.User, p.CSRF = &si.user, si.sess.CSRF
+	}
+	q := r.URL.Query()
+	q.Del("lang")
+	q.Del("ok")
+	q.Del("err")
+	u := url.URL{Path: r.URL.Path, RawQuery: q.Encode()}
+	p.Self = u.String()
+	for _, l := range sandboxLangs {
+		lq := r.URL.Query()
+		lq.Del("ok")
+		lq.Del("err")
+		lq.Set("lang", l.Code)
+		p.Langs = append(p.Langs, langLink{Code: l.Code, Name: l.Name, URL: (&url.URL{Path: r.URL.Path, RawQuery: lq.Encode()}).String(), Current: l.Code == lang})
+	}
+	if k := r.URL.Query().Get("ok"); k != "" && strings.HasPrefix(k, "ok_") {
+		p.Notice = p.T[k]
+	}
+	if k := r.URL.Query().Get("err"); k != "" && strings.HasPrefix(k, "err_") {
+		p.Problem = p.T[k]
+	}
+	return p
+}
+
+func (s *Server) renderConsole(w http.ResponseWriter, status int, name string, p *page) {
+	consoleHeaders(w)
+	w.WriteHeader(status)
+	if err := consolePages.ExecuteTemplate(w, name, p); err != nil {
+		s.cfg.Logger.Error("console: render", "page", name, "err", err)
+	}
+}
+
+// consoleLang picks the console's language: ?lang= (remembered in a cookie),
+// then the cookie, then the browser's Accept-Language, then Spanish.
+func consoleLang(w http.ResponseWriter, r *http.Request) string {
+	if l := matchLang(r.URL.Query().Get("lang")); l != "" {
+		http.SetCookie(w, &http.Cookie{Name: "acuerdo_lang", Value: l, Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		return l
+	}
+	if c, err := r.Cookie("acuerdo_lang"); err == nil {
+		if l := matchLang(c.Value); l != "" {
+			return l
+		}
+	}
+	return pickLang(r)
+}
+
+// fail shows an error page in the user's language with the right status. The
+// message is a text key; internal errors are logged, never shown.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status, key := http.StatusInternalServerError, "err_internal"
+	switch acuerdo.ErrorCode(err) {
+	case acuerdo.ENOTFOUND:
+		status, key = http.StatusNotFound, "err_not_found"
+	case acuerdo.EFORBIDDEN:
+		status, key = http.StatusForbidden, "err_forbidden"
+	case acuerdo.ECONFLICT:
+		status, key = http.StatusConflict, "err_conflict"
+	case acuerdo.EINVALID:
+		status, key = http.StatusBadRequest, "err_invalid"
+	case acuerdo.EUNAUTHORIZED:
+		status, key = http.StatusUnauthorized, "err_unauthorized"
+	default:
+		s.cfg.Logger.Error("console", "path", r.URL.Path, "err", err)
+	}
+	p := s.newPage(w, r, "", "error", nil)
+	p.Problem = p.T[key]
+	if code := acuerdo.ErrorCode(err); code != acuerdo.EINTERNAL && code != "" {
+		// The store's messages say exactly what is wrong; they are English,
+		// so they follow the localised sentence as detail.
+		p.Data = acuerdo.ErrorMessage(err)
+	}
+	s.renderConsole(w, status, "error", p)
+}
+
+// back redirects after a form post (POST-redirect-GET) with a notice or
+// problem key the next page shows.
+func back(w http.ResponseWriter, r *http.Request, path, param, key string) {
+	u := path
+	if key != "" {
+		sep := "?"
+		if strings.Contains(u, "?") {
+			sep = "&"
+		}
+		u += sep + param + "=" + url.QueryEscape(key)
+	}
+	http.Redirect(w, r, u, http.StatusSeeOther)
+}
+
+// consoleNow is the clock in the team's time zone.
+func (s *Server) consoleNow() time.Time { return s.cfg.Clock().In(s.cfg.ConsoleOptions.Location) }

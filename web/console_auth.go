@@ -1,0 +1,269 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"math"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"acuerdo"
+	"acuerdo/store"
+)
+
+const (
+	// sessionCookie carries the session token. Path / so that the analysts'
+	// dashboard can accept a signed-in console user too.
+	sessionCookie = "acuerdo_session"
+	// loginCookie carries the sign-in form's CSRF token before any session
+	// exists (a double-submit token), so nobody can sign a browser in to
+	// their own account from another site.
+	loginCookie = "acuerdo_login"
+)
+
+type signedInKey struct{}
+
+// signedIn is the request's user and session, set by consoleAuth.
+type signedIn struct {
+	user store.User
+	sess store.Session
+}
+
+func signedInFrom(r *http.Request) *signedIn {
+	si, _ := r.Context().Value(signedInKey{}).(*signedIn)
+	return si
+}
+
+func randomToken() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+func hashToken(tok string) string {
+	sum := sha256.Sum256([]byte("acuerdo-session\x00" + tok))
+	return hex.EncodeToString(sum[:])
+}
+
+func equalTokens(a, b string) bool {
+	return a != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
+
+// secure reports whether cookies must be Secure: the request came over TLS,
+// directly or through a proxy that says so, or the public URL is https.
+func (s *Server) secure(r *http.Request) bool {
+	return r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" || strings.HasPrefix(s.cfg.PublicURL, "https://")
+}
+
+// session looks the request's session up; nil when there is none or it ended.
+func (s *Server) session(r *http.Request) (*signedIn, error) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" {
+		return nil, nil
+	}
+	sess, u, err := s.cfg.Store.SessionUser(r.Context(), hashToken(c.Value), s.cfg.ConsoleOptions.IdleTimeout)
+	if acuerdo.ErrorCode(err) == acuerdo.EUNAUTHORIZED {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	return &signedIn{user: u, sess: sess}, nil
+}
+
+// consoleAuth lets signed-in users through and sends others to the sign-in
+// page (pages) or answers 401 (everything else). Every POST must carry the
+// session's CSRF token, as a form field or the X-CSRF-Token header.
+func (s *Server) consoleAuth(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		si, err := s.session(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if si == nil {
+			if r.Method == http.MethodGet && r.Header.Get("X-Requested-With") == "" {
+				http.Redirect(w, r, "/console/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				return
+			}
+			s.fail(w, r, acuerdo.Errorf(acuerdo.EUNAUTHORIZED, "sign in again"))
+			return
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			tok := r.Header.Get("X-CSRF-Token")
+			if tok == "" {
+				tok = r.PostFormValue("csrf")
+			}
+			if !equalTokens(tok, si.sess.CSRF) {
+				p := s.newPage(w, r, "", "error", nil)
+				p.Problem = p.T["err_csrf"]
+				s.renderConsole(w, http.StatusForbidden, "error", p)
+				return
+			}
+		}
+		// Activity keeps the session alive; writing it once a minute is enough.
+		if s.cfg.Clock().Sub(si.sess.LastSeenAt) > time.Minute {
+			if err := s.cfg.Store.TouchSession(r.Context(), si.sess.TokenHash); err != nil {
+				s.cfg.Logger.Warn("console: touch session", "err", err)
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), signedInKey{}, si)))
+	})
+}
+
+// requireAdmin answers 403 to anyone but an admin: the server refuses, not
+// only the menu that hides the link.
+func (s *Server) requireAdmin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if si := signedInFrom(r); si == nil || !si.user.Admin() {
+			s.fail(w, r, acuerdo.Errorf(acuerdo.EFORBIDDEN, "this page is for admins"))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+type loginData struct {
+	Email, Next, Token string
+}
+
+func (s *Server) consoleLoginPage(w http.ResponseWriter, r *http.Request) {
+	if si, err := s.session(r); err == nil && si != nil {
+		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
+		return
+	}
+	s.renderLogin(w, r, http.StatusOK, "", r.URL.Query().Get("next"), "")
+}
+
+func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int, email, next, problem string) {
+	tok := randomToken()
+	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: tok, Path: "/console/login", HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteStrictMode, MaxAge: 3600})
+	p := s.newPage(w, r, "login", "sign_in", loginData{Email: email, Next: safeNext(next), Token: tok})
+	p.Problem = problem
+	s.renderConsole(w, status, "login", p)
+}
+
+// dummyHash is compared against when the email is unknown, so that a wrong
+// email takes as long as a wrong password and reveals nothing.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("acuerdo-no-such-user"), bcrypt.MinCost)
+
+func (s *Server) consoleLogin(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	lang := consoleLang(w, r)
+	t := consoleText[lang]
+	email := strings.ToLower(strings.TrimSpace(r.PostFormValue("email")))
+	password := r.PostFormValue("password")
+	next := r.PostFormValue("next")
+	c, err := r.Cookie(loginCookie)
+	if err != nil || !equalTokens(r.PostFormValue("csrf"), c.Value) {
+		s.renderLogin(w, r, http.StatusForbidden, email, next, t["err_csrf"])
+		return
+	}
+	if email == "" || password == "" {
+		s.renderLogin(w, r, http.StatusBadRequest, email, next, t["login_missing"])
+		return
+	}
+	opt := s.cfg.ConsoleOptions
+	ip := clientIP(r)
+	now := s.cfg.Clock()
+	byEmail, byIP, oldE, oldI, err := s.cfg.Store.LoginFailures(ctx, email, ip, now.Add(-opt.LoginWindow))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if byEmail >= opt.LoginPerEmail || byIP >= opt.LoginPerIP {
+		// Free again when the oldest failure in the window leaves it.
+		oldest := oldE
+		if byIP >= opt.LoginPerIP && (byEmail < opt.LoginPerEmail || oldI.After(oldE)) {
+			oldest = oldI
+		}
+		wait := max(time.Minute, oldest.Add(opt.LoginWindow).Sub(now))
+		mins := int(math.Ceil(wait.Minutes()))
+		w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())))
+		s.renderLogin(w, r, http.StatusTooManyRequests, email, next, fmt.Sprintf(t["login_limited"], mins))
+		return
+	}
+	u, err := s.cfg.Store.UserByEmail(ctx, email)
+	hash := dummyHash
+	if err == nil {
+		hash = []byte(u.PasswordHash)
+	} else if acuerdo.ErrorCode(err) != acuerdo.ENOTFOUND {
+		s.fail(w, r, err)
+		return
+	}
+	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || err != nil {
+		if err := s.cfg.Store.RecordLoginFailure(ctx, email, ip); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.renderLogin(w, r, http.StatusUnauthorized, email, next, t["login_invalid"])
+		return
+	}
+	if u.Disabled {
+		s.renderLogin(w, r, http.StatusForbidden, email, next, t["login_disabled"])
+		return
+	}
+	// A fresh token at every sign-in (never one the browser brought) and the
+	// user's other sessions end: one person, one device.
+	tok := randomToken()
+	sess := store.Session{TokenHash: hashToken(tok), UserID: u.ID, CSRF: randomToken(), ExpiresAt: now.Add(opt.MaxAge)}
+	audit := acuerdo.AuditEntry{Kind: acuerdo.AuditAdmin, Name: "login", Outcome: acuerdo.Allowed, Rule: "password", Detail: userRef(u)}
+	if err := s.cfg.Store.StartSession(ctx, sess, audit); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.cfg.Store.ClearLoginFailures(ctx, email); err != nil {
+		s.cfg.Logger.Warn("console: clear login failures", "err", err)
+	}
+	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: "", Path: "/console/login", MaxAge: -1, HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteStrictMode})
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: tok, Path: "/", HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteLaxMode,
+		Expires: sess.ExpiresAt, MaxAge: int(opt.MaxAge.Seconds())})
+	http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
+}
+
+func (s *Server) consoleLogout(w http.ResponseWriter, r *http.Request) {
+	si := signedInFrom(r)
+	audit := acuerdo.AuditEntry{Kind: acuerdo.AuditAdmin, Name: "logout", Outcome: acuerdo.Allowed, Detail: userRef(si.user)}
+	if err := s.cfg.Store.EndSession(r.Context(), si.sess.TokenHash, audit); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteLaxMode})
+	http.Redirect(w, r, "/console/login", http.StatusSeeOther)
+}
+
+// userRef names a console user in audit lines: staff, not debtors, so the
+// email is fine there and tells a reviewer who acted.
+func userRef(u store.User) string { return fmt.Sprintf("user %d <%s>", u.ID, u.Email) }
+
+// safeNext keeps a post-login redirect inside the console: an open redirect
+// would let a phishing link bounce through acuerdo's sign-in.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/console/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") || strings.HasPrefix(next, "/console/login") {
+		return "/console/inbox"
+	}
+	return next
+}
+
+// clientIP is the peer address. X-Forwarded-For is not trusted: anyone can
+// send it, and the per-email limit holds whatever the address.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func (s *Server) hashPassword(pw string) (string, error) {
+	return store.HashPassword(pw, s.cfg.ConsoleOptions.BcryptCost)
+}

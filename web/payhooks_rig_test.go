@@ -1,0 +1,168 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"acuerdo"
+	"acuerdo/store"
+	"acuerdo/web"
+)
+
+// payClock is a clock tests move by hand; store, providers and handlers
+// share it, so signature tolerance and the 24-hour window are exercised
+// without sleeping.
+type payClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *payClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *payClock) add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+type payKicker struct{ n atomic.Int32 }
+
+func (k *payKicker) Kick() { k.n.Add(1) }
+
+// payRig is one debtor (Ana, account CR-1, 300,000 pesos) who wrote to us,
+// promised 150,000, accepted a plan of two 150,000 installments and reported
+// a payment the operators have not checked yet; plus the web layer with the
+// payment providers a test gives it.
+type payRig struct {
+	db      *store.DB
+	path    string
+	clock   *payClock
+	outbox  *payKicker
+	srv     *httptest.Server
+	convID  int64
+	account acuerdo.Account
+}
+
+func newPayRig(t *testing.T) *payRig {
+	t.Helper()
+	ctx := context.Background()
+	r := &payRig{path: filepath.Join(t.TempDir(), "pay.db"), clock: &payClock{t: time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)}, outbox: &payKicker{}}
+	db, err := store.Open(ctx, r.path, store.Options{Clock: r.clock.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	r.db = db
+	im, err := db.BeginPortfolioImport(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	yes := true
+	if err := im.Add(store.PortfolioRow{Debtor: acuerdo.Debtor{Phone: anaPhone, Name: "Ana Pérez", Country: "CO", Locale: "es"},
+		Account: acuerdo.Account{Ref: "CR-1", Balance: &acuerdo.Money{Amount: 30000000, Currency: "COP"}}, Consent: &yes}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := im.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if r.account, err = db.AccountByRef(ctx, "CR-1"); err != nil {
+		t.Fatal(err)
+	}
+	r.convID, _, err = db.Receive(ctx, acuerdo.ChannelWhatsApp, anaPhone, acuerdo.Message{Direction: acuerdo.Inbound, Author: acuerdo.AuthorDebtor,
+		Body: "quiero pagar", ProviderID: "SM00000000000000000000000000000001", Status: acuerdo.MessageReceived}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cop := func(a int64) acuerdo.Money { return acuerdo.Money{Amount: a, Currency: "COP"} }
+	due := acuerdo.Date{Year: 2026, Month: 11, Day: 30}
+	if _, err := db.CreatePromise(ctx, acuerdo.Promise{AccountID: r.account.ID, ConversationID: r.convID, Amount: cop(15000000), DueDate: due}); err != nil {
+		t.Fatal(err)
+	}
+	plan, err := db.OfferPlan(ctx, acuerdo.Plan{AccountID: r.account.ID, ConversationID: r.convID, Total: cop(30000000), Installments: []acuerdo.Installment{
+		{Seq: 1, DueDate: due, Amount: cop(15000000)}, {Seq: 2, DueDate: due.AddDays(30), Amount: cop(15000000)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.AcceptPlan(ctx, plan.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.OpenCase(ctx, acuerdo.Case{ConversationID: r.convID, DebtorID: r.account.DebtorID, Reason: acuerdo.ReasonPaymentReport, State: acuerdo.CaseComplete}); err != nil {
+		t.Fatal(err)
+	}
+	// Payments made after the promise was given keep it.
+	r.clock.add(time.Minute)
+	return r
+}
+
+// serve mounts the web layer with the given providers.
+func (r *payRig) serve(t *testing.T, stripe, mp web.PaymentWebhook) {
+	cfg := web.Config{Store: r.db, Outbox: r.outbox, Clock: r.clock.now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if stripe != nil {
+		cfg.Stripe = stripe
+	}
+	if mp != nil {
+		cfg.MercadoPago = mp
+	}
+	r.srv = httptest.NewServer(web.New(cfg))
+	t.Cleanup(r.srv.Close)
+}
+
+// deliver posts a webhook and returns the status and body.
+func (r *payRig) deliver(t *testing.T, path string, body []byte, headers map[string]string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, r.srv.URL+path, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := r.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, readAll(t, resp)
+}
+
+func (r *payRig) count(t *testing.T, q string, args ...any) int {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+r.path+"?mode=ro&_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow(q, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+// paidState is what one recorded 150,000 payment leaves behind.
+func (r *payRig) assertPaidOnce(t *testing.T, source, externalID string) {
+	t.Helper()
+	checks := []struct {
+		q    string
+		want int
+	}{
+		{`SELECT COUNT(*) FROM payments`, 1},
+		{`SELECT COUNT(*) FROM payments WHERE external_id = '` + externalID + `' AND amount = 15000000 AND currency = 'COP' AND source = '` + source + `'`, 1},
+		{`SELECT COUNT(*) FROM promises WHERE status = 'kept'`, 1},
+		{`SELECT COUNT(*) FROM installments WHERE status = 'paid'`, 1},
+		{`SELECT COUNT(*) FROM cases WHERE reason = 'payment_report' AND state = 'FACTURADO'`, 1},
+		{`SELECT COUNT(*) FROM outbox WHERE template = 'payment_thanks'`, 1},
+		{`SELECT COUNT(*) FROM audit WHERE name = '` + source + `_webhook' AND outcome = 'allowed' AND rule = 'payment_confirmed'`, 1},
+	}
+	for _, c := range checks {
+		if got := r.count(t, c.q); got != c.want {
+			t.Errorf("%s = %d, want %d", c.q, got, c.want)
+		}
+	}
+}

@@ -1,0 +1,185 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"acuerdo"
+	"acuerdo/paylink"
+	"acuerdo/paylink/stripe"
+	"acuerdo/paylink/stripe/stripetest"
+	"acuerdo/web"
+)
+
+const stripeSecret = "whsec_acuerdo_test"
+
+func newStripeRig(t *testing.T) (*payRig, *stripe.Client, *stripetest.Fake) {
+	t.Helper()
+	r := newPayRig(t)
+	fake := stripetest.NewFake(t, stripeSecret)
+	c, err := stripe.New(stripe.Config{APIKey: "sk_test_acuerdo", WebhookSecret: stripeSecret, APIURL: fake.URL,
+		SuccessURL: "https://acuerdo.example/pay/done", Ledger: r.db, Clock: r.clock.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.serve(t, c, nil)
+	return r, c, fake
+}
+
+func sessionOf(t *testing.T, fake *stripetest.Fake, link string) string {
+	t.Helper()
+	for id, s := range fake.Sessions() {
+		if s["url"] == link {
+			return id
+		}
+	}
+	t.Fatalf("no session has URL %s", link)
+	return ""
+}
+
+// TestStripeWebhookEndToEnd: a link for exactly the amount, a delayed
+// payment announced out of order and twice, recorded once with everything it
+// settles, and a thank-you queued in the open window.
+func TestStripeWebhookEndToEnd(t *testing.T) {
+	r, c, fake := newStripeRig(t)
+	ctx := context.Background()
+	link, err := c.Link(ctx, paylink.Request{AccountRef: "CR-1", DebtorID: r.account.DebtorID, Amount: acuerdo.Money{Amount: 15000000, Currency: "COP"}, Scope: "installment"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := sessionOf(t, fake, link)
+	if s := fake.Sessions()[cs]; s["amount_total"] != float64(15000000) && s["amount_total"] != int64(15000000) || s["currency"] != "cop" {
+		t.Fatalf("session = %v, want 15000000 cop", s)
+	}
+	if n := r.count(t, `SELECT COUNT(*) FROM provider_links WHERE provider = 'stripe' AND amount = 15000000 AND currency = 'COP' AND url = ?`, link); n != 1 {
+		t.Fatalf("%d provider links recorded", n)
+	}
+	post := func(body []byte, at time.Time) (int, string) {
+		return r.deliver(t, web.StripeWebhookPath, body, map[string]string{stripe.SignatureHeader: fake.Sign(body, at)})
+	}
+
+	// A bank debit: the session completes unpaid. Nothing to record yet.
+	completed := fake.Event("evt_completed", stripe.EventCheckoutCompleted, cs, r.clock.now())
+	if code, body := post(completed, r.clock.now()); code != http.StatusOK || !strings.Contains(body, "not paid") {
+		t.Fatalf("unpaid completion: %d %q", code, body)
+	}
+	if n := r.count(t, `SELECT COUNT(*) FROM payments`); n != 0 {
+		t.Fatalf("%d payments after an unpaid completion", n)
+	}
+
+	// The money arrives; Stripe says so, twice.
+	r.clock.add(time.Hour)
+	pi := fake.Pay(cs)
+	succeeded := fake.Event("evt_succeeded", stripe.EventAsyncPaymentSucceded, cs, r.clock.now())
+	if code, body := post(succeeded, r.clock.now()); code != http.StatusOK || strings.TrimSpace(body) != "recorded" {
+		t.Fatalf("payment: %d %q", code, body)
+	}
+	if code, body := post(succeeded, r.clock.now()); code != http.StatusOK || strings.TrimSpace(body) != "duplicate" {
+		t.Fatalf("redelivery: %d %q", code, body)
+	}
+	// Stripe retries the earlier completion event (out of order, after the
+	// payment): confirmed with Stripe, it is the same payment, known already.
+	if code, body := post(completed, r.clock.now()); code != http.StatusOK || strings.TrimSpace(body) != "known" {
+		t.Fatalf("late completion: %d %q", code, body)
+	}
+	r.assertPaidOnce(t, "stripe", pi)
+	if n := r.count(t, `SELECT COUNT(*) FROM outbox WHERE template = 'payment_thanks' AND business = FALSE AND conversation_id = ? AND body LIKE '%Ana%150.000%'`, r.convID); n != 1 {
+		t.Errorf("want one free-text thank-you inside the window, got %d", n)
+	}
+	if k := r.outbox.n.Load(); k != 1 {
+		t.Errorf("outbox kicked %d times, want 1", k)
+	}
+}
+
+// TestStripeWebhookRefusals: forged, replayed and mismatched events change
+// nothing but the audit log.
+func TestStripeWebhookRefusals(t *testing.T) {
+	r, c, fake := newStripeRig(t)
+	ctx := context.Background()
+	link, err := c.Link(ctx, paylink.Request{AccountRef: "CR-1", DebtorID: r.account.DebtorID, Amount: acuerdo.Money{Amount: 15000000, Currency: "COP"}, Scope: "installment"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := sessionOf(t, fake, link)
+	fake.Pay(cs)
+	event := fake.Event("evt_1", stripe.EventCheckoutCompleted, cs, r.clock.now())
+
+	forger := stripetest.Fake{Secret: "whsec_guessed"}
+	tests := []struct {
+		name   string
+		body   []byte
+		header string
+		code   int
+		rule   string
+	}{
+		{"forged signature", event, forger.Sign(event, r.clock.now()), http.StatusUnauthorized, "bad_signature"},
+		{"no signature", event, "", http.StatusUnauthorized, "bad_signature"},
+		{"altered after signing", []byte(strings.Replace(string(event), "15000000", "1500", 1)), fake.Sign(event, r.clock.now()), http.StatusUnauthorized, "bad_signature"},
+		{"replayed an hour later", event, fake.Sign(event, r.clock.now().Add(-time.Hour)), http.StatusBadRequest, "replayed"},
+		{"signed garbage", []byte(`{"hello":"world"}`), fake.Sign([]byte(`{"hello":"world"}`), r.clock.now()), http.StatusBadRequest, "malformed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := map[string]string{}
+			if tt.header != "" {
+				h[stripe.SignatureHeader] = tt.header
+			}
+			code, body := r.deliver(t, web.StripeWebhookPath, tt.body, h)
+			if code != tt.code || !strings.Contains(body, tt.rule) {
+				t.Fatalf("%d %q, want %d %s", code, body, tt.code, tt.rule)
+			}
+			if n := r.count(t, `SELECT COUNT(*) FROM audit WHERE name = 'stripe_webhook' AND outcome = 'refused' AND rule = ?`, tt.rule); n == 0 {
+				t.Fatalf("no refusal audited for %s", tt.rule)
+			}
+		})
+	}
+
+	// The event claims the link's amount, but Stripe says the session was paid
+	// less (the link was tampered with): refused, settled, not retried.
+	fake.SetAmount(cs, 1500000)
+	if code, body := r.deliver(t, web.StripeWebhookPath, event, map[string]string{stripe.SignatureHeader: fake.Sign(event, r.clock.now())}); code != http.StatusOK || !strings.Contains(body, "amount_mismatch") {
+		t.Fatalf("claim mismatch: %d %q", code, body)
+	}
+	// An event that agrees with Stripe, but both disagree with the link.
+	lowered := fake.Event("evt_2", stripe.EventCheckoutCompleted, cs, r.clock.now())
+	if code, body := r.deliver(t, web.StripeWebhookPath, lowered, map[string]string{stripe.SignatureHeader: fake.Sign(lowered, r.clock.now())}); code != http.StatusOK || !strings.Contains(body, "amount_mismatch") {
+		t.Fatalf("link mismatch: %d %q", code, body)
+	}
+	for _, q := range []string{`SELECT COUNT(*) FROM payments`, `SELECT COUNT(*) FROM provider_events`, `SELECT COUNT(*) FROM outbox`,
+		`SELECT COUNT(*) FROM promises WHERE status = 'kept'`, `SELECT COUNT(*) FROM installments WHERE status = 'paid'`, `SELECT COUNT(*) FROM cases WHERE state = 'FACTURADO'`} {
+		if n := r.count(t, q); n != 0 {
+			t.Errorf("%s = %d after refused events", q, n)
+		}
+	}
+	if n := r.count(t, `SELECT COUNT(*) FROM audit WHERE name = 'stripe_webhook' AND outcome = 'refused' AND rule = 'amount_mismatch'`); n != 2 {
+		t.Errorf("%d amount_mismatch refusals audited, want 2", n)
+	}
+	if k := r.outbox.n.Load(); k != 0 {
+		t.Errorf("outbox kicked %d times", k)
+	}
+}
+
+// TestStripeWebhookProviderDown: when Stripe cannot be asked, the event is
+// not acknowledged, so Stripe retries it; the retry then records it.
+func TestStripeWebhookProviderDown(t *testing.T) {
+	r := newPayRig(t)
+	fake := stripetest.NewFake(t, stripeSecret)
+	down, err := stripe.New(stripe.Config{APIKey: "sk_test_acuerdo", WebhookSecret: stripeSecret, APIURL: "http://127.0.0.1:1",
+		SuccessURL: "https://acuerdo.example/pay/done", Ledger: r.db, Clock: r.clock.now, HTTPClient: &http.Client{Timeout: 2 * time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.serve(t, down, nil)
+	event := []byte(`{"id":"evt_1","object":"event","type":"checkout.session.completed","created":1763650800,
+		"data":{"object":{"id":"cs_test_0001","object":"checkout.session","amount_total":15000000,"currency":"cop","payment_status":"paid"}}}`)
+	code, _ := r.deliver(t, web.StripeWebhookPath, event, map[string]string{stripe.SignatureHeader: fake.Sign(event, r.clock.now())})
+	if code != http.StatusServiceUnavailable {
+		t.Fatalf("status %d, want 503 so Stripe retries", code)
+	}
+	if n := r.count(t, `SELECT COUNT(*) FROM provider_events`); n != 0 {
+		t.Fatalf("an unconfirmed event was marked seen")
+	}
+}
