@@ -57,6 +57,11 @@ type Config struct {
 	// DashboardResamples is the bootstrap's per report (default
 	// experiments.DefaultBootstrap); tests make it small.
 	DashboardResamples int
+	// Console turns on /console, the operator console (sign-in, inbox, cases,
+	// contacts, users).
+	Console bool
+	// ConsoleOptions tune the console; the zero value is the production setting.
+	ConsoleOptions ConsoleOptions
 	// Outbox is kicked after the console queues a message (an operator's
 	// reply), so it goes out now rather than at the next poll; may be nil.
 	Outbox interface{ Kick() }
@@ -92,6 +97,7 @@ func New(cfg Config) http.Handler {
 	if cfg.StoreTimeout <= 0 {
 		cfg.StoreTimeout = 10 * time.Second
 	}
+	cfg.ConsoleOptions = cfg.ConsoleOptions.withDefaults()
 	s := &Server{cfg: cfg}
 	r := chi.NewRouter()
 	r.Use(s.recoverer)
@@ -106,6 +112,9 @@ func New(cfg Config) http.Handler {
 	}
 	if cfg.Dashboard {
 		s.mountDashboard(r)
+	}
+	if cfg.Console {
+		s.mountConsole(r)
 	}
 	s.mountPayhooks(r)
 	if cfg.API {

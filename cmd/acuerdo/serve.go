@@ -41,6 +41,13 @@ through the same engine, without Twilio:
 
   acuerdo serve --demo      # then open http://localhost:8080/sandbox
 
+/console is the operator console for the collections team: sign in, work the
+inbox of escalated cases, reply to debtors, manage contacts and users. Create
+the first admin with "acuerdo user add --email … --role admin --password-stdin";
+with --demo, a demo admin and operator are created and their passwords printed
+on standard error. ACUERDO_TEMPLATE_BUDGET sets the monthly WhatsApp template
+budget its counters compare with; ACUERDO_CONSOLE_TZ its time zone (IANA name).
+
 GET /dashboard shows each experiment's results (the same numbers as "acuerdo
 report") with CSV downloads. It needs ACUERDO_DASHBOARD_TOKEN, a read-only token
 sent as "Authorization: Bearer TOKEN" or opened once as /dashboard?token=TOKEN
@@ -139,6 +146,16 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		wcfg.AuthToken, wcfg.AccountSID = tw.cfg.AuthToken, tw.cfg.AccountSID
 		wcfg.Media = receipts
 	}
+	// The operator console is the collections team's door: always served.
+	if wcfg.ConsoleOptions, err = consoleOptions(e, pol); err != nil {
+		return err
+	}
+	wcfg.Console, wcfg.Outbox = true, eng
+	if *demoMode {
+		if err := seedDemoUsers(ctx, e, db); err != nil {
+			return err
+		}
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return &exitError{2, fmt.Errorf("listen on %s: %w (is another acuerdo running? try --addr)", *addr, err)}
@@ -184,6 +201,7 @@ func serveUntilDone(ctx context.Context, e *env, logger *slog.Logger, srv *http.
 
 	base := baseURL(ln.Addr())
 	fmt.Fprintf(e.stdout, "acuerdo serving on %s\n", base)
+	fmt.Fprintf(e.stdout, "console: %s/console/login\n", base)
 	if demoMode {
 		fmt.Fprintf(e.stdout, "sandbox: %s/sandbox\n", base)
 	}
