@@ -42,6 +42,7 @@ const maxPayhookBody = 1 << 20
 const providerTimeout = 20 * time.Second
 
 func (s *Server) mountPayhooks(r chi.Router) {
+	r.Get(PaidPath, s.paid)
 	if s.cfg.Stripe != nil {
 		r.Post(StripeWebhookPath, s.payhook(s.cfg.Stripe))
 	}

@@ -17,6 +17,7 @@ import (
 	"acuerdo"
 	"acuerdo/demo"
 	"acuerdo/engine"
+	"acuerdo/paylink"
 	"acuerdo/store"
 	"acuerdo/web"
 	"acuerdo/whatsapp"
@@ -52,6 +53,13 @@ GET /dashboard shows each experiment's results (the same numbers as "acuerdo
 report") with CSV downloads. It needs ACUERDO_DASHBOARD_TOKEN, a read-only token
 sent as "Authorization: Bearer TOKEN" or opened once as /dashboard?token=TOKEN
 (which sets a cookie); without it the dashboard is served only with --demo.
+
+Payment links go through Stripe (STRIPE_API_KEY, STRIPE_WEBHOOK_SECRET) or
+MercadoPago (MERCADOPAGO_ACCESS_TOKEN, MERCADOPAGO_WEBHOOK_SECRET) for the
+currencies ACUERDO_PAYMENT_PROVIDERS routes to them, e.g.
+"BRL=mercadopago,USD=stripe"; other currencies use the signed URL template
+(ACUERDO_PAYLINK_URL). Their webhooks, POST /webhooks/stripe and
+/webhooks/mercadopago, record confirmed payments; both need ACUERDO_PUBLIC_URL.
 
 Logs are JSON lines on standard error (ACUERDO_LOG_LEVEL=debug for more).
 SIGINT or SIGTERM stops taking requests, lets running turns finish and flushes
@@ -156,6 +164,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
+	// Payment providers' webhooks (POST /webhooks/stripe, /webhooks/mercadopago)
+	// for the providers configured; the agent's links come from newAgent.
+	pay, err := paymentsFromEnv(e, db, clock, paylink.Template{}, nil)
+	if err != nil {
+		return &exitError{2, err}
+	}
+	pay.webhooks(&wcfg)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return &exitError{2, fmt.Errorf("listen on %s: %w (is another acuerdo running? try --addr)", *addr, err)}

@@ -63,7 +63,13 @@ func newAgent(ctx context.Context, e *env, db *store.DB, clock acuerdo.Clock, lo
 		logger.Warn("ACUERDO_PAYLINK_SECRET is not set: payment links are signed with a temporary key")
 	}
 	links := paylink.Template{URL: c.paylinkURL, Secret: secret, Clock: clock}
-	ts := tools.New(tools.Config{Store: db, Policy: pol, Links: links, Clock: clock, Logger: logger})
+	// Stripe or MercadoPago replace the template for the portfolios routed to
+	// them (cmd/acuerdo/paylinks.go).
+	pay, err := paymentsFromEnv(e, db, clock, links, logger)
+	if err != nil {
+		return nil, nil, &exitError{2, err}
+	}
+	ts := tools.New(tools.Config{Store: db, Policy: pol, Links: pay.links, Clock: clock, Logger: logger})
 
 	var model agent.Model
 	closer := func() {}
