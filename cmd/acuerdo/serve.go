@@ -61,6 +61,12 @@ currencies ACUERDO_PAYMENT_PROVIDERS routes to them, e.g.
 (ACUERDO_PAYLINK_URL). Their webhooks, POST /webhooks/stripe and
 /webhooks/mercadopago, record confirmed payments; both need ACUERDO_PUBLIC_URL.
 
+/api/v1 is the creditor's core-system API (described at /api/v1/openapi.json),
+with keys from "acuerdo apikey create". Events (promise created, plan
+accepted, payment link sent, payment registered, case opened or closed,
+opt-out) are POSTed, signed, to ACUERDO_WEBHOOK_URLS (comma-separated) with
+ACUERDO_WEBHOOK_SECRET, retried with backoff until acknowledged.
+
 Logs are JSON lines on standard error (ACUERDO_LOG_LEVEL=debug for more).
 SIGINT or SIGTERM stops taking requests, lets running turns finish and flushes
 the outbox before exiting.`
@@ -129,6 +135,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{Namespace: "acuerdo"}))
 	metrics := engine.NewMetrics(reg, db)
+	webhooks, err := webhooksFromEnv(e, db, reg, clock, logger)
+	if err != nil {
+		return err
+	}
+	defer startWebhooks(ctx, webhooks)()
 
 	senders := map[string]engine.Sender{}
 	var receipts *engine.Receipts
@@ -150,6 +161,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	wcfg := web.Config{Engine: eng, Store: db, PublicURL: publicURL, Metrics: metrics, Gatherer: reg,
 		Sandbox: *demoMode, Dashboard: dashToken != "" || *demoMode, DashboardToken: dashToken, Clock: clock, Logger: logger}
+	// /api/v1 is always mounted; without a key (acuerdo apikey create) it
+	// answers every request 401.
+	wcfg.API = true
+	if webhooks != nil {
+		wcfg.Events = webhooks
+	}
 	if tw != nil {
 		wcfg.AuthToken, wcfg.AccountSID = tw.cfg.AuthToken, tw.cfg.AccountSID
 		wcfg.Media = receipts
