@@ -45,10 +45,10 @@ func paymentsFromEnv(e *env, db *store.DB, clock acuerdo.Clock, template tools.P
 	key, secret := e.getenv("STRIPE_API_KEY"), e.getenv("STRIPE_WEBHOOK_SECRET")
 	if key != "" || secret != "" {
 		if key == "" || secret == "" {
-			return nil, fmt.Errorf("Stripe needs STRIPE_API_KEY and STRIPE_WEBHOOK_SECRET together")
+			return nil, fmt.Errorf("payment links: Stripe needs STRIPE_API_KEY and STRIPE_WEBHOOK_SECRET together")
 		}
 		if public == "" {
-			return nil, fmt.Errorf("Stripe needs ACUERDO_PUBLIC_URL: Checkout sends the debtor back to it after paying")
+			return nil, fmt.Errorf("payment links: Stripe needs ACUERDO_PUBLIC_URL: Checkout sends the debtor back to it after paying")
 		}
 		c, err := stripe.New(stripe.Config{APIKey: key, WebhookSecret: secret, APIURL: e.getenv("STRIPE_API_URL"),
 			SuccessURL: public + web.PaidPath, Ledger: db, Clock: clock})
@@ -60,10 +60,10 @@ func paymentsFromEnv(e *env, db *store.DB, clock acuerdo.Clock, template tools.P
 	token, mpSecret := e.getenv("MERCADOPAGO_ACCESS_TOKEN"), e.getenv("MERCADOPAGO_WEBHOOK_SECRET")
 	if token != "" || mpSecret != "" {
 		if token == "" || mpSecret == "" {
-			return nil, fmt.Errorf("MercadoPago needs MERCADOPAGO_ACCESS_TOKEN and MERCADOPAGO_WEBHOOK_SECRET together")
+			return nil, fmt.Errorf("payment links: MercadoPago needs MERCADOPAGO_ACCESS_TOKEN and MERCADOPAGO_WEBHOOK_SECRET together")
 		}
 		if public == "" {
-			return nil, fmt.Errorf("MercadoPago needs ACUERDO_PUBLIC_URL: its notifications are posted to ACUERDO_PUBLIC_URL%s", web.MercadoPagoWebhookPath)
+			return nil, fmt.Errorf("payment links: MercadoPago needs ACUERDO_PUBLIC_URL: its notifications are posted to ACUERDO_PUBLIC_URL%s", web.MercadoPagoWebhookPath)
 		}
 		c, err := mercadopago.New(mercadopago.Config{AccessToken: token, WebhookSecret: mpSecret, APIURL: e.getenv("MERCADOPAGO_API_URL"),
 			NotificationURL: public + web.MercadoPagoWebhookPath, BackURL: public + web.PaidPath, Ledger: db, Clock: clock})
