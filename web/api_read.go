@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 
 	"acuerdo"
@@ -168,6 +169,11 @@ func (s *Server) apiOutcomes(w http.ResponseWriter, r *http.Request) {
 func (s *Server) apiExport(w http.ResponseWriter, r *http.Request) {
 	x, _, ok := s.apiSnapshot(w, r)
 	if !ok {
+		return
+	}
+	// Handing out everything about a person is audited (without the data).
+	if err := s.cfg.Store.AppendAudit(r.Context(), apiAudit(r, "export", fmt.Sprintf("debtor %d, data_subject_request", x.Debtor.ID))); err != nil {
+		s.apiInternal(w, r, "audit export", err)
 		return
 	}
 	w.Header().Set("Content-Disposition", `attachment; filename="debtor-export.json"`)
