@@ -158,6 +158,12 @@ func (db *DB) RecordProviderPayment(ctx context.Context, p ProviderPayment, than
 				Detail: fmt.Sprintf("payment %s was already recorded", p.ExternalID)}, now)
 		}
 		out.Outcome = ProviderRecorded
+		// The creditor's core system hears of it like of any other payment.
+		if err := insertEvent(ctx, tx, EventPaymentRegistered, EventSubject{AccountID: link.account}, map[string]any{
+			"external_id": p.ExternalID, "amount": p.Amount.Decimal(), "currency": p.Amount.Currency,
+			"paid_at": p.PaidAt.UTC().Format(time.RFC3339), "method": p.Method, "source": p.Provider}, now); err != nil {
+			return err
+		}
 		if err := keepPromises(ctx, tx, link.account, now); err != nil {
 			return err
 		}
@@ -251,16 +257,39 @@ func payInstallments(ctx context.Context, tx *sql.Tx, accountID, amount int64) (
 // closePaymentReports closes as billed the open "I already paid" cases of the
 // account (or of its debtor, when the case named no account): the provider has
 // confirmed what the operator would have checked.
-func closePaymentReports(ctx context.Context, tx *sql.Tx, accountID int64, now time.Time) (int64, error) {
+func closePaymentReports(ctx context.Context, tx *sql.Tx, accountID int64, now time.Time) (int, error) {
 	closed := []string{acuerdo.CaseResolved, acuerdo.CaseBilled, acuerdo.CaseCancelled, acuerdo.CaseNoAnswer}
-	res, err := tx.ExecContext(ctx, `UPDATE cases SET state = ?, closed_at = ?, updated_at = ?
+	rows, err := tx.QueryContext(ctx, `SELECT id, conversation_id FROM cases
 		WHERE reason = ? AND state NOT IN (?,?,?,?)
 		  AND (account_id = ? OR account_id IS NULL AND debtor_id = (SELECT debtor_id FROM accounts WHERE id = ?))`,
-		acuerdo.CaseBilled, now, now, acuerdo.ReasonPaymentReport, closed[0], closed[1], closed[2], closed[3], accountID, accountID)
+		acuerdo.ReasonPaymentReport, closed[0], closed[1], closed[2], closed[3], accountID, accountID)
 	if err != nil {
 		return 0, fmt.Errorf("close payment reports: %w", err)
 	}
-	return res.RowsAffected()
+	type kase struct{ id, conv int64 }
+	var cases []kase
+	for rows.Next() {
+		var k kase
+		if err := rows.Scan(&k.id, &k.conv); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		cases = append(cases, k)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	for _, k := range cases {
+		if _, err := tx.ExecContext(ctx, `UPDATE cases SET state = ?, closed_at = ?, updated_at = ? WHERE id = ?`, acuerdo.CaseBilled, now, now, k.id); err != nil {
+			return 0, fmt.Errorf("close payment report %d: %w", k.id, err)
+		}
+		if err := insertEvent(ctx, tx, EventCaseClosed, EventSubject{AccountID: accountID, ConversationID: k.conv},
+			map[string]any{"case_id": k.id, "reason": acuerdo.ReasonPaymentReport, "state": acuerdo.CaseBilled}, now); err != nil {
+			return 0, err
+		}
+	}
+	return len(cases), nil
 }
 
 // thank queues the thank-you in the debtor's most recent conversation, unless

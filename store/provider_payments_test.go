@@ -105,6 +105,8 @@ func TestRecordProviderPayment(t *testing.T) {
 		{`SELECT COUNT(*) FROM cases WHERE state = 'FACTURADO' AND closed_at IS NOT NULL`, 1},
 		{`SELECT COUNT(*) FROM outbox WHERE template = 'payment_thanks' AND body = 'Gracias Ana 150000.00'`, 1},
 		{`SELECT COUNT(*) FROM audit WHERE name = 'stripe_webhook' AND outcome = 'allowed' AND rule = 'payment_confirmed'`, 1},
+		{`SELECT COUNT(*) FROM events WHERE type = 'payment.registered' AND payload LIKE '%"source":"stripe"%'`, 1},
+		{`SELECT COUNT(*) FROM events WHERE type = 'case.closed' AND payload LIKE '%FACTURADO%'`, 1},
 	}
 	for _, c := range checks {
 		if got := count(t, path, c.q); got != c.want {
@@ -130,6 +132,9 @@ func TestRecordProviderPayment(t *testing.T) {
 	}
 	if n := count(t, path, `SELECT COUNT(*) FROM outbox WHERE template = 'payment_thanks'`); n != 1 {
 		t.Fatalf("%d thank-yous, want 1", n)
+	}
+	if n := count(t, path, `SELECT COUNT(*) FROM events WHERE type = 'payment.registered'`); n != 1 {
+		t.Fatalf("%d payment.registered events, want 1", n)
 	}
 
 	// The creditor's CSV later carries the same transaction: skipped.
@@ -173,6 +178,7 @@ func TestRecordProviderPaymentRefusals(t *testing.T) {
 				t.Fatalf("outcome = %+v, want refused by %s", out, tt.rule)
 			}
 			for _, q := range []string{`SELECT COUNT(*) FROM payments`, `SELECT COUNT(*) FROM provider_events`, `SELECT COUNT(*) FROM outbox`,
+				`SELECT COUNT(*) FROM events WHERE type IN ('payment.registered', 'case.closed')`,
 				`SELECT COUNT(*) FROM promises WHERE status = 'kept'`, `SELECT COUNT(*) FROM cases WHERE state = 'FACTURADO'`} {
 				if n := count(t, path, q); n != 0 {
 					t.Errorf("%s = %d after a refusal", q, n)
