@@ -147,3 +147,26 @@ func TestPaymentWebhooksNotMounted(t *testing.T) {
 		}
 	}
 }
+
+// TestPaidPage: the page providers send the debtor back to speaks their
+// language and claims nothing about the payment.
+func TestPaidPage(t *testing.T) {
+	r := newPayRig(t)
+	r.serve(t, nil, nil)
+	for _, tt := range []struct{ accept, lang, want string }{
+		{"pt-BR,pt;q=0.9", "pt-BR", "Obrigado pelo seu pagamento!"},
+		{"en-US", "en", "Thank you for your payment!"},
+		{"fr-FR", "es", "¡Gracias por tu pago!"},
+	} {
+		req, _ := http.NewRequest(http.MethodGet, r.srv.URL+web.PaidPath, nil)
+		req.Header.Set("Accept-Language", tt.accept)
+		resp, err := r.srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := readAll(t, resp)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, `lang="`+tt.lang+`"`) || !strings.Contains(body, tt.want) {
+			t.Errorf("%s: %d %q", tt.accept, resp.StatusCode, body)
+		}
+	}
+}
