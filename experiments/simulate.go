@@ -34,6 +34,9 @@ type SimConfig struct {
 	MaxInstallments int     // default 3
 	InstallmentGap  int     // default 15
 	PayScale        float64 // default 1
+	// FirstID is the first simulated debtor's id (default 1): a simulation
+	// added to a database that already holds debtors starts after them.
+	FirstID int64
 }
 
 var (
@@ -73,6 +76,9 @@ func (c SimConfig) withDefaults() SimConfig {
 	if c.PayScale == 0 {
 		c.PayScale = 1
 	}
+	if c.FirstID == 0 {
+		c.FirstID = 1
+	}
 	return c
 }
 
@@ -80,7 +86,7 @@ func (c SimConfig) withDefaults() SimConfig {
 type Sim struct {
 	Config      SimConfig
 	Units       []Unit
-	Assignments []acuerdo.Assignment // sorted by debtor id; Units[i] has id i+1
+	Assignments []acuerdo.Assignment // sorted by debtor id; Units[i] has id FirstID+i
 	Cohort      *Cohort
 	Payments    *Payments
 }
@@ -99,7 +105,7 @@ func Simulate(cfg SimConfig) *Sim {
 		lo, hi := simBandDPD[b][0], simBandDPD[b][1]
 		bal[i] = math.Round(math.Exp(simBandMu[b] + simSigma*rng.NormFloat64()))
 		band[i] = uint8(b)
-		units[i] = Unit{DebtorID: int64(i + 1), DaysPastDue: lo + rng.IntN(hi-lo+1), Balance: int64(bal[i])}
+		units[i] = Unit{DebtorID: cfg.FirstID + int64(i), DaysPastDue: lo + rng.IntN(hi-lo+1), Balance: int64(bal[i])}
 	}
 	asg := Assign(cfg.Salt, cfg.TreatmentShare, units)
 

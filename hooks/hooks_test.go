@@ -31,7 +31,7 @@ func newClock() *clock {
 	c.ns.Store(time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC).UnixNano())
 	return c
 }
-func (c *clock) now() time.Time           { return time.Unix(0, c.ns.Load()).UTC() }
+func (c *clock) now() time.Time          { return time.Unix(0, c.ns.Load()).UTC() }
 func (c *clock) advance(d time.Duration) { c.ns.Add(int64(d)) }
 
 // receiver is a webhook endpoint speaking the real wire format: it checks the

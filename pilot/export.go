@@ -14,15 +14,22 @@ import (
 
 // Tables are the exports a report writes, in the order they are listed
 // (DESIGN §5): each is written as TABLE.csv.
-var Tables = []string{"assignments", "debtor_outcomes", "payments", "results"}
+var Tables = []string{"assignments", "debtor_outcomes", "payments", "messages", "llm_calls", "results"}
 
 // Export headers (DESIGN §5): snake_case, UTC times, money in minor units plus currency.
 var (
 	AssignmentsHeader = []string{"experiment", "debtor_id", "arm", "bucket", "stratum", "assigned_at", "launched_at"}
 	OutcomesHeader    = []string{"experiment", "debtor_id", "arm", "stratum", "assigned_at", "follow_up_days", "days_past_due", "currency",
 		"placed_minor", "prior_payments_minor", "collected_d30_minor", "collected_d60_minor", "collected_d90_minor", "collected_minor",
-		"paid", "first_payment_day", "llm_cost_usd", "cost_minor"}
-	PaymentsHeader = []string{"experiment", "debtor_id", "arm", "account_ref", "paid_at", "day", "amount_minor", "currency", "observed"}
+		"paid", "first_payment_day", "llm_cost_usd", "template_messages", "template_cost_usd", "operator_cases", "operator_messages",
+		"operator_minutes", "operator_cost_usd", "cost_usd", "cost_minor"}
+	PaymentsHeader = []string{"experiment", "debtor_id", "arm", "account_ref", "paid_at", "day", "amount_minor", "currency", "method", "observed"}
+	// The messages export has no text: it is personal data, and analysts need
+	// the shape of the conversation (who, when, what status), not its words.
+	MessagesHeader = []string{"experiment", "debtor_id", "arm", "message_id", "sent_at", "day", "direction", "author", "status", "error_code",
+		"template", "template_sent", "chars"}
+	LLMCallsHeader = []string{"experiment", "debtor_id", "arm", "called_at", "day", "model", "provider", "outcome", "prompt_tokens",
+		"completion_tokens", "cached_tokens", "latency_ms", "cost_usd"}
 )
 
 // ErrNoTable is WriteTable's answer to a name not in Tables.
@@ -71,7 +78,9 @@ func (r *Report) WriteTable(out io.Writer, table string) error {
 			}
 			w.Write([]string{name, itoa(row.DebtorID), row.Arm, row.Stratum, utc(row.AssignedAt), strconv.Itoa(int(c.FollowUp[i])),
 				strconv.Itoa(row.DaysPastDue), cur, placed, itoa(row.Prior), ftoa(by[0][i]), ftoa(by[1][i]), ftoa(by[2][i]), ftoa(all[i]),
-				strconv.FormatBool(paid[i]), fp, strconv.FormatFloat(row.CostUSD, 'g', 10, 64), ftoa(c.Cost[i])})
+				strconv.FormatBool(paid[i]), fp, usd(row.CostUSD), strconv.Itoa(r.Costs[i].TemplateMessages), usd(r.Costs[i].TemplateUSD),
+				strconv.Itoa(r.Costs[i].OperatorCases), strconv.Itoa(r.Costs[i].OperatorMessages), usd(r.Costs[i].OperatorMinutes),
+				usd(r.Costs[i].OperatorUSD), usd(r.Costs[i].Total()), ftoa(c.Cost[i])})
 		}
 	case "payments":
 		w.Write(PaymentsHeader)
@@ -79,7 +88,26 @@ func (r *Report) WriteTable(out io.Writer, table string) error {
 			row := d.Rows[p.Row]
 			pd := r.Payments.Day[k]
 			w.Write([]string{name, itoa(row.DebtorID), row.Arm, p.AccountRef, utc(p.PaidAt), strconv.Itoa(int(pd)), itoa(p.Amount), cur,
-				strconv.FormatBool(pd <= c.FollowUp[p.Row])})
+				p.Method, strconv.FormatBool(pd <= c.FollowUp[p.Row])})
+		}
+	case "messages":
+		w.Write(MessagesHeader)
+		for _, m := range d.Messages {
+			row := d.Rows[m.Row]
+			w.Write([]string{name, itoa(row.DebtorID), row.Arm, itoa(m.ID), utc(m.At), strconv.Itoa(paymentDay(row.AssignedAt, m.At)),
+				m.Direction, m.Author, m.Status, m.ErrorCode, m.Template, strconv.FormatBool(m.TemplateID != ""), strconv.Itoa(m.Chars)})
+		}
+	case "llm_calls":
+		w.Write(LLMCallsHeader)
+		for _, l := range d.LLMCalls {
+			row := d.Rows[l.Row]
+			cost := ""
+			if l.Priced {
+				cost = usd(l.CostUSD)
+			}
+			w.Write([]string{name, itoa(row.DebtorID), row.Arm, utc(l.At), strconv.Itoa(paymentDay(row.AssignedAt, l.At)), l.Model, l.Provider,
+				l.Outcome, strconv.Itoa(l.PromptTokens), strconv.Itoa(l.CompletionTokens), strconv.Itoa(l.CachedTokens),
+				strconv.Itoa(l.LatencyMS), cost})
 		}
 	case "results":
 		w.Write(experiments.Columns)
@@ -120,6 +148,9 @@ func (r *Report) WriteExports(dir string) error {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// usd renders dollars (or minutes) with the precision they carry, no exponent.
+func usd(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
 // ftoa renders a sum of minor units, which is integral, without an exponent.
 func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', 0, 64) }

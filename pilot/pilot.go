@@ -26,6 +26,8 @@ type Options struct {
 	Resamples int
 	// Level is the confidence level of the Kaplan–Meier bands (default 0.95).
 	Level float64
+	// Prices price template messages and operator time; nil is DefaultPrices.
+	Prices *Prices
 }
 
 // Report is one computed report and what it was computed from.
@@ -44,6 +46,10 @@ type Report struct {
 	// CostCounted says whether cost entered net recovery and cost to collect
 	// (an exchange rate was given); without it those metrics count no cost.
 	CostCounted bool
+	// Costs are each debtor's costs in USD, by component, parallel to Data.Rows.
+	Costs []DebtorCost
+	// Unpriced counts template messages no price row covered (priced at 0).
+	Unpriced int
 }
 
 const day = 24 * time.Hour
@@ -69,7 +75,12 @@ func Build(ctx context.Context, db *store.DB, name string, asOf time.Time, o Opt
 		return nil, fmt.Errorf("experiment %s: %w", name, ErrEmpty)
 	}
 	r := &Report{Data: data, AsOf: asOf, CostCounted: o.FX > 0}
-	r.Cohort, r.Payments = cohortOf(data, asOf, o.FX)
+	prices := DefaultPrices()
+	if o.Prices != nil {
+		prices = *o.Prices
+	}
+	r.Costs, r.Unpriced = costsOf(data, prices, templateCategory)
+	r.Cohort, r.Payments = cohortOf(data, r.Costs, asOf, o.FX)
 	in := experiments.ReportInput{Experiment: name, AsOf: asOf, TreatmentShare: data.Treatment, Cohort: r.Cohort, Payments: r.Payments,
 		Days: ReportDays(data.HorizonDays), Bootstrap: experiments.BootstrapConfig{Resamples: o.Resamples, Seed: 1}}
 	if r.Results, err = experiments.Report(in); err != nil {
@@ -77,14 +88,21 @@ func Build(ctx context.Context, db *store.DB, name string, asOf time.Time, o Opt
 	}
 	r.SRM = SRMOf(data.Counts, data.Treatment)
 
-	// LLM cost in USD, whatever FX says: a number that needs no exchange rate.
-	usd := make([]float64, len(data.Rows))
-	for i, row := range data.Rows {
-		usd[i] = row.CostUSD
+	// Costs in USD, whatever FX says: numbers that need no exchange rate.
+	cols := make([][]float64, 5)
+	for k := range cols {
+		cols[k] = make([]float64, len(data.Rows))
 	}
-	c := experiments.CompareMeans(r.Cohort.Arm, r.Cohort.Stratum, len(r.Cohort.Strata), [][]float64{usd}, in.Bootstrap, 0.95)
+	for i, c := range r.Costs {
+		cols[0][i], cols[1][i], cols[2][i], cols[3][i], cols[4][i] = c.LLMUSD, c.TemplateUSD, c.OperatorMinutes, c.OperatorUSD, c.Total()
+	}
+	cmp := experiments.CompareMeans(r.Cohort.Arm, r.Cohort.Stratum, len(r.Cohort.Strata), cols, in.Bootstrap, 0.95)
 	rc := experiments.RowContext{Experiment: name, AsOf: asOf, SRMP: r.SRM.P}
-	r.Results = append(r.Results, rc.ComparisonRows("llm_cost_usd_per_debtor", c[0])...)
+	for k, metric := range []string{"llm_cost_usd_per_debtor", "template_cost_usd_per_debtor", "operator_minutes_per_debtor",
+		"operator_cost_usd_per_debtor", "cost_usd_per_debtor"} {
+		r.Results = append(r.Results, rc.ComparisonRows(metric, cmp[k])...)
+	}
+	r.Results = append(r.Results, ScenarioRows(rc, r.Cohort, r.Payments, data)...)
 
 	first, paid := experiments.TimeToFirstPayment(r.Cohort, r.Payments)
 	r.Curves = experiments.KaplanMeierByArm(r.Cohort.Arm, first, paid, o.Level)
@@ -170,7 +188,7 @@ func ReportDays(horizon int) []int {
 func wholeDays(a, b time.Time) int { return max(0, int(b.Sub(a)/day)) }
 
 // cohortOf turns the store's rows into the experiments package's columns.
-func cohortOf(data store.ExperimentData, asOf time.Time, fx float64) (*experiments.Cohort, *experiments.Payments) {
+func cohortOf(data store.ExperimentData, costs []DebtorCost, asOf time.Time, fx float64) (*experiments.Cohort, *experiments.Payments) {
 	n := len(data.Rows)
 	c := &experiments.Cohort{Arm: make([]uint8, n), Stratum: make([]int32, n), Placed: make([]float64, n), Cost: make([]float64, n),
 		FollowUp: make([]int32, n), CovariateNames: []string{"balance", "prior_payments"}}
@@ -195,7 +213,7 @@ func cohortOf(data store.ExperimentData, asOf time.Time, fx float64) (*experimen
 			c.Placed[i], bal[i] = float64(row.Placed), float64(row.Placed)
 		}
 		prior[i] = float64(row.Prior)
-		c.Cost[i] = math.Round(row.CostUSD * fx * minor)
+		c.Cost[i] = math.Round(costs[i].Total() * fx * minor)
 		c.FollowUp[i] = int32(min(data.HorizonDays, wholeDays(row.AssignedAt, asOf)))
 	}
 	p := &experiments.Payments{}

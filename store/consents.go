@@ -15,7 +15,7 @@ import (
 // Records for anything else would be kept but never enforced, so they are
 // refused rather than stored with a false sense of protection.
 const (
-	ConsentChannelWhatsApp = acuerdo.ChannelWhatsApp
+	ConsentChannelWhatsApp  = acuerdo.ChannelWhatsApp
 	ConsentScopeCollections = "collections"
 )
 

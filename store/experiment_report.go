@@ -22,6 +22,42 @@ type CohortRow struct {
 	DaysPastDue int
 	Prior       int64   // payments in the 90 days up to assignment, minor units
 	CostUSD     float64 // model cost (audit cost_usd) of the debtor's conversations since assignment
+	Country     string  // the debtor's, for the template price table
+	// OperatorCases counts the debtor's cases since assignment that a person
+	// took (claimed or closed by an operator), for operator handling cost.
+	OperatorCases int
+}
+
+// CohortMessage is one message of an assigned debtor's conversations after
+// assignment: the messages export, template costs and operator work read it.
+// The text itself stays out (it is personal data); Chars says how long it was.
+type CohortMessage struct {
+	Row        int
+	ID         int64
+	At         time.Time
+	Direction  string
+	Author     string
+	Status     string
+	ErrorCode  string
+	Template   string // the catalogue name when the engine meant to send a template
+	TemplateID string // the provider's template (ContentSid) when one was sent
+	Chars      int
+}
+
+// CohortLLMCall is one model call in an assigned debtor's conversations after
+// assignment, from the audit log's model entries.
+type CohortLLMCall struct {
+	Row              int
+	At               time.Time
+	Model            string
+	Provider         string
+	Outcome          string
+	PromptTokens     int
+	CompletionTokens int
+	CachedTokens     int
+	LatencyMS        int
+	CostUSD          float64
+	Priced           bool // the price table knew the model that day
 }
 
 // CohortPayment is a payment after assignment on an account of the experiment.
@@ -30,6 +66,7 @@ type CohortPayment struct {
 	AccountRef string
 	PaidAt     time.Time
 	Amount     int64
+	Method     string // as imported or reported; "" when unknown
 }
 
 // ExperimentData is what a report of an experiment reads, as of an instant.
@@ -37,6 +74,8 @@ type ExperimentData struct {
 	ExperimentInfo
 	Rows     []CohortRow // by debtor id
 	Payments []CohortPayment
+	Messages []CohortMessage // by debtor, then message id
+	LLMCalls []CohortLLMCall
 }
 
 // PriorWindow is how far before assignment payments count as the CUPED covariate.
@@ -55,7 +94,7 @@ func (db *DB) ExperimentData(ctx context.Context, name string, asOf time.Time) (
 	err = scanRows(ctx, db.read, func(r *sql.Rows) error {
 		var c CohortRow
 		var placed, dpd sql.NullInt64
-		if err := r.Scan(&c.DebtorID, &c.Arm, &c.Bucket, &c.Stratum, &c.AssignedAt, &c.LaunchedAt, &placed, &dpd); err != nil {
+		if err := r.Scan(&c.DebtorID, &c.Arm, &c.Bucket, &c.Stratum, &c.AssignedAt, &c.LaunchedAt, &placed, &dpd, &c.Country); err != nil {
 			return err
 		}
 		c.Placed, c.DaysPastDue = -1, int(dpd.Int64)
@@ -65,7 +104,8 @@ func (db *DB) ExperimentData(ctx context.Context, name string, asOf time.Time) (
 		index[c.DebtorID] = len(out.Rows)
 		out.Rows = append(out.Rows, c)
 		return nil
-	}, `SELECT debtor_id, arm, bucket, stratum, assigned_at, launched_at, placed, days_past_due FROM assignments WHERE experiment_id = ? ORDER BY debtor_id`, x.ID)
+	}, `SELECT s.debtor_id, s.arm, s.bucket, s.stratum, s.assigned_at, s.launched_at, s.placed, s.days_past_due, COALESCE(d.country, '')
+		FROM assignments s LEFT JOIN debtors d ON d.id = s.debtor_id WHERE s.experiment_id = ? ORDER BY s.debtor_id`, x.ID)
 	if err != nil {
 		return out, fmt.Errorf("report %s: %w", name, err)
 	}
@@ -73,7 +113,7 @@ func (db *DB) ExperimentData(ctx context.Context, name string, asOf time.Time) (
 	err = scanRows(ctx, db.read, func(r *sql.Rows) error {
 		var p CohortPayment
 		var id int64
-		if err := r.Scan(&id, &p.AccountRef, &p.Amount, &p.PaidAt); err != nil {
+		if err := r.Scan(&id, &p.AccountRef, &p.Amount, &p.PaidAt, &p.Method); err != nil {
 			return err
 		}
 		p.Row = index[id]
@@ -85,7 +125,7 @@ func (db *DB) ExperimentData(ctx context.Context, name string, asOf time.Time) (
 			c.Prior += p.Amount
 		}
 		return nil
-	}, `SELECT s.debtor_id, a.ref, p.amount, p.paid_at FROM assignments s
+	}, `SELECT s.debtor_id, a.ref, p.amount, p.paid_at, COALESCE(p.method, '') FROM assignments s
 		JOIN accounts a ON a.debtor_id = s.debtor_id AND a.currency = ? AND a.created_at <= s.assigned_at
 		JOIN payments p ON p.account_id = a.id AND p.currency = a.currency
 		WHERE s.experiment_id = ? AND p.paid_at < ? ORDER BY s.debtor_id, p.paid_at, p.id`, x.Currency, x.ID, asOf)
@@ -94,31 +134,75 @@ func (db *DB) ExperimentData(ctx context.Context, name string, asOf time.Time) (
 	}
 	err = scanRows(ctx, db.read, func(r *sql.Rows) error {
 		var id int64
+		var c CohortLLMCall
 		var detail string
-		if err := r.Scan(&id, &detail); err != nil {
+		if err := r.Scan(&id, &c.At, &c.Model, &c.Outcome, &detail); err != nil {
 			return err
 		}
-		if usd, ok := costUSD(detail); ok {
-			out.Rows[index[id]].CostUSD += usd
-		}
+		c.Row = index[id]
+		parseModelDetail(detail, &c)
+		out.Rows[c.Row].CostUSD += c.CostUSD
+		out.LLMCalls = append(out.LLMCalls, c)
 		return nil
-	}, `SELECT s.debtor_id, a.detail FROM assignments s
+	}, `SELECT s.debtor_id, a.time, a.name, a.outcome, a.detail FROM assignments s
 		JOIN conversations c ON c.debtor_id = s.debtor_id
 		JOIN audit a ON a.conversation_id = c.id
-		WHERE s.experiment_id = ? AND a.kind = ? AND a.time >= s.assigned_at AND a.time < ?`, x.ID, acuerdo.AuditModel, asOf)
+		WHERE s.experiment_id = ? AND a.kind = ? AND a.time >= s.assigned_at AND a.time < ? ORDER BY s.debtor_id, a.id`, x.ID, acuerdo.AuditModel, asOf)
 	if err != nil {
-		return out, fmt.Errorf("report %s: costs: %w", name, err)
+		return out, fmt.Errorf("report %s: model calls: %w", name, err)
+	}
+	err = scanRows(ctx, db.read, func(r *sql.Rows) error {
+		var id int64
+		var m CohortMessage
+		if err := r.Scan(&id, &m.ID, &m.At, &m.Direction, &m.Author, &m.Status, &m.ErrorCode, &m.Template, &m.TemplateID, &m.Chars); err != nil {
+			return err
+		}
+		m.Row = index[id]
+		out.Messages = append(out.Messages, m)
+		return nil
+	}, `SELECT s.debtor_id, m.id, m.created_at, m.direction, m.author, m.status, m.error_code, COALESCE(o.template, ''), m.template_id, LENGTH(m.body)
+		FROM assignments s
+		JOIN conversations c ON c.debtor_id = s.debtor_id
+		JOIN messages m ON m.conversation_id = c.id
+		LEFT JOIN outbox o ON o.message_id = m.id
+		WHERE s.experiment_id = ? AND m.created_at >= s.assigned_at AND m.created_at < ? ORDER BY s.debtor_id, m.id`, x.ID, asOf)
+	if err != nil {
+		return out, fmt.Errorf("report %s: messages: %w", name, err)
+	}
+	err = scanRows(ctx, db.read, func(r *sql.Rows) error {
+		var id int64
+		var n int
+		if err := r.Scan(&id, &n); err != nil {
+			return err
+		}
+		out.Rows[index[id]].OperatorCases = n
+		return nil
+	}, `SELECT s.debtor_id, COUNT(*) FROM assignments s
+		JOIN cases k ON k.debtor_id = s.debtor_id
+		WHERE s.experiment_id = ? AND k.assignee_id IS NOT NULL AND k.created_at >= s.assigned_at AND k.created_at < ?
+		GROUP BY s.debtor_id`, x.ID, asOf)
+	if err != nil {
+		return out, fmt.Errorf("report %s: operator cases: %w", name, err)
 	}
 	return out, nil
 }
 
-// costUSD reads cost_usd from a model audit line's detail.
-func costUSD(detail string) (float64, bool) {
+// parseModelDetail reads a model audit line's detail (written by the agent:
+// provider, token counts, latency, cost_usd when the price table knew the model).
+func parseModelDetail(detail string, c *CohortLLMCall) {
 	var d struct {
-		CostUSD *float64 `json:"cost_usd"`
+		Provider         string   `json:"provider"`
+		PromptTokens     int      `json:"prompt_tokens"`
+		CompletionTokens int      `json:"completion_tokens"`
+		CachedTokens     int      `json:"cached_tokens"`
+		LatencyMS        int      `json:"latency_ms"`
+		CostUSD          *float64 `json:"cost_usd"`
 	}
-	if json.Unmarshal([]byte(detail), &d) != nil || d.CostUSD == nil {
-		return 0, false
+	if json.Unmarshal([]byte(detail), &d) != nil {
+		return
 	}
-	return *d.CostUSD, true
+	c.Provider, c.PromptTokens, c.CompletionTokens, c.CachedTokens, c.LatencyMS = d.Provider, d.PromptTokens, d.CompletionTokens, d.CachedTokens, d.LatencyMS
+	if d.CostUSD != nil {
+		c.CostUSD, c.Priced = *d.CostUSD, true
+	}
 }

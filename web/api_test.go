@@ -22,6 +22,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"acuerdo"
+	"acuerdo/policy"
 	"acuerdo/store"
 	"acuerdo/web"
 )
@@ -420,16 +421,24 @@ func apiConsent(t *testing.T, r *apiRig) {
 	if rep.body["active"] != true || rep.body["source"] != "web_form" || rep.body["granted_at"] != "2026-02-20T15:00:00Z" {
 		t.Fatalf("grant: %s", rep.raw)
 	}
-	if c, err := r.db.Consent(ctx, bruno.ID); err != nil || !c.Active() || c.Source != "web_form" {
+	c, err := r.db.Consent(ctx, bruno.ID)
+	if err != nil || !c.Active() || c.Source != "web_form" {
 		t.Fatalf("the store's consent (what the engine enforces): %+v %v", c, err)
+	}
+	// The record the engine reads is what the contact policy decides on.
+	monday := time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC) // 10:00 in Bogotá
+	ct := policy.Contact{Country: "CO", TimeZone: "America/Bogota", Consent: &c}
+	if d := policy.Default().BusinessInitiated(ct, monday); !d.Allowed {
+		t.Fatalf("contact with API consent refused: %+v", d)
 	}
 	rep = r.expect(call{key: "write", method: "POST", path: path, strict: true,
 		body: `{"channel":"whatsapp","scope":"collections","source":"call_center","revoked_at":"2026-02-25T10:00:00Z"}`}, 200, "")
 	if rep.body["active"] != false {
 		t.Fatalf("revoke: %s", rep.raw)
 	}
-	if c, _ := r.db.Consent(ctx, bruno.ID); c.Active() {
-		t.Fatal("revoked consent still active in the store")
+	c, _ = r.db.Consent(ctx, bruno.ID)
+	if d := policy.Default().BusinessInitiated(policy.Contact{Country: "CO", TimeZone: "America/Bogota", Consent: &c}, monday); d.Allowed || d.Rule != policy.RuleConsent {
+		t.Fatalf("contact after the API revoked consent: %+v", d)
 	}
 	r.expect(call{key: "write", method: "POST", path: path, strict: true,
 		body: `{"channel":"whatsapp","scope":"collections","source":"web_form","granted_at":"2026-02-21T10:00:00Z"}`}, 409, "conflict")
@@ -538,6 +547,11 @@ func apiReads(t *testing.T, r *apiRig) {
 	for _, gone := range []string{"Ana", "hola, quiero pagar", "perdió", "1020304050", "3001234567"} {
 		if strings.Contains(string(b), gone) {
 			t.Errorf("after erase the data still holds %q", gone)
+		}
+	}
+	for _, e := range x.Events {
+		if p, _ := r.db.EventPayload(ctx, e.EventID); strings.Contains(string(p), "3001234567") {
+			t.Errorf("event %s still names the phone: %s", e.EventID, p)
 		}
 	}
 	if len(x.Promises) != 1 || len(x.Plans) != 1 || len(x.Events) != 3 {

@@ -142,7 +142,7 @@ func (s *Server) buildPilot(w http.ResponseWriter, r *http.Request) (*pilot.Repo
 		}
 		asOf = t.UTC()
 	}
-	rep, err := pilot.Build(r.Context(), s.cfg.Store, name, asOf, pilot.Options{Resamples: s.cfg.DashboardResamples})
+	rep, err := pilot.Build(r.Context(), s.cfg.Store, name, asOf, pilot.Options{Resamples: s.cfg.DashboardResamples, Prices: s.cfg.DashboardPrices})
 	switch {
 	case acuerdo.ErrorCode(err) == acuerdo.ENOTFOUND:
 		http.Error(w, "no such experiment", http.StatusNotFound)

@@ -100,7 +100,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	if links != len(pilot.Tables) {
 		t.Fatalf("%d download links, want %d", links, len(pilot.Tables))
 	}
-	heads := map[string][]string{"assignments": pilot.AssignmentsHeader, "debtor_outcomes": pilot.OutcomesHeader,
+	heads := map[string][]string{"messages": pilot.MessagesHeader, "llm_calls": pilot.LLMCallsHeader, "assignments": pilot.AssignmentsHeader, "debtor_outcomes": pilot.OutcomesHeader,
 		"payments": pilot.PaymentsHeader, "results": experiments.Columns}
 	for i, table := range pilot.Tables {
 		// An event stream subscribes when made and ends at the first break,

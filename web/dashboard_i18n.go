@@ -19,7 +19,10 @@ var dashboardText = map[string]map[string]string{
 		"difference": "Diferencia", "relative": "Relativa", "p": "p", "yes": "sí", "no": "no",
 		"ttp": "Tiempo hasta el primer pago (Kaplan–Meier, bandas log-log 95 %)", "day": "Día desde la asignación", "share_paid": "Proporción que pagó",
 		"at_risk": "En riesgo (sin pagar y observados) al inicio del día", "arm": "Brazo",
-		"cost": "Costo por brazo", "cost_note": "Costo de modelo (USD) medido en el registro de auditoría; sin tarifas de plantillas de WhatsApp ni minutos de operador. La recuperación neta de costo y el costo de cobro necesitan un tipo de cambio (acuerdo report --fx).",
+		"cost": "Costo por brazo", "cost_note": "Costo en USD desde la asignación: llamadas al modelo (registro de auditoría), plantillas de WhatsApp por país y categoría, y minutos de operador, cada uno a la tarifa vigente ese día (pilot/prices.yaml o ACUERDO_PRICES). La recuperación neta de costo y el costo de cobro necesitan un tipo de cambio (acuerdo report --fx).",
+		"scenarios": "Conversión por escenario", "scenario": "Escenario", "dpd": "Mora %s días", "method": "Primer pago por %s",
+		"scenarios_note": "Parte de los deudores del escenario que pagaron algo en el seguimiento (por método: parte de todos cuyo primer pago usó ese método). Cortes descriptivos: con varios escenarios, alguno parecerá significativo por azar.",
+		"cost_llm":       "Modelo (USD/deudor)", "cost_templates": "Plantillas (USD/deudor)", "cost_operator": "Operador (min/deudor)",
 		"per_debtor": "USD por deudor", "total": "USD total",
 		"downloads": "Descargas (CSV)", "funnel": "Embudo", "stage": "Etapa", "funnel_note": "Deudores que llegaron a cada etapa después de su asignación. El control no es contactado por acuerdo: sus cifras son lo que hicieron por su cuenta.",
 		"f_assigned": "Asignados", "f_reached": "Contactados (mensaje entregado o leído)", "f_verified": "Identidad verificada", "f_promised": "Prometieron pagar",
@@ -39,7 +42,10 @@ var dashboardText = map[string]map[string]string{
 		"difference": "Diferença", "relative": "Relativa", "p": "p", "yes": "sim", "no": "não",
 		"ttp": "Tempo até o primeiro pagamento (Kaplan–Meier, bandas log-log 95 %)", "day": "Dia desde a atribuição", "share_paid": "Proporção que pagou",
 		"at_risk": "Em risco (sem pagar e observados) no início do dia", "arm": "Braço",
-		"cost": "Custo por braço", "cost_note": "Custo de modelo (USD) medido no registro de auditoria; sem tarifas de templates do WhatsApp nem minutos de atendentes. A recuperação líquida de custo e o custo de cobrança precisam de uma taxa de câmbio (acuerdo report --fx).",
+		"cost": "Custo por braço", "cost_note": "Custo em USD desde a atribuição: chamadas ao modelo (registro de auditoria), templates do WhatsApp por país e categoria e minutos de atendentes, cada um à tarifa vigente no dia (pilot/prices.yaml ou ACUERDO_PRICES). A recuperação líquida de custo e o custo de cobrança precisam de uma taxa de câmbio (acuerdo report --fx).",
+		"scenarios": "Conversão por cenário", "scenario": "Cenário", "dpd": "Atraso de %s dias", "method": "Primeiro pagamento via %s",
+		"scenarios_note": "Parcela dos devedores do cenário que pagaram algo no acompanhamento (por método: parcela de todos cujo primeiro pagamento usou esse método). Cortes descritivos: com vários cenários, algum parecerá significativo por acaso.",
+		"cost_llm":       "Modelo (USD/devedor)", "cost_templates": "Templates (USD/devedor)", "cost_operator": "Atendente (min/devedor)",
 		"per_debtor": "USD por devedor", "total": "USD total",
 		"downloads": "Downloads (CSV)", "funnel": "Funil", "stage": "Etapa", "funnel_note": "Devedores que chegaram a cada etapa depois da atribuição. O controle não é contatado pelo acuerdo: seus números são o que fizeram por conta própria.",
 		"f_assigned": "Atribuídos", "f_reached": "Contatados (mensagem entregue ou lida)", "f_verified": "Identidade verificada", "f_promised": "Prometeram pagar",
@@ -59,7 +65,10 @@ var dashboardText = map[string]map[string]string{
 		"difference": "Difference", "relative": "Relative", "p": "p", "yes": "yes", "no": "no",
 		"ttp": "Time to first payment (Kaplan–Meier, 95% log-log bands)", "day": "Day since assignment", "share_paid": "Share paid",
 		"at_risk": "At risk (unpaid and observed) at the start of day", "arm": "Arm",
-		"cost": "Cost per arm", "cost_note": "Model cost (USD) as measured in the audit log; WhatsApp template fees and operator minutes are not counted yet. Recovery net of cost and cost to collect need an exchange rate (acuerdo report --fx).",
+		"cost": "Cost per arm", "cost_note": "Cost in USD since assignment: model calls (audit log), WhatsApp templates by country and category, and operator minutes, each at the rate in force that day (pilot/prices.yaml or ACUERDO_PRICES). Recovery net of cost and cost to collect need an exchange rate (acuerdo report --fx).",
+		"scenarios": "Conversion by scenario", "scenario": "Scenario", "dpd": "%s days past due", "method": "First payment by %s",
+		"scenarios_note": "Share of the scenario's debtors who paid anything during follow-up (by method: share of all debtors whose first payment used it). Descriptive cuts: with several scenarios, one will look significant by chance.",
+		"cost_llm":       "Model (USD/debtor)", "cost_templates": "Templates (USD/debtor)", "cost_operator": "Operator (min/debtor)",
 		"per_debtor": "USD per debtor", "total": "USD total",
 		"downloads": "Downloads (CSV)", "funnel": "Funnel", "stage": "Stage", "funnel_note": "Debtors who reached each stage after assignment. Control is not contacted by acuerdo: its numbers are what debtors did on their own.",
 		"f_assigned": "Assigned", "f_reached": "Reached (message delivered or read)", "f_verified": "Identity verified", "f_promised": "Promised to pay",
@@ -82,12 +91,32 @@ func metricLabel(t map[string]string, metric string) string {
 	case sscan(metric, "rmst_days_to_pay_tau%d", &d):
 		return fmt.Sprintf(t["rmst"], d)
 	}
+	if band, ok := strings.CutPrefix(metric, "conversion_dpd_"); ok {
+		return fmt.Sprintf(t["dpd"], dpdRange(band))
+	}
+	if m, ok := strings.CutPrefix(metric, "conversion_method_"); ok {
+		return fmt.Sprintf(t["method"], strings.ReplaceAll(m, "_", " "))
+	}
 	key := map[string]string{"recovery_per_debtor": "recovery", "net_recovery_per_debtor": "net", "cost_to_collect": "ctc",
 		"llm_cost_usd_per_debtor": "llm", "median_days_to_pay": "median"}[metric]
 	if key == "" {
 		return metric
 	}
 	return t[key]
+}
+
+// dpdRange turns a band suffix ("031_060", "181p", "000") into "31–60", "181+", "0".
+func dpdRange(band string) string {
+	if lo, hi, ok := strings.Cut(band, "_"); ok {
+		return strings.TrimLeft(lo, "0") + "–" + strings.TrimLeft(hi, "0")
+	}
+	if b, ok := strings.CutSuffix(band, "p"); ok {
+		return strings.TrimLeft(b, "0") + "+"
+	}
+	if strings.Trim(band, "0") == "" {
+		return "0"
+	}
+	return band
 }
 
 func sscan(s, format string, d *int) bool {

@@ -93,6 +93,30 @@ func simPilot(t testing.TB, name string, n, skew int) *store.DB {
 	if _, err := pi.Commit(); err != nil {
 		t.Fatal(err)
 	}
+	// A few treatment debtors got their first contact and talked to a model,
+	// so the messages and llm_calls exports have rows.
+	talked := 0
+	for i, a := range sim.Assignments {
+		if a.Arm != acuerdo.ArmTreatment || talked == 5 {
+			continue
+		}
+		talked++
+		conv, err := db.Conversation(ctx, acuerdo.ChannelWhatsApp, fmt.Sprintf("+57300%07d", i+1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := start.Add(time.Hour)
+		if _, err := db.AppendMessages(ctx,
+			acuerdo.Message{ConversationID: conv.ID, Direction: acuerdo.Outbound, Author: acuerdo.AuthorBot, Body: "Hola", TemplateID: "HX1", Status: acuerdo.MessageDelivered, CreatedAt: at},
+			acuerdo.Message{ConversationID: conv.ID, Direction: acuerdo.Inbound, Author: acuerdo.AuthorDebtor, Body: "hola", Status: acuerdo.MessageReceived, CreatedAt: at.Add(time.Hour)},
+		); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.AppendAudit(ctx, acuerdo.AuditEntry{Time: at.Add(time.Hour), ConversationID: conv.ID, Kind: acuerdo.AuditModel, Name: "gpt-4o-mini",
+			Outcome: acuerdo.Allowed, Rule: "model_call", Detail: `{"provider":"openai","prompt_tokens":1200,"completion_tokens":80,"cost_usd":0.00023}`}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return db
 }
 
@@ -196,7 +220,7 @@ func TestDashboardExperimentPage(t *testing.T) {
 				t.Errorf("%s: no curve or band for %s", lang, arm)
 			}
 		}
-		for _, want := range []string{"<svg", `id="at-risk"`, `id="cost"`, `id="funnel"`, "log-rank p = ", "/dashboard/p1/export/debtor_outcomes.csv?as_of="} {
+		for _, want := range []string{"<svg", `id="at-risk"`, `id="cost"`, `id="funnel"`, `id="scenarios"`, "log-rank p = ", "/dashboard/p1/export/debtor_outcomes.csv?as_of="} {
 			if !strings.Contains(body, want) {
 				t.Errorf("%s: page lacks %q", lang, want)
 			}
@@ -234,7 +258,7 @@ func TestDashboardSRMBannerIsLoud(t *testing.T) {
 func TestDashboardExports(t *testing.T) {
 	srv := dashboardServer(t, simPilot(t, "p1", 200, 0), dashToken)
 	heads := map[string][]string{"assignments": pilot.AssignmentsHeader, "debtor_outcomes": pilot.OutcomesHeader,
-		"payments": pilot.PaymentsHeader, "results": experiments.Columns}
+		"payments": pilot.PaymentsHeader, "messages": pilot.MessagesHeader, "llm_calls": pilot.LLMCallsHeader, "results": experiments.Columns}
 	for _, table := range pilot.Tables {
 		code, h, body := get(t, srv.URL+"/dashboard/p1/export/"+table+".csv", dashToken)
 		if code != 200 || !strings.HasPrefix(h.Get("Content-Type"), "text/csv") || !strings.Contains(h.Get("Content-Disposition"), `filename="p1-`+table+`.csv"`) {

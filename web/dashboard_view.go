@@ -27,10 +27,10 @@ type liftRow struct {
 	Significant          bool
 }
 
-// costRow is one arm's cost.
+// costRow is one arm's cost per debtor by component, and in total.
 type costRow struct {
-	Arm, PerDebtor, CI, Total string
-	N                         int
+	Arm, LLM, Templates, OperatorMin, PerDebtor, CI, Total string
+	N                                                      int
 }
 
 type atRiskRow struct {
@@ -78,7 +78,9 @@ func funnelRows(fs []store.Funnel, t map[string]string) []funnelRow {
 
 // noLiftTable are results shown elsewhere on the page: the SRM in its banner,
 // model cost in the cost table, the log-rank test under the chart.
-var noLiftTable = map[string]bool{"sample_ratio": true, "llm_cost_usd_per_debtor": true, "logrank_time_to_pay": true}
+var noLiftTable = map[string]bool{"sample_ratio": true, "logrank_time_to_pay": true,
+	"llm_cost_usd_per_debtor": true, "template_cost_usd_per_debtor": true, "operator_minutes_per_debtor": true,
+	"operator_cost_usd_per_debtor": true, "cost_usd_per_debtor": true}
 
 func (s *Server) dashboardExperiment(w http.ResponseWriter, r *http.Request) {
 	rep, ok := s.buildPilot(w, r)
@@ -119,7 +121,8 @@ func (s *Server) dashboardExperiment(w http.ResponseWriter, r *http.Request) {
 		"Lang": lang, "T": t, "Langs": sandboxLangs, "Nonce": pageHeaders(w), "Path": base,
 		"X": d, "AsOf": rep.AsOf.Format("2006-01-02 15:04 UTC"), "Debtors": len(d.Rows),
 		"SRMFlag": srm.Flag, "SRMDetail": srmDetail,
-		"Lift": liftRows(shown(rep), t, math.Pow10(acuerdo.MinorDigits(d.Currency))), "Chart": kmSVG(rep.Curves, t), "Ticks": ticks, "AtRisk": atRisk, "Logrank": logrank,
+		"Lift":      liftRows(shown(rep), t, math.Pow10(acuerdo.MinorDigits(d.Currency)), false),
+		"Scenarios": liftRows(rep.Results, t, 1, true), "Chart": kmSVG(rep.Curves, t), "Ticks": ticks, "AtRisk": atRisk, "Logrank": logrank,
 		"Cost": costRows(rep.Results, t), "Funnel": funnelRows(rep.Funnel, t), "Downloads": downloads,
 	})
 }
@@ -146,7 +149,9 @@ var moneyMetrics = map[string]bool{"recovery_per_debtor": true, "net_recovery_pe
 
 // liftRows groups the results by metric and CUPED, in the report's order;
 // minor is the currency's minor units per major unit.
-func liftRows(rs []experiments.Result, t map[string]string, minor float64) []liftRow {
+// With scenarios it takes only the conversion-by-scenario rows, which have a
+// table of their own; without, it leaves them out.
+func liftRows(rs []experiments.Result, t map[string]string, minor float64, scenarios bool) []liftRow {
 	type key struct {
 		metric string
 		cuped  bool
@@ -157,6 +162,9 @@ func liftRows(rs []experiments.Result, t map[string]string, minor float64) []lif
 		if noLiftTable[x.Metric] || strings.HasPrefix(x.Metric, "funnel_") || x.Metric == "satisfaction_mean" {
 			continue // the funnel has its own table
 		}
+		if strings.HasPrefix(x.Metric, "conversion_") != scenarios {
+			continue
+		}
 		k := key{x.Metric, x.CUPED}
 		row := by[k]
 		if row == nil {
@@ -165,7 +173,7 @@ func liftRows(rs []experiments.Result, t map[string]string, minor float64) []lif
 			by[k] = row
 			order = append(order, k)
 		}
-		pct := strings.HasPrefix(x.Metric, "liquidation_rate_") || strings.HasPrefix(x.Metric, "share_paid_")
+		pct := strings.HasPrefix(x.Metric, "liquidation_rate_") || strings.HasPrefix(x.Metric, "share_paid_") || scenarios
 		scale := 1.0
 		if moneyMetrics[x.Metric] {
 			scale = minor
@@ -191,15 +199,38 @@ func liftRows(rs []experiments.Result, t map[string]string, minor float64) []lif
 	return out
 }
 
-// costRows are the per-arm model cost in USD, with the bootstrap interval.
+// costRows are each arm's cost per debtor in USD by component (model,
+// templates, operator minutes) and in total with its bootstrap interval.
 func costRows(rs []experiments.Result, t map[string]string) []costRow {
 	var out []costRow
+	idx := map[string]int{}
 	for _, x := range rs {
-		if x.Metric != "llm_cost_usd_per_debtor" || (x.Arm != "control" && x.Arm != "treatment") {
+		if x.Arm != "control" && x.Arm != "treatment" {
 			continue
 		}
-		out = append(out, costRow{Arm: t[x.Arm], N: x.N, PerDebtor: fmt.Sprintf("%.4f", x.Estimate),
-			CI: fmt.Sprintf("[%.4f, %.4f]", x.CILow, x.CIHigh), Total: fmt.Sprintf("%.2f", x.Estimate*float64(x.N))})
+		i, ok := idx[x.Arm]
+		switch x.Metric {
+		case "llm_cost_usd_per_debtor", "template_cost_usd_per_debtor", "operator_minutes_per_debtor", "cost_usd_per_debtor":
+			if !ok {
+				i = len(out)
+				idx[x.Arm] = i
+				out = append(out, costRow{Arm: t[x.Arm], N: x.N})
+			}
+		default:
+			continue
+		}
+		c := &out[i]
+		switch x.Metric {
+		case "llm_cost_usd_per_debtor":
+			c.LLM = fmt.Sprintf("%.4f", x.Estimate)
+		case "template_cost_usd_per_debtor":
+			c.Templates = fmt.Sprintf("%.4f", x.Estimate)
+		case "operator_minutes_per_debtor":
+			c.OperatorMin = fmt.Sprintf("%.2f", x.Estimate)
+		case "cost_usd_per_debtor":
+			c.PerDebtor, c.CI = fmt.Sprintf("%.4f", x.Estimate), fmt.Sprintf("[%.4f, %.4f]", x.CILow, x.CIHigh)
+			c.Total = fmt.Sprintf("%.2f", x.Estimate*float64(x.N))
+		}
 	}
 	return out
 }

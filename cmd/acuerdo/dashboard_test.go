@@ -1,8 +1,10 @@
 package main
 
 import (
+	"io"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -27,6 +29,24 @@ func TestServeDashboardWiring(t *testing.T) {
 		s := startServe(t, serveEnv(t, nil), filepath.Join(t.TempDir(), "d.db"), "--demo")
 		if c := status(t, s.url, ""); c != http.StatusOK {
 			t.Errorf("/dashboard: %d, want 200", c)
+		}
+		// The demo comes with a living pilot: its page has results, and its
+		// treatment arm talked to the agent.
+		res, err := http.Get(s.url + "/dashboard/demo-pilot?lang=en")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		for _, want := range []string{"Liquidation by day 30", `id="funnel"`, `id="scenarios"`, "Templates (USD/debtor)"} {
+			if res.StatusCode != http.StatusOK || !strings.Contains(string(body), want) {
+				t.Errorf("/dashboard/demo-pilot: %d, missing %q", res.StatusCode, want)
+			}
+		}
+		raw := rawDB(t, s.db)
+		if n := count(t, raw, `SELECT COUNT(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id
+			JOIN assignments a ON a.debtor_id = c.debtor_id WHERE m.direction = 'inbound'`); n < 50 {
+			t.Errorf("%d inbound messages in the demo pilot; its treatment debtors should have talked", n)
 		}
 	})
 	t.Run("a token is required when set", func(t *testing.T) {

@@ -52,12 +52,14 @@ func readCSV(t *testing.T, path string) [][]string {
 func TestSimulateReportFindsTheLift(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "sim.db")
-	code, out, errOut := runCLI(t, "simulate", "--db", db, "--debtors", "2000", "--lift", "0.3", "--seed", "1")
+	// The conversations are checked on a smaller pilot below (they are
+	// slow under -race); this one is about the statistics and the exports.
+	code, out, errOut := runCLI(t, "simulate", "--db", db, "--debtors", "2000", "--lift", "0.3", "--seed", "1", "--converse=false")
 	if code != 0 || !strings.Contains(out, "1000 first contacts queued") || !strings.Contains(out, "covers truth") {
 		t.Fatalf("simulate: %d\n%s\n%s", code, out, errOut)
 	}
-	if code, _, errOut := runCLI(t, "simulate", "--db", db, "--debtors", "100"); code != 2 || !strings.Contains(errOut, "empty database") {
-		t.Fatalf("simulate into a used database: %d %q", code, errOut)
+	if code, _, errOut := runCLI(t, "simulate", "--db", db, "--debtors", "100"); code != 2 || !strings.Contains(errOut, "sim-1 already exists") {
+		t.Fatalf("simulate the same pilot again: %d %q", code, errOut)
 	}
 
 	exports := filepath.Join(dir, "out")
@@ -94,8 +96,10 @@ func TestSimulateReportFindsTheLift(t *testing.T) {
 
 	headers := map[string]string{
 		"assignments.csv":     "experiment,debtor_id,arm,bucket,stratum,assigned_at,launched_at",
-		"debtor_outcomes.csv": "experiment,debtor_id,arm,stratum,assigned_at,follow_up_days,days_past_due,currency,placed_minor,prior_payments_minor,collected_d30_minor,collected_d60_minor,collected_d90_minor,collected_minor,paid,first_payment_day,llm_cost_usd,cost_minor",
-		"payments.csv":        "experiment,debtor_id,arm,account_ref,paid_at,day,amount_minor,currency,observed",
+		"debtor_outcomes.csv": "experiment,debtor_id,arm,stratum,assigned_at,follow_up_days,days_past_due,currency,placed_minor,prior_payments_minor,collected_d30_minor,collected_d60_minor,collected_d90_minor,collected_minor,paid,first_payment_day,llm_cost_usd,template_messages,template_cost_usd,operator_cases,operator_messages,operator_minutes,operator_cost_usd,cost_usd,cost_minor",
+		"payments.csv":        "experiment,debtor_id,arm,account_ref,paid_at,day,amount_minor,currency,method,observed",
+		"messages.csv":        "experiment,debtor_id,arm,message_id,sent_at,day,direction,author,status,error_code,template,template_sent,chars",
+		"llm_calls.csv":       "experiment,debtor_id,arm,called_at,day,model,provider,outcome,prompt_tokens,completion_tokens,cached_tokens,latency_ms,cost_usd",
 		"results.csv":         strings.Join(experiments.Columns, ","),
 	}
 	for file, want := range headers {
@@ -112,6 +116,18 @@ func TestSimulateReportFindsTheLift(t *testing.T) {
 			if len(recs) < 100 || !strings.HasSuffix(recs[1][4], "Z") || recs[1][7] != "COP" {
 				t.Errorf("payments.csv: %d rows, first %v", len(recs)-1, recs[1])
 			}
+		case "messages.csv":
+			// Without conversations, each treatment debtor has exactly its
+			// delivered first contact; control has no message at all.
+			arms := map[string]int{}
+			for _, r := range recs[1:] {
+				if r[11] == "true" && r[8] == "delivered" && r[6] == "outbound" {
+					arms[r[2]]++
+				}
+			}
+			if arms["control"] != 0 || arms["treatment"] != 1000 || len(recs) != 1001 {
+				t.Errorf("messages.csv: %d rows, delivered templates by arm %v; want 1000 treatment, 0 control", len(recs)-1, arms)
+			}
 		}
 	}
 
@@ -127,6 +143,59 @@ func TestSimulateReportFindsTheLift(t *testing.T) {
 	if n := count(t, raw, `SELECT COUNT(*) FROM outbox o JOIN conversations c ON c.id = o.conversation_id
 		JOIN assignments s ON s.debtor_id = c.debtor_id WHERE s.arm = 'control'`); n != 0 {
 		t.Errorf("%d messages queued for control debtors", n)
+	}
+}
+
+// TestSimulateConversations: in a simulated pilot the treatment debtors who
+// answer talk to the real (offline) agent, so the report's messages, funnel
+// and scenarios are the agent's own; control is never contacted. A second
+// pilot fits in the same database beside the first.
+func TestSimulateConversations(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "sim.db")
+	code, out, errOut := runCLI(t, "simulate", "--db", db, "--debtors", "300", "--days", "60", "--seed", "3", "--resamples", "100")
+	if code != 0 || !strings.Contains(out, "151 first contacts delivered") || !strings.Contains(out, "talked to the agent") {
+		t.Fatalf("simulate: %d\n%s\n%s", code, out, errOut)
+	}
+	if code, out, errOut = runCLI(t, "simulate", "--db", db, "--debtors", "100", "--days", "30", "--seed", "4", "--resamples", "100"); code != 0 {
+		t.Fatalf("a second pilot in the same database: %d\n%s\n%s", code, out, errOut)
+	}
+	raw := rawDB(t, db)
+	byArm := func(query string) map[string]int {
+		rows, err := raw.Query(query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		out := map[string]int{}
+		for rows.Next() {
+			var arm string
+			var n int
+			if err := rows.Scan(&arm, &n); err != nil {
+				t.Fatal(err)
+			}
+			out[arm] = n
+		}
+		return out
+	}
+	inbound := byArm(`SELECT s.arm, COUNT(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id
+		JOIN assignments s ON s.debtor_id = c.debtor_id JOIN experiments x ON x.id = s.experiment_id
+		WHERE x.name = 'sim-3' AND m.direction = 'inbound' GROUP BY s.arm`)
+	if inbound["control"] != 0 || inbound["treatment"] < 60 {
+		t.Errorf("inbound messages by arm %v: treatment debtors should talk, control never", inbound)
+	}
+	tools := byArm(`SELECT name, COUNT(*) FROM audit WHERE kind = 'tool' AND outcome = 'allowed' GROUP BY name`)
+	for _, tool := range []string{"verify_identity", "lookup_debt", "send_payment_link"} {
+		if tools[tool] == 0 {
+			t.Errorf("no allowed %s call in the simulated conversations: %v", tool, tools)
+		}
+	}
+	if n := count(t, raw, `SELECT COUNT(*) FROM debtors`); n != 400 {
+		t.Errorf("%d debtors after two pilots of 300 and 100", n)
+	}
+	code, out, _ = runCLI(t, "report", "sim-3", "--db", db, "--format", "csv", "--resamples", "100")
+	if code != 0 || !strings.Contains(out, "conversion_method_payment_link,treatment") || !strings.Contains(out, "conversion_dpd_001_030,difference") {
+		t.Fatalf("report: %d\n%s", code, out)
 	}
 }
 

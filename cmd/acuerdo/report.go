@@ -31,22 +31,31 @@ payments on those accounts after assignment, by day since assignment, observed
 for min(horizon, as-of - assignment) whole days. Payments in the 90 days up to
 assignment are the prior-payments covariate.
 
-Cost is what acuerdo measures: the model calls' cost_usd in the audit log since
-assignment. It is always reported in USD (llm_cost_usd_per_debtor); with --fx
-it is also converted to the experiment's currency and enters net recovery and
-cost to collect (without it those two count no cost). WhatsApp template fees
-and operator minutes are not counted yet.
+Cost is what serving each debtor cost since assignment, in USD: the model
+calls' cost_usd in the audit log (priced when they happened), plus WhatsApp
+template messages by country and category and operator minutes (cases a person
+took, messages an operator wrote), each at the dated rate in force that day.
+Rates come from the built-in table (pilot/prices.yaml) or --prices FILE /
+ACUERDO_PRICES, a YAML file of the same shape. Costs are always reported in USD
+per component; with --fx they are also converted to the experiment's currency
+and enter net recovery and cost to collect (without it those two count no
+cost).
+
+Conversion by scenario: per days-past-due band, the share of debtors who paid
+within follow-up; per payment method, the share whose first payment used it.
 
 --format csv|json writes the results table to stdout (the SRM line then goes
-to stderr). --out DIR writes assignments.csv, debtor_outcomes.csv, payments.csv
-and results.csv: snake_case, UTC times, money in minor units plus currency.`
+to stderr). --out DIR writes assignments.csv, debtor_outcomes.csv,
+payments.csv, messages.csv (no message text), llm_calls.csv and results.csv:
+snake_case, UTC times, money in minor units plus currency.`
 
 func runReport(ctx context.Context, e *env, args []string) error {
-	fs, dbPath := flags(e, "report", "report EXPERIMENT [--as-of DATE] [--format text|csv|json] [--out DIR] [--fx RATE]", reportAbout)
+	fs, dbPath := flags(e, "report", "report EXPERIMENT [--as-of DATE] [--format text|csv|json] [--out DIR] [--fx RATE] [--prices FILE]", reportAbout)
 	asOfFlag := fs.String("as-of", "", "report as of this `date` (YYYY-MM-DD, through its end, UTC) or RFC 3339 instant; default now")
 	format := fs.String("format", "text", "results `format`: text, csv or json")
 	outDir := fs.String("out", "", "write the tidy CSV exports to this `directory`")
-	fx := fs.Float64("fx", 0, "experiment-currency units per USD, to count LLM cost in net recovery; 0 leaves cost in USD only")
+	fx := fs.Float64("fx", 0, "experiment-currency units per USD, to count cost in net recovery; 0 leaves cost in USD only")
+	pricesPath := fs.String("prices", e.getenv("ACUERDO_PRICES"), "YAML `file` of template and operator rates (env ACUERDO_PRICES; default built in)")
 	resamples := fs.Int("resamples", experiments.DefaultBootstrap.Resamples, "bootstrap `resamples` (at least 2000 for published numbers)")
 	name, err := parseWithName(e, fs, args)
 	if err != nil {
@@ -62,12 +71,16 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return usageErr("%v", err)
 	}
+	prices, err := pilot.LoadPrices(*pricesPath)
+	if err != nil {
+		return usageErr("%v", err)
+	}
 	db, err := openDB(ctx, *dbPath, store.Options{})
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	r, err := buildReport(ctx, db, name, asOf, *fx, *resamples)
+	r, err := pilot.Build(ctx, db, name, asOf, pilot.Options{FX: *fx, Resamples: *resamples, Prices: &prices})
 	if err != nil {
 		if acuerdo.ErrorCode(err) == acuerdo.ENOTFOUND {
 			return &exitError{1, fmt.Errorf("%s", acuerdo.ErrorMessage(err))}
@@ -117,10 +130,6 @@ func parseAsOf(s string, now time.Time) (time.Time, error) {
 type report = pilot.Report
 
 const day = 24 * time.Hour
-
-func buildReport(ctx context.Context, db *store.DB, name string, asOf time.Time, fx float64, resamples int) (*report, error) {
-	return pilot.Build(ctx, db, name, asOf, pilot.Options{FX: fx, Resamples: resamples})
-}
 
 func writeSRM(w io.Writer, r *report) {
 	s := r.SRM

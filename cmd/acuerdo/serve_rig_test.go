@@ -86,7 +86,8 @@ func startServe(t testing.TB, vars map[string]string, db string, args ...string)
 	s := &served{db: db, stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, done: make(chan int, 1)}
 	e := &env{stdin: strings.NewReader(""), stdout: s.stdout, stderr: s.stderr, getenv: func(k string) string { return vars[k] }}
 	go func() { s.done <- run(ctx, e, append([]string{"serve", "--addr", "127.0.0.1:0", "--db", db}, args...)) }()
-	deadline := time.Now().Add(15 * time.Second)
+	// --demo simulates a pilot before it serves: seconds, more under -race.
+	deadline := time.Now().Add(60 * time.Second)
 	for s.url == "" {
 		if m := servingLine.FindStringSubmatch(s.stdout.String()); m != nil {
 			s.url = m[1]

@@ -2,10 +2,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
+	"strings"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"acuerdo/demo"
 	"acuerdo/experiments"
 	"acuerdo/phone"
+	"acuerdo/pilot"
 	"acuerdo/store"
 )
 
@@ -20,24 +22,28 @@ func init() {
 	register(command{name: "simulate", summary: "a synthetic pilot with a known lift, to check that report finds it", run: runSimulate})
 }
 
-const simulateAbout = `Builds a synthetic pilot in an empty database and reports it next to the truth.
+const simulateAbout = `Builds a synthetic pilot and reports it next to the truth.
 
 It generates a portfolio with experiments.Simulate's model (days past due in
-five bands, log-normal balances, latent good payers, prior payments), imports
-it, creates an experiment assigned exactly as "experiment create" does,
-launches it (the treatment's first contacts are queued, control is never
-contacted), and records the payments of --days days of follow-up, in which
-treatment multiplies each debtor's probability of paying by 1 + --lift (and
-pays sooner). Everything is dated so that assignment was --days days ago:
-"acuerdo report NAME" then shows the lift. It prints the true liquidation
-rates next to the estimates and their 95 % intervals.
+five bands, log-normal balances, latent good payers, self-cure in control,
+prior payments), imports it, creates an experiment assigned exactly as
+"experiment create" does (over the simulated debtors only), launches it, and
+plays --days days of follow-up in which treatment multiplies each debtor's
+probability of paying by 1 + --lift and pays sooner. Everything is dated so
+that assignment was --days days ago: "acuerdo report NAME" and the dashboard
+then show the pilot. It prints the true liquidation rates next to the
+estimates and their 95 % intervals.
 
-Treatment debtors' simulated model costs go to the audit log as model entries
-(cost_usd, at --fx units per USD), so reports show cost too. Agent
-conversations are not simulated: outcomes come from the model, not from turns.
+Treatment debtors live through it: their first contact counts as a delivered
+WhatsApp template (the simulation stands in for Twilio), and those who answer
+talk to the real agent (ACUERDO_MODEL, offline by default) on the day they do,
+with simulated replies: payers verify and ask for a link before they pay;
+others move a date, ask for a person, opt out or just look. So the funnel,
+the messages and the model's cost in the report are the agent's own. Control
+is never contacted. --converse=false skips the conversations.
 
 The phone numbers look real. Do not serve a simulated database with live
-Twilio credentials: the queued first contacts would go out.`
+Twilio credentials.`
 
 func runSimulate(ctx context.Context, e *env, args []string) error {
 	fs, dbPath := flags(e, "simulate", "simulate [--debtors N] [--days D] [--lift L] [--seed S] [--name NAME]", simulateAbout)
@@ -47,7 +53,7 @@ func runSimulate(ctx context.Context, e *env, args []string) error {
 	seed := fs.Uint64("seed", 1, "random seed; the same seed gives the same pilot")
 	share := fs.Float64("treatment", 0.5, "planned treatment `share`")
 	name := fs.String("name", "", "experiment `name` (default sim-SEED)")
-	fx := fs.Float64("fx", 4000, "COP per USD, to turn simulated costs into cost_usd and back")
+	converse := fs.Bool("converse", true, "treatment debtors who answer talk to the agent")
 	resamples := fs.Int("resamples", experiments.DefaultBootstrap.Resamples, "bootstrap `resamples`")
 	if err := parse(e, fs, args); err != nil {
 		return err
@@ -55,82 +61,132 @@ func runSimulate(ctx context.Context, e *env, args []string) error {
 	switch {
 	case fs.NArg() > 0:
 		return usageErr("simulate takes no arguments")
-	case *n < 10 || *days < 1 || *lift <= -1 || *share <= 0 || *share >= 1 || *fx <= 0 || *resamples < 100:
-		return usageErr("want --debtors ≥ 10, --days ≥ 1, --lift > -1, 0 < --treatment < 1, --fx > 0, --resamples ≥ 100")
+	case *n < 10 || *days < 1 || *lift <= -1 || *share <= 0 || *share >= 1 || *resamples < 100:
+		return usageErr("want --debtors ≥ 10, --days ≥ 1, --lift > -1, 0 < --treatment < 1, --resamples ≥ 100")
 	}
 	if *name == "" {
 		*name = fmt.Sprintf("sim-%d", *seed)
 	}
-	// Assignment is dated --days ago (plus an hour, so the last day is whole),
-	// and every store write of the setup carries that time.
+	cfg := experiments.SimConfig{N: *n, Seed: *seed, Salt: *name, TreatmentShare: *share, Lift: *lift, Horizon: *days}
 	now := time.Now().UTC().Truncate(time.Second)
-	start := now.Add(-time.Duration(*days)*day - time.Hour)
-	db, err := openDB(ctx, *dbPath, store.Options{Clock: func() time.Time { return start }})
+	if err := simulatePilot(ctx, e, *dbPath, cfg, now, *converse, e.stdout); err != nil {
+		return err
+	}
+	db, err := openDB(ctx, *dbPath, store.Options{})
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if c, err := db.Count(ctx); err != nil {
+	r, err := pilot.Build(ctx, db, *name, now, pilot.Options{Resamples: *resamples})
+	if err != nil {
 		return err
-	} else if c.Debtors > 0 {
-		return usageErr("simulate needs an empty database, and %s has %d debtors: pass --db NEW.db", *dbPath, c.Debtors)
 	}
+	printTruth(e.stdout, cfg, r)
+	fmt.Fprintf(e.stdout, "\nthe full report: acuerdo report %s --db %s\n", *name, *dbPath)
+	return nil
+}
 
-	cfg := experiments.SimConfig{N: *n, Seed: *seed, Salt: *name, TreatmentShare: *share, Lift: *lift, Horizon: *days}
+// simulatePilot writes a simulated pilot named cfg.Salt into the database at
+// dbPath, dated so that assignment was cfg.Horizon days before now. The
+// database may hold other debtors (serve --demo's sandbox portfolio); the
+// experiment only takes the simulated ones, by their segment.
+func simulatePilot(ctx context.Context, e *env, dbPath string, cfg experiments.SimConfig, now time.Time, converse bool, out io.Writer) error {
+	// Assignment is dated --days ago (plus an hour, so the last day is whole).
+	// Every store write carries the simulated clock, which the conversations
+	// move forward day by day.
+	start := now.Add(-time.Duration(cfg.Horizon)*day - time.Hour)
+	clock := &simClock{}
+	clock.set(start)
+	db, err := openDB(ctx, dbPath, store.Options{Clock: clock.now})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.ExperimentByName(ctx, cfg.Salt); err == nil {
+		return usageErr("experiment %s already exists in %s: pass --name NEW or --db NEW.db", cfg.Salt, dbPath)
+	}
+	c, err := db.Count(ctx)
+	if err != nil {
+		return err
+	}
+	// In a database nobody deleted debtors from, new ids follow the count;
+	// the check after assignment catches it when they do not.
+	cfg.FirstID = int64(c.Debtors) + 1
 	sim := experiments.Simulate(cfg)
 	if err := importSim(ctx, db, sim, start); err != nil {
 		return err
 	}
-	// The experiment's salt is the simulation's, so Assign over the same debtors
-	// (ids 1..N in a fresh database) reproduces the simulation's arms; checked below.
-	created, err := createExperiment(ctx, db, store.NewExperiment{Name: *name, Salt: cfg.Salt, Treatment: *share,
-		Stratify: []string{"dpd", "balance"}, HorizonDays: *days})
+	segment, err := store.ParseFilter("SEGMENT=" + simSegment(cfg))
 	if err != nil {
 		return err
 	}
-	printCreated(e.stdout, created)
-	data, err := db.ExperimentData(ctx, *name, start)
+	created, err := createExperiment(ctx, db, store.NewExperiment{Name: cfg.Salt, Salt: cfg.Salt, Treatment: cfg.TreatmentShare,
+		Stratify: []string{"dpd", "balance"}, HorizonDays: cfg.Horizon, Filters: []store.Filter{segment}})
 	if err != nil {
 		return err
+	}
+	printCreated(out, created)
+	data, err := db.ExperimentData(ctx, cfg.Salt, start)
+	if err != nil {
+		return err
+	}
+	if len(data.Rows) != len(sim.Assignments) {
+		return fmt.Errorf("simulate: %d debtors assigned, but the simulation has %d", len(data.Rows), len(sim.Assignments))
 	}
 	for i, row := range data.Rows {
 		if a := sim.Assignments[i]; row.DebtorID != a.DebtorID || row.Arm != a.Arm {
-			return fmt.Errorf("simulate: debtor %d is in %s but the simulation put it in %s; the database was not empty", row.DebtorID, row.Arm, a.Arm)
+			return fmt.Errorf("simulate: debtor %d is in %s but the simulation put it in %s (debtor ids are not contiguous); simulate into a new database with --db NEW.db", row.DebtorID, row.Arm, a.Arm)
 		}
 	}
 	pol, err := loadPolicy(readConfig(e))
 	if err != nil {
 		return &exitError{2, err}
 	}
-	l, err := launch(ctx, db, *name, pol.CreditorName)
+	l, err := launch(ctx, db, cfg.Salt, pol.CreditorName)
 	if err != nil {
 		return err
 	}
-	printLaunched(e.stdout, *name, l)
-	npay, nprior, err := recordSimPayments(ctx, db, sim, start)
+	printLaunched(out, cfg.Salt, l)
+	delivered, err := deliverFirstContacts(ctx, db)
 	if err != nil {
 		return err
 	}
-	if err := recordSimCosts(ctx, db, sim, start, *fx); err != nil {
-		return err
+	plan := planConversations(sim, start)
+	if converse {
+		st, err := playConversations(ctx, e, db, clock, sim, plan)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "%d first contacts delivered; %d debtors answered and talked to the agent (%d turns, %d escalated, %d opted out)\n",
+			delivered, st.conversations, st.turns, st.escalated, st.optedOut)
 	}
-	fmt.Fprintf(e.stdout, "recorded %d payments in the %d days since assignment on %s, and %d prior payments\n\n", npay, *days, start.Format(time.RFC3339), nprior)
-
-	r, err := buildReport(ctx, db, *name, now, 0, *resamples)
+	clock.set(start)
+	npay, nprior, err := recordSimPayments(ctx, db, sim, start, plan)
 	if err != nil {
 		return err
 	}
-	printTruth(e.stdout, cfg, r)
-	fmt.Fprintf(e.stdout, "\nthe full report: acuerdo report %s --db %s --fx %g\n", *name, *dbPath, *fx)
+	fmt.Fprintf(out, "recorded %d payments in the %d days since assignment on %s, and %d prior payments\n\n", npay, cfg.Horizon, start.Format(time.RFC3339), nprior)
 	return nil
 }
 
-// simAccount is the account reference of simulated debtor i (0-based).
-func simAccount(i int) string { return fmt.Sprintf("SIM-%08d", i+1) }
+// simSegment marks a simulation's debtors, so its experiment takes them and
+// nobody else.
+func simSegment(cfg experiments.SimConfig) string { return "simulated-" + cfg.Salt }
 
-// importSim imports the simulated debtors in order, so that in an empty database
-// debtor ids are 1..N like the simulation's. Names and numbers come from the demo
-// generator; balances and days past due from the simulation; all consented.
+// simClock is the simulation's settable clock, shared by the store and the agent.
+type simClock struct{ t atomic.Int64 }
+
+func (c *simClock) set(t time.Time) { c.t.Store(t.UnixMicro()) }
+func (c *simClock) now() time.Time  { return time.UnixMicro(c.t.Load()).UTC() }
+
+// simAccount is the account reference of simulated debtor i (0-based) of
+// the simulation named name (several can share a database).
+func simAccount(name string, i int) string { return fmt.Sprintf("%s-%08d", strings.ToUpper(name), i+1) }
+
+// importSim imports the simulated debtors in order, so that their ids follow
+// the database's last like the simulation's. Names, numbers and documents come
+// from the demo generator; balances and days past due from the simulation; all
+// consented, all in the simulation's segment.
 func importSim(ctx context.Context, db *store.DB, sim *experiments.Sim, now time.Time) error {
 	g := demo.New(sim.Config.Seed, now, false)
 	im, err := db.BeginPortfolioImport(ctx)
@@ -138,6 +194,11 @@ func importSim(ctx context.Context, db *store.DB, sim *experiments.Sim, now time
 		return err
 	}
 	yes := true
+	taken := map[string]bool{}
+	known := func(e164 string) bool {
+		_, err := db.DebtorByPhone(ctx, e164)
+		return err == nil
+	}
 	for i, u := range sim.Units {
 		row := g.Next()
 		num, err := phone.Normalize(row.Phone, "CO")
@@ -145,9 +206,19 @@ func importSim(ctx context.Context, db *store.DB, sim *experiments.Sim, now time
 			im.Rollback()
 			return fmt.Errorf("simulate: demo phone %s: %w", row.Phone, err)
 		}
+		// A number someone in the database already has would update that
+		// debtor instead of adding one: take the next free number.
+		for taken[num.E164] || known(num.E164) {
+			if num, err = phone.Normalize(nextNumber(num.E164), "CO"); err != nil {
+				im.Rollback()
+				return fmt.Errorf("simulate: demo phone: %w", err)
+			}
+		}
+		taken[num.E164] = true
 		if err := im.Add(store.PortfolioRow{
-			Debtor:  acuerdo.Debtor{Phone: num.E164, Name: row.Name, Country: "CO", TimeZone: "America/Bogota", Locale: "es", Segment: row.Segment},
-			Account: acuerdo.Account{Ref: simAccount(i), Balance: &acuerdo.Money{Amount: u.Balance, Currency: "COP"}, DaysPastDue: u.DaysPastDue},
+			Debtor: acuerdo.Debtor{Phone: num.E164, Name: row.Name, Country: "CO", TimeZone: "America/Bogota", Locale: "es",
+				Segment: simSegment(sim.Config), DocumentID: row.Document},
+			Account: acuerdo.Account{Ref: simAccount(sim.Config.Salt, i), Balance: &acuerdo.Money{Amount: u.Balance, Currency: "COP"}, DaysPastDue: u.DaysPastDue},
 			Consent: &yes, KnownDaysPastDue: true,
 		}); err != nil {
 			im.Rollback()
@@ -158,29 +229,43 @@ func importSim(ctx context.Context, db *store.DB, sim *experiments.Sim, now time
 	return err
 }
 
+// nextNumber is the E.164 number one above e164 ("+573001234567" →
+// "+573001234568"), wrapping the last digits.
+func nextNumber(e164 string) string {
+	b := []byte(e164)
+	for i := len(b) - 1; i > 0; i-- {
+		if b[i] < '9' {
+			b[i]++
+			break
+		}
+		b[i] = '0'
+	}
+	return string(b)
+}
+
 // recordSimPayments records the simulated payments, each in the middle of its
-// day since assignment, and the prior payments (the CUPED covariate) 30 days
-// before assignment.
-func recordSimPayments(ctx context.Context, db *store.DB, sim *experiments.Sim, start time.Time) (after, prior int, err error) {
+// day since assignment with the plan's method, and the prior payments (the
+// CUPED covariate) 30 days before assignment.
+func recordSimPayments(ctx context.Context, db *store.DB, sim *experiments.Sim, start time.Time, plan simPlan) (after, prior int, err error) {
 	pi, err := db.BeginPaymentImport(ctx, "simulation")
 	if err != nil {
 		return 0, 0, err
 	}
-	add := func(i int, at time.Time, amount float64, id string) error {
+	add := func(i int, at time.Time, amount float64, id, method string) error {
 		if amount < 1 {
 			return nil // the payments table holds positive amounts only
 		}
-		acct, cur, err := pi.Account(simAccount(i))
+		acct, cur, err := pi.Account(simAccount(sim.Config.Salt, i))
 		if err != nil {
 			return err
 		}
-		return pi.Add(acuerdo.Payment{AccountID: acct, Amount: acuerdo.Money{Amount: int64(amount), Currency: cur}, PaidAt: at, ExternalID: id, Method: "simulated"})
+		return pi.Add(acuerdo.Payment{AccountID: acct, Amount: acuerdo.Money{Amount: int64(amount), Currency: cur}, PaidAt: at, ExternalID: id, Method: method})
 	}
 	covariate := sim.Cohort.Covariates[1]
 	for i := range sim.Units {
 		if !math.IsNaN(covariate[i]) && covariate[i] >= 1 {
 			prior++
-			if err := add(i, start.AddDate(0, 0, -30), covariate[i], fmt.Sprintf("sim-prior-%d", i+1)); err != nil {
+			if err := add(i, start.AddDate(0, 0, -30), covariate[i], fmt.Sprintf("%s-prior-%d", sim.Config.Salt, i+1), plan.method[i]); err != nil {
 				pi.Rollback()
 				return 0, 0, err
 			}
@@ -189,38 +274,13 @@ func recordSimPayments(ctx context.Context, db *store.DB, sim *experiments.Sim, 
 	p := sim.Payments
 	for k := range p.Unit {
 		at := start.Add(time.Duration(p.Day[k]-1)*day + 12*time.Hour)
-		if err := add(int(p.Unit[k]), at, p.Amount[k], fmt.Sprintf("sim-%d", k+1)); err != nil {
+		if err := add(int(p.Unit[k]), at, p.Amount[k], fmt.Sprintf("%s-%d", sim.Config.Salt, k+1), plan.method[p.Unit[k]]); err != nil {
 			pi.Rollback()
 			return 0, 0, err
 		}
 	}
 	c, err := pi.Commit()
 	return c.Inserted - prior, prior, err
-}
-
-// recordSimCosts writes one model audit entry per treatment debtor with the
-// simulation's cost in USD, on the conversation launch created. Control costs
-// are business as usual, which acuerdo does not see, so they are left out.
-func recordSimCosts(ctx context.Context, db *store.DB, sim *experiments.Sim, start time.Time, fx float64) error {
-	var entries []acuerdo.AuditEntry
-	digits := math.Pow10(acuerdo.MinorDigits("COP"))
-	for i, a := range sim.Assignments {
-		if a.Arm != acuerdo.ArmTreatment || sim.Cohort.Cost[i] <= 0 {
-			continue
-		}
-		d, err := db.DebtorByID(ctx, a.DebtorID)
-		if err != nil {
-			return err
-		}
-		conv, err := db.Conversation(ctx, acuerdo.ChannelWhatsApp, d.Phone)
-		if err != nil {
-			return err
-		}
-		detail, _ := json.Marshal(map[string]any{"provider": "simulation", "cost_usd": sim.Cohort.Cost[i] / digits / fx})
-		entries = append(entries, acuerdo.AuditEntry{Time: start.Add(time.Hour), ConversationID: conv.ID, Kind: acuerdo.AuditModel,
-			Name: "simulation", Outcome: acuerdo.Allowed, Rule: "simulated_cost", Detail: string(detail)})
-	}
-	return db.AppendAudit(ctx, entries...)
 }
 
 // printTruth puts the model's true liquidation rates beside the report's
