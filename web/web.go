@@ -17,6 +17,7 @@ import (
 
 	"acuerdo"
 	"acuerdo/engine"
+	"acuerdo/pilot"
 	"acuerdo/store"
 	"acuerdo/whatsapp"
 )
@@ -57,6 +58,9 @@ type Config struct {
 	// DashboardResamples is the bootstrap's per report (default
 	// experiments.DefaultBootstrap); tests make it small.
 	DashboardResamples int
+	// DashboardPrices are the template and operator rates (ACUERDO_PRICES);
+	// nil is pilot's built-in table.
+	DashboardPrices *pilot.Prices
 	// Console turns on /console, the operator console (sign-in, inbox, cases,
 	// contacts, users).
 	Console bool

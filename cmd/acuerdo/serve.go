@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -17,7 +18,9 @@ import (
 	"acuerdo"
 	"acuerdo/demo"
 	"acuerdo/engine"
+	"acuerdo/experiments"
 	"acuerdo/paylink"
+	"acuerdo/pilot"
 	"acuerdo/store"
 	"acuerdo/web"
 	"acuerdo/whatsapp"
@@ -37,6 +40,8 @@ delivery statuses) and, for messages outside the 24-hour window, approved
 templates in ACUERDO_TEMPLATES (a JSON file {"reengage/es": "HX…", …}).
 
 With --demo, an empty database gets a synthetic portfolio of 200 debtors and
+a simulated 60-day pilot of 400 more (as "acuerdo simulate" makes it: its
+treatment debtors talked to the agent), so /dashboard has results to show; and
 /sandbox serves a browser chat where you pick a debtor and talk to the agent
 through the same engine, without Twilio:
 
@@ -71,8 +76,12 @@ Logs are JSON lines on standard error (ACUERDO_LOG_LEVEL=debug for more).
 SIGINT or SIGTERM stops taking requests, lets running turns finish and flushes
 the outbox before exiting.`
 
-// demoDebtors is the size of the portfolio --demo seeds.
-const demoDebtors = 200
+// demoDebtors is the size of the portfolio --demo seeds for the sandbox, and
+// demoPilotDebtors that of the simulated pilot the dashboard shows.
+const (
+	demoDebtors      = 200
+	demoPilotDebtors = 400
+)
 
 func runServe(ctx context.Context, e *env, args []string) error {
 	fs, dbPath := flags(e, "serve", "serve [--addr :8080] [--demo]", serveAbout)
@@ -117,8 +126,14 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	defer db.Close()
 	if *demoMode {
-		if err := seedDemo(ctx, db, logger); err != nil {
+		seeded, err := seedDemo(ctx, db, logger)
+		if err != nil {
 			return err
+		}
+		if seeded {
+			if err := seedDemoPilot(ctx, e, *dbPath, logger); err != nil {
+				return fmt.Errorf("demo pilot: %w", err)
+			}
 		}
 	}
 	pol, err := loadPolicy(readConfig(e))
@@ -159,8 +174,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if dashToken == "" && !*demoMode {
 		logger.Info("dashboard off: set ACUERDO_DASHBOARD_TOKEN to serve /dashboard")
 	}
+	prices, err := pilot.LoadPrices(e.getenv("ACUERDO_PRICES"))
+	if err != nil {
+		return &exitError{2, err}
+	}
 	wcfg := web.Config{Engine: eng, Store: db, PublicURL: publicURL, Metrics: metrics, Gatherer: reg,
-		Sandbox: *demoMode, Dashboard: dashToken != "" || *demoMode, DashboardToken: dashToken, Clock: clock, Logger: logger}
+		Sandbox: *demoMode, Dashboard: dashToken != "" || *demoMode, DashboardToken: dashToken, DashboardPrices: &prices, Clock: clock, Logger: logger}
 	// /api/v1 is always mounted; without a key (acuerdo apikey create) it
 	// answers every request 401.
 	wcfg.API = true
@@ -272,20 +291,31 @@ func baseURL(a net.Addr) string {
 
 // seedDemo loads the demo portfolio into an empty database; a database that
 // has debtors is left alone, so restarting the demo keeps its conversations.
-func seedDemo(ctx context.Context, db *store.DB, logger *slog.Logger) error {
+func seedDemo(ctx context.Context, db *store.DB, logger *slog.Logger) (bool, error) {
 	n, err := db.Count(ctx)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if n.Debtors > 0 {
 		logger.Info("demo: database already has debtors; not seeding", "debtors", n.Debtors)
-		return nil
+		return false, nil
 	}
 	sum, err := demo.Seed(ctx, db, demo.New(1, time.Now().UTC(), true), demoDebtors)
 	if err != nil {
-		return fmt.Errorf("demo portfolio: %w", err)
+		return false, fmt.Errorf("demo portfolio: %w", err)
 	}
 	logger.Info("demo: seeded portfolio", "summary", sum.String())
+	return true, nil
+}
+
+// seedDemoPilot adds a simulated pilot, after the sandbox's debtors, so the
+// demo's dashboard shows a pilot whose treatment arm really talked to the agent.
+func seedDemoPilot(ctx context.Context, e *env, dbPath string, logger *slog.Logger) error {
+	cfg := experiments.SimConfig{N: demoPilotDebtors, Seed: 7, Salt: "demo-pilot", TreatmentShare: 0.5, Lift: 0.3, Horizon: 60}
+	if err := simulatePilot(ctx, e, dbPath, cfg, time.Now().UTC(), true, io.Discard); err != nil {
+		return err
+	}
+	logger.Info("demo: simulated a pilot for the dashboard", "experiment", cfg.Salt, "debtors", cfg.N)
 	return nil
 }
 
