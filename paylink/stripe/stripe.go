@@ -118,6 +118,9 @@ func (c *Client) Link(ctx context.Context, r paylink.Request) (string, error) {
 		ExpiresAt:         stripeapi.Int64(now.Add(c.cfg.TTL).Unix()),
 		Metadata:          meta,
 		PaymentIntentData: &stripeapi.CheckoutSessionCreatePaymentIntentDataParams{Metadata: meta},
+		// The debtor pays the debt's currency: with Adaptive Pricing Stripe
+		// could present another, and the amount checks are in this one.
+		AdaptivePricing: &stripeapi.CheckoutSessionCreateAdaptivePricingParams{Enabled: stripeapi.Bool(false)},
 		LineItems: []*stripeapi.CheckoutSessionCreateLineItemParams{{
 			Quantity: stripeapi.Int64(1),
 			PriceData: &stripeapi.CheckoutSessionCreateLineItemPriceDataParams{

@@ -137,8 +137,9 @@ func TestLinkExactAmount(t *testing.T) {
 				"line_items[0][price_data][unit_amount]": tt.unit, "line_items[0][price_data][currency]": tt.curr,
 				"metadata[account_ref]": "CR-1", "metadata[debtor_id]": "7", "metadata[scope]": "custom",
 				"payment_intent_data[metadata][account_ref]": "CR-1",
-				"expires_at":  strconv.FormatInt(t0.Add(24*time.Hour).Unix(), 10),
-				"success_url": "https://acuerdo.example/pay/done",
+				"adaptive_pricing[enabled]":                  "false",
+				"expires_at":                                 strconv.FormatInt(t0.Add(24*time.Hour).Unix(), 10),
+				"success_url":                                "https://acuerdo.example/pay/done",
 			}
 			for k, v := range want {
 				if form.Get(k) != v {
