@@ -8,12 +8,15 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"acuerdo"
 	"acuerdo/paylink"
+	"acuerdo/paylink/mercadopago"
+	"acuerdo/paylink/mercadopago/mptest"
 	"acuerdo/paylink/stripe"
 	"acuerdo/paylink/stripe/stripetest"
 	"acuerdo/tools"
@@ -93,13 +96,10 @@ func TestRoutedLinks(t *testing.T) {
 
 var checkoutURL = regexp.MustCompile(`https://checkout\.stripe\.com/c/pay/(cs_test_\d+)`)
 
-// TestServeStripePayment runs the whole path through the binary: a debtor
-// asks on WhatsApp for a link, the agent's link is a Stripe Checkout session
-// for the exact balance, the debtor pays, Stripe's webhook reaches
-// acuerdo serve, and the debtor is thanked on WhatsApp.
-func TestServeStripePayment(t *testing.T) {
-	f := newFakeTwilio(t)
-	stripeFake := stripetest.NewFake(t, "whsec_serve")
+// askForLink imports Ana (CR-1, 150,000 pesos), starts serve with vars plus
+// the fake Twilio, and has Ana ask for a payment link on WhatsApp.
+func askForLink(t *testing.T, f *fakeTwilio, vars map[string]string) (*served, string) {
+	t.Helper()
 	db := filepath.Join(t.TempDir(), "s.db")
 	csv := filepath.Join(t.TempDir(), "debtors.csv")
 	if err := os.WriteFile(csv, []byte("Credito,Numero,Nombre,Cedula,Saldo\nCR-1,3001234567,Ana Pérez,1020304050,150000\n"), 0o644); err != nil {
@@ -108,11 +108,7 @@ func TestServeStripePayment(t *testing.T) {
 	if code, out, errOut := runCLI(t, "import", "debtors", csv, "--db", db); code != 0 {
 		t.Fatalf("import: %d %s %s", code, out, errOut)
 	}
-	vars := serveEnv(t, f)
-	vars["STRIPE_API_KEY"], vars["STRIPE_WEBHOOK_SECRET"], vars["STRIPE_API_URL"] = "sk_test_serve", "whsec_serve", stripeFake.URL
-	vars["ACUERDO_PAYMENT_PROVIDERS"] = "COP=stripe"
 	s := startServe(t, vars, db)
-
 	ana := "+573001234567"
 	for i, text := range []string{"hola", "4050", "1"} {
 		sid := "SMd00000000000000000000000000000" + string(rune('1'+i))
@@ -123,6 +119,31 @@ func TestServeStripePayment(t *testing.T) {
 		// One turn at a time, as a person types after reading the reply.
 		waitFor(t, "a reply to "+text, func() bool { return len(f.to(ana)) > n })
 	}
+	return s, ana
+}
+
+func thanked(f *fakeTwilio, phone string) bool {
+	for _, m := range f.to(phone) {
+		if strings.Contains(m.Body, "Recibimos tu pago de $150.000") {
+			return true
+		}
+	}
+	return false
+}
+
+// TestServeStripePayment runs the whole path through the binary: a debtor
+// asks on WhatsApp for a link, the agent's link is a Stripe Checkout session
+// for the exact balance, the debtor pays, Stripe's webhook reaches
+// acuerdo serve, and the debtor is thanked on WhatsApp.
+func TestServeStripePayment(t *testing.T) {
+	f := newFakeTwilio(t)
+	stripeFake := stripetest.NewFake(t, "whsec_serve")
+	vars := serveEnv(t, f)
+	vars["STRIPE_API_KEY"], vars["STRIPE_WEBHOOK_SECRET"], vars["STRIPE_API_URL"] = "sk_test_serve", "whsec_serve", stripeFake.URL
+	vars["ACUERDO_PAYMENT_PROVIDERS"] = "COP=stripe"
+	s, ana := askForLink(t, f, vars)
+	db := s.db
+
 	var session string
 	waitFor(t, "a Stripe link on WhatsApp", func() bool {
 		for _, m := range f.to(ana) {
@@ -156,15 +177,55 @@ func TestServeStripePayment(t *testing.T) {
 	if got := post(); got != "duplicate" {
 		t.Fatalf("redelivered webhook: %q", got)
 	}
-	waitFor(t, "the thank-you on WhatsApp", func() bool {
-		for _, m := range f.to(ana) {
-			if strings.Contains(m.Body, "Recibimos tu pago de $150.000") {
-				return true
+	waitFor(t, "the thank-you on WhatsApp", func() bool { return thanked(f, ana) })
+	if n := sqlInt(t, db, `SELECT COUNT(*) FROM payments WHERE source = 'stripe' AND amount = 15000000`); n != 1 {
+		t.Fatalf("%d stripe payments, want 1", n)
+	}
+}
+
+// TestServeMercadoPagoPayment is the same path with the portfolio routed to
+// MercadoPago: a Checkout Pro link, an approved payment, a signed
+// notification to ACUERDO_PUBLIC_URL/webhooks/mercadopago.
+func TestServeMercadoPagoPayment(t *testing.T) {
+	f := newFakeTwilio(t)
+	mp := mptest.New(t, "APP_USR-serve")
+	vars := serveEnv(t, f)
+	vars["MERCADOPAGO_ACCESS_TOKEN"], vars["MERCADOPAGO_WEBHOOK_SECRET"], vars["MERCADOPAGO_API_URL"] = "APP_USR-serve", "mp-serve", mp.URL
+	vars["ACUERDO_PAYMENT_PROVIDERS"] = "*=mercadopago"
+	s, ana := askForLink(t, f, vars)
+	var pref mptest.Preference
+	waitFor(t, "a MercadoPago link on WhatsApp", func() bool {
+		for _, p := range mp.Preferences() {
+			for _, m := range f.to(ana) {
+				if strings.Contains(m.Body, p.InitPoint) {
+					pref = p
+					return true
+				}
 			}
 		}
 		return false
 	})
-	if n := sqlInt(t, db, `SELECT COUNT(*) FROM payments WHERE source = 'stripe' AND amount = 15000000`); n != 1 {
-		t.Fatalf("%d stripe payments, want 1", n)
+	if pref.Items[0].UnitPrice != 150000 || pref.Items[0].CurrencyID != "COP" || pref.NotificationURL != publicURL+web.MercadoPagoWebhookPath {
+		t.Fatalf("preference = %+v", pref)
+	}
+	pay := mp.Pay(pref.ID, 0, "approved", time.Now())
+	body := mptest.Notification(99, "payment.updated", pay, time.Now())
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	sig := mercadopago.Sign("mp-serve", mercadopago.Manifest(strconv.Itoa(pay), "req-99", ts))
+	req, _ := http.NewRequest(http.MethodPost, s.url+web.MercadoPagoWebhookPath+"?data.id="+strconv.Itoa(pay)+"&type=payment", bytes.NewReader(body))
+	req.Header.Set("x-signature", "ts="+ts+",v1="+sig)
+	req.Header.Set("x-request-id", "req-99")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if got := strings.TrimSpace(string(b)); got != "recorded" {
+		t.Fatalf("notification: %d %q", resp.StatusCode, got)
+	}
+	waitFor(t, "the thank-you on WhatsApp", func() bool { return thanked(f, ana) })
+	if n := sqlInt(t, s.db, `SELECT COUNT(*) FROM payments WHERE source = 'mercadopago' AND external_id = ?`, strconv.Itoa(pay)); n != 1 {
+		t.Fatalf("%d mercadopago payments, want 1", n)
 	}
 }
