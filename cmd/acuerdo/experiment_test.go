@@ -194,8 +194,16 @@ func TestSimulateConversations(t *testing.T) {
 		t.Errorf("%d debtors after two pilots of 300 and 100", n)
 	}
 	code, out, _ = runCLI(t, "report", "sim-3", "--db", db, "--format", "csv", "--resamples", "100")
-	if code != 0 || !strings.Contains(out, "conversion_method_payment_link,treatment") || !strings.Contains(out, "conversion_dpd_001_030,difference") {
-		t.Fatalf("report: %d\n%s", code, out)
+	for _, want := range []string{"conversion_method_payment_link,treatment", "conversion_dpd_001_030,difference",
+		"operator_minutes_per_debtor,treatment", "funnel_useful_escalations,treatment"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Fatalf("report lacks %s: %d\n%s", want, code, out)
+		}
+	}
+	// The simulated operator worked every escalation of the pilot.
+	if n := count(t, raw, `SELECT COUNT(*) FROM cases WHERE closed_at IS NULL AND debtor_id IN
+		(SELECT debtor_id FROM assignments s JOIN experiments x ON x.id = s.experiment_id WHERE x.name = 'sim-3')`); n != 0 {
+		t.Errorf("%d open cases left in the simulated pilot", n)
 	}
 }
 

@@ -176,3 +176,60 @@ func deliverFirstContacts(ctx context.Context, db *store.DB) (int, error) {
 		}
 	}
 }
+
+// workEscalations stands in for the collections team on a simulated pilot:
+// a simulated operator takes each case the conversations opened two hours
+// after it was opened, writes to the debtor, and closes it, judging most
+// escalations useful. It uses the console's own store calls, so operator
+// minutes and useful escalations in the report come from real case rows.
+func workEscalations(ctx context.Context, db *store.DB, clock *simClock, name string, seed uint64) (int, error) {
+	rng := rand.New(rand.NewPCG(seed, 0x0be7a70))
+	op, err := db.CreateUser(ctx, store.User{Email: "operator@" + name + ".simulated.invalid", Name: "Operador simulado", Role: store.RoleOperator,
+		PasswordHash: "!", Disabled: true}) // "!" matches no password: nobody can sign in as it
+	if err != nil {
+		return 0, err
+	}
+	cases, err := db.Cases(ctx, store.CaseFilter{Limit: 100000})
+	if err != nil {
+		return 0, err
+	}
+	segment := simSegment(experiments.SimConfig{Salt: name})
+	worked := 0
+	for _, c := range cases {
+		if c.DebtorID == 0 {
+			continue
+		}
+		d, err := db.DebtorByID(ctx, c.DebtorID)
+		if err != nil {
+			return worked, err
+		}
+		if d.Segment != segment {
+			continue
+		}
+		at := c.CreatedAt.Add(2 * time.Hour)
+		clock.set(at)
+		if err := db.ClaimCase(ctx, c.ID, op.ID, false); err != nil {
+			return worked, err
+		}
+		msgs := []acuerdo.Message{{ConversationID: c.ConversationID, Direction: acuerdo.Outbound, Author: acuerdo.AuthorOperator,
+			Body: "Hola, soy del equipo de cobranza. Leí tu mensaje y quiero ayudarte a encontrar una salida.", Status: acuerdo.MessageDelivered, CreatedAt: at}}
+		if rng.Float64() < 0.6 {
+			msgs = append(msgs, acuerdo.Message{ConversationID: c.ConversationID, Direction: acuerdo.Outbound, Author: acuerdo.AuthorOperator,
+				Body: "Quedamos así entonces. Cualquier cosa, escríbeme por aquí.", Status: acuerdo.MessageDelivered, CreatedAt: at.Add(20 * time.Minute)})
+		}
+		if _, err := db.AppendMessages(ctx, msgs...); err != nil {
+			return worked, err
+		}
+		clock.set(at.Add(30 * time.Minute))
+		useful := rng.Float64() < 0.7
+		state := acuerdo.CaseResolved
+		if rng.Float64() < 0.2 {
+			state = acuerdo.CaseNoAnswer
+		}
+		if err := db.CloseCase(ctx, c.ID, state, &useful, "simulated"); err != nil {
+			return worked, err
+		}
+		worked++
+	}
+	return worked, nil
+}

@@ -157,8 +157,12 @@ func simulatePilot(ctx context.Context, e *env, dbPath string, cfg experiments.S
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "%d first contacts delivered; %d debtors answered and talked to the agent (%d turns, %d escalated, %d opted out)\n",
-			delivered, st.conversations, st.turns, st.escalated, st.optedOut)
+		worked, err := workEscalations(ctx, db, clock, cfg.Salt, cfg.Seed)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "%d first contacts delivered; %d debtors answered and talked to the agent (%d turns, %d escalated, %d opted out); a simulated operator worked %d cases\n",
+			delivered, st.conversations, st.turns, st.escalated, st.optedOut, worked)
 	}
 	clock.set(start)
 	npay, nprior, err := recordSimPayments(ctx, db, sim, start, plan)
