@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"time"
 
@@ -248,7 +249,9 @@ func userRef(u store.User) string { return fmt.Sprintf("user %d <%s>", u.ID, u.E
 // safeNext keeps a post-login redirect inside the console: an open redirect
 // would let a phishing link bounce through acuerdo's sign-in.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/console/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") || strings.HasPrefix(next, "/console/login") {
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") ||
+		!strings.HasPrefix(u.Path, "/console/") || !strings.HasPrefix(path.Clean(u.Path)+"/", "/console/") || strings.HasPrefix(u.Path, "/console/login") {
 		return "/console/inbox"
 	}
 	return next

@@ -240,7 +240,7 @@ func (s *Server) consoleCase(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	d.Locale = prompts.Language(conv.Locale)
+	d.Locale = languageName(conv.Locale)
 	if v.Amount != nil {
 		d.Amount, d.Currency = v.Amount.Decimal(), v.Amount.Currency
 	} else {
@@ -345,4 +345,14 @@ func (s *Server) kick() {
 	if s.cfg.Outbox != nil {
 		s.cfg.Outbox.Kick()
 	}
+}
+
+// languageName names a conversation's language in its own words.
+func languageName(locale string) string {
+	for _, l := range sandboxLangs {
+		if l.Code == prompts.Locale(locale) {
+			return l.Name
+		}
+	}
+	return locale
 }

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"acuerdo/store"
+)
+
+// runUserCLI runs a command with stdin and ACUERDO_DB set.
+func runUserCLI(t *testing.T, db, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	e := &env{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errb, getenv: func(k string) string {
+		if k == "ACUERDO_DB" {
+			return db
+		}
+		return ""
+	}}
+	return run(context.Background(), e, args), out.String(), errb.String()
+}
+
+func TestUserCommands(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "u.db")
+	for _, tc := range []struct {
+		name, stdin string
+		args        []string
+		code        int
+		out         string
+	}{
+		{"no subcommand", "", []string{"user"}, 2, ""},
+		{"unknown subcommand", "", []string{"user", "remove"}, 2, ""},
+		{"missing password flag", "pw\n", []string{"user", "add", "--email", "ana@example.com", "--role", "admin"}, 2, ""},
+		{"bad role", "long enough pw\n", []string{"user", "add", "--email", "ana@example.com", "--role", "root", "--password-stdin"}, 2, ""},
+		{"bad email", "long enough pw\n", []string{"user", "add", "--email", "ana", "--role", "admin", "--password-stdin"}, 2, ""},
+		{"short password", "short\n", []string{"user", "add", "--email", "ana@example.com", "--role", "admin", "--password-stdin"}, 2, ""},
+		{"empty stdin", "", []string{"user", "add", "--email", "ana@example.com", "--role", "admin", "--password-stdin"}, 2, ""},
+		{"first admin", "long enough pw\r\n", []string{"user", "add", "--email", "Ana@Example.com", "--role", "admin", "--name", "Ana", "--password-stdin"}, 0, "ana@example.com (admin) created"},
+		{"duplicate", "long enough pw\n", []string{"user", "add", "--email", "ana@example.com", "--role", "operator", "--password-stdin"}, 1, ""},
+		{"operator", "another long pw\n", []string{"user", "add", "--email", "olga@example.com", "--role", "operator", "--password-stdin"}, 0, "created"},
+		{"list", "", []string{"user", "list"}, 0, "olga@example.com"},
+		{"disable unknown", "", []string{"user", "disable", "--email", "nobody@example.com"}, 1, ""},
+		{"disable the last admin", "", []string{"user", "disable", "--email", "ana@example.com"}, 1, ""},
+		{"disable", "", []string{"user", "disable", "--email", "olga@example.com"}, 0, "disabled"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := runUserCLI(t, db, tc.stdin, tc.args...)
+			if code != tc.code || !strings.Contains(out, tc.out) {
+				t.Errorf("exit %d, want %d; stdout %q; stderr %q", code, tc.code, out, errOut)
+			}
+		})
+	}
+	s, err := store.Open(context.Background(), db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ana, err := s.UserByEmail(context.Background(), "ana@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The password is stored hashed at a cost of at least 10, without the line ending.
+	if cost, err := bcrypt.Cost([]byte(ana.PasswordHash)); err != nil || cost < 10 {
+		t.Errorf("bcrypt cost %d, err %v", cost, err)
+	}
+	if bcrypt.CompareHashAndPassword([]byte(ana.PasswordHash), []byte("long enough pw")) != nil || ana.Role != store.RoleAdmin || ana.Name != "Ana" {
+		t.Errorf("stored user %+v does not match", ana)
+	}
+	if olga, _ := s.UserByEmail(context.Background(), "olga@example.com"); !olga.Disabled {
+		t.Error("olga not disabled")
+	}
+	entries, err := s.Audit(context.Background(), store.AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := 0
+	for _, e := range entries {
+		if e.Kind == "admin" {
+			admin++
+		}
+	}
+	if admin != 3 {
+		t.Errorf("%d admin audit lines, want 3 (two creations, one disable)", admin)
+	}
+}
