@@ -339,3 +339,26 @@ func planEventData(p acuerdo.Plan) map[string]any {
 	}
 	return map[string]any{"plan_id": p.ID, "total": p.Total.Decimal(), "currency": p.Total.Currency, "installments": inst}
 }
+
+// RedeliverEvent puts an event that was given up on back in the outbox, for
+// another full round of attempts, once its receiver is fixed. Only failed
+// events can be: a pending one is already on its way, a delivered one done.
+func (db *DB) RedeliverEvent(ctx context.Context, eventID string, audit ...acuerdo.AuditEntry) error {
+	now := db.now()
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		var state string
+		err := tx.QueryRowContext(ctx, `SELECT state FROM events WHERE event_id = ?`, eventID).Scan(&state)
+		if errors.Is(err, sql.ErrNoRows) {
+			return acuerdo.Errorf(acuerdo.ENOTFOUND, "no event %s", eventID)
+		} else if err != nil {
+			return err
+		}
+		if state != EventFailed {
+			return acuerdo.Errorf(acuerdo.ECONFLICT, "event %s is %s: only failed events can be sent again", eventID, state)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE events SET state = ?, attempts = 0, next_at = ?, lease_until = NULL WHERE event_id = ?`, EventPending, now, eventID); err != nil {
+			return err
+		}
+		return appendAll(ctx, tx, audit, now)
+	})
+}

@@ -79,6 +79,7 @@ func (s *Server) mountAPI(r chi.Router) {
 			r.Get("/debtors/{ref}/cases", s.apiCases)
 			r.Get("/debtors/{ref}/outcomes", s.apiOutcomes)
 			r.Get("/debtors/{ref}/export", s.apiExport)
+			r.Get("/events", s.apiEvents)
 		})
 		r.Group(func(r chi.Router) {
 			r.Use(s.apiAuth(store.ScopeWrite))
@@ -86,6 +87,7 @@ func (s *Server) mountAPI(r chi.Router) {
 			r.Post("/payments", s.apiPostPayments)
 			r.Post("/debtors/{ref}/consents", s.apiPostConsent)
 			r.Delete("/debtors/{ref}", s.apiErase)
+			r.Post("/events/{id}/redeliver", s.apiRedeliver)
 		})
 	})
 }

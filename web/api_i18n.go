@@ -28,6 +28,8 @@ var apiText = map[string]map[string]string{
 		"all_invalid": "No item was written: fix the items listed and send the batch again.",
 		"atomic":      "Nothing was written because some items are invalid (atomic=true): fix the items listed and send the batch again.",
 		"bad_atomic":  "atomic must be true or false.",
+		"bad_state":   "state must be pending, delivered or failed.",
+		"bad_limit":   "limit must be a whole number from 1 to 500.",
 	},
 	"es": {
 		"no_key":      "Envía una clave de API como \"Authorization: Bearer acu_…\"; crea una con: acuerdo apikey create --name NOMBRE --scope read|write.",
@@ -47,6 +49,8 @@ var apiText = map[string]map[string]string{
 		"all_invalid": "No se escribió ningún elemento: corrige los elementos indicados y envía el lote de nuevo.",
 		"atomic":      "No se escribió nada porque hay elementos inválidos (atomic=true): corrige los elementos indicados y envía el lote de nuevo.",
 		"bad_atomic":  "atomic debe ser true o false.",
+		"bad_state":   "state debe ser pending, delivered o failed.",
+		"bad_limit":   "limit debe ser un número entero de 1 a 500.",
 	},
 	"pt-BR": {
 		"no_key":      "Envie uma chave de API como \"Authorization: Bearer acu_…\"; crie uma com: acuerdo apikey create --name NOME --scope read|write.",
@@ -66,6 +70,8 @@ var apiText = map[string]map[string]string{
 		"all_invalid": "Nenhum item foi gravado: corrija os itens indicados e envie o lote de novo.",
 		"atomic":      "Nada foi gravado porque há itens inválidos (atomic=true): corrija os itens indicados e envie o lote de novo.",
 		"bad_atomic":  "atomic deve ser true ou false.",
+		"bad_state":   "state deve ser pending, delivered ou failed.",
+		"bad_limit":   "limit deve ser um número inteiro de 1 a 500.",
 	},
 }
 

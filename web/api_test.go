@@ -57,6 +57,8 @@ type kicker struct {
 
 func (k *kicker) Kick() { k.mu.Lock(); k.n++; k.mu.Unlock() }
 
+func (k *kicker) count() int { k.mu.Lock(); defer k.mu.Unlock(); return k.n }
+
 func newAPIRig(t *testing.T, cov *coverage) *apiRig {
 	t.Helper()
 	ctx := context.Background()
@@ -356,13 +358,13 @@ func apiPayments(t *testing.T, r *apiRig) {
 	if rep.body["created"] != 1.0 || statusOf(rep, 0) != "recorded" {
 		t.Fatalf("first: %s", rep.raw)
 	}
-	kicks := r.kicks.n
+	kicks := r.kicks.count()
 	rep = r.expect(call{key: "write", method: "POST", path: "/api/v1/payments", strict: true, body: `{"items":[` + p1 + `,
 		{"external_id":"PAY-2","account_ref":"CR-2","amount":"1000.5","paid_at":"2026-03-01T10:00:00Z"}]}`}, 200, "")
 	if rep.body["created"] != 1.0 || rep.body["already_recorded"] != 1.0 || statusOf(rep, 0) != "already_recorded" || statusOf(rep, 1) != "recorded" {
 		t.Fatalf("repeat: %s", rep.raw)
 	}
-	if r.kicks.n <= kicks {
+	if r.kicks.count() <= kicks {
 		t.Errorf("events sender not kicked after payments")
 	}
 	rep = r.expect(call{key: "write", method: "POST", path: "/api/v1/payments", body: `{"items":[
@@ -569,7 +571,7 @@ func apiUnauthorized(t *testing.T, r *apiRig) {
 			if op.Security != nil && len(*op.Security) == 0 {
 				continue // public
 			}
-			p := "/api/v1" + strings.ReplaceAll(path, "{ref}", "+573001234567")
+			p := "/api/v1" + strings.NewReplacer("{ref}", "+573001234567", "{id}", "evt_0").Replace(path)
 			body := ""
 			if method == "POST" {
 				body = `{}`
@@ -595,7 +597,7 @@ func TestAPI(t *testing.T) {
 		run  func(*testing.T, *apiRig)
 	}{
 		{"unauthorized", apiUnauthorized}, {"auth", apiAuth}, {"debtor_batch", apiDebtorBatch}, {"request_errors", apiRequestErrors},
-		{"payments", apiPayments}, {"consent", apiConsent}, {"reads", apiReads},
+		{"payments", apiPayments}, {"consent", apiConsent}, {"reads", apiReads}, {"events", apiEvents},
 	}
 	ran := 0
 	var doc *openapi3.T
@@ -625,4 +627,51 @@ func TestAPI(t *testing.T) {
 	if len(missing) > 0 {
 		t.Fatalf("documented responses no test produced:\n%s", strings.Join(missing, "\n"))
 	}
+}
+
+// apiEvents: the creditor sees each event's delivery and can send a failed
+// one again.
+func apiEvents(t *testing.T, r *apiRig) {
+	r.seed()
+	ctx := context.Background()
+	r.expect(call{key: "write", method: "POST", path: "/api/v1/payments", strict: true,
+		body: `{"items":[{"external_id":"E-1","account_ref":"CR-1","amount":"10","paid_at":"2026-03-01T00:00:00Z"},{"external_id":"E-2","account_ref":"CR-2","amount":"20","paid_at":"2026-03-01T00:00:00Z"}]}`}, 200, "")
+	rep := r.expect(call{key: "read", method: "GET", path: "/api/v1/events?limit=10", strict: true}, 200, "")
+	evs, _ := rep.body["events"].([]any)
+	if len(evs) != 2 {
+		t.Fatalf("events: %s", rep.raw)
+	}
+	first := evs[1].(map[string]any)["id"].(string)
+	// Give up on the first, as the sender does after its last attempt.
+	claimed, err := r.db.ClaimEvents(ctx, 10, time.Minute)
+	if err != nil || len(claimed) != 2 {
+		t.Fatalf("claim: %v %v", claimed, err)
+	}
+	for _, e := range claimed {
+		a := store.EventAttempt{Done: true}
+		if e.EventID == first {
+			a.Error, a.Status = "gave up after 15 attempts: HTTP 503", 503
+		}
+		if err := r.db.RecordEventAttempt(ctx, e.ID, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep = r.expect(call{key: "read", method: "GET", path: "/api/v1/events?state=failed", strict: true}, 200, "")
+	evs, _ = rep.body["events"].([]any)
+	if len(evs) != 1 || evs[0].(map[string]any)["id"] != first || evs[0].(map[string]any)["last_status"] != 503.0 {
+		t.Fatalf("failed events: %s", rep.raw)
+	}
+	r.expect(call{key: "read", method: "GET", path: "/api/v1/events?state=lost"}, 400, "invalid")
+	r.expect(call{key: "read", method: "GET", path: "/api/v1/events?limit=0"}, 400, "invalid")
+	kicks := r.kicks.count()
+	r.expect(call{key: "write", method: "POST", path: "/api/v1/events/" + first + "/redeliver", strict: true}, 202, "")
+	if r.kicks.count() == kicks {
+		t.Error("sender not kicked after a redelivery")
+	}
+	again, _ := r.db.ClaimEvents(ctx, 10, time.Minute)
+	if len(again) != 1 || again[0].EventID != first || again[0].Attempts != 1 {
+		t.Fatalf("redelivered event not claimable from its first attempt: %+v", again)
+	}
+	r.expect(call{key: "write", method: "POST", path: "/api/v1/events/" + first + "/redeliver"}, 409, "conflict")
+	r.expect(call{key: "write", method: "POST", path: "/api/v1/events/evt_nothing/redeliver"}, 404, "not_found")
 }
