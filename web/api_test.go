@@ -33,7 +33,7 @@ var apiT0 = time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC)
 // a real validator: every exchange is checked against it, and the rig counts
 // which documented responses the tests produced.
 type apiRig struct {
-	t      *testing.T
+	t      testing.TB
 	db     *store.DB
 	srv    *httptest.Server
 	router routers.Router
@@ -59,7 +59,7 @@ func (k *kicker) Kick() { k.mu.Lock(); k.n++; k.mu.Unlock() }
 
 func (k *kicker) count() int { k.mu.Lock(); defer k.mu.Unlock(); return k.n }
 
-func newAPIRig(t *testing.T, cov *coverage) *apiRig {
+func newAPIRig(t testing.TB, cov *coverage) *apiRig {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "api.db"), store.Options{Clock: func() time.Time { return apiT0 }})
