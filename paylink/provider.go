@@ -37,18 +37,24 @@ type Ledger interface {
 	RecordLink(ctx context.Context, l Issued) error
 }
 
-// Reference names a link request: the same account, amount, scope and debtor on
-// the same UTC day give the same reference. It doubles as the idempotency key,
+// Reference names a link request: the same account, amount, scope and debtor in
+// the same UTC hour give the same reference. It doubles as the idempotency key,
 // so an agent that asks twice in a conversation (or a retry after a timeout)
-// gets the provider's first link back instead of a second one to pay.
+// gets the provider's first link back instead of a second one to pay. Every
+// parameter sent with the key must be the same on a retry (Stripe refuses a
+// key reused with other parameters), so times derive from Issue, not now.
 func Reference(r Request, now time.Time) string {
 	h := sha256.New()
-	for _, s := range []string{r.AccountRef, strconv.FormatInt(r.DebtorID, 10), strconv.FormatInt(r.Amount.Amount, 10), r.Amount.Currency, r.Scope, now.UTC().Format("2006-01-02")} {
+	for _, s := range []string{r.AccountRef, strconv.FormatInt(r.DebtorID, 10), strconv.FormatInt(r.Amount.Amount, 10), r.Amount.Currency, r.Scope, Issue(now).Format(time.RFC3339)} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}
 	return "acu_" + hex.EncodeToString(h.Sum(nil))[:24]
 }
+
+// Issue is the instant a provider link made at now counts from: the start of
+// its UTC hour, the granularity of Reference.
+func Issue(now time.Time) time.Time { return now.UTC().Truncate(time.Hour) }
 
 // Notification is what a verified provider webhook says happened. It is a
 // claim to check with the provider, never a payment by itself.

@@ -108,7 +108,8 @@ func (c *Client) Link(ctx context.Context, r paylink.Request) (string, error) {
 	}
 	now := c.cfg.Clock()
 	ref := paylink.Reference(r, now)
-	from, to := now.UTC(), now.Add(c.cfg.TTL).UTC()
+	from := paylink.Issue(now)
+	to := from.Add(c.cfg.TTL)
 	req := preference.Request{
 		Items: []preference.ItemRequest{{
 			ID: r.AccountRef, Title: "Pago cuenta " + r.AccountRef, Quantity: 1,

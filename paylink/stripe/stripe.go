@@ -35,8 +35,10 @@ type Config struct {
 	// Tolerance is how old a signed webhook may be (default 5 minutes, Stripe's
 	// own default); older ones are refused as replays.
 	Tolerance time.Duration
-	// TTL is how long a link stays payable: Checkout allows 30 minutes to 24
-	// hours (default 24 h). The agent makes a new link when one expired.
+	// TTL is how long a link stays payable, counted from the start of the hour
+	// it was made in (paylink.Issue): Checkout allows 30 minutes to 24 hours
+	// after creation, so 2 to 24 hours here (default 24 h). The agent makes a
+	// new link when one expired.
 	TTL        time.Duration
 	Ledger     paylink.Ledger
 	Clock      acuerdo.Clock
@@ -73,8 +75,8 @@ func New(cfg Config) (*Client, error) {
 	if cfg.TTL <= 0 || cfg.TTL > 24*time.Hour {
 		cfg.TTL = 24 * time.Hour
 	}
-	if cfg.TTL < 30*time.Minute {
-		cfg.TTL = 30 * time.Minute
+	if cfg.TTL < 2*time.Hour {
+		cfg.TTL = 2 * time.Hour
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = acuerdo.SystemClock
@@ -115,7 +117,7 @@ func (c *Client) Link(ctx context.Context, r paylink.Request) (string, error) {
 		Mode:              stripeapi.String(string(stripeapi.CheckoutSessionModePayment)),
 		ClientReferenceID: stripeapi.String(ref),
 		SuccessURL:        stripeapi.String(c.cfg.SuccessURL),
-		ExpiresAt:         stripeapi.Int64(now.Add(c.cfg.TTL).Unix()),
+		ExpiresAt:         stripeapi.Int64(paylink.Issue(now).Add(c.cfg.TTL).Unix()),
 		Metadata:          meta,
 		PaymentIntentData: &stripeapi.CheckoutSessionCreatePaymentIntentDataParams{Metadata: meta},
 		// The debtor pays the debt's currency: with Adaptive Pricing Stripe

@@ -211,3 +211,34 @@ func TestConfirmationOfPaidSession(t *testing.T) {
 		t.Fatalf("missing session: err = %v, want a provider error", err)
 	}
 }
+
+// TestLinkRetrySameParameters: Stripe refuses an idempotency key reused with
+// different parameters, so a second ask in the same hour must send exactly
+// the first request again (expires_at included), and a later hour a new one.
+func TestLinkRetrySameParameters(t *testing.T) {
+	f := &fakeStripe{}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	now := t0.Add(5 * time.Minute)
+	c, err := New(Config{APIKey: "sk_test_123", WebhookSecret: "whsec_test", APIURL: srv.URL, SuccessURL: "https://acuerdo.example/pay/done",
+		Ledger: &ledger{}, Clock: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := paylink.Request{AccountRef: "CR-1", DebtorID: 7, Amount: acuerdo.Money{Amount: 100, Currency: "USD"}, Scope: "total"}
+	for _, at := range []time.Duration{5 * time.Minute, 50 * time.Minute, 65 * time.Minute} {
+		now = t0.Add(at)
+		if _, err := c.Link(context.Background(), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if f.forms[0].Encode() != f.forms[1].Encode() || f.keys[0] != f.keys[1] {
+		t.Fatalf("same hour, different requests:\n%s\n%s", f.forms[0].Encode(), f.forms[1].Encode())
+	}
+	if f.keys[2] == f.keys[1] {
+		t.Fatalf("a new hour reused the key %s", f.keys[2])
+	}
+	if got := f.forms[2].Get("expires_at"); got != strconv.FormatInt(t0.Add(25*time.Hour).Unix(), 10) {
+		t.Fatalf("expires_at = %s, want the next hour's start + 24 h", got)
+	}
+}
