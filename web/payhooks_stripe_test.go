@@ -2,8 +2,10 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -182,4 +184,47 @@ func TestStripeWebhookProviderDown(t *testing.T) {
 	if n := r.count(t, `SELECT COUNT(*) FROM provider_events`); n != 0 {
 		t.Fatalf("an unconfirmed event was marked seen")
 	}
+}
+
+// TestStripeWebhookConcurrentDeliveries: the same event and a second event
+// for the same payment, delivered at once, record one payment and queue one
+// thank-you.
+func TestStripeWebhookConcurrentDeliveries(t *testing.T) {
+	r, c, fake := newStripeRig(t)
+	link, err := c.Link(context.Background(), paylink.Request{AccountRef: "CR-1", DebtorID: r.account.DebtorID, Amount: acuerdo.Money{Amount: 15000000, Currency: "COP"}, Scope: "installment"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := sessionOf(t, fake, link)
+	pi := fake.Pay(cs)
+	events := [][]byte{
+		fake.Event("evt_a", stripe.EventCheckoutCompleted, cs, r.clock.now()),
+		fake.Event("evt_b", stripe.EventAsyncPaymentSucceded, cs, r.clock.now()),
+	}
+	var wg sync.WaitGroup
+	results := make([]string, 8)
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ev := events[i%2]
+			code, body := r.deliver(t, web.StripeWebhookPath, ev, map[string]string{stripe.SignatureHeader: fake.Sign(ev, r.clock.now())})
+			results[i] = fmt.Sprintf("%d %s", code, strings.TrimSpace(body))
+		}()
+	}
+	wg.Wait()
+	recorded := 0
+	for _, res := range results {
+		switch res {
+		case "200 recorded":
+			recorded++
+		case "200 duplicate", "200 known":
+		default:
+			t.Errorf("unexpected answer %q", res)
+		}
+	}
+	if recorded != 1 {
+		t.Fatalf("answers %v: want exactly one recorded", results)
+	}
+	r.assertPaidOnce(t, "stripe", pi)
 }
