@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"acuerdo"
+	"acuerdo/store"
 )
 
 func TestConsoleLogin(t *testing.T) {
@@ -562,5 +563,63 @@ func TestDashboardAcceptsConsoleSession(t *testing.T) {
 	a.login(operatorEmail)
 	if code, _, _ := a.get("/dashboard"); code != http.StatusOK {
 		t.Errorf("dashboard for a signed-in console user: %d", code)
+	}
+}
+
+func TestConsoleReceipts(t *testing.T) {
+	r := newConsoleRig(t, consoleRigOptions{})
+	ctx := t.Context()
+	// A receipt as the engine stores it: an attachment of an inbound message,
+	// downloaded, attached to the payment report.
+	_, _, err := r.db.Receive(ctx, acuerdo.ChannelWhatsApp, anaPhone, acuerdo.Message{Body: "ya pagué", ProviderID: "SMana0rcpt"},
+		[]store.InboundMedia{{URL: "https://api.twilio.com/m/1", ContentType: "image/png"}, {URL: "https://api.twilio.com/m/2", ContentType: "text/html"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	media, err := r.db.PendingMedia(ctx, 10)
+	if err != nil || len(media) != 2 {
+		t.Fatalf("media %v %v", media, err)
+	}
+	png := "\x89PNG\r\n\x1a\n fake image bytes"
+	if err := r.db.SaveMediaData(ctx, media[0].ID, []byte(png), "image/png"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.db.SaveMediaData(ctx, media[1].ID, []byte("<script>alert(1)</script>"), "text/html"); err != nil {
+		t.Fatal(err)
+	}
+	op := r.agent(t)
+	op.login(operatorEmail)
+	_, page, _ := op.get(fmt.Sprintf("/console/cases/%d", r.caseID))
+	if !strings.Contains(page, fmt.Sprintf("/media/%d", media[0].ID)) {
+		t.Error("case page does not show the receipt")
+	}
+	for _, tc := range []struct {
+		id          int64
+		ctype, disp string
+	}{{media[0].ID, "image/png", "inline"}, {media[1].ID, "application/octet-stream", "attachment"}} {
+		resp, err := op.c.Get(r.srv.URL + fmt.Sprintf("/console/cases/%d/media/%d", r.caseID, tc.id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := readAll(t, resp)
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != tc.ctype || !strings.HasPrefix(resp.Header.Get("Content-Disposition"), tc.disp) ||
+			!strings.Contains(resp.Header.Get("Content-Security-Policy"), "sandbox") || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("media %d: %d %v", tc.id, resp.StatusCode, resp.Header)
+		}
+		if tc.id == media[0].ID && body != png {
+			t.Error("receipt bytes differ")
+		}
+	}
+	// Another conversation's case cannot reach this conversation's files.
+	other, err := r.db.Conversation(ctx, acuerdo.ChannelWhatsApp, "+573007654321")
+	if err != nil {
+		t.Fatal(err)
+	}
+	oc, err := r.db.OpenCase(ctx, acuerdo.Case{ConversationID: other.ID, Reason: acuerdo.ReasonOther})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, _, _ := op.get(fmt.Sprintf("/console/cases/%d/media/%d", oc.ID, media[0].ID)); code != http.StatusNotFound {
+		t.Errorf("receipt reachable through another case: %d", code)
 	}
 }

@@ -3,7 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -86,5 +91,53 @@ func TestUserCommands(t *testing.T) {
 	}
 	if admin != 3 {
 		t.Errorf("%d admin audit lines, want 3 (two creations, one disable)", admin)
+	}
+}
+
+var demoUserLine = regexp.MustCompile(`(admin|operator)\s+(\S+@demo\.acuerdo)\s+password (\S+)`)
+
+// TestServeConsole: serve always mounts the console; --demo creates the demo
+// users and prints passwords that sign in, and a plain serve creates none.
+func TestServeConsole(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "console.db")
+	s := startServe(t, serveEnv(t, newFakeTwilio(t)), db)
+	if !strings.Contains(s.stdout.String(), "console: "+s.url+"/console/login") {
+		t.Errorf("startup lines lack the console URL: %q", s.stdout.String())
+	}
+	if n := sqlInt(t, db, `SELECT COUNT(*) FROM users`); n != 0 {
+		t.Errorf("serve without --demo created %d users", n)
+	}
+	if !strings.Contains(get(t, s.url+"/console/login"), `id="login"`) {
+		t.Error("no sign-in form at /console/login")
+	}
+	s.stop(t)
+
+	s = startServe(t, serveEnv(t, nil), db, "--demo")
+	creds := demoUserLine.FindAllStringSubmatch(s.stderr.String(), -1)
+	if len(creds) != 2 {
+		t.Fatalf("demo credentials not printed: %q", s.stderr.String())
+	}
+	for _, c := range creds {
+		jar, _ := cookiejar.New(nil)
+		hc := &http.Client{Jar: jar}
+		resp, err := hc.Get(s.url + "/console/login")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		tok := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(b)
+		if tok == nil {
+			t.Fatal("no CSRF token on the sign-in page")
+		}
+		resp, err = hc.PostForm(s.url+"/console/login", url.Values{"email": {c[2]}, "password": {c[3]}, "csrf": {string(tok[1])}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), `id="inbox-rows"`) {
+			t.Errorf("%s %s cannot sign in with the printed password: %d", c[1], c[2], resp.StatusCode)
+		}
 	}
 }
