@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"acuerdo"
@@ -49,8 +50,16 @@ func Reference(r Request, now time.Time) string {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}
-	return "acu_" + hex.EncodeToString(h.Sum(nil))[:24]
+	return referencePrefix + hex.EncodeToString(h.Sum(nil))[:24]
 }
+
+// referencePrefix starts every Reference, so a webhook about a checkout that
+// acuerdo did not make (the creditor's other sales on the same account) is
+// told apart from a forged one.
+const referencePrefix = "acu_"
+
+// IsReference reports whether ref looks like one of ours.
+func IsReference(ref string) bool { return strings.HasPrefix(ref, referencePrefix) }
 
 // Issue is the instant a provider link made at now counts from: the start of
 // its UTC hour, the granularity of Reference.

@@ -113,6 +113,13 @@ func (s *Server) payhook(h PaymentWebhook) http.HandlerFunc {
 			writeText(w, http.StatusOK, "not paid: "+c.Status)
 			return
 		}
+		if !paylink.IsReference(c.Reference) {
+			// A sale the creditor made on the same provider account, not a
+			// debt: not ours to record, nor a forgery (the signature held).
+			log.Info("payment webhook: not an acuerdo link", "payment", c.ExternalID)
+			writeText(w, http.StatusOK, "ignored: not an acuerdo link")
+			return
+		}
 		if n.Claimed != nil && *n.Claimed != c.Amount {
 			s.refuseWebhook(ctx, w, name, store.RuleAmountMismatch,
 				fmt.Sprintf("event %s claims %s but the provider says payment %s is %s", n.EventID, n.Claimed, c.ExternalID, c.Amount), http.StatusOK)

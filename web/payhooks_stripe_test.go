@@ -228,3 +228,30 @@ func TestStripeWebhookConcurrentDeliveries(t *testing.T) {
 	}
 	r.assertPaidOnce(t, "stripe", pi)
 }
+
+// TestStripeWebhookOtherSales: a paid checkout the creditor made outside
+// acuerdo (no acuerdo reference) is acknowledged and left alone.
+func TestStripeWebhookOtherSales(t *testing.T) {
+	r, _, fake := newStripeRig(t)
+	req, _ := http.NewRequest(http.MethodPost, fake.URL+"/v1/checkout/sessions",
+		strings.NewReader("mode=payment&line_items[0][quantity]=1&line_items[0][price_data][unit_amount]=5000&line_items[0][price_data][currency]=cop&client_reference_id=order-77"))
+	req.Header.Set("Authorization", "Bearer sk_test_shop")
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var cs string
+	for id := range fake.Sessions() {
+		cs = id
+	}
+	fake.Pay(cs)
+	ev := fake.Event("evt_shop", stripe.EventCheckoutCompleted, cs, r.clock.now())
+	if code, body := r.deliver(t, web.StripeWebhookPath, ev, map[string]string{stripe.SignatureHeader: fake.Sign(ev, r.clock.now())}); code != http.StatusOK || !strings.Contains(body, "not an acuerdo link") {
+		t.Fatalf("%d %q", code, body)
+	}
+	if n := r.count(t, `SELECT COUNT(*) FROM payments`) + r.count(t, `SELECT COUNT(*) FROM audit WHERE outcome = 'refused'`); n != 0 {
+		t.Fatalf("a sale outside acuerdo left %d rows", n)
+	}
+}
