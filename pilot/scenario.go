@@ -57,10 +57,16 @@ func ScenarioRows(rc experiments.RowContext, c *experiments.Cohort, p *experimen
 	// the first listed on a tie (payments come ordered by time, then id).
 	method := make([]string, n)
 	seen := make([]bool, n)
+	labels := map[string]string{} // a pilot has a handful of methods and millions of payments
 	for k, pay := range data.Payments {
 		u := pay.Row
 		if paid[u] && !seen[u] && p.Day[k] == first[u] && p.Amount[k] > 0 {
-			method[u], seen[u] = methodLabel(pay.Method), true
+			l, ok := labels[pay.Method]
+			if !ok {
+				l = methodLabel(pay.Method)
+				labels[pay.Method] = l
+			}
+			method[u], seen[u] = l, true
 		}
 	}
 	byMethod := map[string][]float64{}
