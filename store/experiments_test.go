@@ -208,7 +208,7 @@ func TestExperimentData(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := pi.Add(acuerdo.Payment{AccountID: acct, Amount: acuerdo.Money{Amount: amount, Currency: cur}, PaidAt: at, ExternalID: id}); err != nil {
+		if err := pi.Add(acuerdo.Payment{AccountID: acct, Amount: acuerdo.Money{Amount: amount, Currency: cur}, PaidAt: at, ExternalID: id, Method: "pse-" + id}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -238,7 +238,69 @@ func TestExperimentData(t *testing.T) {
 	if r.DebtorID != 2 || r.Arm != acuerdo.ArmTreatment || r.Placed != 2000 || r.DaysPastDue != 20 || r.Prior != 50 || r.CostUSD != 0.75 || !r.AssignedAt.Equal(assigned) {
 		t.Fatalf("debtor 2: %+v", r)
 	}
-	if len(d.Payments) != 2 || d.Payments[0].Amount != 300 || d.Payments[0].Row != 1 || d.Payments[1].Amount != 700 || d.Payments[1].AccountRef != "A-3" {
+	if len(d.Payments) != 2 || d.Payments[0].Amount != 300 || d.Payments[0].Row != 1 || d.Payments[1].Amount != 700 || d.Payments[1].AccountRef != "A-3" ||
+		d.Payments[0].Method != "pse-day1" {
 		t.Fatalf("payments %+v", d.Payments)
+	}
+	if r.Country != "CO" || len(d.LLMCalls) != 2 || d.LLMCalls[0].PromptTokens != 10 || !d.LLMCalls[0].Priced || d.LLMCalls[0].Row != 1 {
+		t.Fatalf("country %q, model calls %+v", r.Country, d.LLMCalls)
+	}
+}
+
+// TestExperimentDataWork: the report sees the messages of the cohort's
+// conversations after assignment (with the template the engine meant and the
+// one the provider sent, but not the text) and the cases a person took.
+func TestExperimentDataWork(t *testing.T) {
+	db, _ := open(t)
+	ctx := context.Background()
+	phones := seedPilot(t, db, 4)
+	spec := store.NewExperiment{Name: "p1", Salt: "s", Treatment: 0.5, HorizonDays: 90, Filters: filters(t, "CURRENCY=COP")}
+	if _, err := db.CreateExperiment(ctx, spec, alternate); err != nil {
+		t.Fatal(err)
+	}
+	assigned := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	if _, err := db.LaunchExperiment(ctx, "p1", func(x store.LaunchTarget) store.Outgoing {
+		return store.Outgoing{Template: "first_contact", Author: acuerdo.AuthorBot}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	conv, _ := db.Conversation(ctx, acuerdo.ChannelWhatsApp, phones[2])
+	if _, err := db.AppendMessages(ctx,
+		acuerdo.Message{ConversationID: conv.ID, Direction: acuerdo.Inbound, Author: acuerdo.AuthorDebtor, Body: "hola", Status: acuerdo.MessageReceived, CreatedAt: assigned.Add(time.Hour)},
+		acuerdo.Message{ConversationID: conv.ID, Direction: acuerdo.Outbound, Author: acuerdo.AuthorOperator, Body: "Hola, soy Luisa", Status: acuerdo.MessageDelivered, CreatedAt: assigned.Add(2 * time.Hour)},
+		acuerdo.Message{ConversationID: conv.ID, Direction: acuerdo.Inbound, Author: acuerdo.AuthorDebtor, Body: "antes", Status: acuerdo.MessageReceived, CreatedAt: assigned.Add(-time.Hour)},
+	); err != nil {
+		t.Fatal(err)
+	}
+	c, err := db.OpenCase(ctx, acuerdo.Case{ConversationID: conv.ID, DebtorID: 2, Reason: acuerdo.ReasonHardship, State: acuerdo.CaseComplete})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.OpenCase(ctx, acuerdo.Case{ConversationID: conv.ID, DebtorID: 2, Reason: acuerdo.ReasonDispute, State: acuerdo.CaseComplete}); err != nil {
+		t.Fatal(err)
+	}
+	u, err := db.CreateUser(ctx, store.User{Email: "op@example.com", Role: store.RoleOperator, PasswordHash: "!"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.ClaimCase(ctx, c.ID, u.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	d, err := db.ExperimentData(ctx, "p1", assigned.AddDate(0, 0, 30))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := d.Rows[1]; got.DebtorID != 2 || got.OperatorCases != 1 {
+		t.Fatalf("debtor 2 %+v: want one case a person took (the other is still waiting)", got)
+	}
+	var mine []store.CohortMessage
+	for _, m := range d.Messages {
+		if m.Row == 1 {
+			mine = append(mine, m)
+		}
+	}
+	if len(mine) != 3 || mine[0].Template != "first_contact" || mine[0].Direction != acuerdo.Outbound ||
+		mine[1].Chars != 4 || mine[2].Author != acuerdo.AuthorOperator {
+		t.Fatalf("debtor 2's messages %+v: want the first contact, then hola and the operator's reply, not the message before assignment", mine)
 	}
 }
