@@ -25,6 +25,44 @@ type DebtorExport struct {
 	Payments      []acuerdo.Payment      `json:"payments"`
 	Audit         []acuerdo.AuditEntry   `json:"audit"`
 	Events        []EventDelivery        `json:"events"`
+	Media         []ExportedMedia        `json:"media"`
+	Negotiations  []ExportedNegotiation  `json:"negotiations"`
+	Satisfaction  []ExportedRating       `json:"satisfaction"`
+	Assignments   []ExportedAssignment   `json:"assignments"`
+}
+
+// ExportedMedia is a file the debtor sent (a receipt), with its content.
+type ExportedMedia struct {
+	ID          int64     `json:"id"`
+	MessageID   int64     `json:"message_id"`
+	CaseID      int64     `json:"case_id,omitempty"`
+	ContentType string    `json:"content_type"`
+	Size        int       `json:"size"`
+	Data        []byte    `json:"data,omitempty"` // base64 in JSON
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// ExportedNegotiation is a date change or pause agreed on an account.
+type ExportedNegotiation struct {
+	AccountID int64     `json:"account_id"`
+	Kind      string    `json:"kind"`
+	OldValue  string    `json:"old_value,omitempty"`
+	NewValue  string    `json:"new_value"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// ExportedRating is an answer to the satisfaction question.
+type ExportedRating struct {
+	ConversationID int64     `json:"conversation_id"`
+	Rating         int       `json:"rating"`
+	CreatedAt      time.Time `json:"created_at"`
+}
+
+// ExportedAssignment is the debtor's arm in a pilot.
+type ExportedAssignment struct {
+	Experiment string    `json:"experiment"`
+	Arm        string    `json:"arm"`
+	AssignedAt time.Time `json:"assigned_at"`
 }
 
 // ExportedConversation is a conversation with all its messages.
@@ -38,7 +76,8 @@ type ExportedConversation struct {
 func (db *DB) ExportDebtor(ctx context.Context, debtorID int64) (DebtorExport, error) {
 	// Empty lists are [], not null: a reader of the JSON need not tell the two apart.
 	out := DebtorExport{ExportedAt: db.now(), Accounts: []acuerdo.Account{}, Consents: []acuerdo.Consent{}, Conversations: []ExportedConversation{},
-		Promises: []acuerdo.Promise{}, Plans: []acuerdo.Plan{}, Cases: []acuerdo.Case{}, Payments: []acuerdo.Payment{}, Audit: []acuerdo.AuditEntry{}, Events: []EventDelivery{}}
+		Promises: []acuerdo.Promise{}, Plans: []acuerdo.Plan{}, Cases: []acuerdo.Case{}, Payments: []acuerdo.Payment{}, Audit: []acuerdo.AuditEntry{}, Events: []EventDelivery{},
+		Media: []ExportedMedia{}, Negotiations: []ExportedNegotiation{}, Satisfaction: []ExportedRating{}, Assignments: []ExportedAssignment{}}
 	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return out, err
@@ -160,6 +199,33 @@ func (db *DB) ExportDebtor(ctx context.Context, debtorID int64) (DebtorExport, e
 		var e EventDelivery
 		err := scan(&e.ID, &e.EventID, &e.Type, &e.DebtorID, &e.State, &e.Attempts, &e.LastAttemptAt, &e.LastStatus, &e.LastError, &e.DeliveredAt, &e.CreatedAt)
 		out.Events = append(out.Events, e)
+		return err
+	}, id)
+	each("media", `SELECT md.id, md.message_id, COALESCE(md.case_id, 0), md.content_type, md.data, md.created_at
+		FROM media md JOIN messages m ON m.id = md.message_id JOIN conversations c ON c.id = m.conversation_id WHERE c.debtor_id = ? ORDER BY md.id`, func(scan func(...any) error) error {
+		var m ExportedMedia
+		err := scan(&m.ID, &m.MessageID, &m.CaseID, &m.ContentType, &m.Data, &m.CreatedAt)
+		m.Size = len(m.Data)
+		out.Media = append(out.Media, m)
+		return err
+	}, id)
+	each("negotiations", `SELECT n.account_id, n.kind, n.old_value, n.new_value, n.created_at
+		FROM negotiations n JOIN accounts a ON a.id = n.account_id WHERE a.debtor_id = ? ORDER BY n.id`, func(scan func(...any) error) error {
+		var n ExportedNegotiation
+		err := scan(&n.AccountID, &n.Kind, &n.OldValue, &n.NewValue, &n.CreatedAt)
+		out.Negotiations = append(out.Negotiations, n)
+		return err
+	}, id)
+	each("satisfaction", `SELECT conversation_id, rating, created_at FROM satisfaction WHERE debtor_id = ? ORDER BY id`, func(scan func(...any) error) error {
+		var r ExportedRating
+		err := scan(&r.ConversationID, &r.Rating, &r.CreatedAt)
+		out.Satisfaction = append(out.Satisfaction, r)
+		return err
+	}, id)
+	each("assignments", `SELECT x.name, a.arm, a.assigned_at FROM assignments a JOIN experiments x ON x.id = a.experiment_id WHERE a.debtor_id = ? ORDER BY x.id`, func(scan func(...any) error) error {
+		var a ExportedAssignment
+		err := scan(&a.Experiment, &a.Arm, &a.AssignedAt)
+		out.Assignments = append(out.Assignments, a)
 		return err
 	}, id)
 	return out, err

@@ -473,7 +473,7 @@ func apiReads(t *testing.T, r *apiRig) {
 	ana, _ := r.db.DebtorByPhone(ctx, "+573001234567")
 	a, _ := r.db.AccountByRef(ctx, "CR-1")
 	conv, _ := r.db.Conversation(ctx, acuerdo.ChannelWhatsApp, ana.Phone)
-	if _, _, err := r.db.Receive(ctx, acuerdo.ChannelWhatsApp, ana.Phone, acuerdo.Message{ProviderID: "SM1", Body: "hola, quiero pagar"}, nil); err != nil {
+	if _, _, err := r.db.Receive(ctx, acuerdo.ChannelWhatsApp, ana.Phone, acuerdo.Message{ProviderID: "SM1", Body: "hola, quiero pagar"}, []store.InboundMedia{{URL: "https://api.twilio.com/m/1", ContentType: "image/jpeg"}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := r.db.CreatePromise(ctx, acuerdo.Promise{AccountID: a.ID, ConversationID: conv.ID, Amount: acuerdo.Money{Amount: 10000000, Currency: "COP"}, DueDate: acuerdo.Date{Year: 2026, Month: 3, Day: 6}}); err != nil {
@@ -520,7 +520,7 @@ func apiReads(t *testing.T, r *apiRig) {
 		t.Fatalf("outcome: %v", o)
 	}
 	rep = r.expect(call{key: "read", method: "GET", path: "/api/v1/debtors/+573001234567/export", strict: true}, 200, "")
-	for _, want := range []string{"hola, quiero pagar", "perdió el empleo", "1020304050", `"events":[`, "promise.created", "plan.accepted", "case.opened"} {
+	for _, want := range []string{"hola, quiero pagar", "perdió el empleo", "1020304050", `"events":[`, "promise.created", "plan.accepted", "case.opened", `"content_type":"image/jpeg"`, `"negotiations":[`, `"assignments":[`} {
 		if !strings.Contains(string(rep.raw), want) {
 			t.Errorf("export lacks %q", want)
 		}
