@@ -362,3 +362,23 @@ func (db *DB) RedeliverEvent(ctx context.Context, eventID string, audit ...acuer
 		return appendAll(ctx, tx, audit, now)
 	})
 }
+
+// CaseClosedEvent adds the case.closed event of a case closed inside tx,
+// reading what it reports (state, reason, the operator's verdict) from the
+// case row as tx sees it: code that closes a case calls it with one line,
+// after its UPDATE and before committing.
+func CaseClosedEvent(ctx context.Context, tx *sql.Tx, caseID int64, now time.Time) error {
+	var conv, debtor, account int64
+	var reason, state string
+	var useful sql.NullBool
+	err := tx.QueryRowContext(ctx, `SELECT conversation_id, COALESCE(debtor_id, 0), COALESCE(account_id, 0), reason, state, useful FROM cases WHERE id = ?`, caseID).
+		Scan(&conv, &debtor, &account, &reason, &state, &useful)
+	if err != nil {
+		return fmt.Errorf("event %s: case %d: %w", EventCaseClosed, caseID, err)
+	}
+	data := map[string]any{"case_id": caseID, "reason": reason, "state": state}
+	if useful.Valid {
+		data["useful"] = useful.Bool
+	}
+	return insertEvent(ctx, tx, EventCaseClosed, EventSubject{DebtorID: debtor, AccountID: account, ConversationID: conv}, data, now)
+}

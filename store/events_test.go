@@ -86,3 +86,41 @@ func TestEventsWithChanges(t *testing.T) {
 		t.Errorf("%d events after erase, want 4 (they stay, anonymised)", n)
 	}
 }
+
+// TestCaseClosedEvent: the helper for code that closes cases reports the
+// state and verdict the transaction wrote.
+func TestCaseClosedEvent(t *testing.T) {
+	db, path := open(t)
+	ctx := context.Background()
+	conv, _ := db.Conversation(ctx, acuerdo.ChannelWhatsApp, "+573001234567")
+	c, err := db.OpenCase(ctx, acuerdo.Case{ConversationID: conv.ID, Reason: acuerdo.ReasonHardship})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The store's own storage of times, so the event reads back as it would.
+	raw, _ := sql.Open("sqlite", "file:"+path+"?_time_integer_format=unix_micro&_inttotime=1&_busy_timeout=10000")
+	defer raw.Close()
+	tx, err := raw.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE cases SET state = ?, useful = TRUE WHERE id = ?`, acuerdo.CaseResolved, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.CaseClosedEvent(ctx, tx, c.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	evs, _ := db.EventDeliveries(ctx, store.EventFilter{})
+	if len(evs) != 2 || evs[0].Type != store.EventCaseClosed {
+		t.Fatalf("events %+v", evs)
+	}
+	p, _ := db.EventPayload(ctx, evs[0].EventID)
+	for _, want := range []string{`"state":"RESUELTO"`, `"useful":true`, `"reason":"hardship"`, `"phone":"+573001234567"`} {
+		if !strings.Contains(string(p), want) {
+			t.Errorf("case.closed %s lacks %s", p, want)
+		}
+	}
+}
