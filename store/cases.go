@@ -21,7 +21,7 @@ type CaseView struct {
 	Phone         string
 	Channel       string
 	Name          string // the debtor's name; "" outside the portfolio
-	AccountRef    string
+	AccountRef    string // the case's account, else the debtor's first
 	AssigneeName  string
 	Paused        bool // the bot is quiet in the conversation
 	LastInboundAt *time.Time
@@ -50,7 +50,8 @@ type CaseFilter struct {
 
 const caseViewSelect = `SELECT k.id, k.conversation_id, COALESCE(k.debtor_id, 0), COALESCE(k.account_id, 0), k.reason, k.summary, k.state, k.priority,
 	COALESCE(k.assignee_id, 0), k.amount, k.currency, k.payment_method, k.comments, k.useful, k.created_at, k.updated_at, k.closed_at,
-	k.claimed_at, k.outcome, c.phone, c.channel, COALESCE(d.name, ''), COALESCE(a.ref, ''), COALESCE(NULLIF(u.name, ''), u.email, ''), c.paused, c.last_inbound_at
+	k.claimed_at, k.outcome, c.phone, c.channel, COALESCE(d.name, ''),
+	COALESCE(a.ref, (SELECT x.ref FROM accounts x WHERE x.debtor_id = k.debtor_id ORDER BY x.id LIMIT 1), ''), COALESCE(NULLIF(u.name, ''), u.email, ''), c.paused, c.last_inbound_at
 	FROM cases k
 	JOIN conversations c ON c.id = k.conversation_id
 	LEFT JOIN debtors d ON d.id = k.debtor_id

@@ -313,3 +313,78 @@ func TestCasesFilterAndOrder(t *testing.T) {
 		})
 	}
 }
+
+func TestConsoleCountsAndContacts(t *testing.T) {
+	db, clk := openConsoleDB(t)
+	ctx := context.Background()
+	day := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	month := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	// Yesterday: one contact with a template send (billed) and a failed one (not).
+	clk.add(-24 * time.Hour)
+	old, err := db.Conversation(ctx, acuerdo.ChannelWhatsApp, "+573001110000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.AppendMessages(ctx,
+		acuerdo.Message{ConversationID: old.ID, Direction: acuerdo.Outbound, Author: acuerdo.AuthorBot, Body: "hola", TemplateID: "HX1", Status: acuerdo.MessageDelivered},
+		acuerdo.Message{ConversationID: old.ID, Direction: acuerdo.Outbound, Author: acuerdo.AuthorBot, Body: "hola", TemplateID: "HX1", Status: acuerdo.MessageFailed}); err != nil {
+		t.Fatal(err)
+	}
+	clk.add(24 * time.Hour)
+	// Today: a new contact who writes and is escalated, and a tool record.
+	c, conv := caseFixture(t, db, "+573001119999", acuerdo.ReasonHardship)
+	if _, err := db.AppendMessages(ctx,
+		acuerdo.Message{ConversationID: conv.ID, Direction: acuerdo.Inbound, Author: acuerdo.AuthorDebtor, Body: "no puedo pagar", Status: acuerdo.MessageReceived},
+		acuerdo.Message{ConversationID: conv.ID, Direction: acuerdo.Internal, Author: acuerdo.AuthorTool, Body: "{}", Status: acuerdo.MessageSent}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.ConsoleCounts(ctx, day, month)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := store.ConsoleCounts{Contacts: 2, NewToday: 1, MessagesToday: 1, TemplatesMonth: 1, OpenByState: map[string]int{acuerdo.CaseComplete: 1}}
+	if got.Contacts != want.Contacts || got.NewToday != want.NewToday || got.MessagesToday != want.MessagesToday ||
+		got.TemplatesMonth != want.TemplatesMonth || got.OpenByState[acuerdo.CaseComplete] != 1 || len(got.OpenByState) != 1 {
+		t.Errorf("counts %+v, want %+v", got, want)
+	}
+	cs, total, err := db.Contacts(ctx, store.ContactFilter{Sort: "created_asc"})
+	if err != nil || total != 2 || len(cs) != 2 || cs[0].ConversationID != old.ID || cs[1].OpenCases != 1 || cs[1].Messages != 1 || cs[0].LastMessageAt == nil {
+		t.Fatalf("contacts %+v total %d err %v", cs, total, err)
+	}
+	if cs, total, _ := db.Contacts(ctx, store.ContactFilter{Since: day}); total != 1 || cs[0].ConversationID != conv.ID {
+		t.Errorf("contacts since today: %+v", cs)
+	}
+	// Erased people are no longer contacts.
+	if _, err := db.Erase(ctx, "+573001119999"); err != nil {
+		t.Fatal(err)
+	}
+	if _, total, _ := db.Contacts(ctx, store.ContactFilter{}); total != 1 {
+		t.Errorf("%d contacts after erasing one of two", total)
+	}
+	if v, _ := db.CaseByID(ctx, c.ID); v.Summary != "" {
+		t.Error("erasure left the case summary")
+	}
+}
+
+// TestPaymentActionsNeedAPaymentReport: confirming or rejecting a payment
+// only applies to payment reports (the console's end-to-end test covers the
+// recording itself).
+func TestPaymentActionsNeedAPaymentReport(t *testing.T) {
+	db, _ := openConsoleDB(t)
+	ctx := context.Background()
+	conv, err := db.Conversation(ctx, acuerdo.ChannelWhatsApp, "+573001234567")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := db.OpenCase(ctx, acuerdo.Case{ConversationID: conv.ID, Reason: acuerdo.ReasonDispute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	amount := acuerdo.Money{Amount: 100, Currency: "COP"}
+	if _, err := db.ConfirmPayment(ctx, c.ID, 1, amount, time.Now(), ""); acuerdo.ErrorCode(err) != acuerdo.ECONFLICT {
+		t.Errorf("confirming a payment on a dispute: %v", err)
+	}
+	if err := db.RejectPayment(ctx, c.ID, "no", store.Outgoing{Body: "x"}); acuerdo.ErrorCode(err) != acuerdo.ECONFLICT {
+		t.Errorf("rejecting a payment on a dispute: %v", err)
+	}
+}
