@@ -143,7 +143,7 @@ func (s *Server) consoleCasePDF(w http.ResponseWriter, r *http.Request) {
 	for _, m := range s.msgViews(t, msgs) {
 		body := m.Body
 		if m.Tool != nil {
-			body = m.Tool.Name + "(" + m.Tool.Args + ") → " + m.Tool.Result
+			body = m.Tool.Name + "(" + m.Tool.Args + ") -> " + m.Tool.Result // cp1252 has no arrow
 		}
 		pdf.SetFont("Helvetica", "B", 8)
 		switch m.Side {
