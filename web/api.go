@@ -26,24 +26,30 @@ var openAPIDoc []byte
 // API error codes, stable and listed in openapi.json: the creditor's code
 // branches on them, so a code is never renamed.
 const (
-	codeUnauthorized    = "unauthorized"
-	codeKeyRevoked      = "key_revoked"
-	codeForbidden       = "forbidden"
-	codeInvalid         = "invalid"
-	codeInvalidItems    = "invalid_items"
-	codeNotFound        = "not_found"
-	codeConflict        = "conflict"
-	codeTooLarge        = "payload_too_large"
-	codeMediaType       = "unsupported_media_type"
-	codeMethod          = "method_not_allowed"
-	codeInternal        = "internal"
-	apiMaxBody          = 8 << 20
-	apiMaxItems         = 1000
-	apiKeyContextKey    = apiCtxKey("key")
-	apiDefaultErrorLang = "en"
+	codeUnauthorized = "unauthorized"
+	codeKeyRevoked   = "key_revoked"
+	codeForbidden    = "forbidden"
+	codeInvalid      = "invalid"
+	codeInvalidItems = "invalid_items"
+	codeNotFound     = "not_found"
+	codeConflict     = "conflict"
+	codeTooLarge     = "payload_too_large"
+	codeMediaType    = "unsupported_media_type"
+	codeMethod       = "method_not_allowed"
+	codeInternal     = "internal"
 )
 
+const (
+	// apiMaxBody and apiMaxItems bound one request: a core system sends its
+	// portfolio in many batches, not one huge body held in memory.
+	apiMaxBody  = 8 << 20
+	apiMaxItems = 1000
+)
+
+// apiCtxKey keys the authenticated API key in a request's context.
 type apiCtxKey string
+
+const apiKeyContextKey = apiCtxKey("key")
 
 // itemError is one rejected item of a batch: where and what to do.
 type itemError struct {
