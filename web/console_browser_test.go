@@ -128,8 +128,11 @@ func TestConsoleInBrowser(t *testing.T) {
 
 	// The admin signs in and reaches the users page.
 	admin := newBrowser()
+	admin.do("sign-in page", chromedp.Navigate(base+"/console/login?lang=es"), chromedp.WaitVisible("#login"))
+	admin.shoot("login")
 	admin.login(base, adminEmail)
 	admin.do("users page", chromedp.Navigate(base+"/console/users"), chromedp.WaitVisible("#new-user"))
+	admin.shoot("users")
 
 	// The operator signs in; the server itself refuses the admin pages.
 	op := newBrowser()
