@@ -242,6 +242,10 @@ func closeCase(ctx context.Context, tx *sql.Tx, id int64, state string, useful *
 		state, u, strings.TrimSpace(outcome), now, now, id); err != nil {
 		return fmt.Errorf("close case %d: %w", id, err)
 	}
+	// The creditor's systems hear of it (case.closed) in the same transaction.
+	if err := CaseClosedEvent(ctx, tx, id, now); err != nil {
+		return err
+	}
 	// Another escalation of the same conversation still needs the bot quiet.
 	if _, err := tx.ExecContext(ctx, `UPDATE conversations SET paused = FALSE, updated_at = ? WHERE id = ? AND NOT EXISTS (
 		SELECT 1 FROM cases WHERE conversation_id = ? AND id <> ? AND reason <> ? AND state IN (?,?,?))`,
@@ -358,6 +362,10 @@ func (db *DB) ConfirmPayment(ctx context.Context, caseID, accountID int64, amoun
 		if cur != amount.Currency {
 			return acuerdo.Errorf(acuerdo.EINVALID, "the account is in %s, not %s", cur, amount.Currency)
 		}
+		// The account and amount first, so the case.closed event reports them.
+		if _, err := tx.ExecContext(ctx, `UPDATE cases SET account_id = ?, amount = ?, currency = ? WHERE id = ?`, accountID, amount.Amount, amount.Currency, caseID); err != nil {
+			return err
+		}
 		if err := closeCase(ctx, tx, caseID, acuerdo.CaseBilled, nil, "", now, nil); err != nil {
 			return err
 		}
@@ -366,16 +374,17 @@ func (db *DB) ConfirmPayment(ctx context.Context, caseID, accountID int64, amoun
 		if err != nil {
 			return fmt.Errorf("record payment: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE cases SET account_id = ?, amount = ?, currency = ? WHERE id = ?`, accountID, amount.Amount, amount.Currency, caseID); err != nil {
+		if err := insertEvent(ctx, tx, EventPaymentRegistered, EventSubject{AccountID: accountID}, map[string]any{
+			"external_id": p.ExternalID, "amount": amount.Decimal(), "currency": amount.Currency,
+			"paid_at": p.PaidAt.Format(time.RFC3339), "method": method, "source": p.Source}, now); err != nil {
 			return err
 		}
-		// The same rule as imported payments: a promise is kept when the
-		// payments since it was given add up to its amount.
-		if _, err := tx.ExecContext(ctx, `UPDATE promises SET status = ?, resolved_at = ?
-			WHERE account_id = ? AND status = ? AND amount <= (
-				SELECT COALESCE(SUM(p.amount), 0) FROM payments p
-				WHERE p.account_id = promises.account_id AND p.paid_at >= promises.created_at)`,
-			acuerdo.PromiseKept, now, accountID, acuerdo.PromisePending); err != nil {
+		// The same rules as any other recorded payment: promises it covers are
+		// kept, due installments it covers are paid.
+		if err := keepPromises(ctx, tx, accountID, now); err != nil {
+			return err
+		}
+		if _, err := payInstallments(ctx, tx, accountID, amount.Amount); err != nil {
 			return err
 		}
 		return appendAll(ctx, tx, audit, now)

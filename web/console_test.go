@@ -309,6 +309,9 @@ func TestConsoleCaseWorkflow(t *testing.T) {
 		AND payment_method = 'PSE' AND outcome = 'resuelto por chat' AND closed_at IS NOT NULL`, r.caseID); n != 1 {
 		t.Error("closed case not stored as posted")
 	}
+	if n := r.count(t, `SELECT COUNT(*) FROM events WHERE type = 'case.closed' AND payload LIKE '%"useful":true%'`); n != 1 {
+		t.Errorf("%d case.closed events with the verdict, want 1", n)
+	}
 	// Every step is in the audit log as a staff action.
 	for _, name := range []string{"case_claim", "case_reply", "case_handback", "case_edit", "case_close", "login"} {
 		if n := r.count(t, `SELECT COUNT(*) FROM audit WHERE kind = 'admin' AND name = ?`, name); n == 0 {
@@ -383,6 +386,9 @@ func TestConsolePaymentReport(t *testing.T) {
 	}
 	if n := r.count(t, `SELECT COUNT(*) FROM payments WHERE amount = 25000000 AND source = 'operator' AND method = 'Nequi'`); n != 1 {
 		t.Errorf("%d payments recorded, want 1", n)
+	}
+	if n := r.count(t, `SELECT COUNT(*) FROM events WHERE type = 'payment.registered' AND payload LIKE '%"source":"operator"%'`); n != 1 {
+		t.Errorf("%d payment.registered events for the operator's payment, want 1", n)
 	}
 	reject := fmt.Sprintf("/console/cases/%d", report())
 	if _, _, h := op.post(reject+"/payment/reject", url.Values{"reason": {""}}); !strings.Contains(h.Get("Location"), "err_reason") {
