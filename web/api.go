@@ -103,7 +103,9 @@ func (s *Server) mountAPI(r chi.Router) {
 func (s *Server) apiAuth(need string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+			// The scheme is case-insensitive (RFC 7235); the key is not.
+			scheme, tok, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+			ok = ok && strings.EqualFold(scheme, "Bearer")
 			tok = strings.TrimSpace(tok)
 			if !ok || tok == "" {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="acuerdo api"`)

@@ -242,6 +242,20 @@ func apiAuth(t *testing.T, r *apiRig) {
 	r.expect(call{key: "read", method: "POST", path: "/api/v1/debtors", body: batch}, 403, "forbidden")
 	r.expect(call{key: "read", method: "DELETE", path: "/api/v1/debtors/+573001234567"}, 403, "forbidden")
 	r.expect(call{key: "read", method: "GET", path: "/api/v1/debtors/+573001234567", strict: true}, 200, "")
+	// The scheme is case-insensitive; the key is not.
+	req0, _ := http.NewRequest("GET", r.srv.URL+"/api/v1/debtors/1", nil)
+	req0.Header.Set("Authorization", "bearer "+r.keys["read"])
+	if resp, err := http.DefaultClient.Do(req0); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("lower-case bearer: %v %v", resp.StatusCode, err)
+	} else {
+		resp.Body.Close()
+	}
+	req0.Header.Set("Authorization", "Bearer "+strings.ToUpper(r.keys["read"]))
+	if resp, err := http.DefaultClient.Do(req0); err != nil || resp.StatusCode != 401 {
+		t.Fatalf("upper-cased key: %v %v", resp.StatusCode, err)
+	} else {
+		resp.Body.Close()
+	}
 	// Messages follow Accept-Language.
 	req, _ := http.NewRequest("GET", r.srv.URL+"/api/v1/debtors/1", nil)
 	req.Header.Set("Accept-Language", "pt-BR,pt;q=0.9")
@@ -329,6 +343,7 @@ func apiRequestErrors(t *testing.T, r *apiRig) {
 		{"unknown envelope field", "POST", "/api/v1/debtors", `{"items":[` + anaItem + `],"mode":"x"}`, "", 400, "invalid"},
 		{"two values", "POST", "/api/v1/payments", `{"items":[{}]} {}`, "", 400, "invalid"},
 		{"bad atomic", "POST", "/api/v1/payments?atomic=maybe", `{"items":[{}]}`, "", 400, "invalid"},
+		{"bad country", "POST", "/api/v1/debtors?country=Colombia", `{"items":[` + anaItem + `]}`, "", 400, "invalid"},
 		{"form body", "POST", "/api/v1/debtors", `items=1`, "application/x-www-form-urlencoded", 415, "unsupported_media_type"},
 		{"form body, payments", "POST", "/api/v1/payments", `items=1`, "text/plain", 415, "unsupported_media_type"},
 		{"too many items", "POST", "/api/v1/debtors", big, "", 413, "payload_too_large"},

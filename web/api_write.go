@@ -74,6 +74,10 @@ func (s *Server) apiUpsertDebtors(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	country := strings.ToUpper(r.URL.Query().Get("country"))
+	if country != "" && (len(country) != 2 || country[0] < 'A' || country[0] > 'Z' || country[1] < 'A' || country[1] > 'Z') {
+		apiFail(w, r, http.StatusBadRequest, codeInvalid, "bad_country", r.URL.Query().Get("country"))
+		return
+	}
 	res := batchResult{Received: len(body.Items), Results: make([]itemResult, len(body.Items)), Errors: []itemError{}}
 	rows := make([]store.PortfolioRow, 0, len(body.Items))
 	seen := map[string]int{}
