@@ -232,8 +232,12 @@ func TestServeDemo(t *testing.T) {
 	if !strings.Contains(s.stdout.String(), "sandbox: "+s.url+"/sandbox") {
 		t.Errorf("startup lines lack the sandbox URL: %q", s.stdout.String())
 	}
-	if n := sqlInt(t, db, `SELECT COUNT(*) FROM debtors`); n != demoDebtors {
+	// The sandbox's portfolio, then the simulated pilot's debtors after it.
+	if n := sqlInt(t, db, `SELECT COUNT(*) FROM debtors WHERE segment NOT LIKE 'simulated-%'`); n != demoDebtors {
 		t.Fatalf("%d demo debtors, want %d", n, demoDebtors)
+	}
+	if n := sqlInt(t, db, `SELECT COUNT(*) FROM debtors WHERE segment = 'simulated-demo-pilot' AND id > ?`, demoDebtors); n != demoPilotDebtors {
+		t.Fatalf("%d simulated pilot debtors after the sandbox's, want %d", n, demoPilotDebtors)
 	}
 	page := get(t, s.url+"/sandbox?debtor=1")
 	phone := sqlString(t, db, `SELECT phone FROM debtors WHERE id = 1`)
@@ -251,8 +255,8 @@ func TestServeDemo(t *testing.T) {
 	// A restart keeps the portfolio and its conversations.
 	s.stop(t)
 	s = startServe(t, serveEnv(t, nil), db, "--demo")
-	if n := sqlInt(t, db, `SELECT COUNT(*) FROM debtors`); n != demoDebtors {
-		t.Fatalf("%d debtors after a restart, want %d", n, demoDebtors)
+	if n := sqlInt(t, db, `SELECT COUNT(*) FROM debtors`); n != demoDebtors+demoPilotDebtors {
+		t.Fatalf("%d debtors after a restart, want %d", n, demoDebtors+demoPilotDebtors)
 	}
 }
 
