@@ -143,7 +143,7 @@ func (r *rig) stop(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-	case <-time.After(10 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatal("engine did not stop")
 	}
 }
@@ -160,7 +160,7 @@ func (r *rig) receive(t *testing.T, sid, body string) bool {
 // eventually waits for cond, failing after a few seconds.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)

@@ -333,7 +333,7 @@ func TestRunDeliversOnKick(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
 	r.promise(t, "A-1", 1000)
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for len(recv.deliveries()) == 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("event not delivered within 10s of the kick")

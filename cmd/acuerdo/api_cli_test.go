@@ -98,7 +98,7 @@ func TestServeAPIWebhooks(t *testing.T) {
 	if code, body := post(`{"items":[{"external_id":"T-1","account_ref":"CR-9","amount":"120000","paid_at":"` + paid + `"}]}`); code != 200 || !strings.Contains(body, `"status":"recorded"`) {
 		t.Fatalf("post payment: %d %s", code, body)
 	}
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		mu.Lock()
 		n := len(got)

@@ -60,7 +60,7 @@ func startProcess(t *testing.T, bin, db string, vars map[string]string) *process
 	}()
 	select {
 	case p.url = <-lines:
-	case <-time.After(15 * time.Second):
+	case <-time.After(60 * time.Second):
 		_ = cmd.Process.Kill()
 		t.Fatalf("acuerdo serve did not start:\n%s", p.stderr.String())
 	}

@@ -115,7 +115,7 @@ func (s *served) stop(t testing.TB) {
 			if code != 0 {
 				t.Errorf("serve exited with %d:\n%s", code, s.stderr.String())
 			}
-		case <-time.After(15 * time.Second):
+		case <-time.After(30 * time.Second):
 			t.Errorf("serve did not stop")
 		}
 	})
@@ -178,7 +178,7 @@ func sqlString(t testing.TB, db, q string, args ...any) string {
 // waitFor polls cond for up to 10 seconds.
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
