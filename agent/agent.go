@@ -217,7 +217,7 @@ func (a *Agent) guards(ctx context.Context, t *turn) (bool, error) {
 	}
 	if reason, ok := policy.DetectEscalation(text); ok {
 		t.res.Handler = HandledGuard
-		args, _ := json.Marshal(map[string]string{"reason": reason, "summary": "Detected in the debtor's message: " + clip(text, 300)})
+		args, _ := json.Marshal(map[string]string{"reason": reason, "summary": prompts.T(t.locale, "escalation_summary", "{text}", clip(text, 300))})
 		if err := a.call(ctx, t, tools.EscalateToHuman, string(args)); err != nil {
 			return true, err
 		}
