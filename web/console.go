@@ -118,6 +118,8 @@ func (s *Server) mountConsole(r chi.Router) {
 			r.Post("/console/users", s.consoleUserCreate)
 			r.Get("/console/users/{id}", s.consoleUser)
 			r.Post("/console/users/{id}", s.consoleUserUpdate)
+			r.Get("/console/events", s.consoleEvents)
+			r.Post("/console/events/{id}/redeliver", s.consoleEventRedeliver)
 		})
 	})
 }

@@ -58,6 +58,7 @@ var consoleStrings = map[string][3]string{
 	"err_password":       {"La contraseña debe tener al menos %d caracteres.", "A senha deve ter pelo menos %d caracteres.", "The password must have at least %d characters."},
 	"err_password_short": {"La contraseña debe tener al menos 10 caracteres.", "A senha deve ter pelo menos 10 caracteres.", "The password must have at least 10 characters."},
 	"err_last_admin":     {"Es el último administrador habilitado: nombra otro antes.", "É o último administrador habilitado: nomeie outro antes.", "This is the last enabled admin: make someone else admin first."},
+	"err_not_failed":     {"Solo se puede reenviar un evento fallido: este ya está en camino o fue entregado.", "Só é possível reenviar um evento que falhou: este já está a caminho ou foi entregue.", "Only a failed event can be sent again: this one is already on its way or was delivered."},
 
 	"ok_claimed":           {"Tomaste el caso. El bot está en pausa en esta conversación.", "Você pegou o caso. O bot está pausado nesta conversa.", "You took the case. The bot is paused in this conversation."},
 	"ok_sent":              {"Mensaje en cola de envío.", "Mensagem na fila de envio.", "Message queued for delivery."},
@@ -69,6 +70,7 @@ var consoleStrings = map[string][3]string{
 	"ok_deleted":           {"Contacto eliminado: sus datos personales y mensajes se borraron.", "Contato excluído: dados pessoais e mensagens apagados.", "Contact deleted: their personal data and messages were erased."},
 	"ok_user_created":      {"Usuario creado.", "Usuário criado.", "User created."},
 	"ok_user_saved":        {"Usuario guardado.", "Usuário salvo.", "User saved."},
+	"ok_event_redelivered": {"Evento en cola para reenviarse.", "Evento na fila para reenvio.", "Event queued to be sent again."},
 
 	"counters":          {"Resumen", "Resumo", "Summary"},
 	"unique_contacts":   {"Contactos únicos", "Contatos únicos", "Unique contacts"},
@@ -228,6 +230,27 @@ var consoleStrings = map[string][3]string{
 	"disable_user":   {"Deshabilitado (no puede entrar)", "Desabilitado (não pode entrar)", "Disabled (cannot sign in)"},
 	"new_password":   {"Nueva contraseña (vacío para no cambiarla)", "Nova senha (vazio para manter)", "New password (empty keeps it)"},
 	"user_edit_note": {"Deshabilitar, cambiar el rol o la contraseña cierra las sesiones abiertas de este usuario.", "Desabilitar, mudar o perfil ou a senha encerra as sessões abertas deste usuário.", "Disabling, changing the role or the password ends this user's open sessions."},
+
+	"events":                {"Eventos", "Eventos", "Events"},
+	"event_deliveries":      {"Entregas de eventos", "Entregas de eventos", "Event deliveries"},
+	"events_intro":          {"Los eventos que se envían al sistema del acreedor por webhook: cómo va cada entrega, sus intentos y el último error.", "Os eventos enviados ao sistema do credor por webhook: como vai cada entrega, suas tentativas e o último erro.", "The events sent to the creditor's system by webhook: how each delivery is going, its attempts and the last error."},
+	"events_backlog":        {"Pendientes", "Pendências", "Backlog"},
+	"events_pending":        {"Por entregar", "A entregar", "Waiting for delivery"},
+	"events_failed":         {"Abandonados tras el último intento", "Abandonados após a última tentativa", "Given up after the last attempt"},
+	"only_failing":          {"Solo con fallas", "Só com falhas", "Only failing"},
+	"event_type":            {"Evento", "Evento", "Event"},
+	"attempts":              {"Intentos", "Tentativas", "Attempts"},
+	"last_attempt":          {"Último intento", "Última tentativa", "Last attempt"},
+	"last_error":            {"Último error", "Último erro", "Last error"},
+	"receiver":              {"Receptor", "Receptor", "Receiver"},
+	"receiver_acknowledged": {"lo recibió", "recebeu", "acknowledged"},
+	"receiver_failing":      {"falló", "falhou", "failing"},
+	"event_state_pending":   {"Pendiente", "Pendente", "Pending"},
+	"event_state_delivered": {"Entregado", "Entregue", "Delivered"},
+	"event_state_failed":    {"Fallido", "Falhou", "Failed"},
+	"redeliver":             {"Reenviar", "Reenviar", "Send again"},
+	"redeliver_confirm":     {"¿Reenviar este evento desde el primer intento? Hazlo cuando el receptor ya esté arreglado.", "Reenviar este evento desde a primeira tentativa? Faça isso quando o receptor já estiver corrigido.", "Send this event again from its first attempt? Do it once the receiver is fixed."},
+	"no_events":             {"No hay eventos con estos filtros.", "Não há eventos com estes filtros.", "No events match these filters."},
 }
 
 // consoleText is consoleStrings per language, as the templates read it.
