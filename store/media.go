@@ -95,7 +95,24 @@ func (db *DB) AttachMediaToCase(ctx context.Context, caseID int64, urls []string
 		return 0, fmt.Errorf("attach media to case %d: %w", caseID, err)
 	}
 	n, _ := res.RowsAffected()
+	if n > 0 {
+		if err := db.completeReports(ctx); err != nil {
+			return int(n), err
+		}
+	}
 	return int(n), nil
+}
+
+// completeReports moves payment reports that were waiting for their receipt
+// (INCOMPLETO) to COMPLETO once a receipt is attached: a person can verify them now.
+func (db *DB) completeReports(ctx context.Context) error {
+	_, err := db.write.ExecContext(ctx, `UPDATE cases SET state = ?, updated_at = ?
+		WHERE state = ? AND reason = ? AND EXISTS (SELECT 1 FROM media WHERE media.case_id = cases.id)`,
+		acuerdo.CaseComplete, db.now(), acuerdo.CaseIncomplete, acuerdo.ReasonPaymentReport)
+	if err != nil {
+		return fmt.Errorf("complete payment reports: %w", err)
+	}
+	return nil
 }
 
 // receiptWindow is how far apart a receipt and its payment report may be: the
@@ -122,6 +139,11 @@ func (db *DB) AttachReceipts(ctx context.Context, since time.Time) (int, error) 
 		return 0, fmt.Errorf("attach receipts: %w", err)
 	}
 	n, _ := res.RowsAffected()
+	if n > 0 {
+		if err := db.completeReports(ctx); err != nil {
+			return int(n), err
+		}
+	}
 	return int(n), nil
 }
 

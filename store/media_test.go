@@ -53,16 +53,32 @@ func TestMediaQueueAndReceipts(t *testing.T) {
 	// The report opens an hour after the receipts: they attach to it; b's
 	// media has no report and stays loose.
 	now = now.Add(time.Hour)
-	cs, err := db.OpenCase(ctx, acuerdo.Case{ConversationID: a, Reason: acuerdo.ReasonPaymentReport})
+	cs, err := db.OpenCase(ctx, acuerdo.Case{ConversationID: a, Reason: acuerdo.ReasonPaymentReport, State: acuerdo.CaseIncomplete})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Another debtor's report waits for a receipt that never comes.
+	other, err := db.Conversation(ctx, acuerdo.ChannelWhatsApp, "+573001234569")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waiting, err := db.OpenCase(ctx, acuerdo.Case{ConversationID: other.ID, Reason: acuerdo.ReasonPaymentReport, State: acuerdo.CaseIncomplete})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if n, err := db.AttachReceipts(ctx, now.Add(-48*time.Hour)); err != nil || n != 2 {
 		t.Fatalf("attached %d %v, want 2", n, err)
 	}
+	// With its receipts the report is complete: a person can verify it now.
+	if open, _ := db.OpenCases(ctx, a); len(open) != 1 || open[0].State != acuerdo.CaseComplete {
+		t.Fatalf("a's report %+v, want COMPLETO once its receipts are attached", open)
+	}
 	got, err := db.CaseMedia(ctx, cs.ID)
 	if err != nil || len(got) != 2 || string(got[0].Data) != "jpeg bytes" || got[0].ContentType != "image/png" || got[0].Pending || got[0].Unavailable || !got[1].Unavailable {
 		t.Fatalf("case media = %+v %v", got, err)
+	}
+	if open, _ := db.OpenCases(ctx, other.ID); len(open) != 1 || open[0].ID != waiting.ID || open[0].State != acuerdo.CaseIncomplete {
+		t.Fatalf("the report without a receipt: %+v, want it still INCOMPLETO", open)
 	}
 	// A photo two days later is not this report's receipt; a second sweep
 	// changes nothing.

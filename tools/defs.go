@@ -395,7 +395,11 @@ func reportPayment(ctx context.Context, s *Set, c *call) (Result, error) {
 	if len(c.Media) > 0 {
 		parts = append(parts, fmt.Sprintf("%d receipt file(s) attached", len(c.Media)))
 	} else {
+		// The bot is still gathering: the case is INCOMPLETO until the
+		// receipt arrives (the store moves it to COMPLETO then), as the
+		// operators' panel has it.
 		parts = append(parts, "no receipt attached yet")
+		cs.State = acuerdo.CaseIncomplete
 	}
 	cs.Summary = "Debtor reports a payment: " + strings.Join(parts, "; ")
 	cs, err := s.Store.OpenCase(ctx, cs, s.allowed(c, "payment_report", ""))
