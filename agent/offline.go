@@ -346,6 +346,10 @@ func (a *Agent) report(ctx context.Context, t *turn, text string) error {
 	if !r.OK {
 		return a.refusal(t, r)
 	}
+	if attached, _ := r.Data["receipt_attached"].(bool); !attached {
+		t.reply(prompts.T(t.locale, "receipt_missing"))
+		return nil
+	}
 	t.reply(prompts.T(t.locale, "receipt_received"))
 	return nil
 }
