@@ -35,6 +35,21 @@ func mayAct(si *signedIn, v store.CaseView) error {
 	return nil
 }
 
+// caseToAct loads the request's case for an action by the signed-in user,
+// answering the error (unknown case, someone else's) itself when it cannot.
+func (s *Server) caseToAct(w http.ResponseWriter, r *http.Request) (*signedIn, store.CaseView, bool) {
+	si := signedInFrom(r)
+	v, err := s.loadCase(r.Context(), r)
+	if err == nil {
+		err = mayAct(si, v)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return nil, v, false
+	}
+	return si, v, true
+}
+
 func (s *Server) consoleClaim(w http.ResponseWriter, r *http.Request) {
 	si := signedInFrom(r)
 	v, err := s.loadCase(r.Context(), r)
@@ -148,13 +163,8 @@ func (s *Server) consoleHandBack(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) consoleClose(w http.ResponseWriter, r *http.Request) {
-	si := signedInFrom(r)
-	v, err := s.loadCase(r.Context(), r)
-	if err == nil {
-		err = mayAct(si, v)
-	}
-	if err != nil {
-		s.fail(w, r, err)
+	si, v, ok := s.caseToAct(w, r)
+	if !ok {
 		return
 	}
 	state := r.PostFormValue("state")
@@ -210,13 +220,8 @@ func parseCaseEdit(f caseEditForm) (store.CaseEdit, error) {
 }
 
 func (s *Server) consoleEdit(w http.ResponseWriter, r *http.Request) {
-	si := signedInFrom(r)
-	v, err := s.loadCase(r.Context(), r)
-	if err == nil {
-		err = mayAct(si, v)
-	}
-	if err != nil {
-		s.fail(w, r, err)
+	si, v, ok := s.caseToAct(w, r)
+	if !ok {
 		return
 	}
 	e, err := parseCaseEdit(caseEditForm{Amount: r.PostFormValue("amount"), Currency: r.PostFormValue("currency"),
@@ -234,13 +239,8 @@ func (s *Server) consoleEdit(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) consoleConfirmPayment(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	si := signedInFrom(r)
-	v, err := s.loadCase(ctx, r)
-	if err == nil {
-		err = mayAct(si, v)
-	}
-	if err != nil {
-		s.fail(w, r, err)
+	si, v, ok := s.caseToAct(w, r)
+	if !ok {
 		return
 	}
 	acct, _ := strconv.ParseInt(r.PostFormValue("account_id"), 10, 64)
@@ -286,13 +286,8 @@ func (s *Server) consoleConfirmPayment(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) consoleRejectPayment(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	si := signedInFrom(r)
-	v, err := s.loadCase(ctx, r)
-	if err == nil {
-		err = mayAct(si, v)
-	}
-	if err != nil {
-		s.fail(w, r, err)
+	si, v, ok := s.caseToAct(w, r)
+	if !ok {
 		return
 	}
 	reason := strings.TrimSpace(r.PostFormValue("reason"))
