@@ -110,6 +110,13 @@ func askForLink(t *testing.T, f *fakeTwilio, vars map[string]string) (*served, s
 	}
 	s := startServe(t, vars, db)
 	ana := "+573001234567"
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, m := range f.to(ana) {
+				t.Logf("sent to Ana: %q", m.Body)
+			}
+		}
+	})
 	for i, text := range []string{"hola", "4050", "1"} {
 		sid := "SMd00000000000000000000000000000" + string(rune('1'+i))
 		n := len(f.to(ana))
@@ -117,7 +124,7 @@ func askForLink(t *testing.T, f *fakeTwilio, vars map[string]string) (*served, s
 			t.Fatalf("inbound %q: %d", text, c)
 		}
 		// One turn at a time, as a person types after reading the reply.
-		waitFor(t, "a reply to "+text, func() bool { return len(f.to(ana)) > n })
+		s.waitFor(t, "a reply to "+text, func() bool { return len(f.to(ana)) > n })
 	}
 	return s, ana
 }
@@ -145,7 +152,7 @@ func TestServeStripePayment(t *testing.T) {
 	db := s.db
 
 	var session string
-	waitFor(t, "a Stripe link on WhatsApp", func() bool {
+	s.waitFor(t, "a Stripe link on WhatsApp", func() bool {
 		for _, m := range f.to(ana) {
 			if sm := checkoutURL.FindStringSubmatch(m.Body); sm != nil {
 				session = sm[1]
@@ -194,7 +201,7 @@ func TestServeMercadoPagoPayment(t *testing.T) {
 	vars["ACUERDO_PAYMENT_PROVIDERS"] = "*=mercadopago"
 	s, ana := askForLink(t, f, vars)
 	var pref mptest.Preference
-	waitFor(t, "a MercadoPago link on WhatsApp", func() bool {
+	s.waitFor(t, "a MercadoPago link on WhatsApp", func() bool {
 		for _, p := range mp.Preferences() {
 			for _, m := range f.to(ana) {
 				if strings.Contains(m.Body, p.InitPoint) {

@@ -176,6 +176,20 @@ func sqlString(t testing.TB, db, q string, args ...any) string {
 }
 
 // waitFor polls cond for up to 10 seconds.
+// waitFor is waitFor with serve's log in the failure, to see why.
+func (s *served) waitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			log := s.stderr.String()
+			_ = os.WriteFile(filepath.Join(os.TempDir(), "acuerdo-serve-timeout.log"), []byte(log), 0o644)
+			t.Fatalf("timed out waiting for %s; serve's log ends:\n%s", what, log[max(0, len(log)-8000):])
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
