@@ -117,14 +117,21 @@ func askForLink(t *testing.T, f *fakeTwilio, vars map[string]string) (*served, s
 			}
 		}
 	})
-	for i, text := range []string{"hola", "4050", "1"} {
+	// One turn at a time, as a person types after reading the whole reply:
+	// each step waits for the reply's last message, so that a message posted
+	// early is not folded into the previous turn.
+	for i, step := range []struct{ text, last string }{
+		{"hola", "últimos 4 dígitos"}, {"4050", "Hablar con una persona"}, {"1", ""},
+	} {
 		sid := "SMd00000000000000000000000000000" + string(rune('1'+i))
 		n := len(f.to(ana))
-		if c := s.post(t, whatsapp.InboundPath, inbound(sid, ana, text)); c != http.StatusOK {
-			t.Fatalf("inbound %q: %d", text, c)
+		if c := s.post(t, whatsapp.InboundPath, inbound(sid, ana, step.text)); c != http.StatusOK {
+			t.Fatalf("inbound %q: %d", step.text, c)
 		}
-		// One turn at a time, as a person types after reading the reply.
-		s.waitFor(t, "a reply to "+text, func() bool { return len(f.to(ana)) > n })
+		s.waitFor(t, "the reply to "+step.text, func() bool {
+			got := f.to(ana)
+			return len(got) > n && strings.Contains(got[len(got)-1].Body, step.last)
+		})
 	}
 	return s, ana
 }
