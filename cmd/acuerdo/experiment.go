@@ -46,23 +46,8 @@ twice. Debtors who opted out or have no active consent are skipped and counted
 caps when "acuerdo serve" sends.`
 
 func runExperiment(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		fs, _ := flags(e, "experiment", "experiment create|launch|list [flags]", experimentAbout)
-		if err := parse(e, fs, args); err != nil {
-			return err
-		}
-		fs.Usage()
-		return usageErr("want: experiment create NAME, experiment launch NAME or experiment list")
-	}
-	switch args[0] {
-	case "create":
-		return runExperimentCreate(ctx, e, args[1:])
-	case "launch":
-		return runExperimentLaunch(ctx, e, args[1:])
-	case "list":
-		return runExperimentList(ctx, e, args[1:])
-	}
-	return usageErr("unknown experiment command %q: want create, launch or list", args[0])
+	return subcommands(ctx, e, "experiment", experimentAbout, args,
+		sub{"create", runExperimentCreate}, sub{"launch", runExperimentLaunch}, sub{"list", runExperimentList})
 }
 
 // parseWithName parses flags given before or after the one positional NAME.

@@ -184,3 +184,32 @@ func openDB(ctx context.Context, path string, opt store.Options) (*store.DB, err
 	}
 	return db, nil
 }
+
+// sub is one subcommand of a command that has several (experiment, user).
+type sub struct {
+	name string
+	run  func(ctx context.Context, e *env, args []string) error
+}
+
+// subcommands runs the subcommand args[0] names; without one (or with only
+// flags, like --help) it prints the command's help and says what to type.
+func subcommands(ctx context.Context, e *env, name, about string, args []string, subs ...sub) error {
+	names := make([]string, len(subs))
+	for i, s := range subs {
+		names[i] = s.name
+	}
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		fs, _ := flags(e, name, name+" "+strings.Join(names, "|")+" [flags]", about)
+		if err := parse(e, fs, args); err != nil {
+			return err
+		}
+		fs.Usage()
+		return usageErr("%s needs a subcommand: %s", name, strings.Join(names, ", "))
+	}
+	for _, s := range subs {
+		if s.name == args[0] {
+			return s.run(ctx, e, args[1:])
+		}
+	}
+	return usageErr("unknown %s subcommand %q: use %s", name, args[0], strings.Join(names, ", "))
+}

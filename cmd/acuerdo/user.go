@@ -35,23 +35,7 @@ characters), never from a flag, so it stays out of shell history and ps.
 Disabling a user ends their sessions at once. Every change is audited.`
 
 func runUser(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		fs, _ := flags(e, "user", "user add|list|disable [flags]", userAbout)
-		if err := parse(e, fs, args); err != nil {
-			return err
-		}
-		fs.Usage()
-		return usageErr("user needs a subcommand: add, list or disable")
-	}
-	switch args[0] {
-	case "add":
-		return runUserAdd(ctx, e, args[1:])
-	case "list":
-		return runUserList(ctx, e, args[1:])
-	case "disable":
-		return runUserDisable(ctx, e, args[1:])
-	}
-	return usageErr("unknown user subcommand %q: use add, list or disable", args[0])
+	return subcommands(ctx, e, "user", userAbout, args, sub{"add", runUserAdd}, sub{"list", runUserList}, sub{"disable", runUserDisable})
 }
 
 func runUserAdd(ctx context.Context, e *env, args []string) error {
