@@ -130,21 +130,8 @@ func (db *DB) Contacts(ctx context.Context, f ContactFilter) ([]Contact, int, er
 // oldest first, tool records included: what the console appends while a page
 // is open.
 func (db *DB) MessagesAfter(ctx context.Context, conversationID, afterID int64) ([]acuerdo.Message, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id, conversation_id, direction, author, body, COALESCE(provider_id, ''), template_id, status, error_code, created_at
-		FROM messages WHERE conversation_id = ? AND id > ? ORDER BY id LIMIT 500`, conversationID, afterID)
-	if err != nil {
-		return nil, fmt.Errorf("messages: %w", err)
-	}
-	defer rows.Close()
-	var out []acuerdo.Message
-	for rows.Next() {
-		var m acuerdo.Message
-		if err := rows.Scan(&m.ID, &m.ConversationID, &m.Direction, &m.Author, &m.Body, &m.ProviderID, &m.TemplateID, &m.Status, &m.ErrorCode, &m.CreatedAt); err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return db.queryMessages(ctx, `SELECT `+messageCols+` FROM messages m WHERE m.conversation_id = ? AND m.id > ? ORDER BY m.id LIMIT 500`,
+		conversationID, afterID)
 }
 
 // ConversationCases returns every case of a conversation, newest first.

@@ -110,14 +110,25 @@ func (db *DB) AppendMessages(ctx context.Context, msgs ...acuerdo.Message) ([]ac
 // Messages returns the last limit messages of a conversation (all when limit is
 // 0), oldest first.
 func (db *DB) Messages(ctx context.Context, conversationID int64, limit int) ([]acuerdo.Message, error) {
-	q := `SELECT id, conversation_id, direction, author, body, COALESCE(provider_id, ''), template_id, status, error_code, created_at
-		FROM messages WHERE conversation_id = ? ORDER BY id DESC`
+	q := `SELECT ` + messageCols + ` FROM messages m WHERE m.conversation_id = ? ORDER BY m.id DESC`
 	if limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", limit)
 	}
-	rows, err := db.read.QueryContext(ctx, q, conversationID)
+	out, err := db.queryMessages(ctx, q, conversationID)
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out, err
+}
+
+// messageCols are the columns queryMessages scans, from messages aliased m.
+const messageCols = `m.id, m.conversation_id, m.direction, m.author, m.body, COALESCE(m.provider_id, ''), m.template_id, m.status, m.error_code, m.created_at`
+
+// queryMessages runs a query selecting messageCols and scans its rows.
+func (db *DB) queryMessages(ctx context.Context, query string, args ...any) ([]acuerdo.Message, error) {
+	rows, err := db.read.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("messages: %w", err)
 	}
 	defer rows.Close()
 	var out []acuerdo.Message
@@ -127,9 +138,6 @@ func (db *DB) Messages(ctx context.Context, conversationID int64, limit int) ([]
 			return nil, err
 		}
 		out = append(out, m)
-	}
-	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-		out[i], out[j] = out[j], out[i]
 	}
 	return out, rows.Err()
 }
