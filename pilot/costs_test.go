@@ -185,3 +185,24 @@ func TestScenarioRows(t *testing.T) {
 		t.Error("a row for a band nobody is in")
 	}
 }
+
+// TestCompareShares checks the difference interval against Newcombe (1998),
+// Statistics in Medicine 17:873–890, Table II example (a), method 10:
+// 56/70 − 48/80 = 0.2000, 95 % CI 0.0524 to 0.3339; the p-value is the pooled
+// z-test by hand: pooled 104/150, SE 0.075467, z = 2.6502, p = 0.008045.
+func TestCompareShares(t *testing.T) {
+	c := compareShares([2]int{48, 56}, [2]int{80, 70})
+	if !near4(c.Diff.Value, 0.2) || !near4(c.Diff.Low, 0.0524) || !near4(c.Diff.High, 0.3339) {
+		t.Errorf("difference %+v; want 0.2000 [0.0524, 0.3339]", c.Diff)
+	}
+	if !near4(c.P, 0.008045) {
+		t.Errorf("p = %v; want 0.008045", c.P)
+	}
+	// Zero in an arm: Wilson stays inside [0, 1], the relative lift is undefined.
+	z := compareShares([2]int{0, 3}, [2]int{20, 20})
+	if z.Control.Low != 0 || z.Control.High <= 0 || z.Control.High >= 0.2 || !math.IsNaN(z.Rel.Value) || z.Diff.Low <= -0.2 {
+		t.Errorf("zero control %+v", z)
+	}
+}
+
+func near4(a, b float64) bool { return math.Abs(a-b) < 5e-5 }

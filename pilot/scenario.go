@@ -1,6 +1,7 @@
 package pilot
 
 import (
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -18,8 +19,10 @@ import (
 // the share of the band's debtors who paid anything within follow-up, per arm
 // with the treatment − control difference; and per payment method, the share
 // of all debtors whose first payment used that method, so the method rows of
-// an arm add up to its overall conversion. Both are ratios of sums with
-// delta-method intervals (CompareRatio with x = 1 is a proportion).
+// an arm add up to its overall conversion. Scenarios are often small and
+// their rates near zero, where a normal interval leaves [0, 1]: arms get
+// Wilson score intervals, the difference Newcombe's hybrid score interval
+// (his method 10), and the p-value is the pooled two-proportion z-test.
 //
 // Bands are descriptive cuts, not separate tests: with six bands and a few
 // methods, one interval in twenty excludes zero by chance, and the report's
@@ -27,18 +30,25 @@ import (
 func ScenarioRows(rc experiments.RowContext, c *experiments.Cohort, p *experiments.Payments, data store.ExperimentData) []experiments.Result {
 	n := c.Len()
 	first, paid := experiments.TimeToFirstPayment(c, p)
-	y, ones := make([]float64, n), make([]float64, n)
+	y := make([]float64, n)
 	for i := range n {
-		ones[i] = 1
 		if paid[i] {
 			y[i] = 1
 		}
 	}
 	var out []experiments.Result
 	add := func(metric string, y []float64, mask []bool) {
-		cmp, _ := experiments.CompareRatio(c.Arm, y, ones, mask, nil, nil, 0.95)
-		cmp.Method = "delta-method, descriptive (not adjusted for multiple scenarios)"
-		out = append(out, rc.ComparisonRows(metric, cmp)...)
+		var k, m [2]int
+		for i, a := range c.Arm {
+			if mask != nil && !mask[i] {
+				continue
+			}
+			m[a&1]++
+			if y[i] > 0 {
+				k[a&1]++
+			}
+		}
+		out = append(out, rc.ComparisonRows(metric, compareShares(k, m))...)
 	}
 
 	bands := map[string][]bool{}
@@ -83,6 +93,38 @@ func ScenarioRows(rc experiments.RowContext, c *experiments.Cohort, p *experimen
 		add("conversion_method_"+m, byMethod[m], nil)
 	}
 	return out
+}
+
+// compareShares compares k[a] of m[a] between control (0) and treatment (1).
+func compareShares(k, m [2]int) experiments.Comparison {
+	nan := math.NaN()
+	var p, lo, hi [2]float64
+	for a := range 2 {
+		p[a], lo[a], hi[a] = wilson(k[a], m[a])
+	}
+	c := experiments.Comparison{Method: "Wilson (arms), Newcombe hybrid score (difference), pooled z-test; descriptive, not adjusted for multiple scenarios"}
+	c.Control = experiments.Estimate{N: m[0], Value: p[0], SE: nan, Low: lo[0], High: hi[0]}
+	c.Treatment = experiments.Estimate{N: m[1], Value: p[1], SE: nan, Low: lo[1], High: hi[1]}
+	d := p[1] - p[0]
+	c.Diff = experiments.Estimate{N: m[0] + m[1], Value: d, SE: nan,
+		Low:  d - math.Sqrt((p[1]-lo[1])*(p[1]-lo[1])+(hi[0]-p[0])*(hi[0]-p[0])),
+		High: d + math.Sqrt((hi[1]-p[1])*(hi[1]-p[1])+(p[0]-lo[0])*(p[0]-lo[0]))}
+	c.Rel = experiments.Estimate{N: m[0] + m[1], Value: nan, SE: nan, Low: nan, High: nan}
+	if p[0] > 0 {
+		c.Rel.Value = p[1]/p[0] - 1
+	}
+	c.P = nan
+	if m[0] > 0 && m[1] > 0 {
+		pool := float64(k[0]+k[1]) / float64(m[0]+m[1])
+		se := math.Sqrt(pool * (1 - pool) * (1/float64(m[0]) + 1/float64(m[1])))
+		switch {
+		case se > 0:
+			c.P = math.Erfc(math.Abs(d/se) / math.Sqrt2)
+		case d == 0:
+			c.P = 1
+		}
+	}
+	return c
 }
 
 var nonWord = regexp.MustCompile(`[^a-z0-9]+`)
