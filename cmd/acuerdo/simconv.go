@@ -152,15 +152,22 @@ func playConversations(ctx context.Context, e *env, db *store.DB, clock *simCloc
 // deliverFirstContacts stands in for the engine and Twilio on a simulated
 // pilot: every queued first contact is sent as its approved template and
 // counted as delivered, through the same store calls the engine's sender
-// makes, so nothing is left in the outbox to go out for real later.
-func deliverFirstContacts(ctx context.Context, db *store.DB) (int, error) {
+// makes, so nothing is left in the outbox to go out for real later. Only the
+// simulated debtors' messages (by number) are touched: anyone else's stay
+// queued for the real sender, after the short lease this claim took.
+func deliverFirstContacts(ctx context.Context, db *store.DB, simulated map[string]bool) (int, error) {
 	n := 0
 	for {
 		items, err := db.ClaimOutbox(ctx, 500, time.Minute)
 		if err != nil || len(items) == 0 {
 			return n, err
 		}
+		mine := 0
 		for _, it := range items {
+			if !simulated[it.Recipient] {
+				continue
+			}
+			mine++
 			text := it.Body
 			if t, ok := prompts.LookupTemplate(it.Template); ok {
 				text = t.Render("es", it.Variables)
@@ -173,6 +180,9 @@ func deliverFirstContacts(ctx context.Context, db *store.DB) (int, error) {
 				return n, err
 			}
 			n++
+		}
+		if mine == 0 {
+			return n, nil
 		}
 	}
 }

@@ -113,7 +113,8 @@ func simulatePilot(ctx context.Context, e *env, dbPath string, cfg experiments.S
 	// the check after assignment catches it when they do not.
 	cfg.FirstID = int64(c.Debtors) + 1
 	sim := experiments.Simulate(cfg)
-	if err := importSim(ctx, db, sim, start); err != nil {
+	phones, err := importSim(ctx, db, sim, start)
+	if err != nil {
 		return err
 	}
 	segment, err := store.ParseFilter("SEGMENT=" + simSegment(cfg))
@@ -147,7 +148,7 @@ func simulatePilot(ctx context.Context, e *env, dbPath string, cfg experiments.S
 		return err
 	}
 	printLaunched(out, cfg.Salt, l)
-	delivered, err := deliverFirstContacts(ctx, db)
+	delivered, err := deliverFirstContacts(ctx, db, phones)
 	if err != nil {
 		return err
 	}
@@ -190,12 +191,12 @@ func simAccount(name string, i int) string { return fmt.Sprintf("%s-%08d", strin
 // importSim imports the simulated debtors in order, so that their ids follow
 // the database's last like the simulation's. Names, numbers and documents come
 // from the demo generator; balances and days past due from the simulation; all
-// consented, all in the simulation's segment.
-func importSim(ctx context.Context, db *store.DB, sim *experiments.Sim, now time.Time) error {
+// consented, all in the simulation's segment. It returns their numbers.
+func importSim(ctx context.Context, db *store.DB, sim *experiments.Sim, now time.Time) (map[string]bool, error) {
 	g := demo.New(sim.Config.Seed, now, false)
 	im, err := db.BeginPortfolioImport(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	yes := true
 	taken := map[string]bool{}
@@ -208,14 +209,14 @@ func importSim(ctx context.Context, db *store.DB, sim *experiments.Sim, now time
 		num, err := phone.Normalize(row.Phone, "CO")
 		if err != nil {
 			im.Rollback()
-			return fmt.Errorf("simulate: demo phone %s: %w", row.Phone, err)
+			return nil, fmt.Errorf("simulate: demo phone %s: %w", row.Phone, err)
 		}
 		// A number someone in the database already has would update that
 		// debtor instead of adding one: take the next free number.
 		for taken[num.E164] || known(num.E164) {
 			if num, err = phone.Normalize(nextNumber(num.E164), "CO"); err != nil {
 				im.Rollback()
-				return fmt.Errorf("simulate: demo phone: %w", err)
+				return nil, fmt.Errorf("simulate: demo phone: %w", err)
 			}
 		}
 		taken[num.E164] = true
@@ -226,11 +227,11 @@ func importSim(ctx context.Context, db *store.DB, sim *experiments.Sim, now time
 			Consent: &yes, KnownDaysPastDue: true,
 		}); err != nil {
 			im.Rollback()
-			return err
+			return nil, err
 		}
 	}
 	_, err = im.Commit()
-	return err
+	return taken, err
 }
 
 // nextNumber is the E.164 number one above e164 ("+573001234567" →
