@@ -94,6 +94,11 @@ const verificationTTL = 24 * time.Hour
 type Inbound struct {
 	Text  string
 	Media []string // receipt URLs (photos, PDFs)
+	// Parts are the messages Text was folded from, when several arrived
+	// while the previous turn ran; nil for one message. A model reads Text
+	// whole; the menu engine also answers menu numbers the debtor typed
+	// ahead (see offlineParts).
+	Parts []string
 }
 
 // Handlers say who produced a turn's replies.
@@ -177,10 +182,49 @@ func (a *Agent) Turn(ctx context.Context, conversationID int64, in Inbound) (Res
 		t.res.Handler = HandledOffline
 	}
 	t.res.Replies = nil
-	if err := a.offline(ctx, t); err != nil {
+	if err := a.offlineParts(ctx, t); err != nil {
 		return t.res, err
 	}
 	return t.res, a.finish(ctx, t)
+}
+
+// offlineParts runs the menu engine on a folded turn. Folded messages are one
+// text, except menu numbers typed ahead at the end ("4050", then "1" before
+// the menu arrived): those are answered in order after the rest, so the
+// debtor gets what they picked instead of having the "1" swallowed by the
+// verification. Anything else stays one text, where answering part by part
+// would only repeat questions ("hola" + "necesito ayuda").
+func (a *Agent) offlineParts(ctx context.Context, t *turn) error {
+	parts := t.in.Parts
+	ahead := len(parts)
+	for ahead > 1 && menuNumber(parts[ahead-1]) {
+		ahead--
+	}
+	if ahead == len(parts) {
+		return a.offline(ctx, t)
+	}
+	whole := t.in
+	defer func() { t.in = whole }()
+	t.in = Inbound{Text: strings.Join(parts[:ahead], "\n"), Media: whole.Media}
+	if err := a.offline(ctx, t); err != nil {
+		return err
+	}
+	for _, p := range parts[ahead:] {
+		if t.conv.Paused || t.conv.OptedOut {
+			return nil
+		}
+		t.in = Inbound{Text: p}
+		if err := a.offline(ctx, t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// menuNumber reports whether a message is just a menu option, 1 to 9.
+func menuNumber(s string) bool {
+	s = strings.TrimSpace(s)
+	return len(s) == 1 && s[0] >= '1' && s[0] <= '9'
 }
 
 // guards decide what must never depend on a model. They run first, every turn.

@@ -274,7 +274,11 @@ func (e *Engine) turn(ctx context.Context, claim store.TurnClaim) {
 		// does not push its own retry further away.
 		attemptAt := e.cfg.Clock()
 		e.slots <- struct{}{}
-		res, err := e.cfg.Agent.Turn(ctx, convID, agent.Inbound{Text: strings.Join(texts, "\n"), Media: media})
+		in := agent.Inbound{Text: strings.Join(texts, "\n"), Media: media}
+		if len(texts) > 1 {
+			in.Parts = texts // the menu engine answers numbers typed ahead
+		}
+		res, err := e.cfg.Agent.Turn(ctx, convID, in)
 		<-e.slots
 		if err != nil {
 			if claim.Attempts < maxTurnAttempts {
