@@ -253,13 +253,18 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 // back redirects after a form post (POST-redirect-GET) with a notice or
 // problem key the next page shows.
 func back(w http.ResponseWriter, r *http.Request, path, param, key string) {
-	u := path
+	// The query goes before a #fragment, or the browser reads it as part of
+	// the fragment and the page never sees the notice.
+	u, frag, _ := strings.Cut(path, "#")
 	if key != "" {
 		sep := "?"
 		if strings.Contains(u, "?") {
 			sep = "&"
 		}
 		u += sep + param + "=" + url.QueryEscape(key)
+	}
+	if frag != "" {
+		u += "#" + frag
 	}
 	http.Redirect(w, r, u, http.StatusSeeOther)
 }

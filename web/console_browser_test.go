@@ -165,15 +165,26 @@ func TestConsoleInBrowser(t *testing.T) {
 	op.do("claim", chromedp.Click("#claim"), chromedp.WaitVisible("#reply"))
 	before := len(r.tw.sent())
 	reply := "Hola Ana, soy Olga del equipo. Veamos juntas una opción para este mes."
-	op.do("reply", chromedp.SendKeys("#reply", reply), chromedp.Click("#send"), chromedp.WaitVisible("#reply"))
+	// The flash only exists on the page the post redirects to: waiting for
+	// #reply alone could match the old page and poll a page being replaced.
+	op.do("reply", chromedp.SendKeys("#reply", reply), chromedp.Click("#send"), chromedp.WaitVisible("p.flash.ok"), chromedp.WaitVisible("#reply"))
 	eventually(t, "the reply at the Twilio fake", func() bool { return len(r.tw.sent()) > before })
 	if got := r.tw.sent()[before]; got != "whatsapp:"+anaPhone+"|"+reply+"|" {
 		t.Errorf("Twilio got %q", got)
 	}
 	// The debtor answers; the open page shows it without a reload.
 	r.inbound(t, anaPhone, "SMana0003", "Gracias Olga, ¿puedo pagar la mitad el viernes?")
-	if _, err := chromedp.Run(op.ctx, chromedp.Poll[bool](`document.getElementById('thread').innerText.includes('pagar la mitad el viernes')`,
-		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+	for attempt := 1; ; attempt++ {
+		_, err := chromedp.Run(op.ctx, chromedp.Poll[bool](`document.getElementById('thread').innerText.includes('pagar la mitad el viernes')`,
+			chromedp.WithPollingTimeout(20*time.Second)))
+		if err == nil {
+			break
+		}
+		// A page still settling after the redirect loses its JavaScript
+		// context under the poll; poll the settled page again.
+		if attempt < 3 && strings.Contains(err.Error(), "Cannot find context") {
+			continue
+		}
 		t.Fatalf("new message did not appear without reloading: %v", err)
 	}
 	op.shoot("case")

@@ -268,7 +268,8 @@ func TestConsoleCaseWorkflow(t *testing.T) {
 		t.Errorf("another operator handed back someone else's case: %d", code)
 	}
 	before := len(r.tw.sent())
-	if _, _, h := op.post(path+"/reply", url.Values{"body": {"Hola Ana, soy Olga. ¿En qué te ayudo?"}}); !strings.Contains(h.Get("Location"), "ok_sent") {
+	// The notice is a query before the #composer fragment, where the page sees it.
+	if _, _, h := op.post(path+"/reply", url.Values{"body": {"Hola Ana, soy Olga. ¿En qué te ayudo?"}}); !strings.HasSuffix(h.Get("Location"), "?ok=ok_sent#composer") {
 		t.Fatalf("reply: %q", h.Get("Location"))
 	}
 	eventually(t, "the reply at Twilio", func() bool { return len(r.tw.sent()) > before })
