@@ -123,7 +123,12 @@ func (db *DB) Cases(ctx context.Context, f CaseFilter) ([]CaseView, error) {
 	}
 	q += ` ORDER BY CASE WHEN k.state IN (?,?,?,?) THEN 1 ELSE 0 END, k.priority DESC, k.created_at, k.id LIMIT ? OFFSET ?`
 	args = append(args, acuerdo.CaseResolved, acuerdo.CaseBilled, acuerdo.CaseCancelled, acuerdo.CaseNoAnswer, limit, max(f.Offset, 0))
-	rows, err := db.read.QueryContext(ctx, q, args...)
+	return db.queryCaseViews(ctx, q, args...)
+}
+
+// queryCaseViews runs a caseViewSelect query and scans its rows.
+func (db *DB) queryCaseViews(ctx context.Context, query string, args ...any) ([]CaseView, error) {
+	rows, err := db.read.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("cases: %w", err)
 	}

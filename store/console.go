@@ -136,20 +136,7 @@ func (db *DB) MessagesAfter(ctx context.Context, conversationID, afterID int64) 
 
 // ConversationCases returns every case of a conversation, newest first.
 func (db *DB) ConversationCases(ctx context.Context, conversationID int64) ([]CaseView, error) {
-	rows, err := db.read.QueryContext(ctx, caseViewSelect+` WHERE k.conversation_id = ? ORDER BY k.id DESC`, conversationID)
-	if err != nil {
-		return nil, fmt.Errorf("conversation cases: %w", err)
-	}
-	defer rows.Close()
-	var out []CaseView
-	for rows.Next() {
-		v, err := scanCaseView(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return db.queryCaseViews(ctx, caseViewSelect+` WHERE k.conversation_id = ? ORDER BY k.id DESC`, conversationID)
 }
 
 // MediaByID returns one attachment of a conversation with its data, or

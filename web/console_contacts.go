@@ -161,21 +161,32 @@ type contactData struct {
 	Erasable bool
 }
 
-func (s *Server) consoleContact(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
+// loadContact reads the request's contact (a conversation id), answering
+// the error itself when there is none or it was deleted.
+func (s *Server) loadContact(w http.ResponseWriter, r *http.Request) (acuerdo.Conversation, bool) {
 	id, err := caseID(r, "id")
 	if err != nil {
 		s.fail(w, r, err)
-		return
+		return acuerdo.Conversation{}, false
 	}
-	conv, err := s.cfg.Store.ConversationByID(ctx, id)
+	conv, err := s.cfg.Store.ConversationByID(r.Context(), id)
 	if err == nil && strings.HasPrefix(conv.Phone, "erased:") {
 		err = acuerdo.Errorf(acuerdo.ENOTFOUND, "contact %d was deleted", id)
 	}
 	if err != nil {
 		s.fail(w, r, err)
+		return conv, false
+	}
+	return conv, true
+}
+
+func (s *Server) consoleContact(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	conv, ok := s.loadContact(w, r)
+	if !ok {
 		return
 	}
+	id := conv.ID
 	msgs, err := s.cfg.Store.Messages(ctx, id, 0)
 	if err != nil {
 		s.fail(w, r, err)
@@ -215,19 +226,11 @@ func (s *Server) consoleContact(w http.ResponseWriter, r *http.Request) {
 func (s *Server) consoleContactDelete(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	si := signedInFrom(r)
-	id, err := caseID(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
+	conv, ok := s.loadContact(w, r)
+	if !ok {
 		return
 	}
-	conv, err := s.cfg.Store.ConversationByID(ctx, id)
-	if err == nil && strings.HasPrefix(conv.Phone, "erased:") {
-		err = acuerdo.Errorf(acuerdo.ENOTFOUND, "contact %d was already deleted", id)
-	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	id := conv.ID
 	// The audit line names the conversation, not the number: it must outlive
 	// the data it erases.
 	entry := acuerdo.AuditEntry{ConversationID: id, Kind: acuerdo.AuditAdmin, Name: "erase", Outcome: acuerdo.Allowed, Rule: "console_admin",
