@@ -22,7 +22,7 @@ var trainTSV string
 // TestCrossValidation): a guard intent is added at guardThreshold; any other
 // reading below sureThreshold asks a short question.
 const (
-	guardThreshold = 0.55
+	guardThreshold = 0.8
 	sureThreshold  = 0.45
 	temperature    = 6.0
 	smoothing      = 0.2

@@ -86,7 +86,7 @@ var rules = []rule{
 		`(compre|tengo|saque) (este|el) (numero|chip|celular) (hace|nuevo)`, `ya no (usa|tiene|ocupa) (este|ese|el) (numero|telefono|celular|linea)`,
 		`(cambio|cambiaron) de numero`, `no (existe|vive) (nadie|ninguna persona|ningun)( con ese nombre)?`, `aqui no (vive|hay) (nadie|ningun)`,
 		`no (hay|tengo) (ningun|ninguna) (.{1,30})? (con ese nombre|que se llame)`,
-		`numero errado`, `engano`, `(esse|este|o) numero (nao e mais|agora e|ja nao e|nao e) (dele|dela|do|da|meu)`, `(esse|este) numero (agora )?e meu`,
+		`(esta|este|ese|esa)( \w+)? no es (su|el|de) (linea|numero|telefono|celular)`, `no es (su|el) (linea|numero|telefono|celular)`, `numero errado`, `engano`, `(esse|este|o) numero (nao e mais|agora e|ja nao e|nao e) (dele|dela|do|da|meu)`, `(esse|este) numero (agora )?e meu`,
 		`(numero|chip) novo`, `nao (tem|existe|mora) ninguem (aqui )?com (esse|este) nome`, `(trocou|mudou) de numero`, `numero (e|eh) de outra pessoa`,
 		`wrong (number|person|guy|girl|contact)`, `no one (here )?(by|with|named) that name`, `nobody (here )?(by|with|named) that name`,
 		`(this|that) is not (his|her|their|his or her) (number|phone)( anymore)?`, `(this|its) my number now`, `(new|recycled|reassigned) number`,
@@ -107,7 +107,7 @@ var rules = []rule{
 		`(im|i am|this is) (his|her|their|the debtors|the) (mom|mother|dad|father|wife|husband|daughter|son|sister|brother|aunt|uncle|grandmother|grandfather|girlfriend|boyfriend|partner|roommate|neighbor|neighbour|friend|boss|cousin|niece|nephew|caretaker|caregiver)`,
 		`(calling|writing|texting|messaging|asking|answering) (for|on behalf of) (my|his|her) `, `on behalf of (my|his|her) `, `(its|it is|this is) not me`, `not me`,
 		`(dont|do not) know (him|her|this person|that person|who that is|who this is)`, `(he|she) (is not|isnt) (here|available|home)`, `ill (tell|let) (him|her)`,
-		`(this|that) is (my|his|her) (mom|mother|dad|father|wife|husband|son|daughter|sister|brother)s (number|phone)`,
+		`(this|that|its|it is) (is )?(my|his|her) (mom|mother|dad|father|wife|husband|son|daughter|sister|brother|boyfriend|girlfriend|partner)s? (number|phone|cell)`,
 	), false},
 	{Legal, phrases(
 		`abogad[oa]s?`, `licenciad[oa] en derecho`, `demanda(s|r|re|remos|rlos|rles|ria|do)?`, `los voy a demandar`, `tutela`, `derecho de peticion`,
@@ -130,21 +130,21 @@ var rules = []rule{
 		`no reconozco (esta|esa|la|dicha|este|ese|el|ningun|ninguna|esas|esos|estos|estas)( \w+)?( \w+)? (deuda|deudas|cobro|credito|prestamo|saldo|obligacion|cuenta|valor|monto|compra|cargo)`,
 		`(esa|esta|la) deuda no es mia`, `no es mi deuda`, `no debo nada`, `yo no (le |les )?debo`, `no les debo`, `no tengo (ninguna )?deuda`, `(eso|esto) no es mio`,
 		`nunca (pedi|saque|tuve|solicite|firme|abri|use|compre|contrate) (un|ese|este|esa|esta|ningun|ninguna|el|la|nada)( \w+)? ?(credito|prestamo|tarjeta|deuda|producto|cuenta)`, `nunca (pedi|saque|solicite|firme|contrate) nada`,
-		`cobro indebido`, `(robo|suplantacion|usurpacion) de identidad`, `fraude`, `me suplantaron`, `(usaron|robaron) mis (datos|documentos)`, `me robaron (la cedula|los documentos|mis datos|la identidad)`,
+		`cobro indebido`, `(robo|suplantacion|usurpacion) de identidad`, `(se hizo|se hicieron|se hace) pasar por mi`, `(a|en) mi nombre`, `(usaron|uso|usan|tomaron|clonaron|robaron) mis? (datos|documentos|identidad|papeles|nombre|cedula|tarjeta|ine|dni|firma)`, `(cifra|cantidad|monto|valor|saldo|cobro|suma|numero|total|cuenta)( \w+){0,5} (esta |estan |es |son )?(equivocad[oa]s?|errad[oa]s?|incorrect[oa]s?|mal|erroneo|erronea|inflad[oa])`, `no (es|son) (correcto|correcta|real|cierto)`, `fraude`, `me suplantaron`, `(usaron|robaron) mis (datos|documentos)`, `me robaron (la cedula|los documentos|mis datos|la identidad)`,
 		`(monto|valor|saldo|cobro|cuota) (esta )?(mal|equivocad[oa]|incorrect[oa]|erroneo|inflad[oa])`, `no (es|son) (lo que|eso lo que) (debo|les debo)`, `me (estan )?cobrando (de mas|demas|doble|algo que)`, `cobr(o|aron|an) (de mas|doble)`, `no (me )?corresponde`,
 		`nao reconheco (essa|esta|a|esse|este|o|nenhuma|nenhum)( \w+)? (divida|cobranca|debito|emprestimo|valor|compra|conta)`, `(essa|esta|a) divida nao e minha`,
 		`isso nao e meu`, `nao e minha divida`, `nao devo nada`, `eu nao devo`, `nao tenho (nenhuma )?divida`,
 		`nunca (fiz|pedi|peguei|contratei|tive|assinei) (esse|este|essa|esta|um|uma|nenhum|nenhuma|o|a)( \w+)? ?(emprestimo|credito|cartao|divida|conta)`, `cobranca indevida`,
-		`(valor|cobranca) (errad[oa]|indevid[oa]|abusiv[oa])`, `clonaram`, `(e|isso e|isso e um|e um) golpe`, `usaram (meu|meus) (nome|cpf|dados|documentos)`,
+		`(valor|cobranca|conta|saldo|quantia|cifra)( \w+){0,4} (esta |ta |e )?(errad[oa]|indevid[oa]|abusiv[oa]|incorret[oa])`, `(usou|usaram|pegaram|clonaram|roubaram) (meu|meus|minha|minhas) (documentos|documento|dados|nome|cpf|identidade|rg)`, `(no|em) meu nome`, `se passou por mim`, `clonaram`, `(e|isso e|isso e um|e um) golpe`, `usaram (meu|meus) (nome|cpf|dados|documentos)`,
 		`not my (debt|loan|account)`, `(this|that|it) (is not|isnt) (my debt|mine|my loan)`, `i (dont|do not|never) owe`, `i never (took|borrowed|signed|opened|applied|had)`,
 		`(dont|do not|doesnt) recognize (this|that|the|any)( \w+)? (debt|charge|account|loan|balance)`, `identity theft`, `fraud`, `fraudulent`, `scam`, `i dispute`, `dispute (this|the|my)`,
-		`(amount|balance|charge) is (wrong|incorrect|not right)`, `wrong amount`, `stolen identity`, `someone (used|stole) my`,
+		`(amount|balance|charge) is (wrong|incorrect|not right)`, `wrong amount`, `stolen identity`, `(someone|somebody|they) (used|stole|took|opened|took out)`, `in my name`, `(pretended|pretending) to be me`, `(amount|balance|charge|figure|number|total|bill)( \w+){0,4} (is |are |looks )?(wrong|incorrect|not right|off|inflated)`,
 	), false},
 	{Hardship, phrases(
 		// es: work and money
 		`perdi (mi|el) (trabajo|empleo|chamba|negocio)`, `me quede sin (trabajo|empleo|chamba|chamba|ingresos|plata|dinero|sueldo)`, `sin (trabajo|empleo|chamba)`,
 		`desemplead[oa]`, `me (despidieron|echaron|corrieron|liquidaron|botaron)`, `(me )?(recortaron|redujeron|bajaron|quitaron) (las |mis )?(horas|turnos|sueldo|salario)`,
-		`(cerro|quebro) (la empresa|el negocio|mi negocio)`, `no me (han )?pagad[oa]`, `no me pagan`, `(estoy|ando) (muy )?(mal|apretad[oa]|quebrad[oa]) (de|con) (plata|dinero|la plata)`,
+		`(cerro|quebro|cerraron|quebraron) (la empresa|el negocio|mi negocio|la fabrica|la tienda|el local|mi trabajo)`, `(empresa|fabrica|negocio|tienda|local|restaurante|oficina|planta)( \w+){0,4} (cerro|quebro|cerraron|quebraron)`, `(redujeron|recortaron|bajaron|rebajaron) (mi |el )?(sueldo|salario|pago|horario)`, `no me (han )?pagad[oa]`, `no me pagan`, `(estoy|ando) (muy )?(mal|apretad[oa]|quebrad[oa]) (de|con) (plata|dinero|la plata)`,
 		`no (tengo|me alcanza|alcanzo) (ni )?(para|pa) (comer|la comida|el mercado|la renta|el arriendo|los pasajes)`, // es: health, family, life
 		`(estoy|ando|estuve) (enferm[oa]|hospitalizad[oa]|internad[oa]|incapacitad[oa]|en (el )?hospital|en tratamiento|en quimio|en reposo|en cama|embarazada|de licencia)`,
 		`enfermedad`, `hospital`, `clinica`, `cancer`, `cirugia`, `(tuve|me hicieron|despues de|recuperandome de|recuperando de|me van a hacer|me hacen) (una|la) operacion`, `me (operaron|van a operar|internaron|hospitalizaron)`, `incapacidad`, `discapacidad`, `quimio(terapia)?`, `dialisis`,
@@ -156,7 +156,7 @@ var rules = []rule{
 		`(no puedo|no he podido) trabajar`, `situacion (muy )?(dificil|complicada|critica)`, `(mala|dificil) racha`, `(muy )?dificil (situacion|momento)`, `estoy pasando (por )?(un )?(mal|dificil)`,
 		// pt
 		`perdi (meu|o) (emprego|trabalho|servico)`, `(estou|to|fiquei) (desempregad[oa]|sem (emprego|trabalho|servico|renda|dinheiro))`, `fui (demitid[oa]|mandad[oa] embora)`, `me (demitiram|mandaram embora)`,
-		`(cortaram|reduziram|diminuiram) (minhas |as )?(horas|salario|turno)`, `(estou|to|fiquei) (doente|internad[oa]|hospitalizad[oa]|gravida|de atestado|afastad[oa]|encostad[oa])`, `doenca`, `cirurgia`,
+		`(cortaram|reduziram|diminuiram|baixaram|abaixaram) (minhas |as |meu |o )?(horas|salario|turno|pagamento|ganho)`, `(empresa|fabrica|loja|firma|comercio)( \w+){0,4} (fechou|faliu|quebrou)`, `(estou|to|fiquei) (doente|internad[oa]|hospitalizad[oa]|gravida|de atestado|afastad[oa]|encostad[oa])`, `doenca`, `cirurgia`,
 		`(mae|pai|marido|esposa|esposo|mulher|filho|filha|irmao|irma|avo) (morreu|faleceu|esta (doente|internad[oa]))`, `morreu (meu|minha)`, `faleceu`, `falecimento`, `enterro`, `velorio`,
 		`(estou|estamos) de luto`, `passando (fome|necessidade|dificuldade|aperto)`, `nao tenho (dinheiro )?(nem )?(para|pra) (comer|o aluguel|a comida)`, `(sofri|tive) um acidente`,
 		`(meu )?(marido|esposo|esposa|mulher|namorad[oa]) (me )?(largou|deixou|abandonou|foi embora)`, `me separei`, `(situacao|fase) (muito )?(dificil|complicada|apertada)`, `(fui )?assaltad[oa]`,
@@ -166,7 +166,7 @@ var rules = []rule{
 		`illness`, `hospitali[sz]ed`, `hospital`, `surgery`, `(had|having|after|recovering from) (an|my|the) operation`, `chemo(therapy)?`, `cancer`, `dialysis`, `disability`, `medical (bills|leave|emergency)`,
 		`passed away`, `(mom|mother|dad|father|husband|wife|son|daughter|brother|sister|child|partner|grandmother|grandfather|baby) (died|is sick|is in the hospital)`,
 		`death in (my|the) family`, `funeral`, `(cant|cannot|can not) (afford|buy|pay for) (food|groceries|to eat|rent)`, `(had|was in) an? (car )?accident`,
-		`(hours|shifts) (got |were |have been )?(cut|reduced)`, `(cut|reduced) my (hours|shifts|pay)`, `(wife|husband|partner|boyfriend|girlfriend) (left|walked out)`, `(divorce|separated|separation)`,
+		`(hours|shifts|pay|wages|salary) (got |were |was |have been |has been )?(cut|reduced|slashed)`, `(company|factory|store|shop|business|plant|restaurant)( \w+){0,4} (closed|shut down|went under)`, `(cut|reduced) my (hours|shifts|pay)`, `(wife|husband|partner|boyfriend|girlfriend) (left|walked out)`, `(divorce|separated|separation)`,
 		`(going|been going) through (a lot|a hard time|hard times|a rough patch|some stuff)`, `hard times`, `struggling`, `(im|i am|totally|completely|flat|so|dead) broke`, `evicted`, `eviction`, `homeless`,
 		`(house|home|apartment) (burned|flooded)`, `(hurricane|flood|wildfire)`, `(cant|cannot) work`, `single (mom|mother|dad|father)`, `(got|been) robbed`,
 	), true},
@@ -179,8 +179,9 @@ var rules = []rule{
 		`(quero|preciso de|queria) (um|uma|falar com um|falar com uma) (atendente|pessoa|humano|consultor|ser humano)`, `atendente`, `atendimento humano`, `pessoa de verdade`, `pessoa real`,
 		`(nao|n) (quero|gosto de) (falar|conversar) com (robo|bot|maquina)`, `(voce )?(e|eh) (um )?(robo|bot)`, `(tem|existe) alguem (ai|real)`, `me (passa|transfere) (pra|para) (alguem|um atendente|uma pessoa)`,
 		`(talk|speak|chat) (to|with) (someone|somebody|anyone|a human|(a|an|the|some|your) (real |live |actual )?(human|agent|person|representative|rep|operator|supervisor|manager|employee|somebody)|(real|live|actual) (human|agent|person))`,
-		`real person`, `live (agent|person|human|chat|rep)`, `human (agent|being)`, `actual (human|person)`, `customer (service|support)`, `representative`,
+		`real person`, `live (agent|person|human|chat|rep)`, `(transfer|connect|pass|forward|escalate) me (to|with)`, `(transfiere|transfieran|pasen|conecten|comuniquen|passa|transfere|passe) (me |la llamada )?(a|con|pra|para)`, `(que me atienda|me atienda|me atiendan|me atenda) (una persona|alguien|un humano|un asesor|um atendente|uma pessoa|alguem)`, `human (agent|being)`, `actual (human|person)`, `customer (service|support)`, `representative`,
 		`(are you|is this) (a )?(bot|robot|machine|real)`, `(not|dont want to) (talk|speak|chat) (to|with) (a )?(bot|robot|machine)`, `(get|give|put) me (a |to a |through to a )?(human|person|agent|rep)`,
+		`(humano|humana|human|robot|robo|bot|maquina|machine)`,
 		// A message that is just the word.
 		`^(asesor|asesora|humano|agente|operador|persona|atendente|human|agent|representative|operator|person|rep)$`,
 	), true},
@@ -259,7 +260,7 @@ var rules = []rule{
 }
 
 // negations that cancel a following hardship or request phrase.
-var negations = regexp.MustCompile(`\b(no|nao|not|dont|never|nunca|ni|nem|sin)( (quiero|necesito|quero|preciso|want|need|want to|need to|estoy|estou|am|soy|sou|tengo|tenho|have|estaba|estava|was|he|tuve|tive|es|e|is|hay))?( de| que)? $`)
+var negations = regexp.MustCompile(`\b(no|nao|not|dont|never|nunca|ni|nem|sin)( (quiero|necesito|quero|preciso|want|need|want to|need to|estoy|estou|am|soy|sou|tengo|tenho|have|estaba|estava|was|he|tuve|tive|es|e|is|hay))?( (hablar|falar|talk|speak|conversar|chatear|chat|to talk|to speak|to chat))?( (con|com|to|with))?( (un|una|a|an|um|uma|el|la|o))?( de| que)? $`)
 
 // lexicon reports which intents some lexicon matches in the words.
 func lexicon(words string) map[Intent]bool {

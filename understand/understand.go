@@ -1,6 +1,7 @@
 package understand
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -112,7 +113,7 @@ func (r Reading) Guard() Intent {
 // Read understands one message (or several folded into one).
 func Read(text string, c Context) Reading {
 	var r Reading
-	words := Normalize(text)
+	words := spell(Normalize(text))
 	r.Lang = detectLang(words)
 	r.SwitchTo = switchRequest(words)
 	r.YesNo = yesNo(text, words)
@@ -126,6 +127,9 @@ func Read(text string, c Context) Reading {
 	r.Installments, r.Amounts, r.Days = findQuantities(rest, c)
 
 	found := lexicon(words)
+	if notNamed.MatchString(text) {
+		found[ThirdParty] = true
+	}
 	for _, i := range guardOrder {
 		if found[i] {
 			r.Guards = append(r.Guards, i)
@@ -136,7 +140,7 @@ func Read(text string, c Context) Reading {
 
 	// Guards favour recall: the classifier may add a guard the lexicons
 	// missed ("me operaron y estoy en reposo") when it is confident enough.
-	if IsGuard(best) && p >= guardThreshold && !slices.Contains(r.Guards, best) && !negatedGuard(words, best) {
+	if escalation(best) && p >= guardThreshold && !slices.Contains(r.Guards, best) && !negatedGuard(words, best) && !(best == Human && found[Callback]) {
 		r.Guards = append(r.Guards, best)
 		slices.SortStableFunc(r.Guards, func(a, b Intent) int { return slices.Index(guardOrder, a) - slices.Index(guardOrder, b) })
 	}
@@ -150,13 +154,13 @@ func Read(text string, c Context) Reading {
 		r.Intent, r.Score, r.Sure = r.Guards[0], 1, true
 	case r.Choice > 0:
 		r.Intent, r.Score, r.Sure = Menu, 1, true
-	case len(r.Also) > 0:
-		r.Intent, r.Score, r.Sure = pickAlso(r.Also, best), 1, true
-	case r.YesNo != 0:
+	case r.YesNo != 0 && !slices.ContainsFunc(r.Also, func(i Intent) bool { return i != Thanks && i != Greeting }):
 		r.Intent, r.Score, r.Sure = Yes, 1, true
 		if r.YesNo < 0 {
 			r.Intent = No
 		}
+	case len(r.Also) > 0:
+		r.Intent, r.Score, r.Sure = pickAlso(r.Also, best), 1, true
 	case r.SwitchTo != "":
 		r.Intent, r.Score, r.Sure = Language, 1, true
 	default:
@@ -171,6 +175,16 @@ func Read(text string, c Context) Reading {
 		r.Sure = true
 	}
 	return r
+}
+
+// escalation reports whether the classifier alone may raise guard intent i:
+// the escalations people tell as stories (an illness, a loan they never took,
+// mistreatment), where a false alarm costs an operator minutes. A false
+// opt-out, third party or wrong number silences a debtor, and requests for a
+// person or a lawyer are said in words the lexicons list, so those need a
+// lexicon's words.
+func escalation(i Intent) bool {
+	return i == Hardship || i == Dispute || i == Complaint
 }
 
 // pickAlso chooses among the intents lexicons found: the classifier's choice
@@ -251,3 +265,7 @@ var slang = map[string]string{
 	"2day": "today", "bc": "because", "cuz": "because", "coz": "because", "ppl": "people", "txt": "text", "txts": "texts", "msging": "messaging",
 	"yea": "yeah", "ya": "ya", "rn": "right now", "asap": "as soon as possible", "hrly": "hourly", "pmt": "payment", "pymt": "payment",
 }
+
+// A capitalised name after "no soy" / "não sou" / "I'm not" in the original
+// text: "No soy Juan", "Não sou a Maria", "I'm not Robert".
+var notNamed = regexp.MustCompile(`(?:\b[Nn]o soy|\b[Nn][aã]o sou(?: [oa])?|\bI['’]?m not|\bI am not|\b[Tt]his is not|\b[Tt]his isn'?t)\s+\p{Lu}\p{Ll}+`)
