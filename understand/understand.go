@@ -140,7 +140,7 @@ func Read(text string, c Context) Reading {
 
 	// Guards favour recall: the classifier may add a guard the lexicons
 	// missed ("me operaron y estoy en reposo") when it is confident enough.
-	if escalation(best) && p >= guardThreshold && !slices.Contains(r.Guards, best) && !negatedGuard(words, best) && !(best == Human && found[Callback]) {
+	if escalation(best) && p >= guardThreshold && !identityAnswer.MatchString(words) && !slices.Contains(r.Guards, best) && !negatedGuard(words, best) && !(best == Human && found[Callback]) {
 		r.Guards = append(r.Guards, best)
 		slices.SortStableFunc(r.Guards, func(a, b Intent) int { return slices.Index(guardOrder, a) - slices.Index(guardOrder, b) })
 	}
@@ -269,3 +269,7 @@ var slang = map[string]string{
 // A capitalised name after "no soy" / "não sou" / "I'm not" in the original
 // text: "No soy Juan", "Não sou a Maria", "I'm not Robert".
 var notNamed = regexp.MustCompile(`(?:\b[Nn]o soy|\b[Nn][aã]o sou(?: [oa])?|\bI['’]?m not|\bI am not|\b[Tt]his is not|\b[Tt]his isn'?t)\s+\p{Lu}\p{Ll}+`)
+
+// identityAnswer is a message carrying four or more digits: most likely the
+// last digits of a document, which the classifier must not read as a story.
+var identityAnswer = regexp.MustCompile(`\b\d{4,}\b`)
