@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -70,6 +71,10 @@ func (a *Agent) dispatch(ctx context.Context, t *turn, ref string, x url.Values)
 		switch {
 		case len(r.Amounts) > 0:
 			return true, a.confirmLink(t, ref, r.Amounts[0])
+		case otherAmount.MatchString(words):
+			t.conv.State = stepAmount + ":" + ref
+			t.reply(prompts.T(t.locale, "ask_amount"))
+			return true, nil
 		case strings.Contains(words, "vencid") || strings.Contains(words, "atras") || strings.Contains(words, "overdue") || strings.Contains(words, "mora"):
 			return true, a.link(ctx, t, ref, "overdue", "")
 		case strings.Contains(words, "cuota") || strings.Contains(words, "parcela") || strings.Contains(words, "installment"):
@@ -121,12 +126,19 @@ func (a *Agent) dispatch(ctx context.Context, t *turn, ref string, x url.Values)
 		t.reply(prompts.T(t.locale, "ask_short"))
 		return true, nil
 	}
+	if len(r.Amounts) > 0 && len(r.Dates) == 0 && r.Intent == understand.Other {
+		// An amount alone, at the menu: a link for it, once confirmed.
+		return true, a.confirmLink(t, ref, r.Amounts[0])
+	}
 	if len(r.Dates) > 0 && r.Intent == understand.Other {
 		// A date alone, at the menu: most likely the day they want to pay.
 		return true, a.proposeDate(ctx, t, ref, r.Dates[len(r.Dates)-1])
 	}
 	return false, nil
 }
+
+// otherAmount is "pay another amount", "un abono", "só uma parte".
+var otherAmount = regexp.MustCompile(`\b(another|other|different|otro|otra|outro|outra) (amount|valor|monto|cantidad|quantia)\b|\babono\b|\bparcial\b|\bpartial\b|\b(una|uma|a|some) (parte|part)\b|\bsome of it\b`)
 
 // notUnderstood asks one short question; the full menu only after two
 // misunderstandings in a row.

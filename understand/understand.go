@@ -140,7 +140,7 @@ func Read(text string, c Context) Reading {
 
 	// Guards favour recall: the classifier may add a guard the lexicons
 	// missed ("me operaron y estoy en reposo") when it is confident enough.
-	if escalation(best) && p >= guardThreshold && !identityAnswer.MatchString(words) && !slices.Contains(r.Guards, best) && !negatedGuard(words, best) && !(best == Human && found[Callback]) {
+	if escalation(best) && p >= guardThreshold && len(strings.Fields(words)) >= 3 && !identityAnswer.MatchString(words) && !slices.Contains(r.Guards, best) && !negatedGuard(words, best) && !(best == Human && found[Callback]) {
 		r.Guards = append(r.Guards, best)
 		slices.SortStableFunc(r.Guards, func(a, b Intent) int { return slices.Index(guardOrder, a) - slices.Index(guardOrder, b) })
 	}
