@@ -282,6 +282,17 @@ func (a *Agent) guards(ctx context.Context, t *turn) (bool, error) {
 			return true, a.finish(ctx, t)
 		}
 	}
+	if tools.ThirdPartyLocked(&t.conv, a.cfg.Clock()) && r.Guard() != understand.WrongNumber && !slices.Contains(r.Guards, understand.Human) {
+		// Someone who is not the debtor has this phone: whatever is typed
+		// (the debtor's last four digits included), no model and no menu,
+		// not even the debtor's name; the tools refuse too.
+		t.res.Handler = HandledGuard
+		if err := a.guardAudit(ctx, t, "third_party", acuerdo.Refused, tools.RuleThirdParty); err != nil {
+			return true, err
+		}
+		t.reply(prompts.T(t.locale, "third_party_locked"))
+		return true, a.finish(ctx, t)
+	}
 	switch g := r.Guard(); g {
 	case understand.WrongNumber:
 		t.res.Handler = HandledGuard

@@ -154,6 +154,7 @@ locale: es`+anaDebtor+`messages:
   - {text: "4050"}
   - {text: "6"}
   - {text: 25/03/2026}
+  - {text: sí}
 expect:
   state: {nothing_changed: true}
 `)
