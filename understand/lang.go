@@ -65,7 +65,7 @@ func detectLang(words string) string {
 	return [3]string{"es", "pt-BR", "en"}[best]
 }
 
-var switchRe = regexp.MustCompile(`\b(ingles|english|espanol|spanish|castellano|portugues|portuguese)\b`)
+var switchRe = regexp.MustCompile(`\b(ingles|english|espanol|espanhol|spanish|castellano|portugues|portuguese)\b`)
 
 // switchRequest returns the language a message asks to be spoken to in, or "".
 func switchRequest(words string) string {

@@ -65,7 +65,7 @@ var rules = []rule{
 		`(darme|dar|doy|dame|deme|denme|dan|den|quiero) de baja`, `quiero (la )?baja`, `(cancelar|cancelen|cancela|cancelo) (la |mi |las |los )?(suscripcion|mensajes|notificaciones|envios)`,
 		`(borren|eliminen|saquen|quiten|borra|elimina|quita|saca) (mi )?(numero|contacto|telefono|celular) de`, `(borren|eliminen) mi (numero|contacto|telefono)`,
 		`(sacarme|sacame|saquenme|quitenme|borrenme|eliminenme|sacame) de (la|su|sus|esta|tu) (lista|base|sistema)`, `ya no (me )?(escriban|manden|molesten)`,
-		`no mas (mensajes|whatsapps?|spam)`, `basta de (mensajes|whatsapps?|spam)`, `(stop|alto) (a los )?mensajes`,
+		`(ya )?no me (esten|este|sigan|siga) (mandando|enviando|escribiendo|molestando|marcando)`, `no mas (mensajes|whatsapps?|spam)`, `basta de (mensajes|whatsapps?|spam)`, `(stop|alto) (a los )?mensajes`,
 		// pt
 		`(nao|n) (quero|desejo) (mais )?(receber )?(mais )?(mensagens|mensagem|notificacoes|whatsapp|cobranca por aqui|essas mensagens)`,
 		`(parem|pare|parar|para) de (me )?(mandar|enviar|escrever|contatar|ligar|encher|perturbar|incomodar|mandando|enviando)`,
@@ -90,7 +90,7 @@ var rules = []rule{
 		`(numero|chip) novo`, `nao (tem|existe|mora) ninguem (aqui )?com (esse|este) nome`, `(trocou|mudou) de numero`, `numero (e|eh) de outra pessoa`,
 		`wrong (number|person|guy|girl|contact)`, `no one (here )?(by|with|named) that name`, `nobody (here )?(by|with|named) that name`,
 		`(this|that) is not (his|her|their|his or her) (number|phone)( anymore)?`, `(this|its) my number now`, `(new|recycled|reassigned) number`,
-		`(got|have|had) this number (for|since)`, `(number|phone) (is not|isnt) (his|hers|theirs) anymore`, `(doesnt|does not) (live|have this number) here`,
+		`(got|have|had|bought) this (number|phone number|sim)`, `(this|that|it) (is not|isnt) (his|her|their) (number|phone)`, `(number|phone) (is not|isnt) (his|hers|theirs) anymore`, `(doesnt|does not) (live|have this number) here`,
 		`no longer (his|her|their) (number|phone)`, `you have the wrong`,
 	), false},
 	{ThirdParty, phrases(
@@ -177,10 +177,10 @@ var rules = []rule{
 		`(eres|es) (un )?(robot|bot|maquina)`, `(hay|habra) alguien (ahi|real)`, `(hay|habra) (alguna )?persona`, `(un|con un) (asesor|humano|agente)`,
 		`falar com (alguem|(um|uma|o|a|algum|alguma) (atendente|pessoa|humano|agente|operador|operadora|consultor|consultora|gerente|supervisor|funcionario|ser humano))`,
 		`(quero|preciso de|queria) (um|uma|falar com um|falar com uma) (atendente|pessoa|humano|consultor|ser humano)`, `atendente`, `atendimento humano`, `pessoa de verdade`, `pessoa real`,
-		`(nao|n) (quero|gosto de) (falar|conversar) com (robo|bot|maquina)`, `(voce )?(e|eh) (um )?(robo|bot)`, `(tem|existe) alguem (ai|real)`, `me (passa|transfere) (pra|para) (alguem|um atendente|uma pessoa)`,
+		`(nao|n) (quero|gosto de) (falar|conversar) com (robo|bot|maquina)`, `(voce )?(e|eh) (um )?(robo|bot)`, `(tem|existe|ha) alguem (ai|real|de verdade)`, `alguem de verdade`, `me (passa|transfere) (pra|para) (alguem|um atendente|uma pessoa)`,
 		`(talk|speak|chat) (to|with) (someone|somebody|anyone|a human|(a|an|the|some|your) (real |live |actual )?(human|agent|person|representative|rep|operator|supervisor|manager|employee|somebody)|(real|live|actual) (human|agent|person))`,
 		`real person`, `live (agent|person|human|chat|rep)`, `(transfer|connect|pass|forward|escalate) me (to|with)`, `(transfiere|transfieran|pasen|conecten|comuniquen|passa|transfere|passe) (me |la llamada )?(a|con|pra|para)`, `(que me atienda|me atienda|me atiendan|me atenda) (una persona|alguien|un humano|un asesor|um atendente|uma pessoa|alguem)`, `human (agent|being)`, `actual (human|person)`, `customer (service|support)`, `representative`,
-		`(are you|is this) (a )?(bot|robot|machine|real)`, `(not|dont want to) (talk|speak|chat) (to|with) (a )?(bot|robot|machine)`, `(get|give|put) me (a |to a |through to a )?(human|person|agent|rep)`,
+		`(are you|is this) (a )?(bot|robot|machine|real)`, `(not|dont want to) (talk|speak|chat) (to|with) (a )?(bot|robot|machine)`, `(get|give|put) me (a |an |to a |to an |through to a |through to an )?(human|person|agent|rep|operator)`,
 		`(humano|humana|human|robot|robo|bot|maquina|machine)`,
 		// A message that is just the word.
 		`^(asesor|asesora|humano|agente|operador|persona|atendente|human|agent|representative|operator|person|rep)$`,
@@ -250,9 +250,9 @@ var rules = []rule{
 		`what (can|could) (i|we|you) do`, `(my|the|what are (my|the)) (options|alternatives)`, `(any|other) (options|way|solution|alternative)`, `help me`, `(how|what) can you help`, `i dont know what to do`, `what now`,
 	), false},
 	{Language, phrases(
-		`(en|in|em) (ingles|english|espanol|castellano|spanish|portugues|portuguese|portugues brasil)( (por favor|please|pls))?$`, `(hablas|habla|hablan|speak|speaks|fala|falam|falar|hablar|talk|write|escribir|escreve|escrever|escribe) (in |en |em )?(ingles|english|espanol|spanish|castellano|portugues|portuguese)`,
+		`(en|in|em) (ingles|english|espanol|espanhol|castellano|spanish|portugues|portuguese|portugues brasil)( (por favor|please|pls))?$`, `(hablas|habla|hablan|speak|speaks|fala|falam|falar|hablar|talk|write|escribir|escreve|escrever|escribe) (in |en |em )?(ingles|english|espanol|espanhol|spanish|castellano|portugues|portuguese)`,
 		`(prefiero|prefiro|i prefer|can we|podemos|pode ser|puede ser|switch to|cambiar a|cambia a|mudar para|muda pra) (en |em |in |el |o )?(ingles|english|espanol|spanish|portugues|portuguese)`,
-		`^(ingles|english|espanol|spanish|castellano|portugues|portuguese)$`, `(no|dont|nao) (hablo|entiendo|speak|understand|falo|entendo) (bien )?(el )?(ingles|english|espanol|spanish|portugues|portuguese)`,
+		`^(ingles|english|espanol|espanhol|spanish|castellano|portugues|portuguese)$`, `(no|dont|nao) (hablo|entiendo|speak|understand|falo|entendo) (bien )?(el )?(ingles|english|espanol|spanish|portugues|portuguese)`,
 	), false},
 	{Thanks, phrases(`gracias`, `muchas gracias`, `mil gracias`, `obrigad[oa]`, `valeu`, `thanks?`, `thank you`, `agradezco`, `agradecid[oa]`, `appreciate`, `muito obrigado`), false},
 	{Greeting, phrases(`hola`, `buen(as|os)? (dias|tardes|noches)`, `buenas`, `saludos`, `que tal`, `oi`, `ola`, `bom dia`, `boa (tarde|noite)`, `e ai`, `hi`, `hello`, `hey`, `good (morning|afternoon|evening)`, `howdy`, `alo`, `hello there`), false},
@@ -300,7 +300,11 @@ func disambiguate(words string, found map[Intent]bool) {
 			delete(found, Thanks)
 		}
 	}
-	// "Pagar el total" with a date is a promise when it says when.
+	// "Denunciar ante el Banco Central" is a complaint to a regulator, not a
+	// lawsuit, unless lawyers or courts are named too.
+	if found[Legal] && found[Complaint] && regulator(words) != "" && !strongLegal.MatchString(words) {
+		delete(found, Legal)
+	}
 	if found[Callback] && found[Human] {
 		delete(found, Human)
 	}
@@ -426,3 +430,6 @@ func regulator(words string) string {
 	}
 	return ""
 }
+
+// strongLegal words name lawyers, lawsuits and courts.
+var strongLegal = regexp.MustCompile(`\b(abogad[oa]s?|advogad[oa]s?|lawyer|attorney|demand\w*|process\w*|justica|juez|juzgado|juizado|court|sue|suing|lawsuit|tutela)\b`)
