@@ -11,15 +11,75 @@ import (
 // and case-insensitive and \b marks a word boundary. They list how people
 // say each thing in es, pt-BR and en; the classifier reads the rest.
 
-// phrases compiles patterns into one expression that matches whole words.
-func phrases(patterns ...string) *regexp.Regexp {
-	return regexp.MustCompile(`\b(?:` + strings.Join(patterns, "|") + `)\b`)
+// phrases compiles each pattern to match whole words. Each keeps the
+// three-letter beginnings of the words it names, so that a message sharing
+// none of them skips it: one alternation of hundreds of phrases costs
+// milliseconds on a long voice-note message, a handful of small ones does not.
+func phrases(patterns ...string) *phraseSet {
+	ps := &phraseSet{}
+	for _, p := range patterns {
+		pt := phrase{re: regexp.MustCompile(`\b(?:` + p + `)\b`)}
+		for _, w := range literalWord.FindAllString(p, -1) {
+			pt.keys = append(pt.keys, w[:3])
+		}
+		ps.parts = append(ps.parts, pt)
+	}
+	return ps
+}
+
+// literalWord finds the literal words of a pattern.
+var literalWord = regexp.MustCompile(`[a-z]{3,}`)
+
+type phrase struct {
+	re   *regexp.Regexp
+	keys []string // three-letter beginnings of its words; none: always tried
+}
+
+// phraseSet is one intent's patterns.
+type phraseSet struct{ parts []phrase }
+
+// prefixes are the three-letter beginnings of a message's words.
+type prefixes map[string]bool
+
+func prefixesOf(words string) prefixes {
+	p := prefixes{}
+	for _, w := range strings.Fields(words) {
+		if len(w) >= 3 {
+			p[w[:3]] = true
+		}
+	}
+	return p
+}
+
+// FindAllStringIndex returns the matches of every pattern that may match.
+func (ps *phraseSet) find(words string, pre prefixes) [][]int {
+	var out [][]int
+	for _, pt := range ps.parts {
+		if len(pt.keys) > 0 && !slices.ContainsFunc(pt.keys, func(k string) bool { return pre[k] }) {
+			continue
+		}
+		out = append(out, pt.re.FindAllStringIndex(words, -1)...)
+	}
+	return out
+}
+
+// MatchString reports whether some pattern matches.
+func (ps *phraseSet) MatchString(words string) bool { return len(ps.find(words, prefixesOf(words))) > 0 }
+
+// String is the patterns' source, for the vocabulary of the spell checker.
+func (ps *phraseSet) String() string {
+	var b strings.Builder
+	for _, pt := range ps.parts {
+		b.WriteString(pt.re.String())
+		b.WriteByte(' ')
+	}
+	return b.String()
 }
 
 // rule is one intent's lexicon.
 type rule struct {
 	intent   Intent
-	pattern  *regexp.Regexp
+	pattern  *phraseSet
 	negation bool // a preceding negation cancels a match ("no estoy enfermo")
 }
 
@@ -268,8 +328,9 @@ func lexicon(words string) map[Intent]bool {
 	if isLoneOptOut(words) {
 		found[OptOut] = true
 	}
+	pre := prefixesOf(words)
 	for _, r := range rules {
-		for _, m := range r.pattern.FindAllStringIndex(words, -1) {
+		for _, m := range r.pattern.find(words, pre) {
 			if r.negation && negations.MatchString(words[:m[0]]) {
 				continue
 			}
@@ -360,7 +421,7 @@ func negatedGuard(words string, i Intent) bool {
 		if r.intent != i || !r.negation {
 			continue
 		}
-		for _, m := range r.pattern.FindAllStringIndex(words, -1) {
+		for _, m := range r.pattern.find(words, prefixesOf(words)) {
 			if negations.MatchString(words[:m[0]]) {
 				return true
 			}
