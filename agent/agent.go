@@ -166,8 +166,10 @@ func (a *Agent) Turn(ctx context.Context, conversationID int64, in Inbound) (Res
 		if t.debtor != nil && t.debtor.Locale != "" {
 			t.locale = t.debtor.Locale
 		} else {
-			t.locale = detectLocale(in.Text)
-			if l := understand.Read(in.Text, understand.Context{}).Lang; l != "" {
+			// A number outside the portfolio: the language it writes in,
+			// else Spanish, the language of most debtors.
+			t.locale = "es"
+			if l := understand.GuessLanguage(in.Text); l != "" {
 				t.locale = l
 			}
 		}
@@ -533,30 +535,6 @@ func clip(s string, n int) string {
 		return s
 	}
 	return string(r[:n]) + "…"
-}
-
-// detectLocale guesses the language of a first message from someone whose
-// language the portfolio does not give.
-func detectLocale(text string) string {
-	t := " " + strings.ToLower(text) + " "
-	pt, en := 0, 0
-	for _, w := range []string{"ã", "ç", "õ", " você", " obrigad", " olá", " oi ", " não", " quero", " boa tarde", " bom dia", " pagamento", " dívida"} {
-		if strings.Contains(t, w) {
-			pt++
-		}
-	}
-	for _, w := range []string{" hi ", " hello", " the ", " my ", " i ", " i'm", " please", " thanks", " want", " pay ", " debt", " what", " how "} {
-		if strings.Contains(t, w) {
-			en++
-		}
-	}
-	switch {
-	case pt > en && pt > 0:
-		return "pt-BR"
-	case en > pt && en > 0:
-		return "en"
-	}
-	return "es"
 }
 
 // readContext is what the understanding layer needs to read dates and

@@ -30,23 +30,32 @@ func init() {
 		thursday friday saturday sunday ill id ive balance owe link plan`)
 }
 
+// GuessLanguage guesses the language of a first message from someone whose
+// language nothing else gives ("hi" is English, "oi" Portuguese): the
+// language with the most marking words, or "" on a tie or none.
+func GuessLanguage(text string) string {
+	if l := detectLang(Normalize(text)); l != "" {
+		return l
+	}
+	score := langScores(Normalize(text))
+	best := 0
+	for i := 1; i < 3; i++ {
+		if score[i] > score[best] {
+			best = i
+		}
+	}
+	for i := range 3 {
+		if i != best && score[i] == score[best] {
+			return ""
+		}
+	}
+	return [3]string{"es", "pt-BR", "en"}[best]
+}
+
 // detectLang says which of es, pt-BR and en the words are clearly written in,
 // or "" when the message is too short or mixed to tell.
 func detectLang(words string) string {
-	var score [3]int
-	n := 0
-	for _, w := range strings.Fields(words) {
-		v, ok := langWords[w]
-		if !ok {
-			continue
-		}
-		n++
-		for i := range 3 {
-			if v[i] && !(v[0] && v[1] && v[2]) {
-				score[i]++
-			}
-		}
-	}
+	score := langScores(words)
 	best, second := 0, -1
 	for i := 1; i < 3; i++ {
 		if score[i] > score[best] {
@@ -63,6 +72,23 @@ func detectLang(words string) string {
 		return ""
 	}
 	return [3]string{"es", "pt-BR", "en"}[best]
+}
+
+// langScores counts each language's marking words among the words.
+func langScores(words string) [3]int {
+	var score [3]int
+	for _, w := range strings.Fields(words) {
+		v, ok := langWords[w]
+		if !ok || v[0] && v[1] && v[2] {
+			continue
+		}
+		for i := range 3 {
+			if v[i] {
+				score[i]++
+			}
+		}
+	}
+	return score
 }
 
 var switchRe = regexp.MustCompile(`\b(ingles|english|espanol|espanhol|spanish|castellano|portugues|portuguese)\b`)

@@ -64,7 +64,9 @@ func (ps *phraseSet) find(words string, pre prefixes) [][]int {
 }
 
 // MatchString reports whether some pattern matches.
-func (ps *phraseSet) MatchString(words string) bool { return len(ps.find(words, prefixesOf(words))) > 0 }
+func (ps *phraseSet) MatchString(words string) bool {
+	return len(ps.find(words, prefixesOf(words))) > 0
+}
 
 // String is the patterns' source, for the vocabulary of the spell checker.
 func (ps *phraseSet) String() string {
