@@ -1,8 +1,8 @@
 package understand
 
 import (
-	"testing"
 	"strings"
+	"testing"
 	"time"
 )
 
