@@ -675,8 +675,6 @@ func containsWord(text, w string) bool {
 
 func isLetter(b byte) bool { return b >= 'a' && b <= 'z' || b >= 0x80 }
 
-func wantsPerson(text string) bool { return choice(text) == 9 }
-
 func number(text string) (int, bool) {
 	f := strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsDigit(r) })
 	if len(f) != 1 {
@@ -684,17 +682,6 @@ func number(text string) (int, bool) {
 	}
 	n, err := strconv.Atoi(f[0])
 	return n, err == nil
-}
-
-func yesNo(text string) int {
-	t := strings.ToLower(strings.Trim(strings.TrimSpace(text), ".!¡¿? "))
-	switch t {
-	case "si", "sí", "sim", "yes", "y", "ok", "okay", "dale", "acepto", "aceito", "de acuerdo", "claro", "confirmo", "1":
-		return 1
-	case "no", "não", "nao", "n", "nop", "2":
-		return -1
-	}
-	return 0
 }
 
 func pickAccount(text string, refs []string) string {
