@@ -113,6 +113,15 @@ func (r Reading) Guard() Intent {
 // Read understands one message (or several folded into one).
 func Read(text string, c Context) Reading {
 	var r Reading
+	if n, ok := bareNumber(text); ok {
+		// A menu number or the last digits of a document: nothing else to read.
+		if n >= 1 && n <= 9 {
+			return Reading{Intent: Menu, Score: 1, Sure: true, Choice: n}
+		}
+		if n >= 1000 {
+			return Reading{Intent: Other, Score: 1}
+		}
+	}
 	words := spell(Normalize(text))
 	r.Lang = detectLang(words)
 	r.SwitchTo = switchRequest(words)
@@ -273,3 +282,20 @@ var notNamed = regexp.MustCompile(`(?:\b[Nn]o soy|\b[Nn][aã]o sou(?: [oa])?|\bI
 // identityAnswer is a message carrying four or more digits: most likely the
 // last digits of a document, which the classifier must not read as a story.
 var identityAnswer = regexp.MustCompile(`\b\d{4,}\b`)
+
+// bareNumber reads a message that is only a number (with spaces or a final
+// period around it).
+func bareNumber(text string) (int, bool) {
+	t := strings.TrimRight(strings.TrimSpace(text), ".!)")
+	if t == "" || len(t) > 9 {
+		return 0, false
+	}
+	n := 0
+	for i := 0; i < len(t); i++ {
+		if t[i] < '0' || t[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + int(t[i]-'0')
+	}
+	return n, true
+}
