@@ -52,6 +52,9 @@ type dateForm struct {
 	kind string
 }
 
+// digitForms cannot match without a digit.
+var digitForms = map[string]bool{"iso": true, "afterdue": true, "daymonth": true, "monthday": true, "numeric": true, "numeric3": true, "day": true}
+
 var dateForms = []dateForm{
 	{regexp.MustCompile(`\b(\d{4})-(\d{1,2})-(\d{1,2})\b`), "iso"},
 	{regexp.MustCompile(`\b(\d+) (?:dias?|days?) (?:despues|después|luego|after|depois|mas tarde|later) (?:de |of |do |da )?(?:mi |my |la |a |the |o |minha |meu )?(?:fecha|date|vencimiento|due date|data|pago|vencimento|dia de pago|payment date|due)\b`), "afterdue"},
@@ -85,7 +88,11 @@ func findDates(text string, c Context) ([]Date, string) {
 	}
 	today := acuerdo.DateOf(now)
 	var out []Date
+	digits := strings.ContainsAny(s, "0123456789")
 	for _, f := range dateForms {
+		if digitForms[f.kind] && !digits {
+			continue // a form that needs a number, in a message without one
+		}
 		for _, m := range f.re.FindAllStringSubmatchIndex(s, -1) {
 			span := s[m[0]:m[1]]
 			if strings.TrimSpace(span) == "" {

@@ -16,9 +16,12 @@ var (
 	vocabOnce sync.Once
 	vocab     map[string]int   // word → frequency in the corpus
 	byLen     map[int][]string // candidate words by length
+	// deletes maps a word less one letter to the words it came from.
+	deletes map[string][]string
 )
 
 func buildVocab() {
+	defer indexDeletes()
 	vocab, byLen = map[string]int{}, map[int][]string{}
 	// The lexicons' own words are known words too: never "corrected" away.
 	for _, r := range rules {
@@ -49,11 +52,9 @@ func spell(words string) string {
 			continue
 		}
 		best, freq := "", 0
-		for n := len(w) - 1; n <= len(w)+1; n++ {
-			for _, c := range byLen[n] {
-				if vocab[c] > freq && within1(w, c) {
-					best, freq = c, vocab[c]
-				}
+		for _, c := range candidates(w) {
+			if vocab[c] > freq && within1(w, c) {
+				best, freq = c, vocab[c]
 			}
 		}
 		if best != "" {
@@ -67,3 +68,28 @@ func spell(words string) string {
 }
 
 var lexWord = regexp.MustCompile(`[a-z]{4,}`)
+
+// indexDeletes indexes every known word under itself less each one letter,
+// so that the words one edit from a typo are found by a few lookups (the
+// symmetric-delete idea of SymSpell) instead of comparing with every word.
+func indexDeletes() {
+	deletes = map[string][]string{}
+	for _, ws := range byLen {
+		for _, w := range ws {
+			deletes[w] = append(deletes[w], w)
+			for i := range len(w) {
+				d := w[:i] + w[i+1:]
+				deletes[d] = append(deletes[d], w)
+			}
+		}
+	}
+}
+
+// candidates are the known words that may be one edit from w.
+func candidates(w string) []string {
+	out := append([]string(nil), deletes[w]...)
+	for i := range len(w) {
+		out = append(out, deletes[w[:i]+w[i+1:]]...)
+	}
+	return out
+}
