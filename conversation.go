@@ -4,17 +4,20 @@ import "time"
 
 // Conversation is the running WhatsApp thread with one phone number.
 type Conversation struct {
-	ID            int64      `json:"id"`
-	DebtorID      int64      `json:"debtor_id,omitempty"` // 0 for numbers that are not in the portfolio
-	Phone         string     `json:"phone"`
-	Channel       string     `json:"channel"` // ChannelWhatsApp or ChannelSandbox
-	Locale        string     `json:"locale"`
-	State         string     `json:"state"` // the offline flow's step; opaque to others
-	Verified      bool       `json:"verified"`
-	VerifiedAt    *time.Time `json:"verified_at,omitempty"`
-	FailedChecks  int        `json:"failed_checks"` // wrong identity answers; the agent stops asking after a few
-	Paused        bool       `json:"paused"`        // an operator has it; the bot stays quiet
-	OptedOut      bool       `json:"opted_out"`
+	ID           int64      `json:"id"`
+	DebtorID     int64      `json:"debtor_id,omitempty"` // 0 for numbers that are not in the portfolio
+	Phone        string     `json:"phone"`
+	Channel      string     `json:"channel"` // ChannelWhatsApp or ChannelSandbox
+	Locale       string     `json:"locale"`
+	State        string     `json:"state"` // the offline flow's step; opaque to others
+	Verified     bool       `json:"verified"`
+	VerifiedAt   *time.Time `json:"verified_at,omitempty"`
+	FailedChecks int        `json:"failed_checks"` // wrong identity answers; the agent stops asking after a few
+	Paused       bool       `json:"paused"`        // an operator has it; the bot stays quiet
+	OptedOut     bool       `json:"opted_out"`
+	// ThirdPartyAt is when someone said they are not the debtor here; no debt
+	// detail is disclosed in the conversation for a while after it.
+	ThirdPartyAt  *time.Time `json:"third_party_at,omitempty"`
 	LastInboundAt *time.Time `json:"last_inbound_at,omitempty"`
 	CreatedAt     time.Time  `json:"created_at"`
 	UpdatedAt     time.Time  `json:"updated_at"`

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"acuerdo/policy"
 	"acuerdo/prompts"
 	"acuerdo/tools"
+	"acuerdo/understand"
 )
 
 // Store is what the agent needs of the database.
@@ -23,6 +25,7 @@ type Store interface {
 	RecordSatisfaction(ctx context.Context, c acuerdo.Conversation, rating int) error
 	Messages(ctx context.Context, conversationID int64, limit int) ([]acuerdo.Message, error)
 	AppendMessages(ctx context.Context, msgs ...acuerdo.Message) ([]acuerdo.Message, error)
+	RecordWrongNumber(ctx context.Context, conversationID, debtorID int64, audit ...acuerdo.AuditEntry) error
 }
 
 // Config builds an Agent.
@@ -130,8 +133,11 @@ type turn struct {
 	debtor *acuerdo.Debtor
 	locale string
 	in     Inbound
-	res    Result
-	env    *tools.Env
+	read   understand.Reading // what the understanding layer made of in.Text
+	// switched says the conversation changed language this turn.
+	switched bool
+	res      Result
+	env      *tools.Env
 }
 
 // Turn answers the debtor's latest message in a conversation. The inbound message
@@ -160,10 +166,17 @@ func (a *Agent) Turn(ctx context.Context, conversationID int64, in Inbound) (Res
 		if t.debtor != nil && t.debtor.Locale != "" {
 			t.locale = t.debtor.Locale
 		} else {
-			t.locale = detectLocale(in.Text)
+			// A number outside the portfolio: the language it writes in,
+			// else Spanish, the language of most debtors.
+			t.locale = "es"
+			if l := understand.GuessLanguage(in.Text); l != "" {
+				t.locale = l
+			}
 		}
 		t.conv.Locale = t.locale
 	}
+	t.read = understand.Read(in.Text, a.readContext(t))
+	a.switchLanguage(t)
 	t.env = &tools.Env{Conv: &t.conv, Debtor: t.debtor, Media: in.Media}
 
 	if handled, err := a.guards(ctx, t); err != nil || handled {
@@ -227,14 +240,13 @@ func menuNumber(s string) bool {
 	return len(s) == 1 && s[0] >= '1' && s[0] <= '9'
 }
 
-// guards decide what must never depend on a model. They run first, every turn.
+// guards decide what must never depend on a model. They run first, every
+// turn, on the understanding layer's reading of the message.
 func (a *Agent) guards(ctx context.Context, t *turn) (bool, error) {
 	text := t.in.Text
-	switch {
-	case t.conv.Paused:
-		t.res.Handler = HandledPaused
-		return true, a.guardAudit(ctx, t, "paused_conversation", acuerdo.Refused, "operator_has_conversation")
-	case policy.IsOptOut(text):
+	r := t.read
+	if r.Guard() == understand.OptOut {
+		// An opt-out counts even while an operator has the conversation.
 		t.res.Handler = HandledGuard
 		if t.conv.OptedOut {
 			// Confirmed once already: a second STOP gets no message at all.
@@ -245,6 +257,19 @@ func (a *Agent) guards(ctx context.Context, t *turn) (bool, error) {
 		}
 		t.reply(prompts.T(t.locale, "optout_confirm"))
 		return true, a.finish(ctx, t)
+	}
+	if t.conv.Paused {
+		t.res.Handler = HandledPaused
+		if err := a.guardAudit(ctx, t, "paused_conversation", acuerdo.Refused, "operator_has_conversation"); err != nil {
+			return true, err
+		}
+		// Say once that a person has the case; after that, or once an
+		// operator writes, the bot stays quiet.
+		if last, err := a.lastOutbound(ctx, t); err != nil || last.Author != acuerdo.AuthorBot || last.Body == prompts.T(t.locale, "paused_ack") {
+			return true, err
+		}
+		t.reply(prompts.T(t.locale, "paused_ack"))
+		return true, nil
 	}
 	if t.conv.State == surveyStep {
 		// The satisfaction question waits for one number; anything else means the
@@ -259,31 +284,122 @@ func (a *Agent) guards(ctx context.Context, t *turn) (bool, error) {
 			return true, a.finish(ctx, t)
 		}
 	}
-	if reason, ok := policy.DetectEscalation(text); ok {
+	if tools.ThirdPartyLocked(&t.conv, a.cfg.Clock()) && r.Guard() != understand.WrongNumber && !slices.Contains(r.Guards, understand.Human) {
+		// Someone who is not the debtor has this phone: whatever is typed
+		// (the debtor's last four digits included), no model and no menu,
+		// not even the debtor's name; the tools refuse too.
 		t.res.Handler = HandledGuard
-		args, _ := json.Marshal(map[string]string{"reason": reason, "summary": prompts.T(t.locale, "escalation_summary", "{text}", clip(text, 300))})
-		if err := a.call(ctx, t, tools.EscalateToHuman, string(args)); err != nil {
+		if err := a.guardAudit(ctx, t, "third_party", acuerdo.Refused, tools.RuleThirdParty); err != nil {
 			return true, err
 		}
-		key := "escalated"
-		if reason == acuerdo.ReasonHardship {
-			key = "escalated_hardship"
-		}
-		t.reply(prompts.T(t.locale, key))
+		t.reply(prompts.T(t.locale, "third_party_locked"))
 		return true, a.finish(ctx, t)
 	}
-	if policy.IsThirdParty(text) {
+	switch g := r.Guard(); g {
+	case understand.WrongNumber:
 		t.res.Handler = HandledGuard
-		// Whoever has the phone now is not the debtor: forget any verification and
-		// answer without a word about the debt.
-		t.conv.Verified, t.conv.VerifiedAt, t.conv.State = false, nil, ""
+		// The number is someone else's now: record it, stop business
+		// contact to it and tell the creditor; not a word about the debt.
+		var debtorID int64
+		if t.debtor != nil {
+			debtorID = t.debtor.ID
+		}
+		if err := a.cfg.Store.RecordWrongNumber(ctx, t.conv.ID, debtorID, a.guardEntry(t, "wrong_number", acuerdo.Allowed, "no_third_parties")); err != nil {
+			return true, err
+		}
+		now := a.cfg.Clock()
+		t.conv.Verified, t.conv.VerifiedAt, t.conv.State, t.conv.ThirdPartyAt, t.conv.OptedOut = false, nil, "", &now, true
+		t.res.OptedOut = true
+		t.reply(prompts.T(t.locale, "wrong_number"))
+		return true, a.finish(ctx, t)
+	case understand.ThirdParty:
+		t.res.Handler = HandledGuard
+		// Whoever has the phone now is not the debtor: forget any
+		// verification, and refuse it (in the tools too) for a while.
+		now := a.cfg.Clock()
+		t.conv.Verified, t.conv.VerifiedAt, t.conv.State, t.conv.ThirdPartyAt = false, nil, "", &now
 		if err := a.cfg.Store.SaveConversation(ctx, t.conv, a.guardEntry(t, "third_party", acuerdo.Allowed, "no_third_parties")); err != nil {
 			return true, err
 		}
+		// A relative telling of hardship or a dispute still reaches a person,
+		// who will know not to discuss the debt with them.
+		for _, other := range r.Guards[1:] {
+			if reason := escalationReason(other); reason != "" {
+				if err := a.escalateQuiet(ctx, t, reason, "A third party (not the debtor) wrote: "+clip(text, 300)); err != nil {
+					return true, err
+				}
+				break
+			}
+		}
 		t.reply(prompts.T(t.locale, "third_party"))
-		return true, nil
+		return true, a.finish(ctx, t)
+	case understand.Legal, understand.Complaint, understand.Dispute, understand.Hardship, understand.Human:
+		return true, a.guardEscalate(ctx, t, escalationReason(g))
+	}
+	if slices.Contains(r.Also, understand.Callback) && t.debtor != nil {
+		// "Call me": a person calls; the summary carries when.
+		return true, a.guardEscalate(ctx, t, acuerdo.ReasonDebtorRequest)
 	}
 	return false, nil
+}
+
+// guardEscalate hands the conversation to a person for reason, with a reply
+// that answers what was told (never "I didn't understand" after hardship).
+func (a *Agent) guardEscalate(ctx context.Context, t *turn, reason string) error {
+	t.res.Handler = HandledGuard
+	text := t.in.Text
+	summary := prompts.T(t.locale, "escalation_summary", "{text}", clip(text, 300))
+	if reg := t.read.Regulator; reg != "" {
+		summary += " [" + reg + "]"
+	}
+	args, _ := json.Marshal(map[string]string{"reason": reason, "summary": summary})
+	if err := a.call(ctx, t, tools.EscalateToHuman, string(args)); err != nil {
+		return err
+	}
+	key := "escalated"
+	switch {
+	case reason == acuerdo.ReasonHardship:
+		key = "escalated_hardship"
+	case reason == acuerdo.ReasonDispute:
+		key = "escalated_dispute"
+	case reason == acuerdo.ReasonComplaint || reason == acuerdo.ReasonLegal:
+		key = "escalated_complaint"
+	case slices.Contains(t.read.Also, understand.Callback):
+		key = "escalated_callback"
+	}
+	t.reply(prompts.T(t.locale, key))
+	return a.finish(ctx, t)
+}
+
+// escalationReason maps a guard intent to escalate_to_human's reason.
+func escalationReason(i understand.Intent) string {
+	switch i {
+	case understand.Legal:
+		return acuerdo.ReasonLegal
+	case understand.Complaint:
+		return acuerdo.ReasonComplaint
+	case understand.Dispute:
+		return acuerdo.ReasonDispute
+	case understand.Hardship:
+		return acuerdo.ReasonHardship
+	case understand.Human:
+		return acuerdo.ReasonDebtorRequest
+	}
+	return ""
+}
+
+// lastOutbound returns the conversation's latest outbound message (zero if none).
+func (a *Agent) lastOutbound(ctx context.Context, t *turn) (acuerdo.Message, error) {
+	msgs, err := a.cfg.Store.Messages(ctx, t.conv.ID, 20)
+	if err != nil {
+		return acuerdo.Message{}, err
+	}
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].Direction == acuerdo.Outbound {
+			return msgs[i], nil
+		}
+	}
+	return acuerdo.Message{}, nil
 }
 
 // call runs a tool for the turn, records it and folds its outcome into the turn.
@@ -346,9 +462,12 @@ func (a *Agent) guardAudit(ctx context.Context, t *turn, name, outcome, rule str
 // requires to the first reply of a session.
 func (a *Agent) finish(ctx context.Context, t *turn) error {
 	if len(t.res.Replies) > 0 {
-		if first, err := a.firstOfSession(ctx, t); err != nil {
+		first, last, err := a.firstOfSession(ctx, t)
+		if err != nil {
 			return err
-		} else if first {
+		}
+		t.noThirdRepeat(last)
+		if first {
 			country := ""
 			if t.debtor != nil {
 				country = t.debtor.Country
@@ -366,22 +485,48 @@ func (a *Agent) finish(ctx context.Context, t *turn) error {
 	// transactions; keep those flags, save the turn's own state.
 	cur.Locale, cur.State = t.conv.Locale, t.conv.State
 	cur.Verified, cur.VerifiedAt, cur.FailedChecks = t.conv.Verified, t.conv.VerifiedAt, t.conv.FailedChecks
+	if t.conv.ThirdPartyAt != nil {
+		cur.ThirdPartyAt = t.conv.ThirdPartyAt
+	}
 	return a.cfg.Store.SaveConversation(ctx, cur)
 }
 
-// firstOfSession reports whether the bot has not written in the last 24 hours.
-func (a *Agent) firstOfSession(ctx context.Context, t *turn) (bool, error) {
+// firstOfSession reports whether the bot has not written in the last 24
+// hours, and returns the bot's last two messages (newest first).
+func (a *Agent) firstOfSession(ctx context.Context, t *turn) (bool, []string, error) {
 	msgs, err := a.cfg.Store.Messages(ctx, t.conv.ID, 50)
 	if err != nil {
-		return false, err
+		return false, nil, err
 	}
 	since := a.cfg.Clock().Add(-24 * time.Hour)
-	for _, m := range msgs {
-		if m.Direction == acuerdo.Outbound && m.CreatedAt.After(since) {
-			return false, nil
+	first := true
+	var last []string
+	for i := len(msgs) - 1; i >= 0; i-- {
+		m := msgs[i]
+		if m.Direction != acuerdo.Outbound {
+			continue
+		}
+		if m.CreatedAt.After(since) {
+			first = false
+		}
+		if m.Author == acuerdo.AuthorBot && len(last) < 2 {
+			last = append(last, m.Body)
 		}
 	}
-	return true, nil
+	return first, last, nil
+}
+
+// noThirdRepeat replaces a reply the bot would send a third time in a row
+// with an offer of a person: repeating the same sentence helps nobody.
+func (t *turn) noThirdRepeat(last []string) {
+	if len(last) < 2 || len(t.res.Replies) == 0 {
+		return
+	}
+	for i, r := range t.res.Replies {
+		if r == last[0] && r == last[1] && r != prompts.T(t.locale, "repeat_escape") {
+			t.res.Replies[i] = prompts.T(t.locale, "repeat_escape")
+		}
+	}
 }
 
 func clip(s string, n int) string {
@@ -392,26 +537,31 @@ func clip(s string, n int) string {
 	return string(r[:n]) + "…"
 }
 
-// detectLocale guesses the language of a first message from someone whose
-// language the portfolio does not give.
-func detectLocale(text string) string {
-	t := " " + strings.ToLower(text) + " "
-	pt, en := 0, 0
-	for _, w := range []string{"ã", "ç", "õ", " você", " obrigad", " olá", " oi ", " não", " quero", " boa tarde", " bom dia", " pagamento", " dívida"} {
-		if strings.Contains(t, w) {
-			pt++
+// readContext is what the understanding layer needs to read dates and
+// amounts: the debtor's language, country, today in their zone, and the next
+// due date when the message counts days from it.
+func (a *Agent) readContext(t *turn) understand.Context {
+	c := understand.Context{Locale: t.locale, Now: a.cfg.Clock()}
+	if t.debtor != nil {
+		c.Country = t.debtor.Country
+		if t.debtor.TimeZone != "" {
+			if l, err := time.LoadLocation(t.debtor.TimeZone); err == nil {
+				c.Now = c.Now.In(l)
+			}
 		}
 	}
-	for _, w := range []string{" hi ", " hello", " the ", " my ", " i ", " i'm", " please", " thanks", " want", " pay ", " debt", " what", " how "} {
-		if strings.Contains(t, w) {
-			en++
-		}
+	return c
+}
+
+// switchLanguage moves the conversation to the language the debtor asks
+// for, or clearly writes in; the choice is kept on the conversation.
+func (a *Agent) switchLanguage(t *turn) {
+	to := t.read.SwitchTo
+	if to == "" && t.read.Lang != "" && t.read.Lang != prompts.Locale(t.locale) {
+		to = t.read.Lang
 	}
-	switch {
-	case pt > en && pt > 0:
-		return "pt-BR"
-	case en > pt && en > 0:
-		return "en"
+	if to != "" && to != prompts.Locale(t.locale) {
+		t.locale, t.conv.Locale = to, to
+		t.switched = true
 	}
-	return "es"
 }

@@ -158,9 +158,13 @@ func TestHostileModel(t *testing.T) {
 	if len(cases) != 1 || cases[0].Reason != acuerdo.ReasonOther {
 		t.Fatalf("cases %+v", cases)
 	}
-	// The conversation is now with a person: the next message reaches no model.
-	if res := f.say(t, "hola?"); res.Handler != agent.HandledPaused || len(res.Replies) != 0 {
+	// The conversation is now with a person: the next message reaches no
+	// model and is told, once, that a person has the case; then silence.
+	if res := f.say(t, "hola?"); res.Handler != agent.HandledPaused || len(res.Replies) != 1 || !strings.Contains(res.Replies[0], "ya tiene tu caso") {
 		t.Fatalf("after escalation %+v", res)
+	}
+	if res := f.say(t, "??"); res.Handler != agent.HandledPaused || len(res.Replies) != 0 {
+		t.Fatalf("second message after escalation %+v", res)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"acuerdo"
 	"acuerdo/prompts"
 	"acuerdo/tools"
+	"acuerdo/understand"
 )
 
 // The offline engine is a deterministic menu flow over the same tools and guards
@@ -34,22 +36,37 @@ const (
 )
 
 func (a *Agent) offline(ctx context.Context, t *turn) error {
-	step, arg, _ := strings.Cut(t.conv.State, ":")
+	main, x := splitState(t.conv.State)
+	t.conv.State = main
+	defer func() { t.conv.State = joinState(t.conv.State, x) }()
+	step, arg, _ := strings.Cut(main, ":")
 	text := strings.TrimSpace(t.in.Text)
+	r := t.read
 
 	if t.debtor == nil {
-		if step == stepUnknown && (choice(text) == 9 || choice(text) == 1 || wantsPerson(text)) {
+		if step == stepUnknown && (choice(text) == 9 || choice(text) == 1 || r.Has(understand.Human)) {
 			return a.escalate(ctx, t, acuerdo.ReasonDebtorRequest, "A number without an account asked for a person: "+clip(text, 200))
 		}
 		t.conv.State = stepUnknown
 		t.reply(prompts.T(t.locale, "unknown_number", "{creditor}", a.cfg.Policy.CreditorName))
 		return nil
 	}
-	// A receipt is a payment report whatever the step, once we know who wrote.
+	if t.switched && r.Intent == understand.Language {
+		t.reply(prompts.T(t.locale, "language_switched"))
+	}
+	// A receipt is a payment report whatever the step, once we know who
+	// wrote; before that it waits on the conversation.
 	if len(t.in.Media) > 0 && t.conv.Verified {
 		return a.report(ctx, t, text)
 	}
 	if !t.conv.Verified {
+		if len(t.in.Media) > 0 {
+			x.Set("media", strings.Join(append(strings.Fields(x.Get("media")), t.in.Media...), " "))
+			t.reply(prompts.T(t.locale, "receipt_waiting"))
+		}
+		if lastDigits(text) == "" && pendingWorthy(r.Intent) && len(t.in.Media) == 0 {
+			x.Set("pending", clip(text, 300))
+		}
 		if step != stepVerify {
 			first := firstName(t.debtor.Name)
 			t.reply(prompts.T(t.locale, "greet", "{name}", first, "{creditor}", a.cfg.Policy.CreditorName))
@@ -59,7 +76,7 @@ func (a *Agent) offline(ctx context.Context, t *turn) error {
 				return nil
 			}
 		}
-		return a.verify(ctx, t, text)
+		return a.verify(ctx, t, text, x)
 	}
 
 	switch step {
@@ -68,26 +85,70 @@ func (a *Agent) offline(ctx context.Context, t *turn) error {
 			t.conv.State = stepMenu + ":" + ref
 			return a.summary(ctx, t, ref)
 		}
+	case stepConfirm:
+		switch r.YesNo {
+		case 1:
+			return a.confirmed(ctx, t, arg)
+		case -1:
+			p := strings.Split(arg, "|")
+			t.conv.State = stepMenu + ":" + p[min(1, len(p)-1)]
+			t.reply(prompts.T(t.locale, "confirm_cancelled"))
+			t.reply(prompts.T(t.locale, "ask_short"))
+			return nil
+		}
+		// Anything else is a new request: the commitment lapses unconfirmed.
+		step, arg = stepMenu, strings.Split(arg, "|")[min(1, len(strings.Split(arg, "|"))-1)]
+		t.conv.State = stepMenu + ":" + arg
+	case stepPromiseAmount:
+		ref, date, _ := strings.Cut(arg, "|")
+		if len(r.Amounts) > 0 {
+			t.conv.State = stepConfirm + ":promise|" + ref + "|" + r.Amounts[0].Money.Decimal() + "|" + date
+			d, _ := acuerdo.ParseDate(date)
+			t.reply(prompts.T(t.locale, "confirm_promise", "{amount}", prompts.Money(t.locale, r.Amounts[0].Money), "{date}", prompts.Date(t.locale, d)))
+			return nil
+		}
+		step, arg = stepMenu, ref
+		t.conv.State = stepMenu + ":" + ref
+	case stepPromiseDate:
+		ref, amount, _ := strings.Cut(arg, "|")
+		if len(r.Dates) > 0 && r.Dates[0].Sure {
+			m := decimal(amount, currencyHint(t))
+			t.conv.State = stepConfirm + ":promise|" + ref + "|" + amount + "|" + r.Dates[0].Date.String()
+			t.reply(prompts.T(t.locale, "confirm_promise", "{amount}", prompts.Money(t.locale, m), "{date}", prompts.Date(t.locale, r.Dates[0].Date)))
+			return nil
+		}
+		step, arg = stepMenu, ref
+		t.conv.State = stepMenu + ":" + ref
 	case stepAmount:
+		if len(r.Amounts) > 0 {
+			return a.link(ctx, t, arg, "custom", r.Amounts[0].Money.Decimal())
+		}
 		if m, err := acuerdo.ParseLocalizedMoney(text, currencyHint(t)); err == nil {
 			return a.link(ctx, t, arg, "custom", m.Decimal())
 		}
-		t.reply(prompts.T(t.locale, "invalid_number", "{example}", "50000"))
-		return nil
-	case stepInstallments:
-		if n, ok := number(text); ok {
-			return a.offerPlan(ctx, t, arg, n)
+		if !r.Sure || r.Intent == understand.Other {
+			t.reply(prompts.T(t.locale, "invalid_number", "{example}", "50000"))
+			return nil
 		}
-		t.reply(prompts.T(t.locale, "invalid_number", "{example}", "6"))
-		return nil
+	case stepInstallments:
+		if r.Installments > 0 {
+			return a.planFor(ctx, t, arg, r.Installments)
+		}
+		if n, ok := number(text); ok {
+			return a.planFor(ctx, t, arg, n)
+		}
+		if !r.Sure || r.Intent == understand.Other {
+			t.reply(prompts.T(t.locale, "invalid_number", "{example}", "6"))
+			return nil
+		}
 	case stepPlan:
 		planID, ref, _ := strings.Cut(arg, "|")
-		switch yesNo(text) {
+		switch r.YesNo {
 		case 1:
-			r := a.callTool(ctx, t, "", tools.AcceptPaymentPlan, jsonArgs("plan_id", planID))
+			res := a.callTool(ctx, t, "", tools.AcceptPaymentPlan, jsonArgs("plan_id", planID))
 			t.conv.State = stepMenu + ":" + ref
-			if !r.OK {
-				return a.refusal(t, r)
+			if !res.OK {
+				return a.refusal(t, res)
 			}
 			t.reply(prompts.T(t.locale, "plan_accepted"))
 			return nil
@@ -96,33 +157,34 @@ func (a *Agent) offline(ctx context.Context, t *turn) error {
 			t.reply(prompts.T(t.locale, "menu"))
 			return nil
 		}
+		if r.Installments > 0 {
+			return a.planFor(ctx, t, ref, r.Installments)
+		}
 	case stepDate:
+		if len(r.Dates) > 0 {
+			return a.proposeDate(ctx, t, arg, r.Dates[len(r.Dates)-1])
+		}
 		if d, ok := parseDate(text, a.today(t)); ok {
-			r := a.callTool(ctx, t, "", tools.ProposeDateChange, jsonArgs("account_id", arg, "new_date", d.String()))
-			t.conv.State = stepMenu + ":" + arg
-			if !r.OK {
-				return a.refusal(t, r)
-			}
-			t.reply(prompts.T(t.locale, "date_changed", "{date}", prompts.Date(t.locale, d)))
+			return a.proposeDate(ctx, t, arg, understand.Date{Date: d, Sure: true})
+		}
+		if !r.Sure || r.Intent == understand.Other {
+			t.reply(prompts.T(t.locale, "invalid_date"))
 			return nil
 		}
-		t.reply(prompts.T(t.locale, "invalid_date"))
-		return nil
 	case stepDays:
-		if n, ok := number(text); ok {
-			r := a.callTool(ctx, t, "", tools.ProposePause, fmt.Sprintf(`{"account_id":%q,"days":%d}`, arg, n))
-			t.conv.State = stepMenu + ":" + arg
-			if !r.OK {
-				return a.refusal(t, r)
-			}
-			until, _ := acuerdo.ParseDate(fmt.Sprint(r.Data["paused_until"]))
-			t.reply(prompts.T(t.locale, "paused", "{date}", prompts.Date(t.locale, until)))
+		n, ok := r.Days, r.Days > 0
+		if !ok {
+			n, ok = number(text)
+		}
+		if ok {
+			return a.pause(ctx, t, arg, n)
+		}
+		if !r.Sure || r.Intent == understand.Other {
+			t.reply(prompts.T(t.locale, "invalid_number", "{example}", "15"))
 			return nil
 		}
-		t.reply(prompts.T(t.locale, "invalid_number", "{example}", "15"))
-		return nil
 	case stepReceipt:
-		if text != "" && choice(text) == 0 {
+		if text != "" && choice(text) == 0 && (r.Intent == understand.Other || r.Intent == understand.PaymentRep) {
 			return a.report(ctx, t, text)
 		}
 	}
@@ -139,7 +201,17 @@ func (a *Agent) offline(ctx context.Context, t *turn) error {
 		}
 		t.conv.State = stepMenu + ":" + ref
 	}
-	switch c := choice(text); {
+	c := r.Choice
+	if c == 0 && len(strings.Fields(text)) <= 3 && !r.Sure {
+		c = choice(text)
+	}
+	if c == 0 {
+		if handled, err := a.dispatch(ctx, t, ref, x); err != nil || handled {
+			x.Del("miss")
+			return err
+		}
+	}
+	switch {
 	case c == 1:
 		return a.link(ctx, t, ref, "total", "")
 	case c == 2:
@@ -180,13 +252,18 @@ func (a *Agent) offline(ctx context.Context, t *turn) error {
 	case c == 9:
 		return a.escalate(ctx, t, acuerdo.ReasonDebtorRequest, "The debtor asked for a person from the menu.")
 	default:
-		// Already at the menu: say so and show it again; anywhere else, start with
-		// what is owed.
+		if c > 0 {
+			x.Del("miss")
+		}
+		// At the menu: one short question, the menu after two
+		// misunderstandings; anywhere else, start with what is owed.
 		if step == stepMenu && text != "" {
-			t.reply(prompts.T(t.locale, "not_understood"))
+			a.notUnderstood(t, x)
+			return nil
 		}
 		return a.summaryAndMenu(ctx, t, ref, step == stepMenu)
 	}
+	x.Del("miss")
 	return nil
 }
 
@@ -197,7 +274,7 @@ func (a *Agent) askIdentity(t *turn) string {
 	return prompts.T(t.locale, "ask_document")
 }
 
-func (a *Agent) verify(ctx context.Context, t *turn, text string) error {
+func (a *Agent) verify(ctx context.Context, t *turn, text string, x url.Values) error {
 	digits := lastDigits(text)
 	if digits == "" {
 		t.conv.State = stepVerify
@@ -209,7 +286,7 @@ func (a *Agent) verify(ctx context.Context, t *turn, text string) error {
 	case r.OK:
 		t.reply(prompts.T(t.locale, "verified", "{name}", firstName(t.debtor.Name)))
 		t.conv.State = stepMenu
-		return a.summaryAndMenu(ctx, t, "", false)
+		return a.afterVerify(ctx, t, x)
 	case r.Rule == "identity_locked" || r.Rule == "identity_mismatch" && t.conv.FailedChecks >= 3:
 		t.reply(prompts.T(t.locale, "verify_locked"))
 		return a.escalateQuiet(ctx, t, acuerdo.ReasonOther, "Identity could not be confirmed after several attempts.")
@@ -219,6 +296,37 @@ func (a *Agent) verify(ctx context.Context, t *turn, text string) error {
 		t.reply(prompts.T(t.locale, "verify_fail", "{left}", strconv.Itoa(left)))
 		return nil
 	}
+}
+
+// afterVerify acts on what the debtor sent or asked before proving who they
+// are: receipts become the payment report, a request is answered.
+func (a *Agent) afterVerify(ctx context.Context, t *turn, x url.Values) error {
+	media, pending := strings.Fields(x.Get("media")), x.Get("pending")
+	x.Del("media")
+	x.Del("pending")
+	if len(media) > 0 {
+		saved := t.env.Media
+		t.env.Media = media
+		err := a.report(ctx, t, pending)
+		t.env.Media = saved
+		return err
+	}
+	if pending == "" {
+		return a.summaryAndMenu(ctx, t, "", false)
+	}
+	ref, asked, err := a.chooseAccount(ctx, t)
+	if err != nil || asked {
+		return err
+	}
+	t.conv.State = stepMenu + ":" + ref
+	whole, read := t.in, t.read
+	defer func() { t.in, t.read = whole, read }()
+	t.in = Inbound{Text: pending}
+	t.read = understand.Read(pending, a.readContext(t))
+	if handled, err := a.dispatch(ctx, t, ref, x); err != nil || handled {
+		return err
+	}
+	return a.summary(ctx, t, ref)
 }
 
 // chooseAccount returns the debtor's only open account, or asks which one when
@@ -256,6 +364,19 @@ func (a *Agent) summaryAndMenu(ctx context.Context, t *turn, ref string, menuOnl
 		return nil
 	}
 	return a.summary(ctx, t, ref)
+}
+
+// summaryOnly answers "how much do I owe?" with what is owed, no menu.
+func (a *Agent) summaryOnly(ctx context.Context, t *turn, ref string) error {
+	n := len(t.res.Replies)
+	if err := a.summary(ctx, t, ref); err != nil {
+		return err
+	}
+	if len(t.res.Replies) > n && t.res.Replies[len(t.res.Replies)-1] == prompts.T(t.locale, "menu") {
+		t.res.Replies = t.res.Replies[:len(t.res.Replies)-1]
+		t.reply(prompts.T(t.locale, "ask_short"))
+	}
+	return nil
 }
 
 func (a *Agent) summary(ctx context.Context, t *turn, ref string) error {
@@ -554,8 +675,6 @@ func containsWord(text, w string) bool {
 
 func isLetter(b byte) bool { return b >= 'a' && b <= 'z' || b >= 0x80 }
 
-func wantsPerson(text string) bool { return choice(text) == 9 }
-
 func number(text string) (int, bool) {
 	f := strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsDigit(r) })
 	if len(f) != 1 {
@@ -563,17 +682,6 @@ func number(text string) (int, bool) {
 	}
 	n, err := strconv.Atoi(f[0])
 	return n, err == nil
-}
-
-func yesNo(text string) int {
-	t := strings.ToLower(strings.Trim(strings.TrimSpace(text), ".!¡¿? "))
-	switch t {
-	case "si", "sí", "sim", "yes", "y", "ok", "okay", "dale", "acepto", "aceito", "de acuerdo", "claro", "confirmo", "1":
-		return 1
-	case "no", "não", "nao", "n", "nop", "2":
-		return -1
-	}
-	return 0
 }
 
 func pickAccount(text string, refs []string) string {

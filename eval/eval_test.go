@@ -33,7 +33,14 @@ func TestOfflineEnginePassesEveryScenario(t *testing.T) {
 			t.Errorf("%d scenarios in %s, want at least 10 per locale", perLocale[l], l)
 		}
 	}
-	for _, s := range ss {
+	for i, s := range ss {
+		// Under the race detector every scenario costs ten times as much;
+		// there the generated categories (real_*) are sampled, one in four,
+		// and scripts/test runs every shipped scenario through the binary
+		// without it.
+		if raceEnabled && strings.HasPrefix(s.Category(), "real_") && i%4 != 0 {
+			continue
+		}
 		t.Run(s.Name, func(t *testing.T) {
 			t.Parallel()
 			r := Run(context.Background(), s, Options{Dir: t.TempDir()})
@@ -154,6 +161,7 @@ locale: es`+anaDebtor+`messages:
   - {text: "4050"}
   - {text: "6"}
   - {text: 25/03/2026}
+  - {text: sí}
 expect:
   state: {nothing_changed: true}
 `)

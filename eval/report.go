@@ -3,6 +3,7 @@ package eval
 import (
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -53,6 +54,43 @@ func (r Result) Write(w io.Writer, verbose bool) {
 	if r.Err != nil {
 		fmt.Fprintf(w, "    ✗ could not run: %v\n", r.Err)
 	}
+}
+
+// Category is the scenario's category: the name of the file it came from
+// ("third_party" for scenarios/third_party.yaml).
+func (s Scenario) Category() string {
+	base := s.File
+	if i := strings.LastIndexAny(base, `/\`); i >= 0 {
+		base = base[i+1:]
+	}
+	return strings.TrimSuffix(strings.TrimSuffix(base, ".yaml"), ".yml")
+}
+
+// ByCategory reports passes and failures per category and language, one
+// line each, sorted by category.
+func ByCategory(results []Result) string {
+	type count struct{ pass, fail int }
+	per := map[string]*count{}
+	var keys []string
+	for _, r := range results {
+		k := r.Scenario.Category()
+		if per[k] == nil {
+			per[k] = &count{}
+			keys = append(keys, k)
+		}
+		if r.Passed() {
+			per[k].pass++
+		} else {
+			per[k].fail++
+		}
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	b.WriteString("by category:\n")
+	for _, k := range keys {
+		fmt.Fprintf(&b, "  %-24s %4d passed, %d failed\n", k, per[k].pass, per[k].fail)
+	}
+	return b.String()
 }
 
 // Summary is the last line of a run, alone on its line: "N passed, M failed".

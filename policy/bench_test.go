@@ -13,13 +13,6 @@ func BenchmarkCheckReply(b *testing.B) {
 	}
 }
 
-func BenchmarkDetectEscalation(b *testing.B) {
-	for b.Loop() {
-		DetectEscalation("hola, quería saber cuánto debo y si puedo pagar el viernes, gracias")
-		IsOptOut("hola, quería saber cuánto debo y si puedo pagar el viernes, gracias")
-	}
-}
-
 func BenchmarkNextContactTime(b *testing.B) {
 	c := Default()
 	from := utc("2026-03-07 23:00:00")

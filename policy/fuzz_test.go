@@ -30,22 +30,6 @@ func FuzzCheckReply(f *testing.F) {
 	})
 }
 
-func FuzzLexicons(f *testing.F) {
-	for _, s := range []string{
-		"", "STOP", "no me escriban más", "quiero hablar con un asesor", "No soy Juan", "não sou eu", "ya pagué",
-		"\xff", "🙏🙏", "I’m not Robert", strings.Repeat("no ", 500),
-	} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, text string) {
-		IsOptOut(text)
-		IsThirdParty(text)
-		if reason, ok := DetectEscalation(text); ok != (reason != "") {
-			t.Fatalf("DetectEscalation(%q) = %q, %v", text, reason, ok)
-		}
-	})
-}
-
 func FuzzSplitMessage(f *testing.F) {
 	f.Add("Hola. ¿Cómo estás?\n\nBien.", 10)
 	f.Add(strings.Repeat("x", 50), 7)

@@ -264,6 +264,31 @@ func (db *DB) OptOut(ctx context.Context, conversationID, debtorID int64, audit 
 	})
 }
 
+// RecordWrongNumber records that a conversation's number is not (or no longer)
+// the debtor's: business-initiated contact to it stops (the conversation is
+// opted out and the debtor's WhatsApp consent, given for that number, is
+// withdrawn), no debt detail is disclosed there, and the creditor hears of it
+// through a contact.wrong_number event, so that it can find the debtor's new
+// number. It is not the debtor's own opt-out, so no debtor.opted_out event.
+func (db *DB) RecordWrongNumber(ctx context.Context, conversationID, debtorID int64, audit ...acuerdo.AuditEntry) error {
+	now := db.now()
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE conversations SET opted_out = TRUE, verified = FALSE, verified_at = NULL, third_party_at = ?, updated_at = ? WHERE id = ?`,
+			now, now, conversationID); err != nil {
+			return fmt.Errorf("wrong number: %w", err)
+		}
+		if debtorID != 0 {
+			if _, err := tx.ExecContext(ctx, `UPDATE consents SET revoked_at = ? WHERE debtor_id = ? AND revoked_at IS NULL`, now, debtorID); err != nil {
+				return fmt.Errorf("wrong number: %w", err)
+			}
+		}
+		if err := insertEvent(ctx, tx, EventWrongNumber, EventSubject{DebtorID: debtorID, ConversationID: conversationID}, map[string]any{"reason": "number_not_the_debtors"}, now); err != nil {
+			return err
+		}
+		return appendAll(ctx, tx, audit, now)
+	})
+}
+
 // CollectedSince returns the sum of an account's payments after t, in minor units.
 func (db *DB) CollectedSince(ctx context.Context, accountID int64, t time.Time) (int64, error) {
 	var n int64

@@ -208,7 +208,7 @@ func (db *DB) HandBack(ctx context.Context, id int64, audit ...acuerdo.AuditEntr
 		if acuerdo.CaseClosed(state) {
 			return acuerdo.Errorf(acuerdo.ECONFLICT, "case %d is closed (%s)", id, state)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE conversations SET paused = FALSE, updated_at = ? WHERE id = ?`, now, conv); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE conversations SET paused = FALSE, third_party_at = NULL, updated_at = ? WHERE id = ?`, now, conv); err != nil {
 			return fmt.Errorf("hand back case %d: %w", id, err)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE cases SET updated_at = ? WHERE id = ?`, now, id); err != nil {

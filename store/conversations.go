@@ -10,11 +10,11 @@ import (
 	"acuerdo"
 )
 
-const convCols = `id, COALESCE(debtor_id, 0), phone, channel, locale, state, verified, verified_at, failed_verifications, paused, opted_out, last_inbound_at, created_at, updated_at`
+const convCols = `id, COALESCE(debtor_id, 0), phone, channel, locale, state, verified, verified_at, failed_verifications, paused, opted_out, last_inbound_at, created_at, updated_at, third_party_at`
 
 func scanConversation(row interface{ Scan(...any) error }) (acuerdo.Conversation, error) {
 	var c acuerdo.Conversation
-	err := row.Scan(&c.ID, &c.DebtorID, &c.Phone, &c.Channel, &c.Locale, &c.State, &c.Verified, &c.VerifiedAt, &c.FailedChecks, &c.Paused, &c.OptedOut, &c.LastInboundAt, &c.CreatedAt, &c.UpdatedAt)
+	err := row.Scan(&c.ID, &c.DebtorID, &c.Phone, &c.Channel, &c.Locale, &c.State, &c.Verified, &c.VerifiedAt, &c.FailedChecks, &c.Paused, &c.OptedOut, &c.LastInboundAt, &c.CreatedAt, &c.UpdatedAt, &c.ThirdPartyAt)
 	return c, err
 }
 
@@ -57,8 +57,8 @@ func (db *DB) SaveConversation(ctx context.Context, c acuerdo.Conversation, audi
 	now := db.now()
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE conversations SET locale = ?, state = ?, verified = ?, verified_at = ?, failed_verifications = ?,
-			paused = ?, opted_out = ?, last_inbound_at = ?, updated_at = ? WHERE id = ?`,
-			c.Locale, c.State, c.Verified, c.VerifiedAt, c.FailedChecks, c.Paused, c.OptedOut, c.LastInboundAt, now, c.ID)
+			paused = ?, opted_out = ?, last_inbound_at = ?, third_party_at = ?, updated_at = ? WHERE id = ?`,
+			c.Locale, c.State, c.Verified, c.VerifiedAt, c.FailedChecks, c.Paused, c.OptedOut, c.LastInboundAt, c.ThirdPartyAt, now, c.ID)
 		if err != nil {
 			return fmt.Errorf("save conversation %d: %w", c.ID, err)
 		}

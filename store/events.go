@@ -24,6 +24,7 @@ const (
 	EventCaseOpened        = "case.opened"
 	EventCaseClosed        = "case.closed"
 	EventOptedOut          = "debtor.opted_out"
+	EventWrongNumber       = "contact.wrong_number" // the number is no longer the debtor's
 )
 
 // Event delivery states.

@@ -102,6 +102,9 @@ func gate(c *call) *Result {
 	if c.Debtor == nil {
 		return &Result{Rule: "no_debtor", Message: "this number has no debt on file; offer customer service or a person"}
 	}
+	if ThirdPartyLocked(c.Conv, c.now) {
+		return &Result{Rule: RuleThirdParty, Message: "someone who said they are not the debtor writes here: share nothing about the debt, answer neutrally"}
+	}
 	if !c.Conv.Verified {
 		return &Result{Rule: "identity_before_disclosure", Message: "verify the debtor's identity first with verify_identity (last four digits of their document)"}
 	}
@@ -120,3 +123,19 @@ func (s *Set) today(d *acuerdo.Debtor) acuerdo.Date {
 }
 
 func money(m acuerdo.Money) string { return m.Decimal() }
+
+// ThirdPartyLock is how long, after someone said they are not the debtor, the
+// conversation discloses nothing about the debt and refuses verification: the
+// phone is in other hands, and typing the debtor's last four digits a
+// message later must not open the account. An operator who has spoken with
+// the person ends it earlier by handing the conversation back to the bot.
+const ThirdPartyLock = 30 * 24 * time.Hour
+
+// RuleThirdParty is the refusal rule while the lock holds.
+const RuleThirdParty = "third_party_declared"
+
+// ThirdPartyLocked reports whether a third party's declaration still locks
+// the conversation at now.
+func ThirdPartyLocked(c *acuerdo.Conversation, now time.Time) bool {
+	return c.ThirdPartyAt != nil && now.Sub(*c.ThirdPartyAt) < ThirdPartyLock
+}

@@ -52,6 +52,9 @@ func verifyIdentity(ctx context.Context, s *Set, c *call) (Result, error) {
 	if c.Debtor == nil {
 		return refused("no_debtor", "this number has no debt on file")
 	}
+	if ThirdPartyLocked(c.Conv, s.Clock()) {
+		return refused(RuleThirdParty, "someone who said they are not the debtor writes here; do not verify, share nothing about the debt")
+	}
 	if c.Conv.Verified {
 		return Result{OK: true, Message: "already verified"}, nil
 	}

@@ -138,6 +138,7 @@ type call struct {
 	name string
 	raw  string
 	args map[string]any
+	now  time.Time
 }
 
 // allowed is the audit line of a change that succeeds, written by the store in
@@ -203,7 +204,7 @@ func (s *Set) Call(ctx context.Context, e *Env, name, rawArgs string) Result {
 		s.audit(ctx, e, r, rawArgs)
 		return r
 	}
-	r, err := t.run(ctx, s, &call{Env: e, name: name, raw: rawArgs, args: args})
+	r, err := t.run(ctx, s, &call{Env: e, name: name, raw: rawArgs, args: args, now: s.Clock()})
 	r.Tool = name
 	if err != nil {
 		s.Logger.Error("tool failed", "tool", name, "conversation", e.Conv.ID, "err", err)

@@ -87,6 +87,7 @@ func runEval(ctx context.Context, e *env, args []string) error {
 		return newAgent(ctx, ee, db, clock, logger)
 	}
 	results := runScenarios(ctx, scenarios, eval.Options{Wire: wire}, *parallel, func(r eval.Result) { r.Write(e.stdout, *verbose) })
+	fmt.Fprint(e.stdout, eval.ByCategory(results))
 	fmt.Fprintln(e.stdout, eval.Summary(results))
 	if err := ctx.Err(); err != nil {
 		return err

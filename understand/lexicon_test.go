@@ -1,6 +1,36 @@
-package policy
+package understand
 
-import "testing"
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+var testCtx = Context{Locale: "es", Country: "CO", Now: time.Date(2026, 12, 9, 10, 0, 0, 0, time.UTC)}
+
+// IsOptOut, DetectEscalation and IsThirdParty read as the guards do.
+func IsOptOut(text string) bool { return Read(text, testCtx).Guard() == OptOut }
+
+func DetectEscalation(text string) (string, bool) {
+	r := Read(text, testCtx)
+	if slices.Contains(r.Also, Callback) {
+		return "debtor_request", true
+	}
+	for _, g := range r.Guards {
+		switch g {
+		case Legal, Complaint, Dispute, Hardship:
+			return string(g), true
+		case Human:
+			return "debtor_request", true
+		}
+	}
+	return "", false
+}
+
+func IsThirdParty(text string) bool {
+	g := Read(text, testCtx).Guard()
+	return g == ThirdParty || g == WrongNumber
+}
 
 func TestIsOptOut(t *testing.T) {
 	tests := []struct {
@@ -75,7 +105,7 @@ func TestDetectEscalation(t *testing.T) {
 		{"I'll report you to the CFPB", "complaint"},
 		// legal
 		{"hablaré con mi abogado", "legal"}, {"los voy a demandar", "legal"}, {"voy a poner una tutela", "legal"},
-		{"me quejaré ante la Superintendencia", "legal"}, {"meu advogado vai entrar em contato", "legal"},
+		{"me quejaré ante la Superintendencia", "complaint"}, {"meu advogado vai entrar em contato", "legal"},
 		{"vou entrar com um processo", "legal"}, {"vou processar vocês", "legal"}, {"my lawyer will call you", "legal"},
 		{"I will sue you", "legal"}, {"see you in court", "legal"}, {"this violates the FDCPA", "legal"},
 		// not escalations

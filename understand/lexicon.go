@@ -1,0 +1,498 @@
+package understand
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// The lexicons. Patterns are regular expressions over Normalize's output
+// (lower-case ASCII words separated by single spaces), so they are accent-
+// and case-insensitive and \b marks a word boundary. They list how people
+// say each thing in es, pt-BR and en; the classifier reads the rest.
+
+// phrases compiles each pattern to match whole words. Each keeps the
+// three-letter beginnings of the words it names, so that a message sharing
+// none of them skips it: one alternation of hundreds of phrases costs
+// milliseconds on a long voice-note message, a handful of small ones does not.
+func phrases(patterns ...string) *phraseSet {
+	ps := &phraseSet{}
+	for _, p := range patterns {
+		pt := phrase{re: regexp.MustCompile(`\b(?:` + p + `)\b`)}
+		for _, w := range literalWord.FindAllString(p, -1) {
+			pt.keys = append(pt.keys, w[:3])
+		}
+		ps.parts = append(ps.parts, pt)
+	}
+	return ps
+}
+
+// literalWord finds the literal words of a pattern.
+var literalWord = regexp.MustCompile(`[a-z]{3,}`)
+
+type phrase struct {
+	re   *regexp.Regexp
+	keys []string // three-letter beginnings of its words; none: always tried
+}
+
+// phraseSet is one intent's patterns.
+type phraseSet struct{ parts []phrase }
+
+// prefixes are the three-letter beginnings of a message's words.
+type prefixes map[string]bool
+
+func prefixesOf(words string) prefixes {
+	p := prefixes{}
+	for _, w := range strings.Fields(words) {
+		if len(w) >= 3 {
+			p[w[:3]] = true
+		}
+	}
+	return p
+}
+
+// FindAllStringIndex returns the matches of every pattern that may match.
+func (ps *phraseSet) find(words string, pre prefixes) [][]int {
+	var out [][]int
+	for _, pt := range ps.parts {
+		if len(pt.keys) > 0 && !slices.ContainsFunc(pt.keys, func(k string) bool { return pre[k] }) {
+			continue
+		}
+		out = append(out, pt.re.FindAllStringIndex(words, -1)...)
+	}
+	return out
+}
+
+// MatchString reports whether some pattern matches.
+func (ps *phraseSet) MatchString(words string) bool {
+	return len(ps.find(words, prefixesOf(words))) > 0
+}
+
+// String is the patterns' source, for the vocabulary of the spell checker.
+func (ps *phraseSet) String() string {
+	var b strings.Builder
+	for _, pt := range ps.parts {
+		b.WriteString(pt.re.String())
+		b.WriteByte(' ')
+	}
+	return b.String()
+}
+
+// rule is one intent's lexicon.
+type rule struct {
+	intent   Intent
+	pattern  *phraseSet
+	negation bool // a preceding negation cancels a match ("no estoy enfermo")
+}
+
+// optOutWords are opt-out keywords that count only when they are essentially
+// the whole message: "STOP", "Baja 🙏", "cancelar por favor". Inside a sentence
+// they mean other things ("quiero cancelar mi deuda", "end of month").
+var optOutWords = []string{
+	"baja", "parar", "alto", "cancelar", "basta", // es
+	"sair", "pare", "parem", "chega", // pt (parar, cancelar above)
+	"stop", "stopall", "unsubscribe", "quit", "end", "revoke", "cancel", "optout", // en
+}
+
+// fillers may surround a lone opt-out keyword without changing its meaning.
+var fillers = []string{
+	"por", "favor", "please", "gracias", "thanks", "thank", "you", "obrigado", "obrigada", "ok", "okay", "ya", "ja",
+	"ahora", "agora", "now", "hola", "oi", "ola", "hi", "hello", "si", "sim", "yes", "all", "todo", "tudo", "ahi", "ai",
+	"mas", "more", "mais", "ja", "de", "una", "vez", "now", "already", "just", "enough",
+}
+
+// isLoneOptOut reports whether the message is an opt-out keyword with at
+// most some courtesy around it.
+func isLoneOptOut(words string) bool {
+	keyword := ""
+	for _, w := range strings.Fields(words) {
+		switch {
+		case slices.Contains(optOutWords, w) && (keyword == "" || keyword == w):
+			keyword = w
+		case slices.Contains(fillers, w):
+		default:
+			return false
+		}
+	}
+	return keyword != ""
+}
+
+var rules = []rule{
+	{OptOut, phrases(
+		// es
+		`no me (vuelvan a |vuelva a |vuelvas a |sigan |siga )?(escriban|escriba|escribas|contacten|contacte|llamen|manden|envien|molesten|jodan|busquen|hablen)`,
+		`no (me )?(vuelvan|vuelva|vuelvas|sigan|siga) (a |mas )?(escribir|escribiendo|contactar|mandar|mandando|molestar|molestando)`,
+		`(dejen|deje|deja|dejar|paren|pare|para|basta) de (escribirme|contactarme|enviarme|mandarme|molestarme|llamarme|escribir|mandar|enviar|molestar|joder|fastidiar|acosar|spamear)`,
+		`no (quiero|deseo|necesito) (recibir |que me (manden|envien|escriban) )?(mas |ningun |ningunos |estos |sus )?(mensajes|mensaje|notificaciones|whatsapps?|recordatorios|cobros por (aqui|whatsapp|este medio))`,
+		`(darme|dar|doy|dame|deme|denme|dan|den|quiero) de baja`, `quiero (la )?baja`, `(cancelar|cancelen|cancela|cancelo) (la |mi |las |los )?(suscripcion|mensajes|notificaciones|envios)`,
+		`(borren|eliminen|saquen|quiten|borra|elimina|quita|saca) (mi )?(numero|contacto|telefono|celular) de`, `(borren|eliminen) mi (numero|contacto|telefono)`,
+		`(sacarme|sacame|saquenme|quitenme|borrenme|eliminenme|sacame) de (la|su|sus|esta|tu) (lista|base|sistema)`, `ya no (me )?(escriban|manden|molesten)`,
+		`(ya )?no me (esten|este|sigan|siga) (mandando|enviando|escribiendo|molestando|marcando)`, `no mas (mensajes|whatsapps?|spam)`, `basta de (mensajes|whatsapps?|spam)`, `(stop|alto) (a los )?mensajes`,
+		// pt
+		`(nao|n) (quero|desejo) (mais )?(receber )?(mais )?(mensagens|mensagem|notificacoes|whatsapp|cobranca por aqui|essas mensagens)`,
+		`(parem|pare|parar|para) de (me )?(mandar|enviar|escrever|contatar|ligar|encher|perturbar|incomodar|mandando|enviando)`,
+		`nao me (mandem|mande|enviem|envie|escrevam|escreva|contatem|contate|procurem|procure|liguem|perturbem|incomodem)( mais)?`,
+		`(me )?(tire|tirem|remova|removam|exclua|excluam|tira) (da|dessa|desta|de sua|da sua) (lista|base)`, `quero sair( da lista)?`, `descadastr(ar|e|em|o)`,
+		`cancelar (a )?inscricao`, `chega de (mensagem|mensagens|cobranca)`, `(apaguem|apague) meu (numero|contato)`,
+		// en
+		`opt ?out`, `unsubscribe`, `stop (all|texting|messaging|sending|contacting|writing|calling|bothering|harassing|spamming|the messages|these messages|with the messages)( me)?`,
+		`(dont|do not|never|stop|quit) (text|message|contact|write|call|whatsapp|bother|msg)(ing)? me`,
+		`(remove|take|delete) (me|my number) (off|from)`, `no more (messages|texts|text|msgs|whatsapps?)`, `leave me alone`,
+		`cancel (my )?(subscription|messages|notifications|texts)`, `(dont|do not) (want|wish) (any )?(more )?(messages|texts)`,
+		`lose my number`, `(quit|stop) (texting|messaging|hitting) me`,
+	), false},
+	{WrongNumber, phrases(
+		`(numero|telefono|celular|linea) equivocad[oa]`, `equivocad[oa]s? de (numero|persona)`, `se equivoc(o|aron|an|a) de (numero|persona)`,
+		`ya no es (el|su|mi) (numero|telefono|celular|linea)`, `ya no es de`, `(este|el|ese) (numero|telefono|celular) ya no es de`,
+		`(este|el|ese) (numero|telefono|celular) (ahora )?es mio`, `(este|el) numero (me lo|lo) (asignaron|dieron|compre)`, `(numero|linea|chip) nuev[oa]`,
+		`(compre|tengo|saque) (este|el) (numero|chip|celular) (hace|nuevo)`, `ya no (usa|tiene|ocupa) (este|ese|el) (numero|telefono|celular|linea)`,
+		`(cambio|cambiaron) de numero`, `no (existe|vive) (nadie|ninguna persona|ningun)( con ese nombre)?`, `aqui no (vive|hay) (nadie|ningun)`,
+		`no (hay|tengo) (ningun|ninguna) (.{1,30})? (con ese nombre|que se llame)`,
+		`(esta|este|ese|esa)( \w+)? no es (su|el|de) (linea|numero|telefono|celular)`, `no es (su|el) (linea|numero|telefono|celular)`, `numero errado`, `engano`, `(esse|este|o) numero (nao e mais|agora e|ja nao e|nao e) (dele|dela|do|da|meu)`, `(esse|este) numero (agora )?e meu`,
+		`(numero|chip) novo`, `nao (tem|existe|mora) ninguem (aqui )?com (esse|este) nome`, `(trocou|mudou) de numero`, `numero (e|eh) de outra pessoa`,
+		`wrong (number|person|guy|girl|contact)`, `no one (here )?(by|with|named) that name`, `nobody (here )?(by|with|named) that name`,
+		`(this|that) is not (his|her|their|his or her) (number|phone)( anymore)?`, `(this|its) my number now`, `(new|recycled|reassigned) number`,
+		`(got|have|had|bought) this (number|phone number|sim)`, `(this|that|it) (is not|isnt) (his|her|their) (number|phone)`, `(number|phone) (is not|isnt) (his|hers|theirs) anymore`, `(doesnt|does not) (live|have this number) here`,
+		`no longer (his|her|their) (number|phone)`, `you have the wrong`,
+	), false},
+	{ThirdParty, phrases(
+		`no soy (yo|el|ella|esa persona|la persona|quien (busca|buscan)|el titular|la titular|su cliente|el deudor|la deudora|quien debe)`,
+		`(soy|habla|le habla|te habla|les habla|escribe|le escribe) (la|el|su) (mama|papa|madre|padre|esposa|esposo|marido|mujer|hija|hijo|hermana|hermano|tia|tio|abuela|abuelo|prima|primo|novia|novio|pareja|suegra|suegro|nuera|yerno|cunada|cunado|sobrina|sobrino|vecina|vecino|amiga|amigo|jefa|jefe|secretaria|companera|companero)( de)?`,
+		`(escribo|llamo|hablo|pregunto|contesto|respondo) (por|de parte de|en nombre de) (mi|el|la) `, `de parte de (mi|su) (mama|papa|madre|padre|esposa|esposo|marido|mujer|hija|hijo|hermana|hermano)`,
+		`(el|ella) (no esta|esta (trabajando|ocupad[oa]|de viaje|hospitalizad[oa]|preso|en el hospital))`, `no (lo|la) conozco`, `no (conozco|se quien es) (a )?(esa persona|ese senor|esa senora|el senor|la senora)`,
+		`(este|esta) (es el )?(celular|telefono|numero) (es )?de (mi|su) (mama|papa|madre|padre|esposa|esposo|marido|mujer|hija|hijo|hermana|hermano)`,
+		`(le|les) (paso el mensaje|doy el recado)`,
+		`nao sou (eu|ele|ela|essa pessoa|a pessoa|o titular|a titular|o devedor|a devedora|quem voces procuram)`,
+		`(sou|aqui e|quem fala e|fala) (a|o) (mae|pai|esposa|esposo|marido|mulher|filha|filho|irma|irmao|tia|tio|avo|prima|primo|namorada|namorado|sogra|sogro|cunhada|cunhado|vizinha|vizinho|amiga|amigo|patroa|patrao|chefe)( dele| dela| do| da)?`,
+		`(estou|to) (escrevendo|falando) (pela|pelo|por) (minha|meu|ele|ela)`, `nao conheco (essa pessoa|ele|ela|esse|essa|esse cara)`, `ele (nao esta|ta preso|esta viajando)`,
+		`(esse|este) (celular|numero|telefone) e (da|do) (minha|meu) (mae|pai|esposa|marido|filha|filho|irma|irmao)`, `(eu )?(aviso|falo|passo o recado) (pra|para) (ele|ela)`,
+		`(im|i am|this is) (his|her|their|the debtors|the) (mom|mother|dad|father|wife|husband|daughter|son|sister|brother|aunt|uncle|grandmother|grandfather|girlfriend|boyfriend|partner|roommate|neighbor|neighbour|friend|boss|cousin|niece|nephew|caretaker|caregiver)`,
+		`(calling|writing|texting|messaging|asking|answering) (for|on behalf of) (my|his|her) `, `on behalf of (my|his|her) `, `(its|it is|this is) not me`, `not me`,
+		`(dont|do not) know (him|her|this person|that person|who that is|who this is)`, `(he|she) (is not|isnt) (here|available|home)`, `ill (tell|let) (him|her)`,
+		`(this|that|its|it is) (is )?(my|his|her) (mom|mother|dad|father|wife|husband|son|daughter|sister|brother|boyfriend|girlfriend|partner)s? (number|phone|cell)`,
+	), false},
+	{Legal, phrases(
+		`abogad[oa]s?`, `licenciad[oa] en derecho`, `demanda(s|r|re|remos|rlos|rles|ria|do)?`, `los voy a demandar`, `tutela`, `derecho de peticion`,
+		`habeas data`, `denuncia(r|re|rlos)?`, `fiscalia`, `juez`, `jueza`, `juzgado`, `proceso judicial`, `accion(es)? legal(es)?`, `via legal`, `ministerio publico`,
+		`(abogado|licenciado) (de|del) consumidor`, `ley de (proteccion|habeas)`, `ilegal`, `prescrit[oa]`, `prescripcion`,
+		`advogad[oa]s?`, `(vou|vamos|irei) (te |os |lhes )?processar`, `processar (voces|vcs|voce|vc|a empresa)`, `(abrir|entrar com|mover)( um)? processo`, `processo (judicial|contra)`,
+		`entrar na justica`, `acao judicial`, `juizado`, `justica`, `defensoria publica`, `ministerio publico`, `boletim de ocorrencia`, `delegacia`,
+		`lawyer`, `attorney`, `sue`, `suing`, `lawsuit`, `legal action`, `court`, `fdcpa`, `cease and desist`, `small claims`, `legal aid`, `statute of limitations`, `time barred`,
+	), false},
+	{Complaint, phrases(
+		`queja(s|rme|re)?`, `reclamo`, `reclamacion`, `acoso`, `acosando`, `acosador`, `hostiga(miento|ndo|n)`, `abuso`, `abusivo`, `maltrato`, `grosero`, `groseria`,
+		`(sic|superfinanciera|superintendencia( financiera| de industria)?|profeco|condusef|defensor(ia)? del consumidor( financiero)?|buro de entidades financieras|redeco|sernac|indecopi)`,
+		`pqrs?`, `reportar(los|las)? (a|con|ante)`, `los voy a reportar`, `(esto|eso) (es|es un) (robo|abuso|acoso)`, `mala atencion`, `pesimo servicio`, `falta de respeto`,
+		`reclamacao`, `(vou|vamos|quero|voy a|vamos a|quiero) reclamar`, `reclamar (no|na|com|ao|ante|en la|a la|en)`, `procon`, `reclame aqui`, `reclameaqui`, `ouvidoria`, `assedio`,
+		`banco central`, `bacen`, `consumidor gov`, `consumidor gov br`, `senacon`, `denunciar (voces|a empresa)`, `falta de respeito`, `constrangimento`, `abusiv[oa]`,
+		`complaint`, `complain(ing)?`, `abuse`, `abusive`, `harass(ment|ing|ed)?`, `cfpb`, `consumer (financial )?protection`, `better business bureau`, `bbb`,
+		`attorney general`, `ftc`, `report (you|this|your company)`, `unprofessional`, `rude`,
+	), false},
+	{Dispute, phrases(
+		`no reconozco (esta|esa|la|dicha|este|ese|el|ningun|ninguna|esas|esos|estos|estas)( \w+)?( \w+)? (deuda|deudas|cobro|credito|prestamo|saldo|obligacion|cuenta|valor|monto|compra|cargo)`,
+		`(esa|esta|la) deuda no es mia`, `no es mi deuda`, `no debo nada`, `yo no (le |les )?debo`, `no les debo`, `no tengo (ninguna )?deuda`, `(eso|esto) no es mio`,
+		`nunca (pedi|saque|tuve|solicite|firme|abri|use|compre|contrate) (un|ese|este|esa|esta|ningun|ninguna|el|la|nada)( \w+)? ?(credito|prestamo|tarjeta|deuda|producto|cuenta)`, `nunca (pedi|saque|solicite|firme|contrate) nada`,
+		`cobro indebido`, `(robo|suplantacion|usurpacion) de identidad`, `(se hizo|se hicieron|se hace) pasar por mi`, `(a|en) mi nombre`, `(usaron|uso|usan|tomaron|clonaron|robaron) mis? (datos|documentos|identidad|papeles|nombre|cedula|tarjeta|ine|dni|firma)`, `(cifra|cantidad|monto|valor|saldo|cobro|suma|numero|total|cuenta)( \w+){0,5} (esta |estan |es |son )?(equivocad[oa]s?|errad[oa]s?|incorrect[oa]s?|mal|erroneo|erronea|inflad[oa])`, `no (es|son) (correcto|correcta|real|cierto)`, `fraude`, `me suplantaron`, `(usaron|robaron) mis (datos|documentos)`, `me robaron (la cedula|los documentos|mis datos|la identidad)`,
+		`(monto|valor|saldo|cobro|cuota) (esta )?(mal|equivocad[oa]|incorrect[oa]|erroneo|inflad[oa])`, `no (es|son) (lo que|eso lo que) (debo|les debo)`, `me (estan )?cobrando (de mas|demas|doble|algo que)`, `cobr(o|aron|an) (de mas|doble)`, `no (me )?corresponde`,
+		`nao reconheco (essa|esta|a|esse|este|o|nenhuma|nenhum)( \w+)? (divida|cobranca|debito|emprestimo|valor|compra|conta)`, `(essa|esta|a) divida nao e minha`,
+		`isso nao e meu`, `nao e minha divida`, `nao devo nada`, `eu nao devo`, `nao tenho (nenhuma )?divida`,
+		`nunca (fiz|pedi|peguei|contratei|tive|assinei) (esse|este|essa|esta|um|uma|nenhum|nenhuma|o|a)( \w+)? ?(emprestimo|credito|cartao|divida|conta)`, `cobranca indevida`,
+		`(valor|cobranca|conta|saldo|quantia|cifra)( \w+){0,4} (esta |ta |e )?(errad[oa]|indevid[oa]|abusiv[oa]|incorret[oa])`, `(usou|usaram|pegaram|clonaram|roubaram) (meu|meus|minha|minhas) (documentos|documento|dados|nome|cpf|identidade|rg)`, `(no|em) meu nome`, `se passou por mim`, `clonaram`, `(e|isso e|isso e um|e um) golpe`, `usaram (meu|meus) (nome|cpf|dados|documentos)`,
+		`not my (debt|loan|account)`, `(this|that|it) (is not|isnt) (my debt|mine|my loan)`, `i (dont|do not|never) owe`, `i never (took|borrowed|signed|opened|applied|had)`,
+		`(dont|do not|doesnt) recognize (this|that|the|any)( \w+)? (debt|charge|account|loan|balance)`, `identity theft`, `fraud`, `fraudulent`, `scam`, `i dispute`, `dispute (this|the|my)`,
+		`(amount|balance|charge) is (wrong|incorrect|not right)`, `wrong amount`, `stolen identity`, `(someone|somebody|they) (used|stole|took|opened|took out)`, `in my name`, `(pretended|pretending) to be me`, `(amount|balance|charge|figure|number|total|bill)( \w+){0,4} (is |are |looks )?(wrong|incorrect|not right|off|inflated)`,
+	), false},
+	{Hardship, phrases(
+		// es: work and money
+		`perdi (mi|el) (trabajo|empleo|chamba|negocio)`, `me quede sin (trabajo|empleo|chamba|chamba|ingresos|plata|dinero|sueldo)`, `sin (trabajo|empleo|chamba)`,
+		`desemplead[oa]`, `me (despidieron|echaron|corrieron|liquidaron|botaron)`, `(me )?(recortaron|redujeron|bajaron|quitaron) (las |mis )?(horas|turnos|sueldo|salario)`,
+		`(cerro|quebro|cerraron|quebraron) (la empresa|el negocio|mi negocio|la fabrica|la tienda|el local|mi trabajo)`, `(empresa|fabrica|negocio|tienda|local|restaurante|oficina|planta)( \w+){0,4} (cerro|quebro|cerraron|quebraron)`, `(redujeron|recortaron|bajaron|rebajaron) (mi |el )?(sueldo|salario|pago|horario)`, `no me (han )?pagad[oa]`, `no me pagan`, `(estoy|ando) (muy )?(mal|apretad[oa]|quebrad[oa]) (de|con) (plata|dinero|la plata)`,
+		`no (tengo|me alcanza|alcanzo) (ni )?(para|pa) (comer|la comida|el mercado|la renta|el arriendo|los pasajes)`, // es: health, family, life
+		`(estoy|ando|estuve) (enferm[oa]|hospitalizad[oa]|internad[oa]|incapacitad[oa]|en (el )?hospital|en tratamiento|en quimio|en reposo|en cama|embarazada|de licencia)`,
+		`enfermedad`, `hospital`, `clinica`, `cancer`, `cirugia`, `(tuve|me hicieron|despues de|recuperandome de|recuperando de|me van a hacer|me hacen) (una|la) operacion`, `me (operaron|van a operar|internaron|hospitalizaron)`, `incapacidad`, `discapacidad`, `quimio(terapia)?`, `dialisis`,
+		`diabet(es|ico|ica)`, `infarto`, `derrame`, `tumor`, `depresion`, `ansiedad`, `covid`, `fractur(a|e)`, `(tuve|sufri|un|del|de|en) accidente`, `embarazo`, `parto`, `dengue`,
+		`(mama|papa|madre|padre|esposo|esposa|marido|mujer|hijo|hija|hermano|hermana|abuelo|abuela|pareja|bebe|nino|nina) (murio|fallecio|se murio|esta (enferm[oa]|hospitalizad[oa]|grave|internad[oa]))`,
+		`(murio|fallecio|perdi a) mi`, `fallecio`, `fallecimiento`, `(estoy|estamos) de luto`, `funeral`, `velorio`, `entierro`, `sepelio`,
+		`(mi )?(esposo|esposa|marido|mujer|pareja|novio|novia) (me )?(dejo|abandono|se fue|me abandono)`, `me (separe|divorcie|abandono|dejo sol[oa])`, `divorcio`, `separacion`,
+		`(me )?(robaron|asaltaron)`, `(se )?(inundo|quemo|incendio) (mi|la) casa`, `(inundacion|incendio|terremoto|huracan)`, `(madre|padre) soltera?`, `cuido (a )?mi (mama|papa|hijo|hija)`,
+		`(no puedo|no he podido) trabajar`, `situacion (muy )?(dificil|complicada|critica)`, `(mala|dificil) racha`, `(muy )?dificil (situacion|momento)`, `estoy pasando (por )?(un )?(mal|dificil)`,
+		// pt
+		`perdi (meu|o) (emprego|trabalho|servico)`, `(estou|to|fiquei) (desempregad[oa]|sem (emprego|trabalho|servico|renda|dinheiro))`, `fui (demitid[oa]|mandad[oa] embora)`, `me (demitiram|mandaram embora)`,
+		`(cortaram|reduziram|diminuiram|baixaram|abaixaram) (minhas |as |meu |o )?(horas|salario|turno|pagamento|ganho)`, `(empresa|fabrica|loja|firma|comercio)( \w+){0,4} (fechou|faliu|quebrou)`, `(estou|to|fiquei) (doente|internad[oa]|hospitalizad[oa]|gravida|de atestado|afastad[oa]|encostad[oa])`, `doenca`, `cirurgia`,
+		`(mae|pai|marido|esposa|esposo|mulher|filho|filha|irmao|irma|avo) (morreu|faleceu|esta (doente|internad[oa]))`, `morreu (meu|minha)`, `faleceu`, `falecimento`, `enterro`, `velorio`,
+		`(estou|estamos) de luto`, `passando (fome|necessidade|dificuldade|aperto)`, `nao tenho (dinheiro )?(nem )?(para|pra) (comer|o aluguel|a comida)`, `(sofri|tive) um acidente`,
+		`(meu )?(marido|esposo|esposa|mulher|namorad[oa]) (me )?(largou|deixou|abandonou|foi embora)`, `me separei`, `(situacao|fase) (muito )?(dificil|complicada|apertada)`, `(fui )?assaltad[oa]`,
+		`(operei|fui operad[oa]|vou operar)`, `(tratamento|quimioterapia|hemodialise)`, `licenca maternidade`, `(nao posso|nao consigo) trabalhar`, `sem renda`, `empresa (fechou|faliu)`,
+		// en
+		`lost my (job|work|income|business)`, `laid off`, `unemployed`, `out of work`, `got fired`, `(im|i am|been|got|was) (very |really )?(sick|ill|in the hospital|hospitalized|pregnant|on disability|on leave)`,
+		`illness`, `hospitali[sz]ed`, `hospital`, `surgery`, `(had|having|after|recovering from) (an|my|the) operation`, `chemo(therapy)?`, `cancer`, `dialysis`, `disability`, `medical (bills|leave|emergency)`,
+		`passed away`, `(mom|mother|dad|father|husband|wife|son|daughter|brother|sister|child|partner|grandmother|grandfather|baby) (died|is sick|is in the hospital)`,
+		`death in (my|the) family`, `funeral`, `(cant|cannot|can not) (afford|buy|pay for) (food|groceries|to eat|rent)`, `(had|was in) an? (car )?accident`,
+		`(hours|shifts|pay|wages|salary) (got |were |was |have been |has been )?(cut|reduced|slashed)`, `(company|factory|store|shop|business|plant|restaurant)( \w+){0,4} (closed|shut down|went under)`, `(cut|reduced) my (hours|shifts|pay)`, `(wife|husband|partner|boyfriend|girlfriend) (left|walked out)`, `(divorce|separated|separation)`,
+		`(going|been going) through (a lot|a hard time|hard times|a rough patch|some stuff)`, `hard times`, `struggling`, `(im|i am|totally|completely|flat|so|dead) broke`, `evicted`, `eviction`, `homeless`,
+		`(house|home|apartment) (burned|flooded)`, `(hurricane|flood|wildfire)`, `(cant|cannot) work`, `single (mom|mother|dad|father)`, `(got|been) robbed`,
+	), true},
+	{Human, phrases(
+		`(hablar|comunicarme|conversar|chatear|pasar|pasame|pasenme|comuniqueme|comunicame|comunica|comunique|comuniquen|pasa|pase|pasen|contactar|comunicar|conectame|conectenme|transferir|transfiere|transfieranme) (con|a) (alguien|(un|una|el|la|algun|alguna|otra) (persona|asesor|asesora|humano|humana|agente|operador|operadora|ejecutivo|ejecutiva|funcionario|funcionaria|supervisor|supervisora|gerente|encargado|encargada|empleado|empleada|ser humano))`,
+		`(quiero|necesito|pido|dame|deme|quisiera|prefiero) (un|una|a un|a una|con un|con una|hablar con un|hablar con una) (asesor|asesora|persona|humano|agente|operador|ejecutivo|ser humano)`,
+		`persona real`, `persona de verdad`, `(un|una) (humano|ser humano|persona) (por favor|porfa|ya)`, `atencion (humana|personalizada)`, `no (quiero|me gusta) (hablar|chatear) con (un )?(robot|bot|maquina|contestadora)`,
+		`(eres|es) (un )?(robot|bot|maquina)`, `(hay|habra) alguien (ahi|real)`, `(hay|habra) (alguna )?persona`, `(un|con un) (asesor|humano|agente)`,
+		`falar com (alguem|(um|uma|o|a|algum|alguma) (atendente|pessoa|humano|agente|operador|operadora|consultor|consultora|gerente|supervisor|funcionario|ser humano))`,
+		`(quero|preciso de|queria) (um|uma|falar com um|falar com uma) (atendente|pessoa|humano|consultor|ser humano)`, `atendente`, `atendimento humano`, `pessoa de verdade`, `pessoa real`,
+		`(nao|n) (quero|gosto de) (falar|conversar) com (robo|bot|maquina)`, `(voce )?(e|eh) (um )?(robo|bot)`, `(tem|existe|ha) alguem (ai|real|de verdade)`, `alguem de verdade`, `me (passa|transfere) (pra|para) (alguem|um atendente|uma pessoa)`,
+		`(talk|speak|chat) (to|with) (someone|somebody|anyone|a human|(a|an|the|some|your) (real |live |actual )?(human|agent|person|representative|rep|operator|supervisor|manager|employee|somebody)|(real|live|actual) (human|agent|person))`,
+		`real person`, `live (agent|person|human|chat|rep)`, `(transfer|connect|pass|forward|escalate) me (to|with)`, `(transfiere|transfieran|pasen|conecten|comuniquen|passa|transfere|passe) (me |la llamada )?(a|con|pra|para)`, `(que me atienda|me atienda|me atiendan|me atenda) (una persona|alguien|un humano|un asesor|um atendente|uma pessoa|alguem)`, `human (agent|being)`, `actual (human|person)`, `customer (service|support)`, `representative`,
+		`(are you|is this) (a )?(bot|robot|machine|real)`, `(not|dont want to) (talk|speak|chat) (to|with) (a )?(bot|robot|machine)`, `(get|give|put) me (a |an |to a |to an |through to a |through to an )?(human|person|agent|rep|operator)`,
+		`(humano|humana|human|robot|robo|bot|maquina|machine)`,
+		// A message that is just the word.
+		`^(asesor|asesora|humano|agente|operador|persona|atendente|human|agent|representative|operator|person|rep)$`,
+	), true},
+	{Callback, phrases(
+		`(que me llamen|llamenme|llamame|me (pueden|puede|podrian|podria) llamar|me llaman|me llamas|marcame|marquenme|una llamada|por telefono|hablar por telefono)`,
+		`me (liguem|ligue|ligar|ligam|liga)`, `(ligue|liga|liguem) (para mim|pra mim)`, `(uma )?ligacao`, `por telefone`,
+		`call me`, `(give|gimme) me a call`, `(can|could) (you|someone|somebody) call`, `phone call`, `call (me )?back`, `callback`, `ring me`,
+	), true},
+	{Balance, phrases(
+		`cuanto (debo|le debo|les debo|es lo que debo|tengo que pagar|me falta|falta|es la deuda|es mi deuda|seria|es el total|sale|es)`, `(mi|el) saldo`, `saldo (pendiente|total|actual)`,
+		`cuanto (estoy )?debiendo`, `(que|cual) (es )?(mi|la) deuda`, `(estado de cuenta|estado de mi cuenta)`, `cuanto (va|van) a cobrar`, `(valor|monto) (de|a pagar|total|de la deuda)`,
+		`quanto (devo|eu devo|e|ta|esta|falta|fica|tenho que pagar|e a divida|e minha divida)`, `(meu|o) saldo`, `(qual|quanto) (e )?(o valor|minha divida|a divida)`, `valor (total|da divida|atualizado)`,
+		`how much (do i owe|i owe|is (it|my debt|the debt|my balance|the balance|left|the total)|do i have to pay|do i need to pay|is owed)`, `(my|the) balance`, `what do i owe`, `(amount|total) (due|owed)`,
+	), false},
+	{PayLink, phrases(
+		`(quiero|quisiera|voy a|puedo|necesito|deseo|me gustaria) (pagar|abonar|cancelar|saldar|liquidar)`, `(link|enlace|liga|vinculo) (de|para) pago`, `(mandame|enviame|pasame|manda|envia|pasa|mande|envie|me mandas|me envias|me pasas) (el|un|la)? ?(link|enlace|liga)`,
+		`(como|donde|por donde) (puedo |le )?(pago|pagar|deposito|depositar|hago el pago|transfiero)`, `(cuenta|numero de cuenta|clabe|datos) para (pagar|depositar|transferir)`, `pagar (todo|el total|ya|hoy|ahora|lo vencido|la cuota)`,
+		`(quero|queria|vou|posso|preciso|gostaria de) (pagar|quitar)`, `(link|boleto|pix|codigo) (de|para|pra) pagamento`, `(manda|envia|me manda|me envia|mande|passa) (o )?(link|boleto|pix|codigo)`,
+		`(como|onde) (eu )?(pago|faco o pagamento|posso pagar)`, `chave pix`, `boleto`, `(quitar|pagar) (a divida|tudo|o total)`,
+		`(want|like|need|ready|going) to pay`, `(send|give|text) me (the |a )?(link|payment link)`, `payment link`, `(how|where) (can|do) i pay`, `pay (it )?(off|now|today|in full|the total|everything)`, `(i ?ll|let me) pay`,
+	), false},
+	{DateChange, phrases(
+		`(cambiar|mover|correr|pasar|aplazar|posponer|postergar|extender|prorrogar|cambiame|muevame|muevanme|correme|pasame) (la |mi |el )?(fecha|pago|vencimiento|dia de pago|cuota)`, `(otra|nueva) fecha`, `mas (tiempo|plazo|dias)`,
+		`(prorroga|aplazamiento|extension)`, `(me )?(pueden|puede|podrian|podes|puedes) (dar|esperar) (hasta|unos dias|mas tiempo|un poco)`, `(esperenme|espereme|esperame|aguantenme|aguantame) (hasta|unos|un)`,
+		`(mudar|trocar|adiar|prorrogar|passar|empurrar|estender) (a |o |minha )?(data|vencimento|pagamento|dia)`, `(outra|nova) data`, `mais (prazo|tempo|uns dias)`, `(prorrogacao|adiamento)`,
+		`(me )?(esperar|esperem|espera) (ate|uns dias)`,
+		`(change|move|push|postpone|extend|delay|reschedule|shift) (my |the )?(due )?(date|payment|deadline)`, `(more|extra) time`, `(an|a) extension`, `(new|different|later) (date|day)`, `(can|could) (you|it|i) wait`,
+	), false},
+	{Pause, phrases(
+		`pausa(r)?`, `(congelar|suspender|detener|frenar|parar) (los )?(cobros|pagos|la cuenta|el credito)`, `(unos|algunos) dias (sin|de) (cobro|cobros|mensajes|respiro)`, `un respiro`, `(dame|denme|deme) (unos|un par de) dias`,
+		`pausar`, `(congelar|suspender) (a |as )?(cobranca|cobrancas|pagamentos|divida)`, `(uns|alguns) dias (sem|de) (cobranca|folga)`, `(me )?(dar|de|deem) uns dias`, `uma pausa`,
+		`pause`, `(freeze|suspend|hold off) (the |my )?(payments|collections|account|debt)`, `(a|some) (few )?days (off|of break|to breathe)`, `(give|gimme) me (a few|some) days`, `breathing room`, `(a )?break from (payments|paying)`,
+	), false},
+	{Plan, phrases(
+		`(plan|acuerdo|convenio|arreglo) de (pago|pagos)`, `(en|a) (\d+|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|varias|unas) (cuotas|partes|pagos|mensualidades|meses|quincenas)`,
+		`(pagar|pago|dividir|diferir|financiar) (en|por) (cuotas|partes|pagos|mensualidades|meses)`, `cuotas`, `(plan|planes) de (cuotas|pago)`, `por partes`, `a plazos`, `mensualidades`, `diferir`, `refinanci(ar|acion)`,
+		`parcel(ar|amento|ado|as|inha|inhas)`, `(em|de) (\d+|duas|dois|tres|quatro|cinco|seis|sete|oito|nove|dez|onze|doze|varias) ?(x|vezes|parcelas|prestacoes|meses)`, `\d+ ?x\b`, `(fazer|um|o|quero) acordo`, `negociar`, `negociacao`, `renegoci(ar|acao)`,
+		`payment plan`, `installments?`, `(in|over) (\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|a few) (payments|installments|months|parts)`, `split (it|the payment|the balance)`,
+		`(monthly|weekly) payments`, `\d+ (dollars |bucks )?(a|per|each|every) month`, `\d+ (mil |pesos |reais )?(al|por|cada|todo) (mes|mes)`, `pay (it )?(in|over) (parts|time|installments)`, `little by little`, `poco a poco`, `aos poucos`, `de a poco`,
+	), false},
+	{Promise, phrases(
+		`(te|les|le) (pago|deposito|transfiero|abono|cancelo) (el|la|este|esta|mañana|manana|hoy|en|antes|a fin|el dia|la proxima|el proximo)`, `(pago|pagare|voy a pagar|puedo pagar|podria pagar|pagaria|deposito|abono) (el|la|este|esta|manana|hoy|en|antes|a fin|el dia|la proxima|el proximo|el resto|lo demas|\d+)`,
+		`(me comprometo|prometo|sin falta|les prometo)`, `(el resto|lo demas|lo que falta) (el|la|en|para|a fin)`,
+		`(pago|vou pagar|posso pagar|pagaria|pagarei|deposito|transfiro) (dia|na|no|amanha|hoje|semana|sexta|segunda|terca|quarta|quinta|sabado|o resto|\d+)`, `(prometo|sem falta|me comprometo)`, `(o resto|o restante) (dia|no|na|em|para)`,
+		`(i ?ll|i will|i can|i could|let me|going to|gonna) pay (\w+ )?(on|by|next|this|tomorrow|today|friday|monday|tuesday|wednesday|thursday|saturday|sunday|in|at|the rest|\d+)`, `(i )?promise`, `the rest (on|by|next|in)`,
+	), false},
+	{PaymentRep, phrases(
+		`ya (le |les |te )?(pague|pagamos|cancele|deposite|transferi|hice el pago|realice el pago|abone|consigne)`, `(pague|deposite|transferi|consigne|abone) (ayer|hoy|el|la|esta|antier|anoche|hace)`, `comprobante`, `recibo`, `voucher`, `(te|les|le) (mando|envio|paso) (el|la) (comprobante|captura|foto|recibo)`,
+		`(hice|realice) (el|la|una) (pago|transferencia|deposito|consignacion)`, `ya (esta|quedo) (pago|pagado|paga)`, `captura (de pantalla)?`, `pantallazo`,
+		`(ja )?(paguei|quitei|transferi|depositei|fiz o pix|fiz o pagamento|fiz a transferencia)`, `comprovante`, `(manda|mandei|enviei|segue) (o )?(comprovante|print|recibo)`, `ja (esta|ta) pag[oa]`,
+		`(already|just) (paid|payed|sent|transferred|made the payment)`, `i paid`, `i (made|sent) (the|a) payment`, `receipt`, `(proof|confirmation) of payment`, `screenshot`, `i have paid`, `paid (it )?(yesterday|today|last)`,
+	), false},
+	{Discount, phrases(
+		`descuento`, `rebaja`, `(quita|condonacion|condonar)`, `(me )?(pueden|puede) (bajar|rebajar|descontar|perdonar)`, `(bajar|rebajar|reducir) (el|la) (monto|deuda|valor|saldo|total)`, `(perdonar|perdonen) (los )?(intereses|la deuda|algo)`, `pagar menos`,
+		`desconto`, `(abatimento|abater)`, `(baixar|reduzir|diminuir) (o valor|a divida|o saldo)`, `pagar menos`, `(perdoar|perdoem) (os )?juros`, `(tem|da|dao|fazem) (algum )?desconto`,
+		`discount`, `(settle|settlement) for less`, `(lower|reduce) (the|my) (amount|balance|debt)`, `pay less`, `(forgive|waive) (the )?(interest|fees|debt)`, `any deals?`, `(special|better) (offer|deal)`, `settlement`,
+	), false},
+	{Interest, phrases(
+		`interes(es)?`, `(mora|recargo|recargos|cargos|comision|comisiones|multa|multas|penalidad|gastos de cobranza)`, `(por que|porque) (subio|aumento|crecio|es tan alta|tanto)`, `(tasa|cuanto) de interes`,
+		`juros`, `(multa|encargos|taxa|taxas|correcao)`, `(por que|porque) (aumentou|subiu|ta tao alto|esta tao alto|cresceu)`,
+		`interest`, `(late )?fees?`, `(penalty|penalties|charges)`, `why (is it|did it go up|so much|so high|did the balance)`, `apr`,
+	), false},
+	{Options, phrases(
+		`(que|q) (puedo|podemos|me pueden|opciones|alternativas|hago|hacemos)`, `(que|cuales) (son )?(mis |las )?(opciones|alternativas|posibilidades)`, `(que|como) (me )?(pueden|puedes|podrian) (ayudar|ofrecer|hacer)`, `(ayudame|ayudeme|ayuda)`, `no se que hacer`, `(alguna|otra) (opcion|alternativa|solucion|salida)`,
+		`(o que|oque) (eu )?(posso|podemos|da pra|voces podem|tem|fazer)`, `(quais|que) (sao )?(as )?(opcoes|alternativas)`, `(como|me) (voces )?(podem )?ajuda(r)?`, `nao sei o que fazer`, `(alguma|outra) (opcao|alternativa|saida|solucao)`,
+		`what (can|could) (i|we|you) do`, `(my|the|what are (my|the)) (options|alternatives)`, `(any|other) (options|way|solution|alternative)`, `help me`, `(how|what) can you help`, `i dont know what to do`, `what now`,
+	), false},
+	{Language, phrases(
+		`(en|in|em) (ingles|english|espanol|espanhol|castellano|spanish|portugues|portuguese|portugues brasil)( (por favor|please|pls))?$`, `(hablas|habla|hablan|speak|speaks|fala|falam|falar|hablar|talk|write|escribir|escreve|escrever|escribe) (in |en |em )?(ingles|english|espanol|espanhol|spanish|castellano|portugues|portuguese)`,
+		`(prefiero|prefiro|i prefer|can we|podemos|pode ser|puede ser|switch to|cambiar a|cambia a|mudar para|muda pra) (en |em |in |el |o )?(ingles|english|espanol|spanish|portugues|portuguese)`,
+		`^(ingles|english|espanol|espanhol|spanish|castellano|portugues|portuguese)$`, `(no|dont|nao) (hablo|entiendo|speak|understand|falo|entendo) (bien )?(el )?(ingles|english|espanol|spanish|portugues|portuguese)`,
+	), false},
+	{Thanks, phrases(`gracias`, `muchas gracias`, `mil gracias`, `obrigad[oa]`, `valeu`, `thanks?`, `thank you`, `agradezco`, `agradecid[oa]`, `appreciate`, `muito obrigado`), false},
+	{Greeting, phrases(`hola`, `buen(as|os)? (dias|tardes|noches)`, `buenas`, `saludos`, `que tal`, `oi`, `ola`, `bom dia`, `boa (tarde|noite)`, `e ai`, `hi`, `hello`, `hey`, `good (morning|afternoon|evening)`, `howdy`, `alo`, `hello there`), false},
+	{Menu, phrases(`menu`, `(ver|mostrar|muestrame|mostrame|enviame) (el menu|las opciones|opciones)`, `(ver|mostra|mostrar|me mostra) (o menu|as opcoes)`, `(show|send) (me )?(the )?(menu|options)`, `main menu`, `opciones`, `opcoes`, `inicio`, `start over`, `volver`, `voltar`), false},
+}
+
+// negations that cancel a following hardship or request phrase.
+var negations = regexp.MustCompile(`\b(no|nao|not|dont|never|nunca|ni|nem|sin)( (quiero|necesito|quero|preciso|want|need|want to|need to|estoy|estou|am|soy|sou|tengo|tenho|have|estaba|estava|was|he|tuve|tive|es|e|is|hay))?( (hablar|falar|talk|speak|conversar|chatear|chat|to talk|to speak|to chat))?( (con|com|to|with))?( (un|una|a|an|um|uma|el|la|o))?( de| que)? $`)
+
+// lexicon reports which intents some lexicon matches in the words.
+func lexicon(words string) map[Intent]bool {
+	found := map[Intent]bool{}
+	if isLoneOptOut(words) {
+		found[OptOut] = true
+	}
+	pre := prefixesOf(words)
+	for _, r := range rules {
+		for _, m := range r.pattern.find(words, pre) {
+			if r.negation && negations.MatchString(words[:m[0]]) {
+				continue
+			}
+			found[r.intent] = true
+			break
+		}
+	}
+	fuzzy(words, found)
+	disambiguate(words, found)
+	return found
+}
+
+// disambiguate settles lexicon matches that mean something else together.
+func disambiguate(words string, found map[Intent]bool) {
+	// "Ya no es el número de Juan" is a wrong number, not a third party.
+	if found[WrongNumber] {
+		delete(found, ThirdParty)
+	}
+	// "No quiero hablar con un robot, ¡basta de mensajes!" is an opt-out; a
+	// menu word inside a longer request is not the menu.
+	if found[Menu] && len(strings.Fields(words)) > 6 {
+		delete(found, Menu)
+	}
+	// Greetings and thanks around a real request are courtesy.
+	if len(found) > 1 {
+		delete(found, Greeting)
+		if len(found) > 1 {
+			delete(found, Thanks)
+		}
+	}
+	// "Denunciar ante el Banco Central" is a complaint to a regulator, not a
+	// lawsuit, unless lawyers or courts are named too.
+	if found[Legal] && found[Complaint] && regulator(words) != "" && !strongLegal.MatchString(words) {
+		delete(found, Legal)
+	}
+	if found[Callback] && found[Human] {
+		delete(found, Human)
+	}
+}
+
+// keywords are single words that mark a guard intent however they are
+// spelt: matched with one typo allowed ("abogadp", "desenpleado", "procom").
+var keywords = map[string]Intent{
+	"abogado": Legal, "abogada": Legal, "advogado": Legal, "advogada": Legal, "lawyer": Legal, "attorney": Legal, "demandar": Legal, "processar": Legal, "lawsuit": Legal, "juzgado": Legal,
+	"profeco": Complaint, "condusef": Complaint, "superfinanciera": Complaint, "superintendencia": Complaint, "procon": Complaint, "ouvidoria": Complaint, "reclamacao": Complaint, "harassment": Complaint, "complaint": Complaint, "hostigamiento": Complaint,
+	"fraude": Dispute, "fraud": Dispute, "suplantacion": Dispute,
+	"desempleado": Hardship, "desempleada": Hardship, "desempregado": Hardship, "desempregada": Hardship, "unemployed": Hardship, "hospitalizado": Hardship, "hospitalizada": Hardship,
+	"hospital": Hardship, "cirugia": Hardship, "cirurgia": Hardship, "surgery": Hardship, "enfermedad": Hardship, "fallecio": Hardship, "faleceu": Hardship, "quimioterapia": Hardship, "internado": Hardship, "internada": Hardship,
+	"unsubscribe": OptOut, "descadastrar": OptOut,
+	"equivocado": WrongNumber, "equivocada": WrongNumber,
+	"atendente": Human, "asesor": Human, "representative": Human,
+}
+
+// fuzzy matches keywords with one edit, for words long enough that one edit
+// does not make another word.
+func fuzzy(words string, found map[Intent]bool) {
+	for _, w := range strings.Fields(words) {
+		if len(w) < 6 {
+			continue
+		}
+		if i, ok := keywords[w]; ok {
+			if !found[i] && !negatedAt(words, w) {
+				found[i] = i != WrongNumber || strings.Contains(words, "numero")
+			}
+			continue
+		}
+		for k, i := range keywords {
+			if found[i] || len(k) < 7 || abs(len(k)-len(w)) > 1 {
+				continue
+			}
+			if within1(w, k) && !negatedAt(words, w) {
+				found[i] = i != WrongNumber || strings.Contains(words, "numero")
+			}
+		}
+	}
+}
+
+// negatedAt reports whether the first occurrence of w follows a negation.
+func negatedAt(words, w string) bool {
+	i := strings.Index(words, w)
+	return i > 0 && negations.MatchString(words[:i])
+}
+
+// negatedGuard reports whether the words deny the guard intent the
+// classifier proposes ("no estoy enfermo", "I don't want a person").
+func negatedGuard(words string, i Intent) bool {
+	for _, r := range rules {
+		if r.intent != i || !r.negation {
+			continue
+		}
+		for _, m := range r.pattern.find(words, prefixesOf(words)) {
+			if negations.MatchString(words[:m[0]]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+// within1 reports whether a and b are at most one edit apart (insertion,
+// deletion, substitution or transposition of neighbours).
+func within1(a, b string) bool {
+	if a == b {
+		return true
+	}
+	if len(a) > len(b) {
+		a, b = b, a
+	}
+	switch len(b) - len(a) {
+	case 0:
+		diff := -1
+		for i := 0; i < len(a); i++ {
+			if a[i] != b[i] {
+				if diff >= 0 {
+					// a transposition: ab/ba at diff, diff+1
+					return i == diff+1 && a[diff] == b[i] && a[i] == b[diff] && a[i+1:] == b[i+1:]
+				}
+				diff = i
+			}
+		}
+		return true
+	case 1:
+		i := 0
+		for i < len(a) && a[i] == b[i] {
+			i++
+		}
+		return a[i:] == b[i+1:]
+	}
+	return false
+}
+
+// regulators a debtor may take a complaint to, by folded name.
+var regulators = []struct {
+	re   *regexp.Regexp
+	name string
+}{
+	{regexp.MustCompile(`\b(sic|superintendencia de industria)\b`), "SIC"},
+	{regexp.MustCompile(`\b(superfinanciera|superintendencia financiera|superintendencia)\b`), "Superfinanciera"},
+	{regexp.MustCompile(`\bprofeco\b`), "PROFECO"}, {regexp.MustCompile(`\bcondusef\b`), "CONDUSEF"},
+	{regexp.MustCompile(`\bprocon\b`), "Procon"}, {regexp.MustCompile(`\b(banco central|bacen)\b`), "Banco Central"},
+	{regexp.MustCompile(`\bconsumidor gov\b`), "consumidor.gov.br"}, {regexp.MustCompile(`\breclame ?aqui\b`), "Reclame Aqui"},
+	{regexp.MustCompile(`\b(cfpb|consumer financial protection)\b`), "CFPB"}, {regexp.MustCompile(`\b(better business bureau|bbb)\b`), "BBB"},
+	{regexp.MustCompile(`\bftc\b`), "FTC"}, {regexp.MustCompile(`\battorney general\b`), "Attorney General"},
+}
+
+func regulator(words string) string {
+	for _, r := range regulators {
+		if r.re.MatchString(words) {
+			return r.name
+		}
+	}
+	return ""
+}
+
+// strongLegal words name lawyers, lawsuits and courts.
+var strongLegal = regexp.MustCompile(`\b(abogad[oa]s?|advogad[oa]s?|lawyer|attorney|demand\w*|process\w*|justica|juez|juzgado|juizado|court|sue|suing|lawsuit|tutela)\b`)
