@@ -207,7 +207,7 @@ func (db *DB) LastSentAt(ctx context.Context, conversationID int64) (time.Time, 
 	// A conversation's messages are sent in id order, so the latest sent is the
 	// one with the highest id; asking for MAX(sending_at) instead lets the
 	// planner scan every sent message of every conversation.
-	var t sql.NullInt64
+	var t storedTime
 	err := db.read.QueryRowContext(ctx, `SELECT sending_at FROM outbox WHERE conversation_id = ? AND state IN (?, ?) ORDER BY id DESC LIMIT 1`,
 		conversationID, OutboxSent, OutboxSending).Scan(&t)
 	if errors.Is(err, sql.ErrNoRows) || err == nil && !t.Valid {
@@ -216,7 +216,7 @@ func (db *DB) LastSentAt(ctx context.Context, conversationID int64) (time.Time, 
 	if err != nil {
 		return time.Time{}, err
 	}
-	return time.UnixMicro(t.Int64).UTC(), nil
+	return t.Time, nil
 }
 
 // BusinessSends returns when business-initiated messages went to the debtor
