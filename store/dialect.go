@@ -87,29 +87,6 @@ func pgDDL(sql string) string {
 	return ddlBlob.ReplaceAllString(sql, "BYTEA")
 }
 
-// storedTime scans a time the database returns as a time.Time (PostgreSQL, and
-// SQLite for declared TIMESTAMP columns) or as SQLite's stored microseconds (an
-// expression such as MIN(created_at), or a NULLable column read through an
-// expression the driver cannot type).
-type storedTime struct {
-	Time  time.Time
-	Valid bool
-}
-
-func (t *storedTime) Scan(v any) error {
-	switch x := v.(type) {
-	case nil:
-		*t = storedTime{}
-	case time.Time:
-		*t = storedTime{x.UTC(), true}
-	case int64:
-		*t = storedTime{time.UnixMicro(x).UTC(), true}
-	default:
-		return fmt.Errorf("store: cannot read %T as a time", v)
-	}
-	return nil
-}
-
 // interval is the placeholder of a duration added to or subtracted from a
 // stored time; pass the value through durationArg. SQLite stores times as
 // integer microseconds, so a duration is microseconds too; PostgreSQL adds

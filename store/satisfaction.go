@@ -18,7 +18,7 @@ const surveyEvery = 30 * 24 * time.Hour
 // the debtor was asked recently, the satisfaction question after it.
 func (db *DB) CloseConversation(ctx context.Context, conversationID int64, closing, question string) error {
 	now := db.now()
-	var last storedTime
+	var last scanTime
 	if err := db.read.QueryRowContext(ctx, `SELECT survey_at FROM conversations WHERE id = ?`, conversationID).Scan(&last); err != nil {
 		return err
 	}

@@ -104,7 +104,7 @@ func (db *DB) RecordLoginFailure(ctx context.Context, email, ip string) error {
 func (db *DB) LoginFailures(ctx context.Context, email, ip string, since time.Time) (byEmail, byIP int, oldestEmail, oldestIP time.Time, err error) {
 	// MIN over a TIMESTAMP column comes back as SQLite's stored integer (the
 	// driver converts only declared columns), a time on PostgreSQL.
-	var oe, oi storedTime
+	var oe, oi scanTime
 	err = db.read.QueryRowContext(ctx, `SELECT
 		(SELECT COUNT(*) FROM login_failures WHERE email = ? AND created_at >= ?),
 		(SELECT MIN(created_at) FROM login_failures WHERE email = ? AND created_at >= ?),
