@@ -21,13 +21,13 @@ const (
 )
 
 // rfc3339Pattern is an RFC 3339 instant with an explicit offset or Z.
-const rfc3339Pattern = `^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:[0-9]{2})$`
+const rfc3339Pattern = `^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?(Z|[+-]\d\d:\d\d)$`
 
 func callbackTool() tool {
-	return tool{RequestCallback, "The debtor wants a person to call them. preferred_time is when, in RFC 3339 in the debtor's time zone; a time outside contact hours is refused with nearest_slot, which you offer and, if accepted, pass back. phone only when the debtor gives another number.",
+	return tool{RequestCallback, "A person calls the debtor at preferred_time; outside contact hours, refused with a nearest_slot to offer.",
 		object([]string{"preferred_time"}, map[string]*schema{
-			"preferred_time": pattern("RFC 3339, e.g. 2026-03-11T10:00:00-05:00", rfc3339Pattern),
-			"phone":          pattern("another number to call, if the debtor gave one", `^\+?[0-9 ()./-]{7,24}$`)}), requestCallback}
+			"preferred_time": pattern("RFC 3339", rfc3339Pattern),
+			"phone":          str("if not this one")}), requestCallback}
 }
 
 func requestCallback(ctx context.Context, s *Set, c *call) (Result, error) {
