@@ -104,8 +104,9 @@ func (db *DB) Cases(ctx context.Context, f CaseFilter) ([]CaseView, error) {
 			}
 			return -1
 		}, s)
-		cond := `c.phone LIKE ? ESCAPE '\' OR d.name LIKE ? ESCAPE '\' OR a.ref LIKE ? ESCAPE '\'
-			OR EXISTS (SELECT 1 FROM accounts x WHERE x.debtor_id = k.debtor_id AND x.ref LIKE ? ESCAPE '\')`
+		// lower() on both sides: SQLite's LIKE ignores case, PostgreSQL's does not.
+		cond := `c.phone LIKE ? ESCAPE '\' OR lower(d.name) LIKE lower(?) ESCAPE '\' OR lower(a.ref) LIKE lower(?) ESCAPE '\'
+			OR EXISTS (SELECT 1 FROM accounts x WHERE x.debtor_id = k.debtor_id AND lower(x.ref) LIKE lower(?) ESCAPE '\')`
 		args = append(args, like, like, like, like)
 		if digits != "" && len(digits) >= 4 {
 			cond += ` OR c.phone LIKE ?`
