@@ -25,6 +25,8 @@ const (
 	EventCaseClosed        = "case.closed"
 	EventOptedOut          = "debtor.opted_out"
 	EventWrongNumber       = "contact.wrong_number" // the number is no longer the debtor's
+	EventDueDateChanged    = "due_date.changed"
+	EventCollectionPaused  = "collection.paused"
 )
 
 // Event delivery states.
