@@ -13,9 +13,6 @@ import (
 	"acuerdo/tools"
 )
 
-// maxReply is WhatsApp's practical limit for one text message.
-const maxReply = 1600
-
 // toolTurns is how many of the latest debtor turns keep their tool calls in the
 // model's window.
 const toolTurns = 3
@@ -108,10 +105,23 @@ func (a *Agent) generate(ctx context.Context, t *turn, req Request) (Response, b
 func (a *Agent) checkReply(ctx context.Context, t *turn, sys string, msgs []Message, text string, facts tools.Facts) (bool, error) {
 	allowed := a.allowed(t, facts)
 	for attempt := 0; ; attempt++ {
+		// Length first: a reply too long for a phone is a model gone wrong, and
+		// the content checks would spend seconds on it. Nothing of it is sent;
+		// a person takes over, as the safe reply says.
+		parts, fits := policy.FitReplies([]string{text}, policy.MaxReplyMessages)
+		if !fits {
+			b, _ := json.Marshal(map[string]any{"reply_chars": len([]rune(text)), "max_messages": policy.MaxReplyMessages})
+			if err := a.cfg.Store.AppendAudit(ctx, acuerdo.AuditEntry{Time: a.cfg.Clock(), ConversationID: t.conv.ID, Kind: acuerdo.AuditGuard,
+				Name: "output_check", Outcome: acuerdo.Refused, Rule: policy.RuleTooLong, Detail: string(b)}); err != nil {
+				return false, err
+			}
+			t.res.Refusals = append(t.res.Refusals, policy.RuleTooLong)
+			break
+		}
 		v := violations(text, allowed)
 		if len(v) == 0 {
 			t.res.Handler = HandledLLM
-			for _, part := range policy.SplitMessage(strings.TrimSpace(text), maxReply) {
+			for _, part := range parts {
 				t.reply(part)
 			}
 			return true, nil
@@ -149,7 +159,7 @@ func (a *Agent) checkReply(ctx context.Context, t *turn, sys string, msgs []Mess
 	}
 	t.res.Handler = HandledLLM
 	t.reply(prompts.T(t.locale, "safe_reply"))
-	return true, a.escalateQuiet(ctx, t, acuerdo.ReasonOther, "The assistant's reply failed the content checks twice; please answer the debtor.")
+	return true, a.escalateQuiet(ctx, t, acuerdo.ReasonOther, "The assistant's reply failed the content checks or was too long to send; please answer the debtor.")
 }
 
 // violations are the content rule breaks that block a reply. Length is not one:
