@@ -27,6 +27,7 @@ const (
 	EventWrongNumber       = "contact.wrong_number" // the number is no longer the debtor's
 	EventDueDateChanged    = "due_date.changed"
 	EventCollectionPaused  = "collection.paused"
+	EventCallbackRequested = "callback.requested" // the debtor asked a person to call at a slot
 )
 
 // Event delivery states.
