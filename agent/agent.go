@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"acuerdo"
 	"acuerdo/policy"
@@ -473,7 +474,11 @@ func (a *Agent) finish(ctx context.Context, t *turn) error {
 				country = t.debtor.Country
 			}
 			if d := policy.Disclosure(country, t.locale, a.cfg.Policy); d != "" {
-				t.res.Replies[0] = d + "\n" + t.res.Replies[0]
+				if withD := d + "\n" + t.res.Replies[0]; utf8.RuneCountInString(withD) <= policy.MaxReplyLength {
+					t.res.Replies[0] = withD
+				} else { // a full first message: the disclosure goes on its own, first
+					t.res.Replies = append([]string{d}, t.res.Replies...)
+				}
 			}
 		}
 	}

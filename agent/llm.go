@@ -13,9 +13,6 @@ import (
 	"acuerdo/prompts"
 )
 
-// maxReply is WhatsApp's practical limit for one text message.
-const maxReply = 1600
-
 // toolTurns is how many of the latest debtor turns keep their tool calls in the
 // model's window.
 const toolTurns = 3
@@ -115,10 +112,38 @@ func (a *Agent) checkReply(ctx context.Context, t *turn, sys string, msgs []Mess
 		}
 	}
 	for attempt := 0; ; attempt++ {
+		// Length first: a reply too long for a phone is a model gone wrong, and
+		// the content checks would spend seconds on it. Nothing of it is sent;
+		// a person takes over, as the safe reply says. Filled placeholders
+		// (a plan's schedule) count too.
+		tooLong := func(s string) ([]string, bool, error) {
+			parts, fits := policy.FitReplies([]string{s}, policy.MaxReplyMessages)
+			if fits {
+				return parts, false, nil
+			}
+			b, _ := json.Marshal(map[string]any{"reply_chars": len([]rune(s)), "max_messages": policy.MaxReplyMessages})
+			if err := a.cfg.Store.AppendAudit(ctx, acuerdo.AuditEntry{Time: a.cfg.Clock(), ConversationID: t.conv.ID, Kind: acuerdo.AuditGuard,
+				Name: "output_check", Outcome: acuerdo.Refused, Rule: policy.RuleTooLong, Detail: string(b)}); err != nil {
+				return nil, true, err
+			}
+			t.res.Refusals = append(t.res.Refusals, policy.RuleTooLong)
+			return nil, true, nil
+		}
+		if _, long, err := tooLong(text); err != nil {
+			return false, err
+		} else if long {
+			break
+		}
 		v := append(placeholderViolations(text, facts, t.conv.Verified), violations(text, verbatim)...)
 		if len(v) == 0 {
+			parts, long, err := tooLong(fill(text, facts, t.locale, t.country()))
+			if err != nil {
+				return false, err
+			} else if long {
+				break
+			}
 			t.res.Handler = HandledLLM
-			for _, part := range policy.SplitMessage(fill(text, facts, t.locale, t.country()), maxReply) {
+			for _, part := range parts {
 				t.reply(part)
 			}
 			return true, nil
@@ -157,7 +182,7 @@ func (a *Agent) checkReply(ctx context.Context, t *turn, sys string, msgs []Mess
 	}
 	t.res.Handler = HandledLLM
 	t.reply(prompts.T(t.locale, "safe_reply"))
-	return true, a.escalateQuiet(ctx, t, acuerdo.ReasonOther, "The assistant's reply failed the content checks twice; please answer the debtor.")
+	return true, a.escalateQuiet(ctx, t, acuerdo.ReasonOther, "The assistant's reply failed the content checks or was too long to send; please answer the debtor.")
 }
 
 // violations are the content rule breaks that block a model reply. Length is

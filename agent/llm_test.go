@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"acuerdo"
 	"acuerdo/agent"
@@ -213,4 +214,33 @@ func mustConv(t *testing.T, f *fixture) acuerdo.Conversation {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// A model that answers with a huge reply (600 KB once queued ~370 WhatsApp
+// messages) sends nothing of it: one safe reply, a person takes over, and the
+// audit says why. A long but sane reply is split into at most three messages.
+func TestHugeReplyCapped(t *testing.T) {
+	long := strings.Repeat("Entiendo tu situación y quiero ayudarte a encontrar una solución. ", 40) // ~2,600 characters
+	f := setup(t, step{content: strings.Repeat("Hola, José. ", 50_000)})
+	start := time.Now()
+	res := f.say(t, "hola")
+	if d := time.Since(start); d > 5*time.Second {
+		t.Logf("the huge reply took %v to refuse", d) // a figure, not an assertion
+	}
+	if len(res.Replies) != 1 || !strings.Contains(res.Replies[0], "una persona de nuestro equipo") || !res.Escalated {
+		t.Fatalf("huge reply: %d replies, escalated %v: %.200q", len(res.Replies), res.Escalated, res.Replies)
+	}
+	if g := findAudit(f.audit(t), acuerdo.AuditGuard, "output_check"); len(g) != 1 || g[0].Rule != "too_long" {
+		t.Fatalf("guard audit %+v", g)
+	}
+	f = setup(t, step{content: long})
+	res = f.say(t, "hola")
+	if len(res.Replies) != 3 || !strings.HasPrefix(res.Replies[0], "Mensaje de") {
+		t.Fatalf("a %d-character reply became %d messages; want the disclosure and 2", len(long), len(res.Replies))
+	}
+	for _, r := range res.Replies {
+		if n := len([]rune(r)); n > 1600 {
+			t.Fatalf("a message of %d characters", n)
+		}
+	}
 }

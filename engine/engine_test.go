@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -85,6 +86,7 @@ func (f *fakeSender) sent() []string {
 
 type rig struct {
 	db     *store.DB
+	path   string
 	eng    *engine.Engine
 	snd    *fakeSender
 	now    atomic.Int64 // unix micro
@@ -103,7 +105,8 @@ func newRig(t *testing.T, start bool, cfg func(*engine.Config)) *rig {
 	// Tuesday 10:00 in Bogotá: inside contact hours.
 	r.now.Store(time.Date(2026, 11, 24, 15, 0, 0, 0, time.UTC).UnixMicro())
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "e.db"), store.Options{Clock: r.clock})
+	r.path = filepath.Join(t.TempDir(), "e.db")
+	db, err := store.Open(ctx, r.path, store.Options{Clock: r.clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,4 +170,26 @@ func eventually(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// sqlRow runs a read-only query on the rig's database, for what no store
+// method exposes (an outbox row's state and error).
+func (r *rig) sqlRow(t *testing.T, q string, args ...any) *sql.Row {
+	t.Helper()
+	c, err := sql.Open("sqlite", "file:"+r.path+"?mode=ro&_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c.QueryRow(q, args...)
+}
+
+// pending counts a conversation's messages not yet handed to the provider.
+func (r *rig) pending(t *testing.T, convID int64) int {
+	t.Helper()
+	var n int
+	if err := r.sqlRow(t, `SELECT COUNT(*) FROM outbox WHERE conversation_id = ? AND state IN ('pending', 'sending')`, convID).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

@@ -278,6 +278,11 @@ func CompareMeans(arm []uint8, stratum []int32, nStrata int, cols [][]float64, c
 			percentile(&c.Diff, rd, level)
 			percentile(&c.Rel, rr, level)
 		}
+		// The relative interval is Fieller's on the Welch standard errors, like
+		// the p-value, so it excludes zero exactly when p < 1 − level; the
+		// bootstrap ratio's percentiles could disagree with both.
+		rel := relative(mean[1], math.Sqrt(vr[1]/float64(n[1])), mean[0], math.Sqrt(vr[0]/float64(n[0])), zFor(level), c.Rel.N)
+		c.Rel.Low, c.Rel.High = rel.Low, rel.High
 		out[k] = c
 	}
 	return out

@@ -144,6 +144,10 @@ func checkComparison(t *testing.T, what string, c Comparison, want map[string]an
 	check(t, what+" diff", c.Diff.Value, get(t, want, prefix+".diff"))
 	check(t, what+" p", c.P, get(t, want, prefix+".p"))
 	check(t, what+" rel", c.Rel.Value, get(t, want, prefix+".rel"))
+	if _, ok := get2(want, prefix+".rel_low"); ok {
+		check(t, what+" rel low (fieller)", c.Rel.Low, get(t, want, prefix+".rel_low"))
+		check(t, what+" rel high (fieller)", c.Rel.High, get(t, want, prefix+".rel_high"))
+	}
 	if _, ok := get2(want, prefix+".control.se"); ok {
 		check(t, what+" control se", c.Control.SE, get(t, want, prefix+".control.se"))
 		check(t, what+" treatment se", c.Treatment.SE, get(t, want, prefix+".treatment.se"))

@@ -2,6 +2,8 @@ package experiments
 
 import (
 	"encoding/json"
+
+	"acuerdo"
 	"fmt"
 	"math"
 	"strconv"
@@ -28,7 +30,15 @@ type Result struct {
 	CUPED      bool      `json:"cuped"`
 	SRMP       float64   `json:"srm_p"`
 	AsOf       time.Time `json:"as_of"`
+	// Currency is set on rows whose estimate and interval are money in minor
+	// units of it (recovery per debtor); the CSV then also gives them in major
+	// units, labelled, so nobody reads centavos as pesos.
+	Currency string `json:"currency,omitempty"`
 }
+
+// MoneyMetrics are the metrics whose arm and difference rows are money in minor
+// units; their relative rows are ratios.
+var MoneyMetrics = map[string]bool{"recovery_per_debtor": true, "net_recovery_per_debtor": true}
 
 // Comparison-row arm labels.
 const (
@@ -38,7 +48,10 @@ const (
 )
 
 // Columns is the header of the results table, in order.
-var Columns = []string{"experiment", "metric", "arm", "n", "estimate", "lift_abs", "lift_rel", "ci_low", "ci_high", "p_value", "method", "cuped", "srm_p", "as_of"}
+// Columns added after the first release go at the end, so readers by position
+// keep working.
+var Columns = []string{"experiment", "metric", "arm", "n", "estimate", "lift_abs", "lift_rel", "ci_low", "ci_high", "p_value", "method", "cuped", "srm_p", "as_of",
+	"unit", "estimate_major", "ci_low_major", "ci_high_major"}
 
 func num(f float64) string {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
@@ -57,17 +70,32 @@ func jnum(f float64) any {
 // Record renders the row as CSV cells in Columns order: NaN is an empty cell, the
 // as-of time RFC 3339 in UTC.
 func (r Result) Record() []string {
+	unit, est, lo, hi := r.major()
 	return []string{r.Experiment, r.Metric, r.Arm, strconv.Itoa(r.N), num(r.Estimate), num(r.LiftAbs), num(r.LiftRel),
-		num(r.CILow), num(r.CIHigh), num(r.PValue), r.Method, strconv.FormatBool(r.CUPED), num(r.SRMP), r.AsOf.UTC().Format(time.RFC3339)}
+		num(r.CILow), num(r.CIHigh), num(r.PValue), r.Method, strconv.FormatBool(r.CUPED), num(r.SRMP), r.AsOf.UTC().Format(time.RFC3339),
+		unit, num(est), num(lo), num(hi)}
+}
+
+// major is the row's unit label and its estimate and interval in major units of
+// the currency ("COP" for pesos, not centavos); NaN and "" when the row is not
+// money.
+func (r Result) major() (unit string, est, lo, hi float64) {
+	if r.Currency == "" {
+		return "", math.NaN(), math.NaN(), math.NaN()
+	}
+	d := math.Pow10(acuerdo.MinorDigits(r.Currency))
+	return r.Currency, r.Estimate / d, r.CILow / d, r.CIHigh / d
 }
 
 // MarshalJSON writes NaN as null, which encoding/json cannot do by itself.
 func (r Result) MarshalJSON() ([]byte, error) {
+	unit, est, lo, hi := r.major()
 	return json.Marshal(map[string]any{
 		"experiment": r.Experiment, "metric": r.Metric, "arm": r.Arm, "n": r.N,
 		"estimate": jnum(r.Estimate), "lift_abs": jnum(r.LiftAbs), "lift_rel": jnum(r.LiftRel),
 		"ci_low": jnum(r.CILow), "ci_high": jnum(r.CIHigh), "p_value": jnum(r.PValue),
 		"method": r.Method, "cuped": r.CUPED, "srm_p": jnum(r.SRMP), "as_of": r.AsOf.UTC(),
+		"unit": unit, "estimate_major": jnum(est), "ci_low_major": jnum(lo), "ci_high_major": jnum(hi),
 	})
 }
 
@@ -99,6 +127,9 @@ func (rc RowContext) ComparisonRows(metric string, c Comparison) []Result {
 		r.LiftAbs, r.LiftRel = c.Diff.Value, c.Rel.Value
 	}
 	diff.PValue, rel.PValue = c.P, c.P
+	if !math.IsNaN(rel.CILow) || !math.IsNaN(rel.Estimate) {
+		rel.Method += "; relative ci: fieller"
+	}
 	return []Result{ctrl, treat, diff, rel}
 }
 

@@ -42,16 +42,21 @@ type SimConfig struct {
 var (
 	simBandWeight = [5]float64{0.35, 0.25, 0.15, 0.15, 0.10}
 	simBandDPD    = [5][2]int{{1, 30}, {31, 60}, {61, 90}, {91, 180}, {181, 720}}
-	simBandMu     = [5]float64{12.9, 13.0, 13.1, 13.2, 13.3} // log balance, ~400,000 minor units
-	simBandPay    = [5]float64{0.35, 0.25, 0.18, 0.12, 0.06}
+	// Log balance in minor units: a median near 43,000,000 centavos (≈430,000
+	// COP, about 100 USD), the size of a Colombian consumer debt in arrears. The
+	// simulator once used values a hundred times smaller, which read as a few
+	// thousand pesos on the dashboard.
+	simBandMu  = [5]float64{17.5, 17.6, 17.7, 17.8, 17.9}
+	simBandPay = [5]float64{0.35, 0.25, 0.18, 0.12, 0.06}
 )
 
 const (
-	simSigma    = 1.0
-	simGoodRate = 0.3
-	simGoodMult = 2.0
-	simFracLo   = 0.2
-	simFracHi   = 1.0
+	simMoneyScale = 100
+	simSigma      = 1.0
+	simGoodRate   = 0.3
+	simGoodMult   = 2.0
+	simFracLo     = 0.2
+	simFracHi     = 1.0
 )
 
 func (c SimConfig) withDefaults() SimConfig {
@@ -148,10 +153,12 @@ func Simulate(cfg SimConfig) *Sim {
 		if rng.Float64() < 0.2 {
 			prior[i] = math.NaN()
 		}
+		// Cost to serve, in minor units (a few thousand pesos), scaled with the
+		// balances so net recovery keeps its proportions.
 		if treat {
-			c.Cost[i] = math.Round(1500 + 1000*rng.ExpFloat64())
+			c.Cost[i] = math.Round(simMoneyScale * (1500 + 1000*rng.ExpFloat64()))
 		} else {
-			c.Cost[i] = math.Round(300 + 200*rng.Float64())
+			c.Cost[i] = math.Round(simMoneyScale * (300 + 200*rng.Float64()))
 		}
 		if rng.Float64() >= math.Min(1, simBandPay[band[i]]*cfg.PayScale*mult*lift) {
 			continue

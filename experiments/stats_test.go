@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -150,5 +151,69 @@ func TestKMBeyondFollowUp(t *testing.T) {
 	// S: 1,1,1,2/3,2/3,1/3 → RMST(6) = 3 + 2/3·2 + 1/3 = 14/3
 	if got := k.RMST(6).Value; math.Abs(got-14.0/3) > 1e-12 {
 		t.Errorf("RMST(6) = %g, want 14/3", got)
+	}
+}
+
+// TestFiellerAgreesWithDifference: the relative interval excludes zero exactly
+// when the difference's does, including the case a pilot showed, where the
+// delta method's symmetric relative interval said [−40 %, 236 %] beside an
+// absolute one of [0.13 %, 10.44 %]; and its ends solve Fieller's equation.
+func TestFiellerAgreesWithDifference(t *testing.T) {
+	z := zFor(0.95)
+	k, sk, st := 0.054, 0.016, 0.02087
+	tr := 0.107
+	c := Comparison{Control: Estimate{Value: k, SE: sk}, Treatment: Estimate{Value: tr, SE: st}}
+	c.compare(z)
+	if c.Diff.Low <= 0 {
+		t.Fatalf("difference interval [%g, %g] should exclude zero", c.Diff.Low, c.Diff.High)
+	}
+	if dl := c.Rel.Value - z*c.Rel.SE; dl >= 0 {
+		t.Fatalf("the delta method's interval should include zero here (low %g): the case is wrong", dl)
+	}
+	if c.Rel.Low <= 0 || c.Rel.High <= c.Rel.Value {
+		t.Fatalf("fieller [%g, %g] around %g should exclude zero", c.Rel.Low, c.Rel.High, c.Rel.Value)
+	}
+	for _, rho := range []float64{1 + c.Rel.Low, 1 + c.Rel.High} {
+		lhs, rhs := (tr-rho*k)*(tr-rho*k), z*z*(st*st+rho*rho*sk*sk)
+		if math.Abs(lhs-rhs) > 1e-12 {
+			t.Errorf("ρ=%g: (T−ρC)² = %g, z²(Var T+ρ² Var C) = %g", rho, lhs, rhs)
+		}
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 20000 {
+		k, tr := 0.01+rng.Float64(), 0.01+rng.Float64()
+		sk, st := 0.3*k*rng.Float64(), 0.3*tr*rng.Float64()
+		c := Comparison{Control: Estimate{Value: k, SE: sk}, Treatment: Estimate{Value: tr, SE: st}}
+		c.compare(z)
+		if math.IsNaN(c.Rel.Low) {
+			continue
+		}
+		if (c.Diff.Low > 0 || c.Diff.High < 0) != (c.Rel.Low > 0 || c.Rel.High < 0) {
+			t.Fatalf("T=%g±%g C=%g±%g: difference [%g, %g] but relative [%g, %g]", tr, st, k, sk, c.Diff.Low, c.Diff.High, c.Rel.Low, c.Rel.High)
+		}
+	}
+	// A control indistinguishable from zero bounds no relative lift.
+	c = Comparison{Control: Estimate{Value: 0.01, SE: 0.01}, Treatment: Estimate{Value: 0.05, SE: 0.01}}
+	c.compare(z)
+	if !math.IsNaN(c.Rel.Low) || !math.IsNaN(c.Rel.High) {
+		t.Errorf("unbounded fieller set gave [%g, %g]", c.Rel.Low, c.Rel.High)
+	}
+}
+
+// TestMajorUnits: money rows say their currency and carry major units.
+func TestMajorUnits(t *testing.T) {
+	r := Result{Metric: "recovery_per_debtor", Arm: "control", Estimate: 1234567, CILow: 1000000, CIHigh: 1500000, Currency: "COP",
+		LiftAbs: math.NaN(), LiftRel: math.NaN(), PValue: math.NaN(), SRMP: math.NaN()}
+	rec := r.Record()
+	tail := rec[len(rec)-4:]
+	if want := []string{"COP", "12345.67", "10000", "15000"}; fmt.Sprint(tail) != fmt.Sprint(want) {
+		t.Errorf("major columns %v, want %v", tail, want)
+	}
+	if len(rec) != len(Columns) {
+		t.Errorf("%d cells for %d columns", len(rec), len(Columns))
+	}
+	r.Currency = ""
+	if rec := r.Record(); rec[len(rec)-4] != "" || rec[len(rec)-3] != "" {
+		t.Errorf("a row without currency has major columns %v", rec[len(rec)-4:])
 	}
 }

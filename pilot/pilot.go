@@ -103,6 +103,7 @@ func Compute(data store.ExperimentData, asOf time.Time, o Options) (*Report, err
 	if r.Results, err = experiments.Report(in); err != nil {
 		return nil, err
 	}
+	labelMoney(r.Results, data.Currency)
 	r.SRM = SRMOf(data.Counts, data.Treatment)
 
 	// Costs in USD, whatever FX says: numbers that need no exchange rate.
@@ -252,3 +253,13 @@ func cohortOf(data store.ExperimentData, costs []DebtorCost, asOf time.Time, fx 
 
 // paymentDay is the 1-based day since assignment: the first 24 hours are day 1.
 func paymentDay(assigned, paid time.Time) int { return wholeDays(assigned, paid) + 1 }
+
+// labelMoney marks the rows that are money in minor units of the experiment's
+// currency, so results.csv also writes them in major units with their label.
+func labelMoney(rs []experiments.Result, currency string) {
+	for i := range rs {
+		if experiments.MoneyMetrics[rs[i].Metric] && rs[i].Arm != experiments.ArmRelative {
+			rs[i].Currency = currency
+		}
+	}
+}

@@ -176,12 +176,9 @@ func (db *DB) ConversationMedia(ctx context.Context, conversationID int64) ([]Me
 // anyTime reads a time a subquery returned: the driver gives a time.Time for
 // declared TIMESTAMP columns and the stored microseconds for expressions.
 func anyTime(v any) *time.Time {
-	switch t := v.(type) {
-	case time.Time:
-		return &t
-	case int64:
-		u := time.UnixMicro(t).UTC()
-		return &u
+	var t scanTime
+	if t.Scan(v) != nil {
+		return nil
 	}
-	return nil
+	return t.ptr()
 }

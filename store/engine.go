@@ -124,10 +124,12 @@ func (db *DB) Unhandled(ctx context.Context, conversationID int64) ([]acuerdo.Me
 	var msgs []acuerdo.Message
 	for rows.Next() {
 		m := acuerdo.Message{ConversationID: conversationID, Direction: acuerdo.Inbound, Author: acuerdo.AuthorDebtor}
-		if err := rows.Scan(&m.ID, &m.Body, &m.ProviderID, &m.CreatedAt); err != nil {
+		var created scanTime
+		if err := rows.Scan(&m.ID, &m.Body, &m.ProviderID, &created); err != nil {
 			rows.Close()
 			return nil, nil, err
 		}
+		m.CreatedAt = created.Time
 		msgs = append(msgs, m)
 	}
 	rows.Close()

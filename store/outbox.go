@@ -58,10 +58,12 @@ func (db *DB) ClaimOutbox(ctx context.Context, n int, lease time.Duration) ([]Ou
 		for rows.Next() {
 			var it OutboxItem
 			var vars string
-			if err := rows.Scan(&it.ID, &it.MessageID, &it.ConversationID, &it.Recipient, &it.Channel, &it.Body, &it.Template, &vars, &it.Business, &it.Attempts, &it.SendingAt, &it.CreatedAt); err != nil {
+			var sending, created scanTime
+			if err := rows.Scan(&it.ID, &it.MessageID, &it.ConversationID, &it.Recipient, &it.Channel, &it.Body, &it.Template, &vars, &it.Business, &it.Attempts, &sending, &created); err != nil {
 				rows.Close()
 				return err
 			}
+			it.SendingAt, it.CreatedAt = sending.ptr(), created.Time
 			if vars != "" {
 				_ = json.Unmarshal([]byte(vars), &it.Variables)
 			}
@@ -186,9 +188,11 @@ func (db *DB) Sending(ctx context.Context, before time.Time) ([]OutboxItem, erro
 	var out []OutboxItem
 	for rows.Next() {
 		var it OutboxItem
-		if err := rows.Scan(&it.ID, &it.MessageID, &it.ConversationID, &it.Recipient, &it.Channel, &it.Body, &it.Template, &it.SendingAt, &it.CreatedAt); err != nil {
+		var sending, created scanTime
+		if err := rows.Scan(&it.ID, &it.MessageID, &it.ConversationID, &it.Recipient, &it.Channel, &it.Body, &it.Template, &sending, &created); err != nil {
 			return nil, err
 		}
+		it.SendingAt, it.CreatedAt = sending.ptr(), created.Time
 		out = append(out, it)
 	}
 	return out, rows.Err()
@@ -207,16 +211,16 @@ func (db *DB) LastSentAt(ctx context.Context, conversationID int64) (time.Time, 
 	// A conversation's messages are sent in id order, so the latest sent is the
 	// one with the highest id; asking for MAX(sending_at) instead lets the
 	// planner scan every sent message of every conversation.
-	var t sql.NullInt64
+	var t scanTime
 	err := db.read.QueryRowContext(ctx, `SELECT sending_at FROM outbox WHERE conversation_id = ? AND state IN (?, ?) ORDER BY id DESC LIMIT 1`,
 		conversationID, OutboxSent, OutboxSending).Scan(&t)
-	if errors.Is(err, sql.ErrNoRows) || err == nil && !t.Valid {
+	if errors.Is(err, sql.ErrNoRows) {
 		return time.Time{}, nil
 	}
 	if err != nil {
-		return time.Time{}, err
+		return time.Time{}, fmt.Errorf("last sent: %w", err)
 	}
-	return time.UnixMicro(t.Int64).UTC(), nil
+	return t.Time, nil
 }
 
 // BusinessSends returns when business-initiated messages went to the debtor
@@ -229,11 +233,11 @@ func (db *DB) BusinessSends(ctx context.Context, conversationID int64, since tim
 	defer rows.Close()
 	var out []time.Time
 	for rows.Next() {
-		var t time.Time
+		var t scanTime
 		if err := rows.Scan(&t); err != nil {
 			return nil, err
 		}
-		out = append(out, t)
+		out = append(out, t.Time)
 	}
 	return out, rows.Err()
 }
@@ -241,7 +245,7 @@ func (db *DB) BusinessSends(ctx context.Context, conversationID int64, since tim
 // ApplyStatus moves a message through queued → sent → delivered → read, or to
 // failed/undelivered, from a provider's status callback. Callbacks arrive in any
 // order and any number of times; rank says which state is further, and a state
-// never goes back. It returns false when no message has that provider id.
+// never goes back. A status rank does not know (0) is kept in unranked_status. It returns false when no message has that provider id.
 func (db *DB) ApplyStatus(ctx context.Context, providerID, status, errorCode string, rank func(string) int) (bool, error) {
 	var found bool
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
@@ -256,6 +260,12 @@ func (db *DB) ApplyStatus(ctx context.Context, providerID, status, errorCode str
 			return err
 		}
 		found = true
+		if rank(status) == 0 {
+			// A status no ranking knows cannot move the message along its
+			// life, but it is what the provider said: keep it.
+			_, err = tx.ExecContext(ctx, `UPDATE messages SET unranked_status = ?, error_code = CASE WHEN ? <> '' THEN ? ELSE error_code END WHERE id = ?`, status, errorCode, errorCode, id)
+			return err
+		}
 		if rank(status) <= rank(cur) {
 			return nil
 		}

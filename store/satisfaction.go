@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
 	"acuerdo"
@@ -19,11 +18,11 @@ const surveyEvery = 30 * 24 * time.Hour
 // the debtor was asked recently, the satisfaction question after it.
 func (db *DB) CloseConversation(ctx context.Context, conversationID int64, closing, question string) error {
 	now := db.now()
-	var last sql.NullInt64
+	var last scanTime
 	if err := db.read.QueryRowContext(ctx, `SELECT survey_at FROM conversations WHERE id = ?`, conversationID).Scan(&last); err != nil {
 		return err
 	}
-	ask := question != "" && (!last.Valid || now.Sub(time.UnixMicro(last.Int64)) > surveyEvery)
+	ask := question != "" && (!last.Valid || now.Sub(last.Time) > surveyEvery)
 	out := []Outgoing{{Body: closing, Author: acuerdo.AuthorBot}}
 	if ask {
 		out = append(out, Outgoing{Body: question, Author: acuerdo.AuthorBot})

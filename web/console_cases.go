@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-
 	"acuerdo"
 	"acuerdo/prompts"
 	"acuerdo/store"
@@ -128,9 +126,9 @@ func (s *Server) consoleInbox(w http.ResponseWriter, r *http.Request) {
 
 // caseID reads {id} from the path.
 func caseID(r *http.Request, name string) (int64, error) {
-	id, err := strconv.ParseInt(chi.URLParam(r, name), 10, 64)
+	id, err := strconv.ParseInt(pathParam(r, name), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, acuerdo.Errorf(acuerdo.ENOTFOUND, "no such id %q", chi.URLParam(r, name))
+		return 0, acuerdo.Errorf(acuerdo.ENOTFOUND, "no such id %q", pathParam(r, name))
 	}
 	return id, nil
 }

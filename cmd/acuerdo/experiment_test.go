@@ -3,6 +3,7 @@ package main
 import (
 	"database/sql"
 	"encoding/csv"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -185,7 +186,7 @@ func TestSimulateConversations(t *testing.T) {
 		t.Errorf("inbound messages by arm %v: treatment debtors should talk, control never", inbound)
 	}
 	tools := byArm(`SELECT name, COUNT(*) FROM audit WHERE kind = 'tool' AND outcome = 'allowed' GROUP BY name`)
-	for _, tool := range []string{"verify_identity", "lookup_debt", "send_payment_link"} {
+	for _, tool := range []string{"verify_identity", "lookup_debt", "send_payment_link", "record_promise_to_pay"} {
 		if tools[tool] == 0 {
 			t.Errorf("no allowed %s call in the simulated conversations: %v", tool, tools)
 		}
@@ -194,6 +195,32 @@ func TestSimulateConversations(t *testing.T) {
 		t.Errorf("%d debtors after two pilots of 300 and 100", n)
 	}
 	code, out, _ = runCLI(t, "report", "sim-3", "--db", db, "--format", "csv", "--resamples", "100")
+	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, c := range recs[0] {
+		col[c] = i
+	}
+	for _, r := range recs[1:] {
+		switch metric, arm := r[col["metric"]], r[col["arm"]]; {
+		case metric == "funnel_promised" && arm == "treatment":
+			// Some payers promise a date first: the funnel shows promises.
+			if p, _ := strconv.ParseFloat(r[col["estimate"]], 64); p <= 0 {
+				t.Errorf("treatment funnel shows no promise to pay: %v", r)
+			}
+		case metric == "recovery_per_debtor" && arm == "control":
+			// Money rows carry their currency and major units: a simulated
+			// Colombian debt is hundreds of thousands of pesos, so recovery
+			// per debtor is thousands of pesos, not tens.
+			est, _ := strconv.ParseFloat(r[col["estimate"]], 64)
+			major, _ := strconv.ParseFloat(r[col["estimate_major"]], 64)
+			if r[col["unit"]] != "COP" || math.Abs(major*100-est) > 1e-6*est || major < 1000 {
+				t.Errorf("recovery per debtor %v: want unit COP and the estimate in pesos", r)
+			}
+		}
+	}
 	for _, want := range []string{"conversion_method_payment_link,treatment", "conversion_dpd_001_030,difference",
 		"operator_minutes_per_debtor,treatment", "funnel_useful_escalations,treatment"} {
 		if code != 0 || !strings.Contains(out, want) {

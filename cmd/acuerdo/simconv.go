@@ -53,9 +53,10 @@ func planConversations(sim *experiments.Sim, start time.Time) simPlan {
 	rng := rand.New(rand.NewPCG(sim.Config.Seed, 0xc0ffee))
 	n := len(sim.Units)
 	first := make([]int32, n)
+	firstAmount := make([]float64, n)
 	for k, u := range sim.Payments.Unit {
 		if d := sim.Payments.Day[k]; first[u] == 0 || d < first[u] {
-			first[u] = d
+			first[u], firstAmount[u] = d, sim.Payments.Amount[k]
 		}
 	}
 	p := simPlan{method: make([]string, n)}
@@ -74,6 +75,13 @@ func planConversations(sim *experiments.Sim, start time.Time) simPlan {
 		c := simConversation{unit: i}
 		r := rng.Float64()
 		switch {
+		case first[i] > 4 && r < 0.3:
+			// A payer promises a few days ahead, in words, and confirms;
+			// they pay on the day as usual.
+			c.at = start.Add(time.Duration(first[i]-1-3)*day + 10*time.Hour)
+			due := start.Add(time.Duration(first[i]-1) * day)
+			pesos := int64(firstAmount[i]) / 100
+			c.kind, c.lines = "promise", append(verify, fmt.Sprintf("te pago %d el %d de %s", pesos, due.Day(), simMonths[due.Month()-1]), "sí")
 		case first[i] > 0 && r < 0.8:
 			// A payer answers the morning of the day they pay.
 			c.at = start.Add(time.Duration(first[i]-1)*day + 9*time.Hour)
@@ -105,6 +113,9 @@ func planConversations(sim *experiments.Sim, start time.Time) simPlan {
 	slices.SortStableFunc(p.conversations, func(a, b simConversation) int { return a.at.Compare(b.at) })
 	return p
 }
+
+// simMonths are the month names the simulated (Colombian) debtors write dates with.
+var simMonths = [12]string{"enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"}
 
 // simDocument in a planned line stands for the last four digits of the
 // debtor's document, which only the database knows.

@@ -37,7 +37,8 @@ estimates and their 95 % intervals.
 Treatment debtors live through it: their first contact counts as a delivered
 WhatsApp template (the simulation stands in for Twilio), and those who answer
 talk to the real agent (ACUERDO_MODEL, offline by default) on the day they do,
-with simulated replies: payers verify and ask for a link before they pay;
+with simulated replies: payers verify and ask for a link before they pay, or
+promise a date a few days ahead and confirm it;
 others move a date, ask for a person, opt out or just look. So the funnel,
 the messages and the model's cost in the report are the agent's own. Control
 is never contacted. --converse=false skips the conversations.

@@ -67,7 +67,26 @@ def compare(rc, sc, rt, st):
         rse = math.sqrt((st / rc) ** 2 + (rt * sc / rc ** 2) ** 2)
     else:
         rel, rse = NAN, NAN
-    return {"diff": d, "diff_se": se, "p": p, "rel": rel, "rel_se": rse}
+    lo, hi = fieller(rt, st, rc, sc)
+    return {"diff": d, "diff_se": se, "p": p, "rel": rel, "rel_se": rse, "rel_low": lo, "rel_high": hi}
+
+
+Z95 = 1.959963984540054
+
+
+def fieller(t, st, c, sc, z=Z95):
+    """Fieller's interval for t/c − 1 (independent t, c): the ρ with
+    (t − ρc)² ≤ z²(st² + ρ²sc²); None when it is not a bounded interval."""
+    if c == 0 or any(math.isnan(v) for v in (t, st, c, sc)):
+        return NAN, NAN
+    a = c * c - z * z * sc * sc
+    b = t * c
+    cc = t * t - z * z * st * st
+    disc = b * b - a * cc
+    if a <= 0 or disc < 0:
+        return NAN, NAN
+    r = math.sqrt(disc)
+    return (b - r) / a - 1, (b + r) / a - 1
 
 
 def solve(a, b):
@@ -244,6 +263,7 @@ def means(ds, vals):
     out["diff"] = d
     out["rel"] = m["treatment"][0] / m["control"][0] - 1 if m["control"][0] != 0 else NAN
     out["p"] = 1.0 if se == 0 and d == 0 else p2(d / se)
+    out["rel_low"], out["rel_high"] = fieller(m["treatment"][0], math.sqrt(m["treatment"][1]), m["control"][0], math.sqrt(m["control"][1]))
     return out
 
 
