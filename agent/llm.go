@@ -206,7 +206,8 @@ func (t *turn) country() string {
 }
 
 // specs are the tools the model is offered now: before verification only
-// those that need no identity, after it all but verify_identity, and
+// those that need no identity (a person, a call, stopping, a payment
+// report), after it all but verify_identity, and
 // accept_payment_plan only once a plan was offered. Every call is still
 // checked by the tools themselves; offering fewer keeps each prompt short.
 func (a *Agent) specs(t *turn, facts namedFacts) []ToolSpec {
@@ -217,7 +218,7 @@ func (a *Agent) specs(t *turn, facts namedFacts) []ToolSpec {
 			if t.conv.Verified {
 				continue
 			}
-		case tools.EscalateToHuman, tools.OptOut, tools.ReportPayment:
+		case tools.EscalateToHuman, tools.OptOut, tools.ReportPayment, tools.RequestCallback:
 		case tools.AcceptPaymentPlan:
 			if _, offered := facts["plan"]; !offered || !t.conv.Verified {
 				continue

@@ -44,7 +44,7 @@ func TestLLMToolLoop(t *testing.T) {
 	}
 	// Verified and with no plan offered: every tool but verify_identity and
 	// accept_payment_plan.
-	if tools != 2 || len(req["tools"].([]any)) != 9 {
+	if tools != 2 || len(req["tools"].([]any)) != 10 {
 		t.Fatalf("tool results %d, tools %d", tools, len(req["tools"].([]any)))
 	}
 	models := findAudit(f.audit(t), acuerdo.AuditModel, "gpt-4o-mini")

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"acuerdo"
 	"acuerdo/policy"
@@ -24,17 +25,24 @@ import (
 //	propose_pause         paused_until
 //	offer_payment_plan    plan (the schedule, one line per installment), plan_total, plan_installments
 //	record_promise_to_pay promise_amount, promise_date
+//	request_callback      callback_at (booked), nearest_slot (offered instead)
 //
 // A placeholder with no value in this conversation, or an unknown name,
 // fails the reply like an invented fact does.
 var placeholderNames = []string{"balance", "overdue", "installment", "due_date", "latest_due_date", "max_pause_days",
-	"pay_link", "pay_amount", "new_due_date", "paused_until", "plan", "plan_total", "plan_installments", "promise_amount", "promise_date"}
+	"pay_link", "pay_amount", "new_due_date", "paused_until", "plan", "plan_total", "plan_installments", "promise_amount", "promise_date",
+	"callback_at", "nearest_slot"}
+
+// noIdentityNeeded are the placeholders that tell nothing about the debt:
+// they fill before verification too.
+var noIdentityNeeded = map[string]bool{"callback_at": true, "nearest_slot": true}
 
 // factValue is one placeholder's value, kept typed so it is rendered in the
 // locale of the reply (the debtor may switch language mid-conversation).
 type factValue struct {
 	money *acuerdo.Money
 	date  *acuerdo.Date
+	at    *time.Time // a call's day and hour, in the debtor's zone
 	text  string     // a link or a count, shown as it is
 	plan  []planStep // a plan's schedule
 }
@@ -126,6 +134,12 @@ func (n namedFacts) add(rec toolRecord, currency string) {
 			n["plan_installments"] = factValue{text: strconv.Itoa(len(steps))}
 		}
 		setMoney("plan_total", str(res, "total"), currency)
+	case tools.RequestCallback:
+		for _, k := range []string{"callback_at", "nearest_slot"} {
+			if at, err := time.Parse(time.RFC3339, str(res, k)); err == nil {
+				n[k] = factValue{at: &at}
+			}
+		}
 	case tools.RecordPromiseToPay:
 		if ok {
 			setMoney("promise_amount", str(res, "amount"), currency)
@@ -141,6 +155,8 @@ func (v factValue) render(locale, country string) string {
 		return prompts.Money(locale, *v.money)
 	case v.date != nil:
 		return prompts.Date(locale, *v.date)
+	case v.at != nil:
+		return prompts.DateTime(locale, *v.at)
 	case v.plan != nil:
 		lines := make([]string, len(v.plan))
 		for i, s := range v.plan {
@@ -166,7 +182,7 @@ func placeholderViolations(text string, facts namedFacts, verified bool) []polic
 		case !known:
 			out = append(out, policy.Violation{Rule: policy.RuleUnknownPlaceholder, Text: m[0],
 				Reason: m[0] + " is not a placeholder; the placeholders are {{" + strings.Join(placeholderNames, "}}, {{") + "}}"})
-		case !verified:
+		case !verified && !noIdentityNeeded[name]:
 			out = append(out, policy.Violation{Rule: policy.RuleUnknownPlaceholder, Text: m[0],
 				Reason: "identity is not verified: no debt detail, " + m[0] + " included, may be shared; call verify_identity first"})
 		case !has:
