@@ -15,7 +15,7 @@ import (
 
 // toolTurns is how many of the latest debtor turns keep their tool calls in the
 // model's window.
-const toolTurns = 3
+const toolTurns = 2
 
 // llmTurn runs the model's tool loop. It returns false, with no error, when the
 // model cannot be used for this turn (an error, a timeout, unusable tool calls):
