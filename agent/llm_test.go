@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"acuerdo"
 	"acuerdo/agent"
@@ -16,14 +17,14 @@ func TestLLMToolLoop(t *testing.T) {
 	f := setup(t,
 		step{calls: []call{{"verify_identity", `{"document_last4":"4050"}`}}},
 		step{calls: []call{{"lookup_debt", `{}`}}},
-		step{content: "Gracias, José. Tu saldo es $1.234.567 y tu próxima fecha es el 15/12/2026. ¿Quieres el link de pago?"},
+		step{content: "Gracias, José. Tu saldo es {{balance}} y tu próxima fecha es el {{ due_date }}. ¿Quieres el link de pago?"},
 	)
 	res := f.say(t, "hola, mi cédula termina en 4050")
 	if res.Handler != agent.HandledLLM || res.ModelCalls != 3 || len(res.Replies) != 1 {
 		t.Fatalf("result %+v", res)
 	}
-	if !strings.Contains(res.Replies[0], "Acuerdo Demo") || !strings.Contains(res.Replies[0], "$1.234.567") {
-		t.Fatalf("reply %q lacks the disclosure or the balance", res.Replies[0])
+	if !strings.Contains(res.Replies[0], "Acuerdo Demo") || !strings.Contains(res.Replies[0], "$1.234.567 y tu próxima fecha es el 15/12/2026") {
+		t.Fatalf("reply %q lacks the disclosure, or the balance and date code fills in", res.Replies[0])
 	}
 	if got := strings.Join(res.Tools, ","); got != "verify_identity,lookup_debt" {
 		t.Fatalf("tools %s", got)
@@ -41,7 +42,9 @@ func TestLLMToolLoop(t *testing.T) {
 			tools++
 		}
 	}
-	if tools != 2 || len(req["tools"].([]any)) != 11 {
+	// Verified and with no plan offered: every tool but verify_identity and
+	// accept_payment_plan.
+	if tools != 2 || len(req["tools"].([]any)) != 10 {
 		t.Fatalf("tool results %d, tools %d", tools, len(req["tools"].([]any)))
 	}
 	models := findAudit(f.audit(t), acuerdo.AuditModel, "gpt-4o-mini")
@@ -56,7 +59,7 @@ func TestParallelAndMalformedCalls(t *testing.T) {
 	f := setup(t,
 		step{calls: []call{{"verify_identity", `{"document_last4": 4050`}}}, // malformed JSON
 		step{calls: []call{{"verify_identity", `{"document_last4":"4050"}`}, {"lookup_debt", `{}`}}},
-		step{content: "Listo, José: tu saldo es $1.234.567."},
+		step{content: "Listo, José: tu saldo es {{balance}}."},
 	)
 	res := f.say(t, "4050")
 	if res.Handler != agent.HandledLLM || len(res.Refusals) != 1 || res.Refusals[0] != "invalid_arguments" {
@@ -211,4 +214,33 @@ func mustConv(t *testing.T, f *fixture) acuerdo.Conversation {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// A model that answers with a huge reply (600 KB once queued ~370 WhatsApp
+// messages) sends nothing of it: one safe reply, a person takes over, and the
+// audit says why. A long but sane reply is split into at most three messages.
+func TestHugeReplyCapped(t *testing.T) {
+	long := strings.Repeat("Entiendo tu situación y quiero ayudarte a encontrar una solución. ", 40) // ~2,600 characters
+	f := setup(t, step{content: strings.Repeat("Hola, José. ", 50_000)})
+	start := time.Now()
+	res := f.say(t, "hola")
+	if d := time.Since(start); d > 5*time.Second {
+		t.Logf("the huge reply took %v to refuse", d) // a figure, not an assertion
+	}
+	if len(res.Replies) != 1 || !strings.Contains(res.Replies[0], "una persona de nuestro equipo") || !res.Escalated {
+		t.Fatalf("huge reply: %d replies, escalated %v: %.200q", len(res.Replies), res.Escalated, res.Replies)
+	}
+	if g := findAudit(f.audit(t), acuerdo.AuditGuard, "output_check"); len(g) != 1 || g[0].Rule != "too_long" {
+		t.Fatalf("guard audit %+v", g)
+	}
+	f = setup(t, step{content: long})
+	res = f.say(t, "hola")
+	if len(res.Replies) != 3 || !strings.HasPrefix(res.Replies[0], "Mensaje de") {
+		t.Fatalf("a %d-character reply became %d messages; want the disclosure and 2", len(long), len(res.Replies))
+	}
+	for _, r := range res.Replies {
+		if n := len([]rune(r)); n > 1600 {
+			t.Fatalf("a message of %d characters", n)
+		}
+	}
 }

@@ -291,14 +291,25 @@ func (e *Engine) turn(ctx context.Context, claim store.TurnClaim) {
 			// The same messages failed every time: answer kindly, hand the
 			// conversation to a person, and stop retrying.
 			e.cfg.Logger.Error("turn failed for good; a person takes over", "conversation", convID, "err", err)
-			if err := e.giveUp(ctx, convID); err != nil {
+			if err := e.handOver(ctx, convID, fmt.Sprintf("The agent failed %d times to answer this conversation; please answer the debtor.", maxTurnAttempts), "turn_retries_exhausted"); err != nil {
 				e.cfg.Logger.Error("hand over a failing turn", "conversation", convID, "err", err)
 				return
 			}
 			res = agent.Result{Replies: []string{e.safeReply(ctx, convID)}, Handler: "failed"}
 		}
 		e.cfg.Metrics.turn(res, time.Since(start))
-		for _, r := range res.Replies {
+		// Whatever produced them, a turn's replies fit WhatsApp: no message over
+		// its length, no flood of them.
+		replies, ok := policy.FitReplies(res.Replies, policy.MaxTurnMessages)
+		if !ok {
+			e.cfg.Logger.Error("a turn's replies exceed the cap; the safe reply goes instead", "conversation", convID, "replies", len(res.Replies), "handler", res.Handler)
+			replies = []string{e.safeReply(ctx, convID)}
+			// The safe reply promises a person: open the case that brings one.
+			if err := e.handOver(ctx, convID, "The agent's reply was too long to send; please answer the debtor.", "reply_cap"); err != nil {
+				e.cfg.Logger.Error("hand over an oversized turn", "conversation", convID, "err", err)
+			}
+		}
+		for _, r := range replies {
 			out = append(out, store.Outgoing{Body: r, Author: acuerdo.AuthorBot, Template: "reengage"})
 		}
 	}
@@ -330,16 +341,15 @@ func defaultRank(s string) int {
 
 var errNoSender = errors.New("no sender for this channel")
 
-// giveUp opens a case for a person, which pauses the bot in the conversation,
-// with an audit line saying why.
-func (e *Engine) giveUp(ctx context.Context, convID int64) error {
+// handOver opens a case for a person, which pauses the bot in the
+// conversation, with an audit line saying why (rule).
+func (e *Engine) handOver(ctx context.Context, convID int64, summary, rule string) error {
 	conv, err := e.cfg.Store.ConversationByID(ctx, convID)
 	if err != nil {
 		return err
 	}
-	_, err = e.cfg.Store.OpenCase(ctx, acuerdo.Case{ConversationID: convID, DebtorID: conv.DebtorID, Reason: acuerdo.ReasonOther, Priority: 3,
-		Summary: fmt.Sprintf("The agent failed %d times to answer this conversation; please answer the debtor.", maxTurnAttempts)},
-		acuerdo.AuditEntry{Time: e.cfg.Clock(), ConversationID: convID, Kind: acuerdo.AuditGuard, Name: "turn_failed", Outcome: acuerdo.Refused, Rule: "turn_retries_exhausted"})
+	_, err = e.cfg.Store.OpenCase(ctx, acuerdo.Case{ConversationID: convID, DebtorID: conv.DebtorID, Reason: acuerdo.ReasonOther, Priority: 3, Summary: summary},
+		acuerdo.AuditEntry{Time: e.cfg.Clock(), ConversationID: convID, Kind: acuerdo.AuditGuard, Name: "turn_failed", Outcome: acuerdo.Refused, Rule: rule})
 	return err
 }
 

@@ -223,3 +223,33 @@ func TestDisclosure(t *testing.T) {
 		}
 	}
 }
+
+func TestFitReplies(t *testing.T) {
+	words := func(n int) string { return strings.TrimSpace(strings.Repeat("palabra ", n)) }
+	for _, tt := range []struct {
+		name    string
+		replies []string
+		max     int
+		parts   int
+		ok      bool
+	}{
+		{"none", nil, 3, 0, true},
+		{"short", []string{"hola"}, 3, 1, true},
+		{"exactly one message", []string{strings.Repeat("ñ", MaxReplyLength)}, 3, 1, true},
+		{"three messages", []string{words(550)}, 3, 3, true}, // 4,399 characters
+		{"four messages", []string{words(700)}, 3, 0, false},
+		{"several replies add up", []string{"a", "b", "c", "d"}, 3, 0, false},
+		{"menu within the turn cap", []string{"a", "b", "c", "d"}, MaxTurnMessages, 4, true},
+		{"600 KB", []string{strings.Repeat("Hola. ", 100_000)}, MaxReplyMessages, 0, false},
+	} {
+		parts, ok := FitReplies(tt.replies, tt.max)
+		if ok != tt.ok || len(parts) != tt.parts {
+			t.Errorf("%s: %d parts, %v; want %d, %v", tt.name, len(parts), ok, tt.parts, tt.ok)
+		}
+		for _, p := range parts {
+			if n := utf8.RuneCountInString(p); n > MaxReplyLength || n == 0 {
+				t.Errorf("%s: a part of %d characters", tt.name, n)
+			}
+		}
+	}
+}

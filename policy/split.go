@@ -10,13 +10,45 @@ import (
 // then the end of a sentence, then a space, and only as a last resort inside a
 // word. Parts are trimmed and never empty. maxRunes ≤ 0 means MaxReplyLength.
 func SplitMessage(text string, maxRunes int) []string {
+	return splitUpTo(text, maxRunes, 0)
+}
+
+// Caps on what a turn sends. A reply has to be read on a phone: past a few
+// messages it is a wall of text, or a model gone wrong (a 600 KB reply once
+// queued ~370 messages), and the debtor is better served by a person.
+const (
+	// MaxReplyMessages bounds one model reply once split.
+	MaxReplyMessages = 3
+	// MaxTurnMessages bounds everything one turn queues. The menu engine
+	// answers a few menu numbers typed ahead in one turn, up to four messages.
+	MaxTurnMessages = 6
+)
+
+// FitReplies is the one place replies become WhatsApp messages: each reply is
+// split at MaxReplyLength (SplitMessage), and ok is false, with no parts, when
+// all of them together would take more than maxMessages messages; the caller
+// then sends the safe reply instead.
+func FitReplies(replies []string, maxMessages int) (parts []string, ok bool) {
+	for _, r := range replies {
+		// Stop splitting once over the cap: a huge reply costs nothing more.
+		p := splitUpTo(r, MaxReplyLength, maxMessages-len(parts)+1)
+		parts = append(parts, p...)
+		if len(parts) > maxMessages {
+			return nil, false
+		}
+	}
+	return parts, true
+}
+
+// splitUpTo is SplitMessage returning at most limit parts (limit ≤ 0: all).
+func splitUpTo(text string, maxRunes, limit int) []string {
 	if maxRunes <= 0 {
 		maxRunes = MaxReplyLength
 	}
 	var parts []string
 	rest := strings.TrimSpace(text)
-	for rest != "" {
-		if utf8.RuneCountInString(rest) <= maxRunes {
+	for rest != "" && (limit <= 0 || len(parts) < limit) {
+		if len(rest) <= maxRunes || utf8.RuneCountInString(prefixRunes(rest, maxRunes+1)) <= maxRunes {
 			parts = append(parts, rest)
 			break
 		}

@@ -245,7 +245,7 @@ func (db *DB) BusinessSends(ctx context.Context, conversationID int64, since tim
 // ApplyStatus moves a message through queued → sent → delivered → read, or to
 // failed/undelivered, from a provider's status callback. Callbacks arrive in any
 // order and any number of times; rank says which state is further, and a state
-// never goes back. It returns false when no message has that provider id.
+// never goes back. A status rank does not know (0) is kept in unranked_status. It returns false when no message has that provider id.
 func (db *DB) ApplyStatus(ctx context.Context, providerID, status, errorCode string, rank func(string) int) (bool, error) {
 	var found bool
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
@@ -260,6 +260,12 @@ func (db *DB) ApplyStatus(ctx context.Context, providerID, status, errorCode str
 			return err
 		}
 		found = true
+		if rank(status) == 0 {
+			// A status no ranking knows cannot move the message along its
+			// life, but it is what the provider said: keep it.
+			_, err = tx.ExecContext(ctx, `UPDATE messages SET unranked_status = ?, error_code = CASE WHEN ? <> '' THEN ? ELSE error_code END WHERE id = ?`, status, errorCode, errorCode, id)
+			return err
+		}
 		if rank(status) <= rank(cur) {
 			return nil
 		}

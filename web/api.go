@@ -223,7 +223,7 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
 // apiDebtorRef finds the debtor a path's {ref} names: a phone number in E.164
 // (+573001234567) or acuerdo's numeric debtor id.
 func (s *Server) apiDebtorRef(w http.ResponseWriter, r *http.Request) (acuerdo.Debtor, bool) {
-	ref := chi.URLParam(r, "ref")
+	ref := pathParam(r, "ref")
 	var d acuerdo.Debtor
 	var err error
 	switch {

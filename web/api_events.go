@@ -4,8 +4,6 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/go-chi/chi/v5"
-
 	"acuerdo/store"
 )
 
@@ -41,7 +39,7 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) {
 
 // apiRedeliver sends a failed event again, from its first attempt.
 func (s *Server) apiRedeliver(w http.ResponseWriter, r *http.Request) {
-	id := chi.URLParam(r, "id")
+	id := pathParam(r, "id")
 	if err := s.cfg.Store.RedeliverEvent(r.Context(), id, apiAudit(r, "event_redeliver", id)); err != nil {
 		s.apiStoreError(w, r, "redeliver", err)
 		return

@@ -506,14 +506,16 @@ func apiReads(t *testing.T, r *apiRig) {
 	if _, err := r.db.OpenCase(ctx, acuerdo.Case{ConversationID: conv.ID, DebtorID: ana.ID, Reason: acuerdo.ReasonHardship, Summary: "perdió el empleo"}); err != nil {
 		t.Fatal(err)
 	}
-	for _, ref := range []string{"+573001234567", fmt.Sprint(ana.ID)} {
+	// HTTP clients percent-encode "+" in a path (issue 10, item 6): the
+	// encoded reference finds the same debtor.
+	for _, ref := range []string{"+573001234567", "%2B573001234567", fmt.Sprint(ana.ID)} {
 		rep := r.expect(call{key: "read", method: "GET", path: "/api/v1/debtors/" + ref, strict: true}, 200, "")
 		accts, _ := rep.body["accounts"].([]any)
 		if rep.body["name"] != "Ana Pérez" || rep.body["document_last4"] != "4050" || len(accts) != 1 || accts[0].(map[string]any)["balance"] != "850000.07" {
 			t.Fatalf("debtor %s: %s", ref, rep.raw)
 		}
 	}
-	rep := r.expect(call{key: "read", method: "GET", path: "/api/v1/debtors/+573001234567/promises", strict: true}, 200, "")
+	rep := r.expect(call{key: "read", method: "GET", path: "/api/v1/debtors/%2B573001234567/promises", strict: true}, 200, "")
 	if !strings.Contains(string(rep.raw), `"amount":"100000.00"`) || !strings.Contains(string(rep.raw), `"account_ref":"CR-1"`) {
 		t.Fatalf("promises: %s", rep.raw)
 	}

@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-
 	"acuerdo"
 	"acuerdo/prompts"
 	"acuerdo/store"
@@ -19,7 +17,7 @@ import (
 
 // reasons lists the case reasons in the order the filters offer them.
 var reasons = []string{acuerdo.ReasonHardship, acuerdo.ReasonDispute, acuerdo.ReasonComplaint, acuerdo.ReasonLegal,
-	acuerdo.ReasonDebtorRequest, acuerdo.ReasonOutOfPolicy, acuerdo.ReasonPaymentReport, acuerdo.ReasonOther}
+	acuerdo.ReasonDebtorRequest, acuerdo.ReasonOutOfPolicy, acuerdo.ReasonPaymentReport, acuerdo.ReasonCallback, acuerdo.ReasonOther}
 
 // inboxQuery is the inbox's filter as the form shows it.
 type inboxQuery struct {
@@ -128,9 +126,9 @@ func (s *Server) consoleInbox(w http.ResponseWriter, r *http.Request) {
 
 // caseID reads {id} from the path.
 func caseID(r *http.Request, name string) (int64, error) {
-	id, err := strconv.ParseInt(chi.URLParam(r, name), 10, 64)
+	id, err := strconv.ParseInt(pathParam(r, name), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, acuerdo.Errorf(acuerdo.ENOTFOUND, "no such id %q", chi.URLParam(r, name))
+		return 0, acuerdo.Errorf(acuerdo.ENOTFOUND, "no such id %q", pathParam(r, name))
 	}
 	return id, nil
 }
@@ -157,6 +155,7 @@ type caseData struct {
 	LastID                           int64
 	Mine, HeldByOther                bool
 	CanClaim, CanAct, CanTakeOver    bool
+	CanAgree                         bool
 	WindowOpen                       bool
 	WindowLeft                       string
 	Templates                        []tmplOption
@@ -219,6 +218,8 @@ func (s *Server) consoleCase(w http.ResponseWriter, r *http.Request) {
 	d.CanClaim = !d.Closed && (!d.Mine || !v.Paused) && !d.HeldByOther
 	d.CanTakeOver = !d.Closed && d.HeldByOther && si.user.Admin()
 	d.CanAct = !d.Closed && (!d.HeldByOther || si.user.Admin())
+	// Agreements, like replies, are for whoever holds the case (or an admin).
+	d.CanAgree = !d.Closed && (d.Mine && v.State == acuerdo.CaseInProgress || si.user.Admin())
 	if v.Useful != nil {
 		d.Useful = map[bool]string{true: "yes", false: "no"}[*v.Useful]
 	}

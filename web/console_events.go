@@ -6,8 +6,6 @@ import (
 	"net/url"
 	"slices"
 
-	"github.com/go-chi/chi/v5"
-
 	"acuerdo"
 	"acuerdo/hooks"
 	"acuerdo/store"
@@ -146,7 +144,7 @@ func (s *Server) consoleEvents(w http.ResponseWriter, r *http.Request) {
 // with an admin audit line naming who did it.
 func (s *Server) consoleEventRedeliver(w http.ResponseWriter, r *http.Request) {
 	si := signedInFrom(r)
-	id := chi.URLParam(r, "id")
+	id := pathParam(r, "id")
 	self := "/console/events"
 	if q := r.PostFormValue("query"); q != "" {
 		if v, err := url.ParseQuery(q); err == nil {

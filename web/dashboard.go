@@ -132,7 +132,7 @@ func (s *Server) dashboardList(w http.ResponseWriter, r *http.Request) {
 // (an RFC 3339 instant, which the page passes on to its download links so the
 // files match what is on screen) or now.
 func (s *Server) buildPilot(w http.ResponseWriter, r *http.Request) (*pilot.Report, bool) {
-	name := chi.URLParam(r, "name")
+	name := pathParam(r, "name")
 	asOf := s.cfg.Clock().UTC().Truncate(time.Second)
 	if v := r.URL.Query().Get("as_of"); v != "" {
 		t, err := time.Parse(time.RFC3339, v)
@@ -160,7 +160,7 @@ func (s *Server) buildPilot(w http.ResponseWriter, r *http.Request) (*pilot.Repo
 }
 
 func (s *Server) dashboardExport(w http.ResponseWriter, r *http.Request) {
-	table := chi.URLParam(r, "table")
+	table := pathParam(r, "table")
 	if !slices.Contains(pilot.Tables, table) {
 		http.Error(w, fmt.Sprintf("no such export; try one of %s", strings.Join(pilot.Tables, ", ")), http.StatusNotFound)
 		return

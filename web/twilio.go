@@ -143,6 +143,12 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "could not store the status; retry", http.StatusInternalServerError)
 		return
 	}
+	if !whatsapp.KnownStatus(st.MessageStatus) {
+		// Stored as the message's unranked status and acknowledged: a 4xx
+		// only makes Twilio retry. The log line is the cue to teach
+		// whatsapp.StatusRank where it belongs.
+		s.cfg.Logger.Warn("unknown Twilio message status", "sid", st.MessageSid, "status", st.MessageStatus)
+	}
 	if code != "" {
 		s.cfg.Logger.Info("message not delivered", "sid", st.MessageSid, "status", st.MessageStatus, "code", code)
 	}

@@ -169,15 +169,28 @@ func TestStatusCallback(t *testing.T) {
 	if n := r.query(t, `SELECT COUNT(*) FROM messages WHERE provider_id = ? AND status = 'read'`, sid); n != 1 {
 		t.Fatal("out-of-order callbacks did not end in read")
 	}
-	if resp := r.post(t, whatsapp.StatusPath, url.Values{"MessageSid": {sid}, "MessageStatus": {"bogus"}}); resp.StatusCode != http.StatusBadRequest {
-		t.Errorf("unknown status: %d, want 400", resp.StatusCode)
+	// Issue 10, item 7: every status Twilio documents, and one it may add
+	// later, is acknowledged with 200 (a 4xx makes Twilio retry); the unknown
+	// one is stored beside the furthest known status, which it does not move.
+	for _, st := range []string{"partially_delivered", "received", "accepted", "scheduled", "canceled", "bogus_new_status"} {
+		if resp := r.post(t, whatsapp.StatusPath, url.Values{"MessageSid": {sid}, "MessageStatus": {st}}); resp.StatusCode != http.StatusOK {
+			t.Errorf("status %s: %d, want 200", st, resp.StatusCode)
+		} else {
+			resp.Body.Close()
+		}
+	}
+	if n := r.query(t, `SELECT COUNT(*) FROM messages WHERE provider_id = ? AND status = 'canceled' AND unranked_status = 'bogus_new_status'`, sid); n != 1 {
+		t.Error("the unknown status was not stored beside the furthest known one")
+	}
+	if resp := r.post(t, whatsapp.StatusPath, url.Values{"MessageSid": {sid}, "MessageStatus": {"not a status"}}); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("malformed status: %d, want 400", resp.StatusCode)
 	}
 }
 
 func TestHealthz(t *testing.T) {
 	r := newRig(t, rigOptions{noEngine: true})
 	resp := must(r.srv.Client().Get(r.srv.URL + "/healthz"))
-	if b := readAll(t, resp); resp.StatusCode != http.StatusOK || b != "ok\n" {
+	if b := readAll(t, resp); resp.StatusCode != http.StatusOK || b != "ok\nwhatsapp: on\n" {
 		t.Fatalf("healthz = %d %q", resp.StatusCode, b)
 	}
 	srv := r.srv

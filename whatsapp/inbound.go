@@ -144,7 +144,7 @@ func media(form url.Values) ([]Media, error) {
 // acuerdo sent.
 type Status struct {
 	MessageSid    string
-	MessageStatus string // one of the statuses StatusRank knows, lower-case
+	MessageStatus string // lower-case; KnownStatus says whether StatusRank can place it
 	ErrorCode     int    // Twilio error code on failed/undelivered, 0 otherwise
 	ErrorMessage  string // Twilio's description of ErrorCode; may be empty
 	AccountSid    string
@@ -153,8 +153,9 @@ type Status struct {
 
 // ParseStatus reads Twilio's status-callback parameters. MessageSid and
 // MessageStatus are required (SmsStatus, the legacy name, is accepted when
-// MessageStatus is absent); an unknown status is an error rather than a guess,
-// because StatusRank must be able to order it.
+// MessageStatus is absent). A well-formed status StatusRank does not know is
+// accepted (KnownStatus reports it): Twilio adds statuses, and retries a callback it
+// got a 4xx for, so refusing one only multiplies it.
 func ParseStatus(form url.Values) (Status, error) {
 	var st Status
 	var err error
@@ -171,7 +172,7 @@ func ParseStatus(form url.Values) (Status, error) {
 	if s == "" {
 		return Status{}, invalid("MessageStatus is missing")
 	}
-	if StatusRank(s) == 0 {
+	if !isStatusWord(s) {
 		return Status{}, invalid("MessageStatus %s is not a Twilio message status", quoteShort(s))
 	}
 	st.MessageStatus = s
@@ -191,13 +192,33 @@ func ParseStatus(form url.Values) (Status, error) {
 	return st, nil
 }
 
-// Twilio message statuses beyond those the domain package names.
+// isStatusWord reports whether s looks like a Twilio status: a short word of
+// lower-case letters and underscores, safe to store and to use as a metric
+// label.
+func isStatusWord(s string) bool {
+	if len(s) == 0 || len(s) > 32 {
+		return false
+	}
+	for _, c := range s {
+		if (c < 'a' || c > 'z') && c != '_' {
+			return false
+		}
+	}
+	return true
+}
+
+// KnownStatus reports whether StatusRank can place status.
+func KnownStatus(status string) bool { return StatusRank(status) > 0 }
+
+// Twilio message statuses beyond those the domain package names; the list is
+// Twilio's published one (Message resource, "Message Status values").
 const (
-	statusScheduled = "scheduled"
-	statusAccepted  = "accepted"
-	statusSending   = "sending"
-	statusReceiving = "receiving"
-	statusCanceled  = "canceled"
+	statusScheduled          = "scheduled"
+	statusAccepted           = "accepted"
+	statusSending            = "sending"
+	statusReceiving          = "receiving"
+	statusCanceled           = "canceled"
+	statusPartiallyDelivered = "partially_delivered"
 )
 
 // statusRanks orders Twilio's message statuses along a message's life. Callbacks
@@ -212,6 +233,7 @@ var statusRanks = map[string]int{
 	statusSending:              40,
 	statusReceiving:            40, // inbound lane, kept comparable with outbound
 	acuerdo.MessageSent:        50,
+	statusPartiallyDelivered:   55, // some parts of a multi-part message arrived
 	acuerdo.MessageReceived:    60,
 	acuerdo.MessageDelivered:   60,
 	acuerdo.MessageRead:        70,

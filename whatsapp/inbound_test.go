@@ -132,10 +132,23 @@ func TestParseStatus(t *testing.T) {
 	if st, err := ParseStatus(legacy); err != nil || st.MessageStatus != "delivered" {
 		t.Errorf("legacy SmsStatus: %+v %v", st, err)
 	}
+	// Every status in Twilio's published list is known; a well-formed status
+	// that is not (Twilio adds them) is accepted too, and KnownStatus says so.
+	for _, s := range []string{"queued", "sending", "sent", "failed", "delivered", "undelivered", "receiving",
+		"received", "accepted", "scheduled", "read", "partially_delivered", "canceled"} {
+		st, err := ParseStatus(url.Values{"MessageSid": {"SMx1"}, "MessageStatus": {s}})
+		if err != nil || st.MessageStatus != s || !KnownStatus(s) {
+			t.Errorf("status %s: %+v %v known=%v", s, st, err, KnownStatus(s))
+		}
+	}
+	if st, err := ParseStatus(url.Values{"MessageSid": {"SMx1"}, "MessageStatus": {"Exploded"}}); err != nil || st.MessageStatus != "exploded" || KnownStatus("exploded") {
+		t.Errorf("unknown status: %+v %v", st, err)
+	}
 	bad := []url.Values{
 		{"MessageStatus": {"sent"}},
 		{"MessageSid": {"SMx1"}},
-		{"MessageSid": {"SMx1"}, "MessageStatus": {"exploded"}},
+		{"MessageSid": {"SMx1"}, "MessageStatus": {"sent; DROP TABLE"}},
+		{"MessageSid": {"SMx1"}, "MessageStatus": {strings.Repeat("a", 33)}},
 		{"MessageSid": {"SMx1"}, "MessageStatus": {"failed"}, "ErrorCode": {"63016x"}},
 		{"MessageSid": {"SMx1"}, "MessageStatus": {"failed"}, "ErrorCode": {"-1"}},
 	}

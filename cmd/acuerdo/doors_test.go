@@ -1,0 +1,96 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"acuerdo/whatsapp"
+)
+
+// apiGet calls the API with a key and returns the status and body.
+func apiGet(t testing.TB, base, path, key string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, base+path, nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestServeDoorsAsClientsCallThem is issue 10, items 6 and 7, through the
+// binary: an HTTP client that percent-encodes the "+" of a phone number finds
+// the debtor, and every delivery status in Twilio's published list (and one it
+// may add) is acknowledged with 200, never a 4xx Twilio would retry.
+func TestServeDoorsAsClientsCallThem(t *testing.T) {
+	f := newFakeTwilio(t)
+	db := filepath.Join(t.TempDir(), "d.db")
+	importDebtors(t, db, "CR-1,3001234567,Ana Pérez,1020304050\n")
+	_, key, _ := runCLI(t, "apikey", "create", "--name", "core", "--scope", "read", "--db", db)
+	key = strings.TrimSpace(key)
+	s := startServe(t, serveEnv(t, f), db)
+
+	for _, ref := range []string{"%2B573001234567", "%2b573001234567", "+573001234567"} {
+		if code, body := apiGet(t, s.url, "/api/v1/debtors/"+ref, key); code != http.StatusOK || !strings.Contains(body, `"name":"Ana Pérez"`) {
+			t.Errorf("GET /api/v1/debtors/%s: %d %s", ref, code, body)
+		}
+	}
+	if code, body := apiGet(t, s.url, "/api/v1/debtors/%2B573001234567/cases", key); code != http.StatusOK {
+		t.Errorf("GET …/%%2B…/cases: %d %s", code, body)
+	}
+
+	if c := s.post(t, whatsapp.InboundPath, inbound("SMd0000000000000000000000000000001", ana, "hola")); c != http.StatusOK {
+		t.Fatalf("inbound: %d", c)
+	}
+	s.waitFor(t, "a reply to Ana", func() bool { return len(f.to(ana)) >= 1 })
+	sid := f.to(ana)[0].SID
+	s.waitFor(t, "the send recorded", func() bool {
+		return sqlInt(t, db, `SELECT COUNT(*) FROM messages WHERE provider_id = ?`, sid) == 1
+	})
+	for _, st := range []string{"queued", "sending", "sent", "partially_delivered", "delivered", "read", "received", "receiving",
+		"accepted", "scheduled", "a_status_twilio_adds_later"} {
+		if c := s.post(t, whatsapp.StatusPath, url.Values{"MessageSid": {sid}, "MessageStatus": {st}, "AccountSid": {fakeSID}}); c != http.StatusOK {
+			t.Errorf("status %s: %d, want 200", st, c)
+		}
+	}
+	if got := sqlString(t, db, `SELECT status || '/' || unranked_status FROM messages WHERE provider_id = ?`, sid); got != "read/a_status_twilio_adds_later" {
+		t.Errorf("stored status = %q, want read/a_status_twilio_adds_later", got)
+	}
+	if !strings.Contains(s.stderr.String(), "unknown Twilio message status") {
+		t.Error("the unknown status was not logged")
+	}
+}
+
+// TestServeWithoutTwilio is issue 10, item 11: with no Twilio settings serve
+// starts (a team uses the console and API while Meta reviews its sender),
+// says WhatsApp is off in its log and in /healthz, and refuses webhooks it
+// cannot verify.
+func TestServeWithoutTwilio(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "n.db")
+	importDebtors(t, db, "CR-1,3001234567,Ana Pérez,1020304050\n")
+	_, key, _ := runCLI(t, "apikey", "create", "--name", "core", "--scope", "read", "--db", db)
+	key = strings.TrimSpace(key)
+	s := startServe(t, serveEnv(t, nil), db) // serveEnv(nil): no TWILIO_* variables
+	if b := get(t, s.url+"/healthz"); !strings.HasPrefix(b, "ok\n") || !strings.Contains(b, "whatsapp: off") {
+		t.Errorf("/healthz = %q, want ok and whatsapp: off", b)
+	}
+	if !strings.Contains(s.stderr.String(), "whatsapp: off") {
+		t.Errorf("the log does not say WhatsApp is off:\n%s", s.stderr.String())
+	}
+	if code, body := apiGet(t, s.url, "/api/v1/debtors/%2B573001234567", key); code != http.StatusOK {
+		t.Errorf("the API without Twilio: %d %s", code, body)
+	}
+	if b := get(t, s.url+"/console/login"); !strings.Contains(b, "<form") {
+		t.Errorf("the console without Twilio: %.200s", b)
+	}
+	if c := s.post(t, whatsapp.InboundPath, inbound("SMn0000000000000000000000000000001", ana, "hola")); c != http.StatusForbidden {
+		t.Errorf("an inbound webhook without Twilio settings: %d, want 403", c)
+	}
+}
