@@ -337,9 +337,9 @@ func (a *Agent) guards(ctx context.Context, t *turn) (bool, error) {
 	case understand.Legal, understand.Complaint, understand.Dispute, understand.Hardship, understand.Human:
 		return true, a.guardEscalate(ctx, t, escalationReason(g))
 	}
-	if slices.Contains(r.Also, understand.Callback) && t.debtor != nil {
-		// "Call me": a person calls; the summary carries when.
-		return true, a.guardEscalate(ctx, t, acuerdo.ReasonDebtorRequest)
+	if t.debtor != nil {
+		// "Call me": a person calls at a slot inside contact hours.
+		return a.callback(ctx, t)
 	}
 	return false, nil
 }

@@ -204,9 +204,14 @@ func (db *DB) OpenCase(ctx context.Context, c acuerdo.Case, audit ...acuerdo.Aud
 		if c.Amount != nil {
 			amount, cur = c.Amount.Amount, c.Amount.Currency
 		}
-		err := tx.QueryRowContext(ctx, `INSERT INTO cases (conversation_id, debtor_id, account_id, reason, summary, state, priority, amount, currency, payment_method, created_at, updated_at)
-			VALUES (?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`, c.ConversationID, nullID(c.DebtorID), nullID(c.AccountID), c.Reason, c.Summary, c.State, c.Priority,
-			amount, cur, c.PaymentMethod, now, now).Scan(&c.ID)
+		var callbackAt any
+		if c.CallbackAt != nil {
+			utc := c.CallbackAt.UTC()
+			callbackAt = utc
+		}
+		err := tx.QueryRowContext(ctx, `INSERT INTO cases (conversation_id, debtor_id, account_id, reason, summary, state, priority, amount, currency, payment_method, callback_at, callback_phone, created_at, updated_at)
+			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`, c.ConversationID, nullID(c.DebtorID), nullID(c.AccountID), c.Reason, c.Summary, c.State, c.Priority,
+			amount, cur, c.PaymentMethod, callbackAt, c.CallbackPhone, now, now).Scan(&c.ID)
 		if err != nil {
 			return fmt.Errorf("open case: %w", err)
 		}
@@ -214,7 +219,16 @@ func (db *DB) OpenCase(ctx context.Context, c acuerdo.Case, audit ...acuerdo.Aud
 			map[string]any{"case_id": c.ID, "reason": c.Reason, "state": c.State, "priority": c.Priority}, now); err != nil {
 			return err
 		}
-		if c.State != acuerdo.CaseIncomplete && c.Reason != acuerdo.ReasonPaymentReport {
+		if c.Reason == acuerdo.ReasonCallback && c.CallbackAt != nil {
+			// The creditor's dialler hears of the slot: the call is theirs to make.
+			if err := insertEvent(ctx, tx, EventCallbackRequested, EventSubject{DebtorID: c.DebtorID, ConversationID: c.ConversationID},
+				map[string]any{"case_id": c.ID, "callback_at": c.CallbackAt.UTC().Format(time.RFC3339), "local_time": c.CallbackAt.Format(time.RFC3339), "phone": c.CallbackPhone}, now); err != nil {
+				return err
+			}
+		}
+		// A call back or a payment report leaves the bot talking: the debtor
+		// may still pay or ask while the person's call is pending.
+		if c.State != acuerdo.CaseIncomplete && c.Reason != acuerdo.ReasonPaymentReport && c.Reason != acuerdo.ReasonCallback {
 			if _, err := tx.ExecContext(ctx, `UPDATE conversations SET paused = TRUE, updated_at = ? WHERE id = ?`, now, c.ConversationID); err != nil {
 				return err
 			}

@@ -45,6 +45,7 @@ func all() []tool {
 				"summary": str("for the operator")}), escalate},
 		{OptOut, "The debtor wants no more messages.",
 			object(nil, nil), optOut},
+		callbackTool(),
 	}
 }
 

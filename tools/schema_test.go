@@ -245,6 +245,7 @@ func TestSpecs(t *testing.T) {
 		tools.ReportPayment:      {"amount,date,note", ""},
 		tools.EscalateToHuman:    {"reason,summary", "reason,summary"},
 		tools.OptOut:             {"", ""},
+		tools.RequestCallback:    {"phone,preferred_time", "preferred_time"},
 	}
 	enums := map[string]string{
 		tools.SendPaymentLink + ".scope":  "total,overdue,installment,custom",

@@ -47,6 +47,7 @@ type Store interface {
 	Plan(ctx context.Context, id int64) (acuerdo.Plan, error)
 	AcceptPlan(ctx context.Context, id int64, audit ...acuerdo.AuditEntry) (acuerdo.Plan, error)
 	OpenCase(ctx context.Context, c acuerdo.Case, audit ...acuerdo.AuditEntry) (acuerdo.Case, error)
+	OpenCases(ctx context.Context, conversationID int64) ([]acuerdo.Case, error)
 	AttachMediaToCase(ctx context.Context, caseID int64, urls []string) (int, error)
 	OptOut(ctx context.Context, conversationID, debtorID int64, audit ...acuerdo.AuditEntry) error
 	RecordPaymentLink(ctx context.Context, accountID, conversationID int64, amount acuerdo.Money, scope, url string, audit ...acuerdo.AuditEntry) error

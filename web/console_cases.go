@@ -17,7 +17,7 @@ import (
 
 // reasons lists the case reasons in the order the filters offer them.
 var reasons = []string{acuerdo.ReasonHardship, acuerdo.ReasonDispute, acuerdo.ReasonComplaint, acuerdo.ReasonLegal,
-	acuerdo.ReasonDebtorRequest, acuerdo.ReasonOutOfPolicy, acuerdo.ReasonPaymentReport, acuerdo.ReasonOther}
+	acuerdo.ReasonDebtorRequest, acuerdo.ReasonOutOfPolicy, acuerdo.ReasonPaymentReport, acuerdo.ReasonCallback, acuerdo.ReasonOther}
 
 // inboxQuery is the inbox's filter as the form shows it.
 type inboxQuery struct {

@@ -114,6 +114,8 @@ var consoleStrings = map[string][3]string{
 	"reason_out_of_policy":  {"Fuera de política", "Fora da política", "Out of policy"},
 	"reason_payment_report": {"Reporte de pago", "Aviso de pagamento", "Payment report"},
 	"reason_other":          {"Otro", "Outro", "Other"},
+	"reason_callback":       {"Llamada", "Ligação", "Call back"},
+	"callback_at":           {"Llamar:", "Ligar:", "Call:"},
 
 	"case":              {"Caso", "Caso", "Case"},
 	"bot_paused":        {"bot en pausa", "bot pausado", "bot paused"},
