@@ -39,6 +39,11 @@ func (db *DB) ChangeDueDate(ctx context.Context, accountID, conversationID int64
 		if err := insertNegotiation(ctx, tx, accountID, conversationID, acuerdo.NegotiationDateChange, old.String, newDate.String(), now); err != nil {
 			return err
 		}
+		// The creditor's system keeps the due date too: it hears of the move.
+		if err := insertEvent(ctx, tx, EventDueDateChanged, EventSubject{AccountID: accountID, ConversationID: conversationID},
+			map[string]any{"old_due_date": old.String, "new_due_date": newDate.String()}, now); err != nil {
+			return err
+		}
 		return appendAll(ctx, tx, audit, now)
 	})
 }
@@ -52,6 +57,10 @@ func (db *DB) PauseAccount(ctx context.Context, accountID, conversationID int64,
 			return fmt.Errorf("pause: %w", err)
 		}
 		if err := insertNegotiation(ctx, tx, accountID, conversationID, acuerdo.NegotiationPause, "", until.String(), now); err != nil {
+			return err
+		}
+		if err := insertEvent(ctx, tx, EventCollectionPaused, EventSubject{AccountID: accountID, ConversationID: conversationID},
+			map[string]any{"paused_until": until.String()}, now); err != nil {
 			return err
 		}
 		return appendAll(ctx, tx, audit, now)
