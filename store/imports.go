@@ -46,11 +46,18 @@ type PortfolioImport struct {
 	stmts    map[string]*sql.Stmt
 	accounts int
 	source   string // recorded as the source of consents the rows grant
+	// synthetic marks the debtors as made up (demo, simulation); a real
+	// import of the same phone makes them real.
+	synthetic bool
 }
 
 // ConsentSource names where the rows' consents come from (default "import");
 // the API's batches record "api".
 func (im *PortfolioImport) ConsentSource(s string) { im.source = s }
+
+// Synthetic marks the import's debtors as made up by acuerdo (the demo
+// portfolio, a simulated pilot), which serve --demo requires of every debtor.
+func (im *PortfolioImport) Synthetic() { im.synthetic = true }
 
 // BeginPortfolioImport starts an import. Call Add for each row, then Commit or
 // Rollback.
@@ -125,8 +132,8 @@ func (im *PortfolioImport) stmt(kind, head, group, tail string, n int) (*sql.Stm
 }
 
 const (
-	debtorHead = `INSERT INTO debtors (phone, name, document_id, email, country, time_zone, locale, segment, created_at, updated_at) VALUES `
-	debtorRow  = `(?,?,?,?,?,?,?,?,?,?)`
+	debtorHead = `INSERT INTO debtors (phone, name, document_id, email, country, time_zone, locale, segment, synthetic, created_at, updated_at) VALUES `
+	debtorRow  = `(?,?,?,?,?,?,?,?,?,?,?)`
 	// A value the file leaves empty keeps what the database knows.
 	debtorTail = ` ON CONFLICT (phone) DO UPDATE SET
 		name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE debtors.name END,
@@ -136,6 +143,7 @@ const (
 		time_zone = CASE WHEN excluded.time_zone <> '' THEN excluded.time_zone ELSE debtors.time_zone END,
 		locale = CASE WHEN excluded.locale <> '' THEN excluded.locale ELSE debtors.locale END,
 		segment = CASE WHEN excluded.segment <> '' THEN excluded.segment ELSE debtors.segment END,
+		synthetic = debtors.synthetic AND excluded.synthetic,
 		updated_at = excluded.updated_at
 		RETURNING phone, id`
 
@@ -174,13 +182,13 @@ func (im *PortfolioImport) flush() error {
 	for i, r := range rows {
 		last[r.Debtor.Phone] = i
 	}
-	dargs := make([]any, 0, len(last)*10)
+	dargs := make([]any, 0, len(last)*11)
 	for i, r := range rows {
 		if last[r.Debtor.Phone] != i {
 			continue
 		}
 		d := r.Debtor
-		dargs = append(dargs, d.Phone, d.Name, d.DocumentID, d.Email, d.Country, d.TimeZone, d.Locale, d.Segment, im.now, im.now)
+		dargs = append(dargs, d.Phone, d.Name, d.DocumentID, d.Email, d.Country, d.TimeZone, d.Locale, d.Segment, im.synthetic, im.now, im.now)
 	}
 	s, err := im.stmt("debtor", debtorHead, debtorRow, debtorTail, len(last))
 	if err != nil {
