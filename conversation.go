@@ -52,6 +52,7 @@ const (
 	AuthorBot      = "bot"
 	AuthorOperator = "operator"
 	AuthorTool     = "tool"
+	AuthorNote     = "note" // an operator's internal note (Internal): the team reads it, the debtor and the model never do
 )
 
 // Message statuses, in the order Twilio moves them; failed and undelivered end it.
@@ -68,22 +69,26 @@ const (
 // Case is work for a person: an escalation or a payment report to verify. States
 // follow the operator panel the collections team already knows.
 type Case struct {
-	ID             int64      `json:"id"`
-	ConversationID int64      `json:"conversation_id"`
-	DebtorID       int64      `json:"debtor_id,omitempty"`
-	AccountID      int64      `json:"account_id,omitempty"`
-	Reason         string     `json:"reason"`
-	Summary        string     `json:"summary"`
-	State          string     `json:"state"`
-	Priority       int        `json:"priority"` // higher first
-	AssigneeID     int64      `json:"assignee_id,omitempty"`
-	Amount         *Money     `json:"amount,omitempty"` // reported or agreed amount, editable by operators
-	PaymentMethod  string     `json:"payment_method,omitempty"`
-	Comments       string     `json:"comments,omitempty"`
-	Useful         *bool      `json:"useful,omitempty"` // the operator's verdict on the escalation
-	CreatedAt      time.Time  `json:"created_at"`
-	UpdatedAt      time.Time  `json:"updated_at"`
-	ClosedAt       *time.Time `json:"closed_at,omitempty"`
+	ID             int64  `json:"id"`
+	ConversationID int64  `json:"conversation_id"`
+	DebtorID       int64  `json:"debtor_id,omitempty"`
+	AccountID      int64  `json:"account_id,omitempty"`
+	Reason         string `json:"reason"`
+	Summary        string `json:"summary"`
+	State          string `json:"state"`
+	Priority       int    `json:"priority"` // higher first
+	AssigneeID     int64  `json:"assignee_id,omitempty"`
+	Amount         *Money `json:"amount,omitempty"` // reported or agreed amount, editable by operators
+	PaymentMethod  string `json:"payment_method,omitempty"`
+	Comments       string `json:"comments,omitempty"`
+	Useful         *bool  `json:"useful,omitempty"` // the operator's verdict on the escalation
+	// CallbackAt is when a person is to call (reason callback): a slot inside
+	// the debtor's contact hours; CallbackPhone the number to call.
+	CallbackAt    *time.Time `json:"callback_at,omitempty"`
+	CallbackPhone string     `json:"callback_phone,omitempty"`
+	CreatedAt     time.Time  `json:"created_at"`
+	UpdatedAt     time.Time  `json:"updated_at"`
+	ClosedAt      *time.Time `json:"closed_at,omitempty"`
 }
 
 // Case reasons: the escalate_to_human reasons plus payment reports.
@@ -96,6 +101,7 @@ const (
 	ReasonOutOfPolicy   = "out_of_policy"
 	ReasonOther         = "other"
 	ReasonPaymentReport = "payment_report"
+	ReasonCallback      = "callback" // request_callback: a person calls at a slot
 )
 
 // Case states of the operator panel's life cycle.

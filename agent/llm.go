@@ -216,7 +216,7 @@ func (a *Agent) history(ctx context.Context, t *turn) ([]Message, tools.Facts, e
 		return nil, facts, err
 	}
 	for _, m := range all {
-		if m.Direction == acuerdo.Internal {
+		if m.Direction == acuerdo.Internal && m.Author == acuerdo.AuthorTool {
 			var rec toolRecord
 			if json.Unmarshal([]byte(m.Body), &rec) == nil {
 				facts.Merge(rec.Facts)
@@ -250,8 +250,9 @@ func (a *Agent) history(ctx context.Context, t *turn) ([]Message, tools.Facts, e
 		case acuerdo.Outbound:
 			out = append(out, Message{Role: RoleAssistant, Content: m.Body})
 		case acuerdo.Internal:
+			// An operator's internal note is for the team, not the model.
 			var rec toolRecord
-			if json.Unmarshal([]byte(m.Body), &rec) != nil {
+			if m.Author != acuerdo.AuthorTool || json.Unmarshal([]byte(m.Body), &rec) != nil || rec.Name == "" {
 				continue
 			}
 			id := rec.ID

@@ -43,7 +43,7 @@ func TestLLMToolLoop(t *testing.T) {
 			tools++
 		}
 	}
-	if tools != 2 || len(req["tools"].([]any)) != 11 {
+	if tools != 2 || len(req["tools"].([]any)) != 12 {
 		t.Fatalf("tool results %d, tools %d", tools, len(req["tools"].([]any)))
 	}
 	models := findAudit(f.audit(t), acuerdo.AuditModel, "gpt-4o-mini")

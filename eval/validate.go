@@ -20,14 +20,14 @@ import (
 var toolNames = []string{
 	tools.VerifyIdentity, tools.LookupDebt, tools.SendPaymentLink, tools.ProposeDateChange, tools.ProposePause,
 	tools.OfferPaymentPlan, tools.AcceptPaymentPlan, tools.RecordPromiseToPay, tools.ReportPayment,
-	tools.EscalateToHuman, tools.OptOut,
+	tools.EscalateToHuman, tools.OptOut, tools.RequestCallback,
 }
 
 var handlers = []string{agent.HandledGuard, agent.HandledOffline, agent.HandledLLM, agent.HandledFallback, agent.HandledPaused}
 
 var reasons = []string{
 	acuerdo.ReasonDebtorRequest, acuerdo.ReasonHardship, acuerdo.ReasonDispute, acuerdo.ReasonComplaint,
-	acuerdo.ReasonLegal, acuerdo.ReasonOutOfPolicy, acuerdo.ReasonOther,
+	acuerdo.ReasonLegal, acuerdo.ReasonOutOfPolicy, acuerdo.ReasonOther, acuerdo.ReasonCallback,
 }
 
 // zones are the time zones assumed when a debtor's is not given, as the

@@ -206,6 +206,47 @@ func (c Config) NextContactTime(country, tz string, from time.Time) time.Time {
 	return c.where(country, tz).next(from)
 }
 
+// CallbackSlot returns the instant nearest to want at which a person may call
+// a debtor of country in time zone tz, not before notBefore: want itself when
+// contact is allowed then, else the nearer of the last allowed half hour
+// before it and the first allowed instant after it (a call asked for at 21:00
+// is offered at 18:30 that day rather than 07:00 the next). A call is
+// business-initiated contact, so the contact hours are the same rule. ok is
+// false when no instant within a year is allowed.
+func (c Config) CallbackSlot(country, tz string, want, notBefore time.Time) (slot time.Time, ok bool) {
+	w := c.where(country, tz)
+	if want.Before(notBefore) {
+		want = notBefore
+	}
+	if w.check(want) == "" {
+		return want, true
+	}
+	after := w.next(want)
+	var before time.Time
+	for t := want.Truncate(30 * time.Minute); !t.Before(notBefore) && want.Sub(t) < 24*time.Hour; t = t.Add(-30 * time.Minute) {
+		if t.Before(want) && w.check(t) == "" {
+			before = t
+			break
+		}
+	}
+	switch {
+	case after.IsZero() && before.IsZero():
+		return time.Time{}, false
+	case after.IsZero():
+		return before, true
+	case before.IsZero() || after.Sub(want) <= want.Sub(before):
+		return after, true
+	}
+	return before, true
+}
+
+// Location is the time zone in which to speak to a debtor of country with
+// time zone tz: tz itself, else the first zone of the country (the one the
+// contact rules name first), else UTC.
+func (c Config) Location(country, tz string) *time.Location {
+	return c.where(country, tz).locs[0]
+}
+
 // FrequencyAllowed applies the caps on business-initiated messages: per local
 // calendar day (CO: 1) and per rolling 7 days (default: 2). sent holds the
 // times of earlier business-initiated messages to this debtor. No cap applies

@@ -39,6 +39,11 @@ func (db *DB) ChangeDueDate(ctx context.Context, accountID, conversationID int64
 		if err := insertNegotiation(ctx, tx, accountID, conversationID, acuerdo.NegotiationDateChange, old.String, newDate.String(), now); err != nil {
 			return err
 		}
+		// The creditor's system keeps the due date too: it hears of the move.
+		if err := insertEvent(ctx, tx, EventDueDateChanged, EventSubject{AccountID: accountID, ConversationID: conversationID},
+			map[string]any{"old_due_date": old.String, "new_due_date": newDate.String()}, now); err != nil {
+			return err
+		}
 		return appendAll(ctx, tx, audit, now)
 	})
 }
@@ -52,6 +57,10 @@ func (db *DB) PauseAccount(ctx context.Context, accountID, conversationID int64,
 			return fmt.Errorf("pause: %w", err)
 		}
 		if err := insertNegotiation(ctx, tx, accountID, conversationID, acuerdo.NegotiationPause, "", until.String(), now); err != nil {
+			return err
+		}
+		if err := insertEvent(ctx, tx, EventCollectionPaused, EventSubject{AccountID: accountID, ConversationID: conversationID},
+			map[string]any{"paused_until": until.String()}, now); err != nil {
 			return err
 		}
 		return appendAll(ctx, tx, audit, now)
@@ -204,9 +213,14 @@ func (db *DB) OpenCase(ctx context.Context, c acuerdo.Case, audit ...acuerdo.Aud
 		if c.Amount != nil {
 			amount, cur = c.Amount.Amount, c.Amount.Currency
 		}
-		err := tx.QueryRowContext(ctx, `INSERT INTO cases (conversation_id, debtor_id, account_id, reason, summary, state, priority, amount, currency, payment_method, created_at, updated_at)
-			VALUES (?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`, c.ConversationID, nullID(c.DebtorID), nullID(c.AccountID), c.Reason, c.Summary, c.State, c.Priority,
-			amount, cur, c.PaymentMethod, now, now).Scan(&c.ID)
+		var callbackAt any
+		if c.CallbackAt != nil {
+			utc := c.CallbackAt.UTC()
+			callbackAt = utc
+		}
+		err := tx.QueryRowContext(ctx, `INSERT INTO cases (conversation_id, debtor_id, account_id, reason, summary, state, priority, amount, currency, payment_method, callback_at, callback_phone, created_at, updated_at)
+			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`, c.ConversationID, nullID(c.DebtorID), nullID(c.AccountID), c.Reason, c.Summary, c.State, c.Priority,
+			amount, cur, c.PaymentMethod, callbackAt, c.CallbackPhone, now, now).Scan(&c.ID)
 		if err != nil {
 			return fmt.Errorf("open case: %w", err)
 		}
@@ -214,7 +228,16 @@ func (db *DB) OpenCase(ctx context.Context, c acuerdo.Case, audit ...acuerdo.Aud
 			map[string]any{"case_id": c.ID, "reason": c.Reason, "state": c.State, "priority": c.Priority}, now); err != nil {
 			return err
 		}
-		if c.State != acuerdo.CaseIncomplete && c.Reason != acuerdo.ReasonPaymentReport {
+		if c.Reason == acuerdo.ReasonCallback && c.CallbackAt != nil {
+			// The creditor's dialler hears of the slot: the call is theirs to make.
+			if err := insertEvent(ctx, tx, EventCallbackRequested, EventSubject{DebtorID: c.DebtorID, ConversationID: c.ConversationID},
+				map[string]any{"case_id": c.ID, "callback_at": c.CallbackAt.UTC().Format(time.RFC3339), "local_time": c.CallbackAt.Format(time.RFC3339), "phone": c.CallbackPhone}, now); err != nil {
+				return err
+			}
+		}
+		// A call back or a payment report leaves the bot talking: the debtor
+		// may still pay or ask while the person's call is pending.
+		if c.State != acuerdo.CaseIncomplete && c.Reason != acuerdo.ReasonPaymentReport && c.Reason != acuerdo.ReasonCallback {
 			if _, err := tx.ExecContext(ctx, `UPDATE conversations SET paused = TRUE, updated_at = ? WHERE id = ?`, now, c.ConversationID); err != nil {
 				return err
 			}

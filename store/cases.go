@@ -25,6 +25,7 @@ type CaseView struct {
 	AssigneeName  string
 	Paused        bool // the bot is quiet in the conversation
 	LastInboundAt *time.Time
+	TimeZone      string // the debtor's, for showing a call-back slot in their local time
 }
 
 // OpenStates are the states of a case someone still has to act on.
@@ -50,8 +51,8 @@ type CaseFilter struct {
 
 const caseViewSelect = `SELECT k.id, k.conversation_id, COALESCE(k.debtor_id, 0), COALESCE(k.account_id, 0), k.reason, k.summary, k.state, k.priority,
 	COALESCE(k.assignee_id, 0), k.amount, k.currency, k.payment_method, k.comments, k.useful, k.created_at, k.updated_at, k.closed_at,
-	k.claimed_at, k.outcome, c.phone, c.channel, COALESCE(d.name, ''),
-	COALESCE(a.ref, (SELECT x.ref FROM accounts x WHERE x.debtor_id = k.debtor_id ORDER BY x.id LIMIT 1), ''), COALESCE(NULLIF(u.name, ''), u.email, ''), c.paused, c.last_inbound_at
+	k.claimed_at, k.outcome, k.callback_at, k.callback_phone, c.phone, c.channel, COALESCE(d.name, ''),
+	COALESCE(a.ref, (SELECT x.ref FROM accounts x WHERE x.debtor_id = k.debtor_id ORDER BY x.id LIMIT 1), ''), COALESCE(NULLIF(u.name, ''), u.email, ''), c.paused, c.last_inbound_at, COALESCE(d.time_zone, '')
 	FROM cases k
 	JOIN conversations c ON c.id = k.conversation_id
 	LEFT JOIN debtors d ON d.id = k.debtor_id
@@ -65,7 +66,7 @@ func scanCaseView(row interface{ Scan(...any) error }) (CaseView, error) {
 	var useful sql.NullBool
 	err := row.Scan(&v.ID, &v.ConversationID, &v.DebtorID, &v.AccountID, &v.Reason, &v.Summary, &v.State, &v.Priority,
 		&v.AssigneeID, &amount, &cur, &v.PaymentMethod, &v.Comments, &useful, &v.CreatedAt, &v.UpdatedAt, &v.ClosedAt,
-		&v.ClaimedAt, &v.Outcome, &v.Phone, &v.Channel, &v.Name, &v.AccountRef, &v.AssigneeName, &v.Paused, &v.LastInboundAt)
+		&v.ClaimedAt, &v.Outcome, &v.CallbackAt, &v.CallbackPhone, &v.Phone, &v.Channel, &v.Name, &v.AccountRef, &v.AssigneeName, &v.Paused, &v.LastInboundAt, &v.TimeZone)
 	if amount.Valid {
 		v.Amount = &acuerdo.Money{Amount: amount.Int64, Currency: cur}
 	}
@@ -77,7 +78,8 @@ func scanCaseView(row interface{ Scan(...any) error }) (CaseView, error) {
 }
 
 // Cases returns the cases the filter selects, most urgent first: higher
-// priority, then the oldest (the one closest to its SLA).
+// priority, then the one closest to its SLA: the oldest, or for a call back
+// the earliest slot.
 func (db *DB) Cases(ctx context.Context, f CaseFilter) ([]CaseView, error) {
 	states := f.States
 	if len(states) == 0 {
@@ -104,8 +106,9 @@ func (db *DB) Cases(ctx context.Context, f CaseFilter) ([]CaseView, error) {
 			}
 			return -1
 		}, s)
-		cond := `c.phone LIKE ? ESCAPE '\' OR d.name LIKE ? ESCAPE '\' OR a.ref LIKE ? ESCAPE '\'
-			OR EXISTS (SELECT 1 FROM accounts x WHERE x.debtor_id = k.debtor_id AND x.ref LIKE ? ESCAPE '\')`
+		// lower() on both sides: SQLite's LIKE ignores case, PostgreSQL's does not.
+		cond := `c.phone LIKE ? ESCAPE '\' OR lower(d.name) LIKE lower(?) ESCAPE '\' OR lower(a.ref) LIKE lower(?) ESCAPE '\'
+			OR EXISTS (SELECT 1 FROM accounts x WHERE x.debtor_id = k.debtor_id AND lower(x.ref) LIKE lower(?) ESCAPE '\')`
 		args = append(args, like, like, like, like)
 		if digits != "" && len(digits) >= 4 {
 			cond += ` OR c.phone LIKE ?`
@@ -121,7 +124,7 @@ func (db *DB) Cases(ctx context.Context, f CaseFilter) ([]CaseView, error) {
 	if limit <= 0 {
 		limit = 200
 	}
-	q += ` ORDER BY CASE WHEN k.state IN (?,?,?,?) THEN 1 ELSE 0 END, k.priority DESC, k.created_at, k.id LIMIT ? OFFSET ?`
+	q += ` ORDER BY CASE WHEN k.state IN (?,?,?,?) THEN 1 ELSE 0 END, k.priority DESC, COALESCE(k.callback_at, k.created_at), k.id LIMIT ? OFFSET ?`
 	args = append(args, acuerdo.CaseResolved, acuerdo.CaseBilled, acuerdo.CaseCancelled, acuerdo.CaseNoAnswer, limit, max(f.Offset, 0))
 	return db.queryCaseViews(ctx, q, args...)
 }
@@ -253,8 +256,8 @@ func closeCase(ctx context.Context, tx *sql.Tx, id int64, state string, useful *
 	}
 	// Another escalation of the same conversation still needs the bot quiet.
 	if _, err := tx.ExecContext(ctx, `UPDATE conversations SET paused = FALSE, updated_at = ? WHERE id = ? AND NOT EXISTS (
-		SELECT 1 FROM cases WHERE conversation_id = ? AND id <> ? AND reason <> ? AND state IN (?,?,?))`,
-		now, conv, conv, id, acuerdo.ReasonPaymentReport, acuerdo.CaseComplete, acuerdo.CaseInProgress, acuerdo.CaseExpired); err != nil {
+		SELECT 1 FROM cases WHERE conversation_id = ? AND id <> ? AND reason NOT IN (?,?) AND state IN (?,?,?))`,
+		now, conv, conv, id, acuerdo.ReasonPaymentReport, acuerdo.ReasonCallback, acuerdo.CaseComplete, acuerdo.CaseInProgress, acuerdo.CaseExpired); err != nil {
 		return err
 	}
 	return appendAll(ctx, tx, audit, now)
@@ -298,7 +301,8 @@ func (db *DB) ExpireCases(ctx context.Context, before time.Time) (int, error) {
 	now := db.now()
 	n := 0
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT id, conversation_id FROM cases WHERE state IN (?,?) AND created_at < ?`,
+		// A call back's clock starts at its slot, not when it was asked for.
+		rows, err := tx.QueryContext(ctx, `SELECT id, conversation_id FROM cases WHERE state IN (?,?) AND COALESCE(callback_at, created_at) < ?`,
 			acuerdo.CaseIncomplete, acuerdo.CaseComplete, before.UTC())
 		if err != nil {
 			return err

@@ -80,7 +80,8 @@ func (db *DB) Contacts(ctx context.Context, f ContactFilter) ([]Contact, int, er
 	args := []any{f.Since.UTC()}
 	if s := strings.TrimSpace(f.Query); s != "" {
 		like := "%" + escapeLike(s) + "%"
-		where += ` AND (c.phone LIKE ? ESCAPE '\' OR d.name LIKE ? ESCAPE '\')`
+		// lower() on both sides: SQLite's LIKE ignores case, PostgreSQL's does not.
+		where += ` AND (c.phone LIKE ? ESCAPE '\' OR lower(d.name) LIKE lower(?) ESCAPE '\')`
 		args = append(args, like, like)
 	}
 	from := ` FROM conversations c LEFT JOIN debtors d ON d.id = c.debtor_id`

@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -11,6 +10,7 @@ import (
 
 	"acuerdo"
 	"acuerdo/store"
+	"acuerdo/store/storetest"
 )
 
 // testClock is a settable clock shared by the store under test.
@@ -34,11 +34,7 @@ func (c *testClock) add(d time.Duration) {
 func openConsoleDB(t *testing.T) (*store.DB, *testClock) {
 	t.Helper()
 	clk := &testClock{t: time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC)}
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "c.db"), store.Options{Clock: clk.now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db, _ := storetest.Open(t, store.Options{Clock: clk.now})
 	return db, clk
 }
 

@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"database/sql"
 	"strings"
 	"testing"
 
@@ -39,7 +38,7 @@ func TestErase(t *testing.T) {
 		t.Fatalf("counts %+v -> %+v", before, after)
 	}
 	// Nothing personal is left anywhere in the database file's tables.
-	raw, _ := sql.Open("sqlite", path)
+	raw, _ := store.OpenRaw(path)
 	defer raw.Close()
 	for _, q := range []string{
 		`SELECT name || phone || document_id || email FROM debtors`,

@@ -25,6 +25,9 @@ const (
 	EventCaseClosed        = "case.closed"
 	EventOptedOut          = "debtor.opted_out"
 	EventWrongNumber       = "contact.wrong_number" // the number is no longer the debtor's
+	EventDueDateChanged    = "due_date.changed"
+	EventCollectionPaused  = "collection.paused"
+	EventCallbackRequested = "callback.requested" // the debtor asked a person to call at a slot
 )
 
 // Event delivery states.

@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"database/sql"
 	"strings"
 	"testing"
 	"time"
@@ -66,7 +65,7 @@ func TestEventsWithChanges(t *testing.T) {
 	if _, err := db.Erase(ctx, "+573001234567"); err != nil {
 		t.Fatal(err)
 	}
-	raw, _ := sql.Open("sqlite", path)
+	raw, _ := store.OpenRaw(path)
 	defer raw.Close()
 	rows, err := raw.Query(`SELECT payload FROM events`)
 	if err != nil {
@@ -98,7 +97,7 @@ func TestCaseClosedEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The store's own storage of times, so the event reads back as it would.
-	raw, _ := sql.Open("sqlite", "file:"+path+"?_time_integer_format=unix_micro&_inttotime=1&_busy_timeout=10000")
+	raw, _ := store.OpenRaw(path)
 	defer raw.Close()
 	tx, err := raw.BeginTx(ctx, nil)
 	if err != nil {

@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"testing"
 	"time"
@@ -161,7 +160,7 @@ func TestLaunchExperimentOnce(t *testing.T) {
 		t.Fatalf("after launch %+v", x)
 	}
 
-	raw, err := sql.Open("sqlite", path)
+	raw, err := store.OpenRaw(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"database/sql"
 	"testing"
 	"time"
 
@@ -60,7 +59,7 @@ func TestExperimentFunnel(t *testing.T) {
 	if _, err := db.OpenCase(ctx, acuerdo.Case{ConversationID: c4.ID, DebtorID: 4, Reason: acuerdo.ReasonPaymentReport}); err != nil {
 		t.Fatal(err) // a payment report is not an escalation
 	}
-	raw, _ := sql.Open("sqlite", path)
+	raw, _ := store.OpenRaw(path)
 	defer raw.Close()
 	if _, err := raw.Exec(`UPDATE cases SET useful = TRUE WHERE reason = 'hardship'`); err != nil {
 		t.Fatal(err)

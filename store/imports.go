@@ -40,7 +40,7 @@ type PortfolioImport struct {
 	db       *DB
 	tx       *sql.Tx
 	ctx      context.Context
-	now      int64 // the import's time in stored form (µs), converted once instead of per value
+	now      any // the import's time in stored form (µs on SQLite), converted once instead of per value
 	before   int
 	rows     []PortfolioRow
 	stmts    map[string]*sql.Stmt
@@ -59,7 +59,10 @@ func (db *DB) BeginPortfolioImport(ctx context.Context) (*PortfolioImport, error
 	if err != nil {
 		return nil, fmt.Errorf("begin import: %w", err)
 	}
-	im := &PortfolioImport{db: db, tx: tx, ctx: ctx, now: db.now().UnixMicro(), stmts: map[string]*sql.Stmt{}, source: "import"}
+	im := &PortfolioImport{db: db, tx: tx, ctx: ctx, now: db.now(), stmts: map[string]*sql.Stmt{}, source: "import"}
+	if !db.pg {
+		im.now = db.now().UnixMicro()
+	}
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM accounts`).Scan(&im.before); err != nil {
 		_ = tx.Rollback()
 		return nil, fmt.Errorf("begin import: %w", err)

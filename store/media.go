@@ -66,7 +66,7 @@ func (db *DB) SaveMediaData(ctx context.Context, id int64, data []byte, contentT
 func (db *DB) MediaUnavailable(ctx context.Context, m Media, reason string) error {
 	now := db.now()
 	return db.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE media SET data = X'' WHERE id = ? AND data IS NULL`, m.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE media SET data = ? WHERE id = ? AND data IS NULL`, []byte{}, m.ID); err != nil {
 			return fmt.Errorf("media %d: %w", m.ID, err)
 		}
 		var conv int64
@@ -125,13 +125,12 @@ const receiptWindow = 24 * time.Hour
 // receipt or shortly after, so a sweep after each batch of downloads links them
 // without the tools having to know about media rows.
 func (db *DB) AttachReceipts(ctx context.Context, since time.Time) (int, error) {
-	// Times are integer microseconds (see Open), so the window is one too.
-	const report = `SELECT c.id FROM cases c JOIN messages m ON m.conversation_id = c.conversation_id
+	report := `SELECT c.id FROM cases c JOIN messages m ON m.conversation_id = c.conversation_id
 		WHERE m.id = media.message_id AND c.reason = ? AND c.state NOT IN (?,?,?,?)
-		  AND c.created_at >= m.created_at - ? AND c.created_at <= m.created_at + ?
+		  AND c.created_at >= m.created_at - ` + db.interval() + ` AND c.created_at <= m.created_at + ` + db.interval() + `
 		ORDER BY c.id DESC LIMIT 1`
 	sub := []any{acuerdo.ReasonPaymentReport, acuerdo.CaseResolved, acuerdo.CaseBilled, acuerdo.CaseCancelled, acuerdo.CaseNoAnswer,
-		receiptWindow.Microseconds(), receiptWindow.Microseconds()}
+		db.durationArg(receiptWindow), db.durationArg(receiptWindow)}
 	args := append(append(append([]any{}, sub...), since.UTC()), sub...)
 	res, err := db.write.ExecContext(ctx, `UPDATE media SET case_id = (`+report+`)
 		WHERE case_id IS NULL AND created_at >= ? AND EXISTS (`+report+`)`, args...)

@@ -2,22 +2,18 @@ package store_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"acuerdo"
 	"acuerdo/store"
+	"acuerdo/store/storetest"
 )
 
 func TestMediaQueueAndReceipts(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "m.db"), store.Options{Clock: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db, _ := storetest.Open(t, store.Options{Clock: func() time.Time { return now }})
 	receive := func(phone, sid string, urls ...string) int64 {
 		var media []store.InboundMedia
 		for _, u := range urls {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
+	"io/fs"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,9 +14,9 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// dialect names the SQL variant of this backend; files named NNNN_x.DIALECT.sql
-// apply only to that dialect, plain NNNN_x.sql files to all.
-const dialect = "sqlite"
+// Files named NNNN_x.DIALECT.sql apply only to that dialect (sqlite, postgres),
+// plain NNNN_x.sql files to both; on PostgreSQL their column types are mapped
+// by pgDDL. migrations/README.md has the rules.
 
 type migration struct {
 	version int
@@ -23,7 +24,7 @@ type migration struct {
 	sql     string
 }
 
-func loadMigrations() ([]migration, error) {
+func loadMigrations(dialect string) ([]migration, error) {
 	entries, err := migrations.ReadDir("migrations")
 	if err != nil {
 		return nil, err
@@ -32,8 +33,12 @@ func loadMigrations() ([]migration, error) {
 	for _, e := range entries {
 		name := e.Name()
 		base := strings.TrimSuffix(name, ".sql")
-		if i := strings.LastIndexByte(base, '.'); i >= 0 && base[i+1:] != dialect {
-			continue
+		shared := true
+		if i := strings.LastIndexByte(base, '.'); i >= 0 {
+			if base[i+1:] != dialect {
+				continue
+			}
+			shared = false
 		}
 		num, _, ok := strings.Cut(base, "_")
 		v, err := strconv.Atoi(num)
@@ -44,7 +49,11 @@ func loadMigrations() ([]migration, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, migration{v, name, string(b)})
+		text := string(b)
+		if shared && dialect == Postgres {
+			text = pgDDL(text)
+		}
+		out = append(out, migration{v, name, text})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
 	for i := 1; i < len(out); i++ {
@@ -57,13 +66,24 @@ func loadMigrations() ([]migration, error) {
 
 // migrate applies, each in its own transaction, the migrations newer than the
 // database. A database from a newer acuerdo is refused rather than misread.
+// On PostgreSQL, replicas starting together take turns (an advisory lock), so
+// each migration runs once.
 func (db *DB) migrate(ctx context.Context) error {
-	ms, err := loadMigrations()
+	ms, err := loadMigrations(db.Dialect())
 	if err != nil {
 		return err
 	}
-	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMP NOT NULL)`); err != nil {
+	ddl := `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMP NOT NULL)`
+	if db.pg {
+		unlock, err := db.sessionLock(ctx, lockMigrate)
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		defer unlock()
+		ddl = pgDDL(ddl)
+	}
+	if _, err := db.write.ExecContext(ctx, ddl); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	var current int
@@ -97,3 +117,7 @@ func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 	err := db.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v)
 	return v, err
 }
+
+// Migrations are the schema's migration files, for tests that build template
+// databases.
+var Migrations fs.FS = migrations

@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"database/sql"
 	"testing"
 	"time"
 
@@ -64,7 +63,7 @@ func paySetup(t *testing.T) (*store.DB, string, int64) {
 
 func count(t *testing.T, path, q string, args ...any) int {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	db, err := store.OpenRaw(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -102,9 +102,9 @@ func (db *DB) RecordLoginFailure(ctx context.Context, email, ip string) error {
 // for the address, and returns the oldest of them, from which the caller can
 // tell when the window frees up.
 func (db *DB) LoginFailures(ctx context.Context, email, ip string, since time.Time) (byEmail, byIP int, oldestEmail, oldestIP time.Time, err error) {
-	// MIN over a TIMESTAMP column comes back as the stored integer (the
-	// driver converts only declared columns), so it is read as microseconds.
-	var oe, oi sql.NullInt64
+	// MIN over a TIMESTAMP column comes back as SQLite's stored integer (the
+	// driver converts only declared columns), a time on PostgreSQL.
+	var oe, oi scanTime
 	err = db.read.QueryRowContext(ctx, `SELECT
 		(SELECT COUNT(*) FROM login_failures WHERE email = ? AND created_at >= ?),
 		(SELECT MIN(created_at) FROM login_failures WHERE email = ? AND created_at >= ?),
@@ -112,10 +112,10 @@ func (db *DB) LoginFailures(ctx context.Context, email, ip string, since time.Ti
 		(SELECT MIN(created_at) FROM login_failures WHERE ip = ? AND created_at >= ?)`,
 		email, since.UTC(), email, since.UTC(), ip, since.UTC(), ip, since.UTC()).Scan(&byEmail, &oe, &byIP, &oi)
 	if oe.Valid {
-		oldestEmail = time.UnixMicro(oe.Int64).UTC()
+		oldestEmail = oe.Time
 	}
 	if oi.Valid {
-		oldestIP = time.UnixMicro(oi.Int64).UTC()
+		oldestIP = oi.Time
 	}
 	return
 }

@@ -1,6 +1,8 @@
 // Package store is acuerdo's memory: hand-written SQL over database/sql. SQLite
-// (modernc.org/sqlite, no cgo) is the default; the SQL is kept portable so a
-// PostgreSQL backend can follow.
+// (modernc.org/sqlite, no cgo) is the default; PostgreSQL (jackc/pgx v5) is
+// chosen by a postgres:// URL. Both run the same statements: what differs
+// between them is in dialect.go, pgdriver.go, locks.go and the per-dialect
+// migration files.
 package store
 
 import (
@@ -9,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"strings"
 	"time"
 
 	"acuerdo"
@@ -21,36 +22,41 @@ import (
 // through a single connection whose transactions take the write lock up front
 // (BEGIN IMMEDIATE) instead of failing with SQLITE_BUSY halfway; reads use a pool
 // that WAL lets run beside the writer.
+//
+// On PostgreSQL both are the same pool: the server runs writers side by side,
+// and the store's read-then-write transactions lock their rows (dialect.go).
 type DB struct {
 	write *sql.DB
 	read  *sql.DB
 	path  string
+	pg    bool
 	// Now is the clock every stored time comes from.
 	Now acuerdo.Clock
 }
 
 // Options tune Open.
 type Options struct {
-	// ReadConns is the size of the read pool (default 4).
+	// ReadConns is the size of the read pool (default 4) on SQLite, and of the
+	// one pool on PostgreSQL (default 16).
 	ReadConns int
 	// Clock replaces the system clock, for tests.
 	Clock acuerdo.Clock
 }
 
-// Open opens (creating if needed) the SQLite database at path and brings its
-// schema up to date.
+// Open opens (creating if needed) the SQLite database at path, or the
+// PostgreSQL database a postgres:// URL names, and brings its schema up to date.
 func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	if path == "" {
 		return nil, acuerdo.Errorf(acuerdo.EINVALID, "no database path: pass --db or set ACUERDO_DB")
 	}
-	if strings.HasPrefix(path, "postgres://") || strings.HasPrefix(path, "postgresql://") {
-		return nil, acuerdo.Errorf(acuerdo.ENOTIMPLEMENTED, "PostgreSQL is not supported yet: use a SQLite file path such as acuerdo.db")
+	if opt.Clock == nil {
+		opt.Clock = acuerdo.SystemClock
+	}
+	if isPostgresURL(path) {
+		return openPostgres(ctx, path, opt)
 	}
 	if opt.ReadConns <= 0 {
 		opt.ReadConns = 4
-	}
-	if opt.Clock == nil {
-		opt.Clock = acuerdo.SystemClock
 	}
 	common := url.Values{}
 	common.Set("_busy_timeout", "10000")
@@ -107,6 +113,9 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	if db.read == db.write {
+		return db.write.Close()
+	}
 	return errors.Join(db.read.Close(), db.write.Close())
 }
 

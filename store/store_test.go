@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"database/sql"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,19 +9,14 @@ import (
 
 	"acuerdo"
 	"acuerdo/store"
+	"acuerdo/store/storetest"
 
 	_ "modernc.org/sqlite"
 )
 
 func open(t *testing.T) (*store.DB, string) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "test.db")
-	db, err := store.Open(context.Background(), path, store.Options{Clock: func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db, path
+	return storetest.Open(t, store.Options{Clock: func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) }})
 }
 
 func TestMigrationsFromEmpty(t *testing.T) {
@@ -43,24 +37,36 @@ func TestMigrationsFromEmpty(t *testing.T) {
 	}
 	db2.Close()
 
-	raw, err := sql.Open("sqlite", path)
+	raw, err := store.OpenRaw(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer raw.Close()
+	tables := `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?`
+	if db.Dialect() == store.Postgres {
+		tables = `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'public' AND table_name = ?`
+	}
 	for _, table := range []string{"debtors", "accounts", "installments", "plans", "consents", "conversations", "messages", "cases", "promises", "payments", "experiments", "assignments", "audit"} {
 		var n int
-		if err := raw.QueryRow(`SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?`, table).Scan(&n); err != nil || n != 1 {
+		if err := raw.QueryRow(tables, table).Scan(&n); err != nil || n != 1 {
 			t.Errorf("table %s missing", table)
 		}
 	}
-	var mode string
-	if err := raw.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
-		t.Errorf("journal_mode = %q, %v; want wal", mode, err)
+	if db.Dialect() == store.SQLite {
+		var mode string
+		if err := raw.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+			t.Errorf("journal_mode = %q, %v; want wal", mode, err)
+		}
+	} else {
+		// Times are instants on PostgreSQL.
+		var typ string
+		if err := raw.QueryRow(`SELECT data_type FROM information_schema.columns WHERE table_name = 'messages' AND column_name = 'created_at'`).Scan(&typ); err != nil || typ != "timestamp with time zone" {
+			t.Errorf("messages.created_at is %q, %v; want timestamp with time zone", typ, err)
+		}
 	}
 
 	// A database from a newer acuerdo is refused, not misread.
-	if _, err := raw.Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 0)`); err != nil {
+	if _, err := raw.Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', ?)`, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := store.Open(ctx, path, store.Options{}); err == nil || !strings.Contains(err.Error(), "upgrade acuerdo") {
@@ -72,7 +78,8 @@ func TestOpenErrors(t *testing.T) {
 	ctx := context.Background()
 	for _, tc := range []struct{ path, want string }{
 		{"", "--db"},
-		{"postgres://localhost/acuerdo", "not supported yet"},
+		{"postgres://postgres@127.0.0.1:1/acuerdo", "is PostgreSQL running"},
+		{"postgres://x:%zz@h/acuerdo", "cannot read the PostgreSQL URL"},
 		{filepath.Join(t.TempDir(), "no", "such", "dir", "x.db"), "writable"},
 	} {
 		_, err := store.Open(ctx, tc.path, store.Options{})
@@ -99,7 +106,7 @@ func TestAuditIsAppendOnly(t *testing.T) {
 	if got[0].Name != "propose_pause" || string(got[0].Args) != `{"days":365}` || got[0].Time.IsZero() {
 		t.Fatalf("first entry = %+v", got[0])
 	}
-	raw, err := sql.Open("sqlite", path)
+	raw, err := store.OpenRaw(path)
 	if err != nil {
 		t.Fatal(err)
 	}

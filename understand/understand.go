@@ -88,6 +88,7 @@ type Reading struct {
 	SwitchTo string
 	// Entities.
 	Dates        []Date
+	Time         *Time // a time of day, placed on the day named (or the next it is ahead)
 	Amounts      []Amount
 	Installments int    // "em 8x", "a 4 meses", "in four payments"
 	Days         int    // a number of days: "15 días", "a pause of 10 days"
@@ -132,7 +133,15 @@ func Read(text string, c Context) Reading {
 	// Entities first: dates are taken out before amounts, so "el 20" is a
 	// day and not twenty pesos, and installment counts before both.
 	rest := foldKeep(text)
+	clock, rest := findTime(rest)
 	r.Dates, rest = findDates(rest, c)
+	if clock != nil {
+		now := c.Now
+		if now.IsZero() {
+			now = time.Now()
+		}
+		r.Time = clock.on(r.Dates, now)
+	}
 	r.Installments, r.Amounts, r.Days = findQuantities(rest, c)
 
 	found := lexicon(words)

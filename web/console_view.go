@@ -23,6 +23,7 @@ type caseRow struct {
 	Age, SLA                 string // "3 h", and the badge class: ok, warn, late, done
 	Assignee                 string
 	Paused, Mine, Unassigned bool
+	Callback                 string // a call back's slot in the debtor's local time, "" for other cases
 }
 
 func (s *Server) caseRow(t map[string]string, v store.CaseView, me int64, now time.Time) caseRow {
@@ -33,7 +34,25 @@ func (s *Server) caseRow(t map[string]string, v store.CaseView, me int64, now ti
 	return caseRow{ID: v.ID, Who: who, Phone: v.Phone, Account: v.AccountRef, State: v.State, StateLabel: stateLabel(t, v.State),
 		Reason: v.Reason, ReasonLabel: reasonLabel(t, v.Reason), Summary: clipText(v.Summary, 160), Priority: v.Priority,
 		Age: age(t, now.Sub(v.CreatedAt)), SLA: sla(v, now), Assignee: v.AssigneeName, Paused: v.Paused,
-		Mine: v.AssigneeID == me && me != 0, Unassigned: v.AssigneeID == 0}
+		Mine: v.AssigneeID == me && me != 0, Unassigned: v.AssigneeID == 0, Callback: callbackSlot(v)}
+}
+
+// callbackSlot shows when to call, in the debtor's time (where the call
+// happens), with the zone so an operator elsewhere is not misled.
+func callbackSlot(v store.CaseView) string {
+	if v.CallbackAt == nil {
+		return ""
+	}
+	loc := time.UTC
+	if l, err := time.LoadLocation(v.TimeZone); err == nil && v.TimeZone != "" {
+		loc = l
+	}
+	at := v.CallbackAt.In(loc)
+	out := at.Format("2006-01-02 15:04") + " " + loc.String()
+	if v.CallbackPhone != "" && v.CallbackPhone != v.Phone {
+		out += " · " + v.CallbackPhone
+	}
+	return out
 }
 
 // sla colours a case by how close it is to the 48-hour limit after which it
@@ -45,7 +64,11 @@ func sla(v store.CaseView, now time.Time) string {
 	if v.State == acuerdo.CaseExpired {
 		return "late"
 	}
-	switch a := now.Sub(v.CreatedAt); {
+	start := v.CreatedAt
+	if v.CallbackAt != nil {
+		start = *v.CallbackAt // a call back is due at its slot, not before
+	}
+	switch a := now.Sub(start); {
 	case a >= store.CaseExpiry/2:
 		return "late"
 	case a >= store.CaseExpiry/4:
@@ -104,6 +127,7 @@ type msgView struct {
 // toolView is a tool call the agent made, shown compactly.
 type toolView struct {
 	Name, Args, Result string
+	By                 string // the operator who called it from the console
 	OK                 bool
 }
 
@@ -113,8 +137,15 @@ func (s *Server) msgViews(t map[string]string, msgs []acuerdo.Message) []msgView
 	for _, m := range msgs {
 		v := msgView{ID: m.ID, Body: m.Body, Time: m.CreatedAt.In(loc).Format("02 Jan 15:04")}
 		switch {
+		case m.Direction == acuerdo.Internal && m.Author == acuerdo.AuthorNote:
+			// The first line is who wrote it.
+			who, text, _ := strings.Cut(m.Body, "\n")
+			v.Side, v.Who, v.Body = "note", t["note"]+" · "+who, text
 		case m.Direction == acuerdo.Internal:
 			v.Side, v.Who, v.Tool = "tool", t["tool"], parseTool(m.Body)
+			if v.Tool.By != "" {
+				v.Who = t["tool"] + " · " + t["by"] + " " + v.Tool.By
+			}
 		case m.Author == acuerdo.AuthorDebtor:
 			v.Side, v.Who = "in", t["debtor"]
 		case m.Author == acuerdo.AuthorOperator:
@@ -144,6 +175,7 @@ func parseTool(body string) *toolView {
 		Name   string `json:"name"`
 		Args   string `json:"args"`
 		Result string `json:"result"`
+		By     string `json:"by"`
 	}
 	if err := json.Unmarshal([]byte(body), &rec); err != nil || rec.Name == "" {
 		return &toolView{Name: "?", Result: clipText(body, 300)}
@@ -159,7 +191,7 @@ func parseTool(body string) *toolView {
 	if args == "{}" {
 		args = ""
 	}
-	return &toolView{Name: rec.Name, Args: clipText(args, 200), Result: clipText(rec.Result, 300), OK: ok}
+	return &toolView{Name: rec.Name, Args: clipText(args, 200), Result: clipText(rec.Result, 300), By: rec.By, OK: ok}
 }
 
 // accountView is one account of the side panel with its promises.

@@ -83,6 +83,9 @@ type Config struct {
 	// Events is kicked after the API records something that emits webhook
 	// events (the hooks sender), so they go out now; may be nil.
 	Events interface{ Kick() }
+	// Tools are the agent's tools, which the console's agreements (plan,
+	// promise, due date, pause) go through; nil refuses them.
+	Tools ConsoleTools
 }
 
 // Server holds the handlers' dependencies.

@@ -194,7 +194,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if wcfg.ConsoleOptions, err = consoleOptions(e, pol); err != nil {
 		return err
 	}
-	wcfg.Console, wcfg.Outbox = true, eng
+	wcfg.Console, wcfg.Outbox, wcfg.Tools = true, eng, agent.Tools()
 	if *demoMode {
 		if err := seedDemoUsers(ctx, e, db); err != nil {
 			return err

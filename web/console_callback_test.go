@@ -1,0 +1,55 @@
+package web_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"acuerdo"
+)
+
+// TestConsoleCallbackSlot: a call-back case shows its slot, in the debtor's
+// local time, in the inbox and on the case page; the reason filter lists
+// call backs; the inbox orders them by slot.
+func TestConsoleCallbackSlot(t *testing.T) {
+	r := newConsoleRig(t, consoleRigOptions{})
+	op := r.agent(t)
+	op.login(operatorEmail)
+	ctx := t.Context()
+	debtor, err := r.db.DebtorByPhone(ctx, anaPhone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc, _ := time.LoadLocation(debtor.TimeZone)
+	if debtor.TimeZone == "" {
+		loc = time.UTC
+	}
+	late := r.clk.Now().Add(72 * time.Hour).In(loc).Truncate(time.Hour)
+	early := r.clk.Now().Add(26 * time.Hour).In(loc).Truncate(time.Hour)
+	var ids []int64
+	for _, at := range []time.Time{late, early} {
+		c, err := r.db.OpenCase(ctx, acuerdo.Case{ConversationID: r.convID, DebtorID: debtor.ID, Reason: acuerdo.ReasonCallback, Priority: 2,
+			Summary: "Call back", CallbackAt: &at, CallbackPhone: debtor.Phone})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, c.ID)
+	}
+	_, body, _ := op.get("/console/inbox?reason=callback")
+	for _, at := range []time.Time{late, early} {
+		if want := at.Format("2006-01-02 15:04"); !strings.Contains(body, want) {
+			t.Errorf("inbox does not show the slot %s", want)
+		}
+	}
+	if i, j := strings.Index(body, fmt.Sprintf(`data-case="%d"`, ids[1])), strings.Index(body, fmt.Sprintf(`data-case="%d"`, ids[0])); i < 0 || j < 0 || i > j {
+		t.Errorf("the earlier slot (case %d) must come first: at %d and %d", ids[1], i, j)
+	}
+	if !strings.Contains(body, `<option value="callback" selected>`) {
+		t.Error("the reason filter does not offer call backs")
+	}
+	_, page, _ := op.get(fmt.Sprintf("/console/cases/%d", ids[1]))
+	if !strings.Contains(page, `id="callback-at"`) || !strings.Contains(page, early.Format("2006-01-02 15:04")) {
+		t.Error("the case page does not show the slot")
+	}
+}
