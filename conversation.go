@@ -52,6 +52,7 @@ const (
 	AuthorBot      = "bot"
 	AuthorOperator = "operator"
 	AuthorTool     = "tool"
+	AuthorNote     = "note" // an operator's internal note (Internal): the team reads it, the debtor and the model never do
 )
 
 // Message statuses, in the order Twilio moves them; failed and undelivered end it.

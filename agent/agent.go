@@ -403,6 +403,10 @@ func (a *Agent) lastOutbound(ctx context.Context, t *turn) (acuerdo.Message, err
 	return acuerdo.Message{}, nil
 }
 
+// Tools are the agent's tools, for the doors that act through them on a
+// debtor's behalf (the console's agreements) under the same policy.
+func (a *Agent) Tools() *tools.Set { return a.cfg.Tools }
+
 // call runs a tool for the turn, records it and folds its outcome into the turn.
 func (a *Agent) call(ctx context.Context, t *turn, name, args string) error {
 	r := a.callTool(ctx, t, "", name, args)
@@ -437,13 +441,7 @@ func (a *Agent) callTool(ctx context.Context, t *turn, id, name, args string) to
 }
 
 // toolRecord is a tool call and its result as stored in the conversation.
-type toolRecord struct {
-	ID     string      `json:"id,omitempty"`
-	Name   string      `json:"name"`
-	Args   string      `json:"args"`
-	Result string      `json:"result"`
-	Facts  tools.Facts `json:"facts,omitempty"`
-}
+type toolRecord = tools.Record
 
 func (t *turn) reply(s string) {
 	if s = strings.TrimSpace(s); s != "" {

@@ -30,13 +30,18 @@ func (db *DB) ChangeDueDate(ctx context.Context, accountID, conversationID int64
 	now := db.now()
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		var old sql.NullString
-		if err := tx.QueryRowContext(ctx, `SELECT next_due_date FROM accounts WHERE id = ?`, accountID).Scan(&old); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT next_due_date FROM accounts WHERE id = ? FOR UPDATE`, accountID).Scan(&old); err != nil {
 			return fmt.Errorf("change due date: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET next_due_date = ?, updated_at = ? WHERE id = ?`, newDate.String(), now, accountID); err != nil {
 			return err
 		}
 		if err := insertNegotiation(ctx, tx, accountID, conversationID, acuerdo.NegotiationDateChange, old.String, newDate.String(), now); err != nil {
+			return err
+		}
+		// The creditor's system keeps the due date too: it hears of the move.
+		if err := insertEvent(ctx, tx, EventDueDateChanged, EventSubject{AccountID: accountID, ConversationID: conversationID},
+			map[string]any{"old_due_date": old.String, "new_due_date": newDate.String()}, now); err != nil {
 			return err
 		}
 		return appendAll(ctx, tx, audit, now)
@@ -52,6 +57,10 @@ func (db *DB) PauseAccount(ctx context.Context, accountID, conversationID int64,
 			return fmt.Errorf("pause: %w", err)
 		}
 		if err := insertNegotiation(ctx, tx, accountID, conversationID, acuerdo.NegotiationPause, "", until.String(), now); err != nil {
+			return err
+		}
+		if err := insertEvent(ctx, tx, EventCollectionPaused, EventSubject{AccountID: accountID, ConversationID: conversationID},
+			map[string]any{"paused_until": until.String()}, now); err != nil {
 			return err
 		}
 		return appendAll(ctx, tx, audit, now)

@@ -105,7 +105,7 @@ func gate(c *call) *Result {
 	if ThirdPartyLocked(c.Conv, c.now) {
 		return &Result{Rule: RuleThirdParty, Message: "someone who said they are not the debtor writes here: share nothing about the debt, answer neutrally"}
 	}
-	if !c.Conv.Verified {
+	if !c.Conv.Verified && c.Operator == nil {
 		return &Result{Rule: "identity_before_disclosure", Message: "verify the debtor's identity first with verify_identity (last four digits of their document)"}
 	}
 	return nil

@@ -32,7 +32,8 @@ func all() []tool {
 		{ProposePause, "Pause collection for some days (policy limits apply).",
 			object([]string{"days"}, map[string]*schema{"account_id": accountArg, "days": integer("", 1, 366)}), proposePause},
 		{OfferPaymentPlan, "Offer a plan of N monthly installments. Call accept_payment_plan only after the debtor accepts.",
-			object([]string{"installments"}, map[string]*schema{"account_id": accountArg, "installments": integer("", 1, 60)}), offerPaymentPlan},
+			object([]string{"installments"}, map[string]*schema{"account_id": accountArg, "installments": integer("", 1, 60),
+				"first_date": pattern("YYYY-MM-DD of the first installment; omit for a week from today", datePattern)}), offerPaymentPlan},
 		{AcceptPaymentPlan, "Confirm an offered plan the debtor accepted.",
 			object([]string{"plan_id"}, map[string]*schema{"plan_id": pattern("", `^[0-9]{1,12}$`)}), acceptPaymentPlan},
 		{RecordPromiseToPay, "Record a promise to pay an amount by a date.",
@@ -242,15 +243,23 @@ func proposeDateChange(ctx context.Context, s *Set, c *call) (Result, error) {
 		return Result{}, err
 	}
 	today := s.today(c.Debtor)
+	rule := "date_change"
 	if d := s.Policy.DateChange(p.NextDueDate, nd, today, last); !d.Allowed {
-		r, _ := fromDecision(d)
-		if latest := s.Policy.MaxNewDueDate(p.NextDueDate, today); d.Rule != "date_change_frequency" {
-			r.Data = map[string]any{"latest_allowed_date": latest.String()}
-			r.Facts.Dates = []acuerdo.Date{latest}
+		pol, ok := exception(s, c)
+		if d2 := pol.DateChange(p.NextDueDate, nd, today, last); !ok || !d2.Allowed {
+			if ok {
+				d = d2
+			}
+			r, _ := fromDecision(d)
+			if latest := s.Policy.MaxNewDueDate(p.NextDueDate, today); d.Rule != "date_change_frequency" {
+				r.Data = map[string]any{"latest_allowed_date": latest.String()}
+				r.Facts.Dates = []acuerdo.Date{latest}
+			}
+			return r, nil
 		}
-		return r, nil
+		rule = exceptionRule(d.Rule)
 	}
-	if err := s.Store.ChangeDueDate(ctx, p.ID, c.Conv.ID, nd, s.allowed(c, "date_change", "")); err != nil {
+	if err := s.Store.ChangeDueDate(ctx, p.ID, c.Conv.ID, nd, s.allowed(c, rule, exceptionDetail(c))); err != nil {
 		return Result{}, err
 	}
 	return Result{OK: true, committed: true, Data: map[string]any{"account_id": p.Ref, "new_due_date": nd.String()}, Facts: Facts{Dates: []acuerdo.Date{nd}}}, nil
@@ -267,11 +276,16 @@ func proposePause(ctx context.Context, s *Set, c *call) (Result, error) {
 		return Result{}, err
 	}
 	today := s.today(c.Debtor)
+	rule := "pause"
 	if d := s.Policy.Pause(days, today, last); !d.Allowed {
-		return fromDecision(d)
+		pol, ok := exception(s, c)
+		if d2 := pol.Pause(days, today, last); !ok || !d2.Allowed {
+			return fromDecision(d)
+		}
+		rule = exceptionRule(d.Rule)
 	}
 	until := today.AddDays(days)
-	if err := s.Store.PauseAccount(ctx, p.ID, c.Conv.ID, until, s.allowed(c, "pause", "")); err != nil {
+	if err := s.Store.PauseAccount(ctx, p.ID, c.Conv.ID, until, s.allowed(c, rule, exceptionDetail(c))); err != nil {
 		return Result{}, err
 	}
 	return Result{OK: true, committed: true, Data: map[string]any{"account_id": p.Ref, "paused_until": until.String()}, Facts: Facts{Dates: []acuerdo.Date{until}}}, nil
@@ -287,11 +301,23 @@ func offerPaymentPlan(ctx context.Context, s *Set, c *call) (Result, error) {
 	}
 	today := s.today(c.Debtor)
 	start := today.AddDays(7)
-	inst, d := s.Policy.Plan(p.Outstanding, argInt(c.args, "installments"), start, today)
-	if !d.Allowed {
-		return fromDecision(d)
+	if raw := argString(c.args, "first_date"); raw != "" {
+		if start, err = acuerdo.ParseDate(raw); err != nil {
+			return refused("invalid_date", "%s", acuerdo.ErrorMessage(err))
+		}
 	}
-	plan, err := s.Store.OfferPlan(ctx, acuerdo.Plan{AccountID: p.ID, ConversationID: c.Conv.ID, Total: p.Outstanding, Installments: inst}, s.allowed(c, d.Rule, ""))
+	n := argInt(c.args, "installments")
+	inst, d := s.Policy.Plan(p.Outstanding, n, start, today)
+	rule := d.Rule
+	if !d.Allowed {
+		pol, ok := exception(s, c)
+		inst2, d2 := pol.Plan(p.Outstanding, n, start, today)
+		if !ok || !d2.Allowed {
+			return fromDecision(d)
+		}
+		inst, rule = inst2, exceptionRule(d.Rule)
+	}
+	plan, err := s.Store.OfferPlan(ctx, acuerdo.Plan{AccountID: p.ID, ConversationID: c.Conv.ID, Total: p.Outstanding, Installments: inst}, s.allowed(c, rule, exceptionDetail(c)))
 	if err != nil {
 		return Result{}, err
 	}
@@ -370,10 +396,15 @@ func recordPromise(ctx context.Context, s *Set, c *call) (Result, error) {
 	}
 	today := s.today(c.Debtor)
 	latest := s.Policy.MaxNewDueDate(today, today)
+	rule := "promise"
 	if date.Before(today) || latest.Before(date) {
-		return Result{Rule: "promise_date", Message: fmt.Sprintf("a promise must be between %s and %s", today, latest), Facts: Facts{Dates: []acuerdo.Date{latest}}}, nil
+		pol, ok := exception(s, c)
+		if !ok || date.Before(today) || pol.MaxNewDueDate(today, today).Before(date) {
+			return Result{Rule: "promise_date", Message: fmt.Sprintf("a promise must be between %s and %s", today, latest), Facts: Facts{Dates: []acuerdo.Date{latest}}}, nil
+		}
+		rule = exceptionRule("promise_date")
 	}
-	pr, err := s.Store.CreatePromise(ctx, acuerdo.Promise{AccountID: p.ID, ConversationID: c.Conv.ID, Amount: m, DueDate: date}, s.allowed(c, "promise", ""))
+	pr, err := s.Store.CreatePromise(ctx, acuerdo.Promise{AccountID: p.ID, ConversationID: c.Conv.ID, Amount: m, DueDate: date}, s.allowed(c, rule, exceptionDetail(c)))
 	if err != nil {
 		return Result{}, err
 	}

@@ -239,7 +239,7 @@ func TestSpecs(t *testing.T) {
 		tools.SendPaymentLink:    {"account_id,amount,scope", "scope"},
 		tools.ProposeDateChange:  {"account_id,new_date", "new_date"},
 		tools.ProposePause:       {"account_id,days", "days"},
-		tools.OfferPaymentPlan:   {"account_id,installments", "installments"},
+		tools.OfferPaymentPlan:   {"account_id,first_date,installments", "installments"},
 		tools.AcceptPaymentPlan:  {"plan_id", "plan_id"},
 		tools.RecordPromiseToPay: {"account_id,amount,date", "amount,date"},
 		tools.ReportPayment:      {"amount,date,note", ""},

@@ -68,6 +68,37 @@ type Env struct {
 	Conv   *acuerdo.Conversation
 	Debtor *acuerdo.Debtor // nil when the number is not in the portfolio
 	Media  []string        // URLs of the receipts the debtor attached this turn
+	// Operator, when set, is the console user who calls the tool on the
+	// debtor's behalf (an agreement made with them by phone or chat); the
+	// agent never sets it.
+	Operator *Operator
+}
+
+// Operator is a console user acting through the tools. The same policy
+// decides as for the agent; two things differ. The operator has spoken with
+// the debtor and answers for who they are, so the identity gate does not ask
+// for the conversation to be verified (the third-party lock still holds).
+// And an admin may grant a documented exception to the negotiation limits
+// (never to the arithmetic: sums, dates in the past, amounts above the
+// balance), which the audit records with its reason.
+type Operator struct {
+	// Ref names the user in the audit as the console does: "user 3 <ana@x>".
+	Ref string
+	// Exception is an admin's reason to go past a negotiation limit; empty
+	// lets policy decide. The console only sets it for admins.
+	Exception string
+}
+
+// Record is a tool call and its result as stored in the conversation (an
+// internal message): the model reads it in later turns, the console shows it.
+type Record struct {
+	ID     string `json:"id,omitempty"`
+	Name   string `json:"name"`
+	Args   string `json:"args"`
+	Result string `json:"result"`
+	Facts  Facts  `json:"facts,omitempty"`
+	// By is the operator who made the call from the console; empty for the agent.
+	By string `json:"by,omitempty"`
 }
 
 // Facts are the amounts, dates, links and plan ids a tool produced. The agent
@@ -233,6 +264,14 @@ func (s *Set) entry(e *Env, r Result, rawArgs, outcome, detail string) acuerdo.A
 	}
 	if detail == "" {
 		detail = r.Message
+	}
+	if e.Operator != nil {
+		// The operator is the actor; the rule stays the policy's.
+		by := "by " + e.Operator.Ref
+		if detail != "" {
+			by += ": " + detail
+		}
+		detail = by
 	}
 	return acuerdo.AuditEntry{Time: s.Clock(), ConversationID: e.Conv.ID, Kind: acuerdo.AuditTool, Name: r.Tool, Outcome: outcome, Rule: rule, Args: args, Detail: detail}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"acuerdo"
+	"acuerdo/policy"
 	"acuerdo/store"
 )
 
@@ -41,6 +42,9 @@ type ConsoleOptions struct {
 	// Location is the team's time zone, for "today" and the times shown
 	// (default UTC).
 	Location *time.Location
+	// Negotiation are the policy's limits, quoted when an agreement is
+	// refused (the tools decide; zero is policy.Default()'s).
+	Negotiation policy.Negotiation
 }
 
 func (o ConsoleOptions) withDefaults() ConsoleOptions {
@@ -64,6 +68,9 @@ func (o ConsoleOptions) withDefaults() ConsoleOptions {
 	}
 	if o.Location == nil {
 		o.Location = time.UTC
+	}
+	if o.Negotiation == (policy.Negotiation{}) {
+		o.Negotiation = policy.Default().Negotiation
 	}
 	return o
 }
@@ -108,6 +115,12 @@ func (s *Server) mountConsole(r chi.Router) {
 		r.Post("/console/cases/{id}/edit", s.consoleEdit)
 		r.Post("/console/cases/{id}/payment/confirm", s.consoleConfirmPayment)
 		r.Post("/console/cases/{id}/payment/reject", s.consoleRejectPayment)
+		r.Post("/console/cases/{id}/plan", s.consolePlan)
+		r.Post("/console/cases/{id}/promise", s.consolePromise)
+		r.Post("/console/cases/{id}/due-date", s.consoleDueDate)
+		r.Post("/console/cases/{id}/pause", s.consolePause)
+		r.Post("/console/cases/{id}/notes", s.consoleNote)
+		r.Post("/console/contacts/{id}/message", s.consoleContactMessage)
 		r.Get("/console/contacts", s.consoleContacts)
 		r.Get("/console/contacts/export.csv", s.consoleContactsExport)
 		r.Get("/console/contacts/{id}", s.consoleContact)
@@ -195,6 +208,9 @@ func (s *Server) newPage(w http.ResponseWriter, r *http.Request, nav, title stri
 	}
 	if k := r.URL.Query().Get("err"); k != "" && strings.HasPrefix(k, "err_") {
 		p.Problem = p.T[k]
+		if rule, ok := strings.CutPrefix(k, "err_policy_"); ok {
+			p.Problem = s.policyReason(lang, rule)
+		}
 	}
 	return p
 }

@@ -155,6 +155,7 @@ type caseData struct {
 	LastID                           int64
 	Mine, HeldByOther                bool
 	CanClaim, CanAct, CanTakeOver    bool
+	CanAgree                         bool
 	WindowOpen                       bool
 	WindowLeft                       string
 	Templates                        []tmplOption
@@ -217,6 +218,8 @@ func (s *Server) consoleCase(w http.ResponseWriter, r *http.Request) {
 	d.CanClaim = !d.Closed && (!d.Mine || !v.Paused) && !d.HeldByOther
 	d.CanTakeOver = !d.Closed && d.HeldByOther && si.user.Admin()
 	d.CanAct = !d.Closed && (!d.HeldByOther || si.user.Admin())
+	// Agreements, like replies, are for whoever holds the case (or an admin).
+	d.CanAgree = !d.Closed && (d.Mine && v.State == acuerdo.CaseInProgress || si.user.Admin())
 	if v.Useful != nil {
 		d.Useful = map[bool]string{true: "yes", false: "no"}[*v.Useful]
 	}

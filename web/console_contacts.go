@@ -161,6 +161,8 @@ type contactData struct {
 	LastID   int64
 	Cases    []caseRow
 	Erasable bool
+	// CanWrite: no open case (that is where the team writes) and no opt-out.
+	CanWrite, WindowOpen bool
 }
 
 // loadContact reads the request's contact (a conversation id), answering
@@ -221,9 +223,14 @@ func (s *Server) consoleContact(w http.ResponseWriter, r *http.Request) {
 		d.LastID = msgs[len(msgs)-1].ID
 	}
 	now := s.consoleNow()
+	d.CanWrite = !conv.OptedOut
 	for _, c := range cases {
 		d.Cases = append(d.Cases, s.caseRow(p.T, c, si.user.ID, now))
+		if !acuerdo.CaseClosed(c.State) {
+			d.CanWrite = false
+		}
 	}
+	d.WindowOpen = conv.LastInboundAt != nil && s.cfg.Clock().Sub(*conv.LastInboundAt) < 24*time.Hour
 	p.Title = d.Name
 	p.Data = d
 	s.renderConsole(w, http.StatusOK, "contact", p)

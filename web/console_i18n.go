@@ -263,18 +263,83 @@ var consoleStrings = map[string][3]string{
 	"no_events":             {"No hay eventos con estos filtros.", "Não há eventos com estes filtros.", "No events match these filters."},
 }
 
+// consoleAgreeStrings are the agreements' and notes' texts, {es, pt-BR, en}.
+var consoleAgreeStrings = map[string][3]string{
+	"agreements":                {"Acuerdos", "Acordos", "Agreements"},
+	"agreements_note":           {"Se aplican las reglas de la política, como con el bot; el deudor recibe la confirmación por WhatsApp.", "Valem as regras da política, como com o bot; o devedor recebe a confirmação pelo WhatsApp.", "Policy rules apply, as for the bot; the debtor gets the confirmation on WhatsApp."},
+	"plan":                      {"Plan de pagos", "Plano de pagamento", "Payment plan"},
+	"installments":              {"Cuotas", "Parcelas", "Installments"},
+	"first_date":                {"Primera cuota (opcional)", "Primeira parcela (opcional)", "First installment (optional)"},
+	"agree_plan":                {"Acordar plan", "Acordar plano", "Agree plan"},
+	"promise_to_pay":            {"Promesa de pago", "Promessa de pagamento", "Promise to pay"},
+	"date":                      {"Fecha", "Data", "Date"},
+	"record_promise":            {"Registrar promesa", "Registrar promessa", "Record promise"},
+	"due_date":                  {"Nueva fecha de vencimiento", "Nova data de vencimento", "New due date"},
+	"move_due_date":             {"Mover fecha", "Mudar data", "Move date"},
+	"pause":                     {"Pausa de cobro", "Pausa da cobrança", "Collection pause"},
+	"pause_days":                {"Días", "Dias", "Days"},
+	"agree_pause":               {"Pausar", "Pausar", "Pause"},
+	"exception":                 {"Excepción (solo admin): motivo documentado", "Exceção (só admin): motivo documentado", "Exception (admins only): documented reason"},
+	"exception_hint":            {"Déjalo vacío para aplicar la política.", "Deixe vazio para aplicar a política.", "Leave empty to apply the policy."},
+	"note":                      {"Nota interna", "Nota interna", "Internal note"},
+	"notes_hint":                {"Solo la ve el equipo: nunca se envía al deudor.", "Só a equipe vê: nunca é enviada ao devedor.", "Only the team sees it: never sent to the debtor."},
+	"add_note":                  {"Agregar nota", "Adicionar nota", "Add note"},
+	"by":                        {"por", "por", "by"},
+	"write_contact":             {"Escribir al deudor", "Escrever ao devedor", "Write to the debtor"},
+	"write_contact_closed":      {"Fuera de la ventana de 24 horas: se enviará la plantilla aprobada de reenganche.", "Fora da janela de 24 horas: será enviado o modelo aprovado de reengajamento.", "Outside the 24-hour window: the approved re-engagement template will be sent."},
+	"ok_agreed":                 {"Acuerdo registrado; la confirmación va en camino al deudor.", "Acordo registrado; a confirmação está a caminho do devedor.", "Agreement recorded; the confirmation is on its way to the debtor."},
+	"ok_note":                   {"Nota agregada (no se envía).", "Nota adicionada (não é enviada).", "Note added (not sent)."},
+	"err_installments":          {"Indica un número de cuotas entre 1 y 60.", "Informe um número de parcelas entre 1 e 60.", "Give a number of installments from 1 to 60."},
+	"err_days":                  {"Indica los días de pausa (1 a 366).", "Informe os dias de pausa (1 a 366).", "Give the pause in days (1 to 366)."},
+	"err_note":                  {"La nota está vacía o es demasiado larga (máximo 4000 caracteres).", "A nota está vazia ou é longa demais (máximo 4000 caracteres).", "The note is empty or too long (4000 characters at most)."},
+	"err_open_case":             {"Este contacto tiene un caso abierto: escríbele desde el caso.", "Este contato tem um caso aberto: escreva pelo caso.", "This contact has an open case: write from the case."},
+	"err_opted_out":             {"El deudor pidió no recibir más mensajes.", "O devedor pediu para não receber mais mensagens.", "The debtor asked for no more messages."},
+	"err_policy":                {"La política no lo permite.", "A política não permite.", "The policy does not allow it."},
+	"why_plan_installments":     {"Rechazado por la política: un plan tiene de %d a %d cuotas.", "Recusado pela política: um plano tem de %d a %d parcelas.", "Refused by policy: a plan has %d to %d installments."},
+	"why_plan_first":            {"Rechazado por la política: la primera cuota debe ser al menos el %s%% del saldo.", "Recusado pela política: a primeira parcela deve ser de pelo menos %s%% do saldo.", "Refused by policy: the first installment must be at least %s%% of the balance."},
+	"why_plan_start":            {"Rechazado por la política: la primera cuota vence entre hoy y dentro de %d días.", "Recusado pela política: a primeira parcela vence entre hoje e daqui a %d dias.", "Refused by policy: the first installment falls due between today and %d days from now."},
+	"why_plan_sum":              {"Rechazado por la política: el saldo no se puede dividir en esas cuotas.", "Recusado pela política: o saldo não pode ser dividido nessas parcelas.", "Refused by policy: the balance cannot be split into those installments."},
+	"why_date_max":              {"Rechazado por la política: la nueva fecha puede estar como máximo %d días después de la actual.", "Recusado pela política: a nova data pode ficar no máximo %d dias depois da atual.", "Refused by policy: the new date may be at most %d days after the current one."},
+	"why_date_every":            {"Rechazado por la política: la fecha se puede mover una vez cada %d días.", "Recusado pela política: a data pode mudar uma vez a cada %d dias.", "Refused by policy: the date may move once every %d days."},
+	"why_date_change_in_past":   {"Rechazado: la fecha está en el pasado.", "Recusado: a data está no passado.", "Refused: the date is in the past."},
+	"why_date_change_same_date": {"Rechazado: esa ya es la fecha de vencimiento.", "Recusado: essa já é a data de vencimento.", "Refused: that already is the due date."},
+	"why_pause_days":            {"Rechazado por la política: una pausa dura de %d a %d días.", "Recusado pela política: uma pausa dura de %d a %d dias.", "Refused by policy: a pause lasts %d to %d days."},
+	"why_no_pauses":             {"Rechazado por la política: no se conceden pausas.", "Recusado pela política: não se concedem pausas.", "Refused by policy: no pauses are granted."},
+	"why_pause_every":           {"Rechazado por la política: una pausa cada %d meses.", "Recusado pela política: uma pausa a cada %d meses.", "Refused by policy: one pause every %d months."},
+	"why_promise_date":          {"Rechazado por la política: la promesa es para hoy o hasta %d días después del vencimiento.", "Recusado pela política: a promessa é para hoje ou até %d dias depois do vencimento.", "Refused by policy: a promise is for today or up to %d days after the due date."},
+	"why_amount_out_of_range":   {"Rechazado: el monto debe ser mayor que cero y no superar el saldo.", "Recusado: o valor deve ser maior que zero e não passar do saldo.", "Refused: the amount must be above zero and at most the balance."},
+	"why_invalid_amount":        {"Rechazado: revisa el monto.", "Recusado: confira o valor.", "Refused: check the amount."},
+	"why_invalid_date":          {"Rechazado: revisa la fecha.", "Recusado: confira a data.", "Refused: check the date."},
+	"why_no_debtor":             {"Este contacto no tiene deuda registrada.", "Este contato não tem dívida registrada.", "This contact has no debt on file."},
+	"why_no_open_account":       {"El deudor no tiene cuentas abiertas.", "O devedor não tem contas abertas.", "The debtor has no open accounts."},
+	"why_account_required":      {"El deudor tiene varias cuentas: elige una.", "O devedor tem várias contas: escolha uma.", "The debtor has several accounts: choose one."},
+	"why_unknown_account":       {"Esa cuenta no está abierta para este deudor.", "Essa conta não está aberta para este devedor.", "That account is not open for this debtor."},
+	"why_nothing_to_pay":        {"La cuenta no tiene saldo conocido.", "A conta não tem saldo conhecido.", "The account has no known balance."},
+	"why_third_party_declared":  {"Quien escribe dijo no ser el titular: no se acuerda nada hasta devolver la conversación al bot tras confirmar su identidad.", "Quem escreve disse não ser o titular: nada é acordado até devolver a conversa ao bot depois de confirmar a identidade.", "The person writing said they are not the debtor: nothing is agreed until the conversation is handed back after confirming who they are."},
+	"why_plan_outdated":         {"Llegó un pago después de la oferta: acuerda un plan nuevo por el saldo.", "Chegou um pagamento depois da oferta: acorde um novo plano pelo saldo.", "A payment arrived since the offer: agree a new plan for the balance."},
+}
+
 // consoleText is consoleStrings per language, as the templates read it.
 var consoleText = func() map[string]map[string]string {
 	out := map[string]map[string]string{"es": {}, "pt-BR": {}, "en": {}}
-	for k, v := range consoleStrings {
-		out["es"][k], out["pt-BR"][k], out["en"][k] = v[0], v[1], v[2]
+	for _, m := range []map[string][3]string{consoleStrings, consoleAgreeStrings} {
+		for k, v := range m {
+			out["es"][k], out["pt-BR"][k], out["en"][k] = v[0], v[1], v[2]
+		}
 	}
 	return out
 }()
 
 // debtorText is what the console sends debtors in its own words, in their language.
+// The agreements' details fill the agreement_confirmed template's {{3}}.
 var debtorText = map[string]map[string]string{
-	"es":    {"payment_rejected": "No pudimos confirmar el pago que nos reportaste:"},
-	"pt-BR": {"payment_rejected": "Não conseguimos confirmar o pagamento que você informou:"},
-	"en":    {"payment_rejected": "We could not confirm the payment you reported:"},
+	"es": {"payment_rejected": "No pudimos confirmar el pago que nos reportaste:",
+		"agree_plan": "un plan de %d cuotas por %s (%s)", "agree_installment": "%s el %s",
+		"agree_promise": "tu pago de %s para el %s", "agree_due_date": "tu nueva fecha de pago es el %s", "agree_pause": "pausamos el cobro hasta el %s"},
+	"pt-BR": {"payment_rejected": "Não conseguimos confirmar o pagamento que você informou:",
+		"agree_plan": "um plano de %d parcelas de %s no total (%s)", "agree_installment": "%s em %s",
+		"agree_promise": "seu pagamento de %s para %s", "agree_due_date": "sua nova data de pagamento é %s", "agree_pause": "pausamos a cobrança até %s"},
+	"en": {"payment_rejected": "We could not confirm the payment you reported:",
+		"agree_plan": "a plan of %d installments for %s (%s)", "agree_installment": "%s on %s",
+		"agree_promise": "your payment of %s by %s", "agree_due_date": "your new due date is %s", "agree_pause": "collection paused until %s"},
 }

@@ -35,6 +35,7 @@ const (
 	operatorEmail   = "op@acuerdo.test"
 	otherOpEmail    = "op2@acuerdo.test"
 	reengageHX      = "HX0123456789abcdef0123456789abcdef"
+	agreementHX     = "HXa9eeed0123456789abcdef0123456789"
 )
 
 // twilioFake stands in for api.twilio.com's Messages resource over loopback:
@@ -169,10 +170,11 @@ func newConsoleRig(t testing.TB, o consoleRigOptions) *consoleRig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng := engine.New(engine.Config{Store: db, Agent: eval.NewAgent(db, r.clk.Now, nil, pol, logger), Policy: pol, Clock: r.clk.Now,
-		Senders: map[string]engine.Sender{acuerdo.ChannelWhatsApp: twilioSender{wa}}, Templates: map[string]string{"reengage/es": reengageHX},
+	ag := eval.NewAgent(db, r.clk.Now, nil, pol, logger)
+	eng := engine.New(engine.Config{Store: db, Agent: ag, Policy: pol, Clock: r.clk.Now,
+		Senders: map[string]engine.Sender{acuerdo.ChannelWhatsApp: twilioSender{wa}}, Templates: map[string]string{"reengage/es": reengageHX, "agreement_confirmed/es": agreementHX},
 		Logger: logger, Rank: whatsapp.StatusRank, Poll: 20 * time.Millisecond, Workers: 2})
-	h := web.New(web.Config{Engine: eng, Store: db, AuthToken: testToken, AccountSID: testAccount, Console: true, Outbox: eng,
+	h := web.New(web.Config{Engine: eng, Store: db, AuthToken: testToken, AccountSID: testAccount, Console: true, Outbox: eng, Tools: ag.Tools(), API: true,
 		Dashboard: true, DashboardToken: testToken, Clock: r.clk.Now, Logger: logger,
 		ConsoleOptions: web.ConsoleOptions{BcryptCost: bcrypt.MinCost, LoginPerEmail: o.loginPerEmail, TemplateBudget: o.budget, Creditor: "Acuerdo Demo"}})
 	r.srv = httptest.NewServer(h)

@@ -127,6 +127,7 @@ type msgView struct {
 // toolView is a tool call the agent made, shown compactly.
 type toolView struct {
 	Name, Args, Result string
+	By                 string // the operator who called it from the console
 	OK                 bool
 }
 
@@ -136,8 +137,15 @@ func (s *Server) msgViews(t map[string]string, msgs []acuerdo.Message) []msgView
 	for _, m := range msgs {
 		v := msgView{ID: m.ID, Body: m.Body, Time: m.CreatedAt.In(loc).Format("02 Jan 15:04")}
 		switch {
+		case m.Direction == acuerdo.Internal && m.Author == acuerdo.AuthorNote:
+			// The first line is who wrote it.
+			who, text, _ := strings.Cut(m.Body, "\n")
+			v.Side, v.Who, v.Body = "note", t["note"]+" · "+who, text
 		case m.Direction == acuerdo.Internal:
 			v.Side, v.Who, v.Tool = "tool", t["tool"], parseTool(m.Body)
+			if v.Tool.By != "" {
+				v.Who = t["tool"] + " · " + t["by"] + " " + v.Tool.By
+			}
 		case m.Author == acuerdo.AuthorDebtor:
 			v.Side, v.Who = "in", t["debtor"]
 		case m.Author == acuerdo.AuthorOperator:
@@ -167,6 +175,7 @@ func parseTool(body string) *toolView {
 		Name   string `json:"name"`
 		Args   string `json:"args"`
 		Result string `json:"result"`
+		By     string `json:"by"`
 	}
 	if err := json.Unmarshal([]byte(body), &rec); err != nil || rec.Name == "" {
 		return &toolView{Name: "?", Result: clipText(body, 300)}
@@ -182,7 +191,7 @@ func parseTool(body string) *toolView {
 	if args == "{}" {
 		args = ""
 	}
-	return &toolView{Name: rec.Name, Args: clipText(args, 200), Result: clipText(rec.Result, 300), OK: ok}
+	return &toolView{Name: rec.Name, Args: clipText(args, 200), Result: clipText(rec.Result, 300), By: rec.By, OK: ok}
 }
 
 // accountView is one account of the side panel with its promises.

@@ -166,7 +166,7 @@ func runUserDisable(ctx context.Context, e *env, args []string) error {
 // ACUERDO_TEMPLATE_BUDGET (template messages per month, 0 for none) and
 // ACUERDO_CONSOLE_TZ (the team's time zone for "today").
 func consoleOptions(e *env, pol policy.Config) (web.ConsoleOptions, error) {
-	o := web.ConsoleOptions{Creditor: pol.CreditorName}
+	o := web.ConsoleOptions{Creditor: pol.CreditorName, Negotiation: pol.Negotiation}
 	if v := strings.TrimSpace(e.getenv("ACUERDO_TEMPLATE_BUDGET")); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
