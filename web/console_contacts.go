@@ -155,12 +155,12 @@ func csvSafe(s string) string {
 type contactData struct {
 	// Unreachable says why the debtor's phone cannot be contacted, "" when it can.
 	Unreachable string
-	Contact  store.Contact
-	Name     string
-	Messages []msgView
-	LastID   int64
-	Cases    []caseRow
-	Erasable bool
+	Contact     store.Contact
+	Name        string
+	Messages    []msgView
+	LastID      int64
+	Cases       []caseRow
+	Erasable    bool
 	// CanWrite: no open case (that is where the team writes) and no opt-out.
 	CanWrite, WindowOpen bool
 }
