@@ -55,7 +55,11 @@ func (db *DB) Receive(ctx context.Context, channel, phone string, m acuerdo.Mess
 		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = ?, not_before = ? WHERE conversation_id = ? AND state = ?`, OutboxPending, now, conv.ID, OutboxHeld); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO pending_turns (conversation_id, due_at) VALUES (?, ?) ON CONFLICT (conversation_id) DO NOTHING`, conv.ID, now)
+		// DO UPDATE, not DO NOTHING: the no-op update locks an existing row, so
+		// on PostgreSQL a CompleteTurn running beside us waits for this message
+		// to commit and then sees it, instead of deleting the turn under it.
+		_, err = tx.ExecContext(ctx, `INSERT INTO pending_turns (conversation_id, due_at) VALUES (?, ?)
+			ON CONFLICT (conversation_id) DO UPDATE SET due_at = pending_turns.due_at`, conv.ID, now)
 		return err
 	})
 	return conv.ID, created, err
@@ -69,7 +73,7 @@ func (db *DB) ClaimTurns(ctx context.Context, n int, lease time.Duration) ([]Tur
 	var out []TurnClaim
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT conversation_id, attempts FROM pending_turns
-			WHERE due_at <= ? AND (lease_until IS NULL OR lease_until < ?) ORDER BY due_at LIMIT ?`, now, now, n)
+			WHERE due_at <= ? AND (lease_until IS NULL OR lease_until < ?) ORDER BY due_at LIMIT ? FOR UPDATE SKIP LOCKED`, now, now, n)
 		if err != nil {
 			return err
 		}
@@ -169,6 +173,13 @@ type Outgoing struct {
 func (db *DB) CompleteTurn(ctx context.Context, conversationID int64, handled []int64, out []Outgoing) error {
 	now := db.now()
 	return db.inTx(ctx, func(tx *sql.Tx) error {
+		// Lock the turn first (PostgreSQL): a Receive that already queued a
+		// message for it commits before we go on, so the check below for
+		// unanswered messages sees that message and keeps the turn.
+		var one int
+		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM pending_turns WHERE conversation_id = ? FOR UPDATE`, conversationID).Scan(&one); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("complete turn: %w", err)
+		}
 		var phone, channel string
 		if err := tx.QueryRowContext(ctx, `SELECT phone, channel FROM conversations WHERE id = ?`, conversationID).Scan(&phone, &channel); err != nil {
 			return fmt.Errorf("complete turn: %w", err)
