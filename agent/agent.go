@@ -44,7 +44,16 @@ type Config struct {
 	MaxRounds int
 	// History is how many stored messages the model sees (default 24).
 	History int
+	// ModelBudget bounds the time one turn spends waiting for the model,
+	// across all its calls and retries (default 45 s). When it is spent the
+	// menu engine answers, so a hanging model still leaves the debtor with
+	// one reply within a minute, and the turn ends well before the engine
+	// would give up on it.
+	ModelBudget time.Duration
 }
+
+// DefaultModelBudget is ModelBudget's default.
+const DefaultModelBudget = 45 * time.Second
 
 // Agent runs turns.
 type Agent struct {
@@ -64,6 +73,9 @@ func New(cfg Config) *Agent {
 	}
 	if cfg.History <= 0 {
 		cfg.History = 24
+	}
+	if cfg.ModelBudget <= 0 {
+		cfg.ModelBudget = DefaultModelBudget
 	}
 	return &Agent{cfg: cfg}
 }
@@ -139,6 +151,9 @@ type turn struct {
 	switched bool
 	res      Result
 	env      *tools.Env
+	// modelBy is when the turn's model budget runs out (real time, as
+	// contexts' deadlines are).
+	modelBy time.Time
 }
 
 // Turn answers the debtor's latest message in a conversation. The inbound message
@@ -150,7 +165,7 @@ func (a *Agent) Turn(ctx context.Context, conversationID int64, in Inbound) (Res
 	if err != nil {
 		return Result{}, err
 	}
-	t := &turn{conv: conv, in: in}
+	t := &turn{conv: conv, in: in, modelBy: time.Now().Add(a.cfg.ModelBudget)}
 	// Verification lasts a day: whoever holds the phone tomorrow proves it again.
 	if conv.Verified && conv.VerifiedAt != nil && a.cfg.Clock().Sub(*conv.VerifiedAt) > verificationTTL {
 		t.conv.Verified, t.conv.VerifiedAt, t.conv.State = false, nil, ""
