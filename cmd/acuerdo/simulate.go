@@ -199,6 +199,7 @@ func importSim(ctx context.Context, db *store.DB, sim *experiments.Sim, now time
 	if err != nil {
 		return nil, err
 	}
+	im.Synthetic()
 	yes := true
 	taken := map[string]bool{}
 	known := func(e164 string) bool {
