@@ -29,6 +29,24 @@ type Store interface {
 	RecordWrongNumber(ctx context.Context, conversationID, debtorID int64, audit ...acuerdo.AuditEntry) error
 }
 
+// variants is the part of a store that knows pilot arms: a debtor's arm may
+// set the agent's mode (menu or model) and its prompt variant. A store
+// without it runs every debtor the default way.
+type variants interface {
+	DebtorVariant(ctx context.Context, debtorID int64) (acuerdo.Variant, string, error)
+}
+
+// readVariant reads the debtor's pilot variant into the turn.
+func (a *Agent) readVariant(ctx context.Context, t *turn) error {
+	vs, ok := a.cfg.Store.(variants)
+	if !ok || t.debtor == nil {
+		return nil
+	}
+	v, _, err := vs.DebtorVariant(ctx, t.debtor.ID)
+	t.variant = v
+	return err
+}
+
 // Config builds an Agent.
 type Config struct {
 	Store  Store
@@ -147,6 +165,8 @@ type turn struct {
 	locale string
 	in     Inbound
 	read   understand.Reading // what the understanding layer made of in.Text
+	// variant is the debtor's pilot arm's: its mode and prompt variant.
+	variant acuerdo.Variant
 	// switched says the conversation changed language this turn.
 	switched bool
 	res      Result
@@ -198,7 +218,10 @@ func (a *Agent) Turn(ctx context.Context, conversationID int64, in Inbound) (Res
 	if handled, err := a.guards(ctx, t); err != nil || handled {
 		return t.res, err
 	}
-	if a.cfg.Model != nil {
+	if err := a.readVariant(ctx, t); err != nil {
+		return t.res, err
+	}
+	if a.cfg.Model != nil && t.variant.Mode != acuerdo.ModeMenu {
 		ok, err := a.llmTurn(ctx, t)
 		if err != nil {
 			return t.res, err

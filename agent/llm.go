@@ -236,7 +236,7 @@ func (a *Agent) specs(t *turn, facts namedFacts) []ToolSpec {
 }
 
 func (a *Agent) system(t *turn) string {
-	v := prompts.SystemVars{Creditor: a.cfg.Policy.CreditorName, Locale: t.locale, Today: a.today(t), Verified: t.conv.Verified}
+	v := prompts.SystemVars{Creditor: a.cfg.Policy.CreditorName, Locale: t.locale, Today: a.today(t), Verified: t.conv.Verified, Style: t.variant.Prompt}
 	if t.debtor != nil {
 		v.Name = firstName(t.debtor.Name)
 		v.AccountDigits = t.debtor.DocumentID == ""

@@ -9,11 +9,14 @@ import (
 	"acuerdo"
 )
 
-const debtorCols = `id, phone, name, document_id, email, country, time_zone, locale, segment, created_at, updated_at`
+const debtorCols = `id, phone, name, document_id, email, country, time_zone, locale, segment, unreachable_reason, unreachable_detail, unreachable_at, created_at, updated_at`
 
 func scanDebtor(row interface{ Scan(...any) error }) (acuerdo.Debtor, error) {
 	var d acuerdo.Debtor
-	err := row.Scan(&d.ID, &d.Phone, &d.Name, &d.DocumentID, &d.Email, &d.Country, &d.TimeZone, &d.Locale, &d.Segment, &d.CreatedAt, &d.UpdatedAt)
+	var unreachableAt scanTime
+	err := row.Scan(&d.ID, &d.Phone, &d.Name, &d.DocumentID, &d.Email, &d.Country, &d.TimeZone, &d.Locale, &d.Segment,
+		&d.Unreachable, &d.UnreachableDetail, &unreachableAt, &d.CreatedAt, &d.UpdatedAt)
+	d.UnreachableAt = unreachableAt.ptr()
 	return d, err
 }
 
@@ -113,6 +116,17 @@ func (db *DB) Payments(ctx context.Context, accountID int64) ([]acuerdo.Payment,
 // Counts are the sizes of the main tables, for summaries and tests.
 type Counts struct {
 	Debtors, Accounts, Payments, Consents int
+}
+
+// RealDebtors counts the debtors that are not synthetic: imported from a
+// creditor's file, posted through the API or written by the engine for a
+// number outside any demo.
+func (db *DB) RealDebtors(ctx context.Context) (int, error) {
+	var n int
+	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM debtors WHERE NOT synthetic`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count real debtors: %w", err)
+	}
+	return n, nil
 }
 
 // Count returns the table sizes, read in one consistent snapshot.
