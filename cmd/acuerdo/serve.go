@@ -174,6 +174,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	eng := engine.New(engine.Config{Store: db, Agent: agent, Senders: senders, Policy: pol, Templates: templates,
 		Clock: clock, Logger: logger, Metrics: metrics, Rank: whatsapp.StatusRank, Unreachable: whatsapp.UnreachableReason, Lease: lease, SendLease: lease, StaleSend: lease})
+	// On PostgreSQL every replica's workers wake when work appears anywhere
+	// (LISTEN/NOTIFY); the engine's idle polls only back that up.
+	wakeups := map[string]func(){store.NotifyTurns: eng.WakeTurns, store.NotifyOutbox: eng.Kick}
+	if webhooks != nil {
+		wakeups[store.NotifyEvents] = webhooks.Kick
+	}
+	go db.Listen(ctx, wakeups)
 
 	// The dashboard shows every pilot's results, so without a token it is only
 	// served on a demo database, whose data is synthetic.
