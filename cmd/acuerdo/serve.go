@@ -55,6 +55,9 @@ the first admin with "acuerdo user add --email … --role admin --password-stdin
 with --demo, a demo admin and operator are created and their passwords printed
 on standard error. ACUERDO_TEMPLATE_BUDGET sets the monthly WhatsApp template
 budget its counters compare with; ACUERDO_CONSOLE_TZ its time zone (IANA name).
+Sign-ins are limited per account and per client address (5 and 20 failures in
+15 minutes); behind a reverse proxy, set ACUERDO_TRUSTED_PROXIES to its
+addresses (CIDRs, comma-separated) so X-Forwarded-For names the client.
 
 GET /dashboard shows each experiment's results (the same numbers as "acuerdo
 report") with CSV downloads. It needs ACUERDO_DASHBOARD_TOKEN, a read-only token
