@@ -259,7 +259,7 @@ func (s *Server) consoleCase(w http.ResponseWriter, r *http.Request) {
 	for _, m := range media {
 		d.Media = append(d.Media, mediaView{ID: m.ID, URL: "/console/cases/" + strconv.FormatInt(v.ID, 10) + "/media/" + strconv.FormatInt(m.ID, 10),
 			Image: strings.HasPrefix(m.ContentType, "image/"), PDF: m.ContentType == "application/pdf", Pending: m.Pending, Unavailable: m.Unavailable,
-			Time: m.CreatedAt.In(loc).Format("02 Jan 15:04")})
+			Time: dayTime(t, m.CreatedAt.In(loc))})
 	}
 	p.Data = d
 	s.renderConsole(w, http.StatusOK, "case", p)
