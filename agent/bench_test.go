@@ -35,11 +35,11 @@ func promptAtTurn5(t testing.TB) map[string]any {
 	f := setup(asT(t),
 		step{content: "¡Hola José! Para proteger tus datos, ¿me confirmas los últimos 4 dígitos de tu documento?"},
 		step{calls: []call{{"verify_identity", `{"document_last4":"4050"}`}, {"lookup_debt", `{}`}}},
-		step{content: "Gracias, José. Tu saldo es $1.234.567, con $300.000 vencidos. ¿Quieres pagar, un plan o mover la fecha?"},
+		step{content: "Gracias, José. Tu saldo es {{balance}}, con {{overdue}} vencidos. ¿Quieres pagar, un plan o mover la fecha?"},
 		step{calls: []call{{"offer_payment_plan", `{"installments":6}`}}},
-		step{content: "Te propongo 6 cuotas mensuales desde el 01/12/2026. ¿Lo aceptas?"},
+		step{content: "Te propongo 6 cuotas mensuales: {{plan}} ¿Lo aceptas?"},
 		step{calls: []call{{"propose_date_change", `{"new_date":"2026-12-20"}`}}},
-		step{content: "Hecho: tu nueva fecha de pago es el 20/12/2026."},
+		step{content: "Hecho: tu nueva fecha de pago es el {{new_due_date}}."},
 		step{content: "Con gusto. ¿Algo más en lo que te ayude?"},
 	)
 	for _, m := range []string{"hola", "4050", "prefiero un plan en cuotas", "mejor muévame la fecha al 20 de diciembre", "gracias, y el link para pagar después?"} {

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"acuerdo/tools"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,12 +11,11 @@ import (
 	"acuerdo"
 	"acuerdo/policy"
 	"acuerdo/prompts"
-	"acuerdo/tools"
 )
 
 // toolTurns is how many of the latest debtor turns keep their tool calls in the
 // model's window.
-const toolTurns = 3
+const toolTurns = 2
 
 // llmTurn runs the model's tool loop. It returns false, with no error, when the
 // model cannot be used for this turn (an error, a timeout, unusable tool calls):
@@ -25,11 +25,10 @@ func (a *Agent) llmTurn(ctx context.Context, t *turn) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	specs := a.specs()
 	sys := a.system(t)
 	unusable := 0
 	for round := 0; ; round++ {
-		req := Request{System: sys, Messages: msgs, Tools: specs}
+		req := Request{System: sys, Messages: msgs, Tools: a.specs(t, facts)}
 		if round >= a.cfg.MaxRounds {
 			req.Tools = nil // the rounds are spent: the model must answer now
 		}
@@ -50,7 +49,7 @@ func (a *Agent) llmTurn(ctx context.Context, t *turn) (bool, error) {
 			if r.Rule == "unknown_tool" || r.Rule == "invalid_arguments" {
 				bad++
 			}
-			facts.Merge(r.Facts)
+			facts.add(toolRecord{Name: tc.Name, Result: r.JSON()}, currencyHint(t))
 			msgs = append(msgs, Message{Role: RoleTool, ToolCallID: tc.ID, Name: tc.Name, Content: r.JSON()})
 		}
 		if bad == len(resp.ToolCalls) {
@@ -98,28 +97,51 @@ func (a *Agent) generate(ctx context.Context, t *turn, req Request) (Response, b
 	return resp, err == nil
 }
 
-// checkReply lets a reply out only if it passes the content rules: no forbidden
-// language, and no amount, date, link or plan that no tool of this conversation
-// produced. A failing reply is regenerated once with the reasons; if it fails
-// again the debtor gets a safe reply and a person takes over.
-func (a *Agent) checkReply(ctx context.Context, t *turn, sys string, msgs []Message, text string, facts tools.Facts) (bool, error) {
-	allowed := a.allowed(t, facts)
+// checkReply lets a reply out only if it passes the model-reply rules
+// (policy.CheckModelReply): no amount, date, link, plan, percentage,
+// deadline, threat or third-party threat of the model's own, however
+// spelled; facts only as placeholders this conversation's tools can fill. A
+// failing reply is regenerated once with the reasons; if it fails again the
+// debtor gets a safe reply and a person takes over.
+func (a *Agent) checkReply(ctx context.Context, t *turn, sys string, msgs []Message, text string, facts namedFacts) (bool, error) {
+	var verbatim []string
+	if t.debtor != nil {
+		verbatim = append(verbatim, t.debtor.Name, firstName(t.debtor.Name))
+		if t.debtor.Email != "" {
+			verbatim = append(verbatim, t.debtor.Email)
+		}
+	}
 	for attempt := 0; ; attempt++ {
 		// Length first: a reply too long for a phone is a model gone wrong, and
 		// the content checks would spend seconds on it. Nothing of it is sent;
-		// a person takes over, as the safe reply says.
-		parts, fits := policy.FitReplies([]string{text}, policy.MaxReplyMessages)
-		if !fits {
-			b, _ := json.Marshal(map[string]any{"reply_chars": len([]rune(text)), "max_messages": policy.MaxReplyMessages})
+		// a person takes over, as the safe reply says. Filled placeholders
+		// (a plan's schedule) count too.
+		tooLong := func(s string) ([]string, bool, error) {
+			parts, fits := policy.FitReplies([]string{s}, policy.MaxReplyMessages)
+			if fits {
+				return parts, false, nil
+			}
+			b, _ := json.Marshal(map[string]any{"reply_chars": len([]rune(s)), "max_messages": policy.MaxReplyMessages})
 			if err := a.cfg.Store.AppendAudit(ctx, acuerdo.AuditEntry{Time: a.cfg.Clock(), ConversationID: t.conv.ID, Kind: acuerdo.AuditGuard,
 				Name: "output_check", Outcome: acuerdo.Refused, Rule: policy.RuleTooLong, Detail: string(b)}); err != nil {
-				return false, err
+				return nil, true, err
 			}
 			t.res.Refusals = append(t.res.Refusals, policy.RuleTooLong)
+			return nil, true, nil
+		}
+		if _, long, err := tooLong(text); err != nil {
+			return false, err
+		} else if long {
 			break
 		}
-		v := violations(text, allowed)
+		v := append(placeholderViolations(text, facts, t.conv.Verified), violations(text, verbatim)...)
 		if len(v) == 0 {
+			parts, long, err := tooLong(fill(text, facts, t.locale, t.country()))
+			if err != nil {
+				return false, err
+			} else if long {
+				break
+			}
 			t.res.Handler = HandledLLM
 			for _, part := range parts {
 				t.reply(part)
@@ -135,7 +157,7 @@ func (a *Agent) checkReply(ctx context.Context, t *turn, sys string, msgs []Mess
 		// is append-only. The violations say what was wrong.
 		var frags []string
 		for _, x := range v {
-			if x.Rule != "forbidden_language" {
+			if x.Rule != policy.RuleForbiddenLanguage {
 				frags = append(frags, clip(x.Text, 80))
 			}
 		}
@@ -150,7 +172,8 @@ func (a *Agent) checkReply(ctx context.Context, t *turn, sys string, msgs []Mess
 		retry := append(append([]Message(nil), msgs...),
 			Message{Role: RoleAssistant, Content: text},
 			Message{Role: RoleUser, Content: "[automatic check, not from the debtor] That reply was not sent because: " + strings.Join(reasons, "; ") +
-				". Write it again: only amounts, dates and links that tools returned, no pressure or legal language, under 1,600 characters."})
+				". Write it again: no amount, date, link or plan of your own, only placeholders (available: " + facts.available() +
+				"); no discounts, deadlines, pressure or legal language; under 1,600 characters."})
 		resp, ok := a.generate(ctx, t, Request{System: sys, Messages: retry})
 		if !ok || strings.TrimSpace(resp.Content) == "" {
 			break
@@ -162,35 +185,49 @@ func (a *Agent) checkReply(ctx context.Context, t *turn, sys string, msgs []Mess
 	return true, a.escalateQuiet(ctx, t, acuerdo.ReasonOther, "The assistant's reply failed the content checks or was too long to send; please answer the debtor.")
 }
 
-// violations are the content rule breaks that block a reply. Length is not one:
-// a long reply is split into several messages instead.
-func violations(text string, a policy.Allowed) []policy.Violation {
+// violations are the content rule breaks that block a model reply. Length is
+// not one: a long reply is split into several messages instead.
+func violations(text string, verbatim []string) []policy.Violation {
 	var out []policy.Violation
-	for _, v := range policy.CheckReply(text, a) {
-		if v.Rule != "too_long" {
+	for _, v := range policy.CheckModelReply(text, verbatim) {
+		if v.Rule != policy.RuleTooLong {
 			out = append(out, v)
 		}
 	}
 	return out
 }
 
-func (a *Agent) allowed(t *turn, f tools.Facts) policy.Allowed {
-	al := policy.Allowed{Dates: f.Dates, URLs: f.URLs, PlanIDs: f.PlanIDs}
-	for _, m := range f.Amounts {
-		al.Amounts = append(al.Amounts, m.Decimal())
-	}
+// country is the debtor's country, "" for a number outside the portfolio.
+func (t *turn) country() string {
 	if t.debtor != nil {
-		al.Verbatim = append(al.Verbatim, t.debtor.Name, firstName(t.debtor.Name))
-		if t.debtor.Email != "" {
-			al.Verbatim = append(al.Verbatim, t.debtor.Email)
-		}
+		return t.debtor.Country
 	}
-	return al
+	return ""
 }
 
-func (a *Agent) specs() []ToolSpec {
+// specs are the tools the model is offered now: before verification only
+// those that need no identity (a person, a call, stopping, a payment
+// report), after it all but verify_identity, and
+// accept_payment_plan only once a plan was offered. Every call is still
+// checked by the tools themselves; offering fewer keeps each prompt short.
+func (a *Agent) specs(t *turn, facts namedFacts) []ToolSpec {
 	var out []ToolSpec
 	for _, s := range a.cfg.Tools.Specs() {
+		switch s.Name {
+		case tools.VerifyIdentity:
+			if t.conv.Verified {
+				continue
+			}
+		case tools.EscalateToHuman, tools.OptOut, tools.ReportPayment, tools.RequestCallback:
+		case tools.AcceptPaymentPlan:
+			if _, offered := facts["plan"]; !offered || !t.conv.Verified {
+				continue
+			}
+		default:
+			if !t.conv.Verified {
+				continue
+			}
+		}
 		out = append(out, ToolSpec{Name: s.Name, Description: s.Description, Parameters: s.Parameters})
 	}
 	return out
@@ -206,9 +243,9 @@ func (a *Agent) system(t *turn) string {
 }
 
 // history turns the stored conversation into the model's message window, and
-// gathers the facts every tool of the conversation produced.
-func (a *Agent) history(ctx context.Context, t *turn) ([]Message, tools.Facts, error) {
-	var facts tools.Facts
+// gathers the placeholder values the tools of the conversation produced.
+func (a *Agent) history(ctx context.Context, t *turn) ([]Message, namedFacts, error) {
+	facts := namedFacts{}
 	all, err := a.cfg.Store.Messages(ctx, t.conv.ID, 0)
 	if err != nil {
 		return nil, facts, err
@@ -217,7 +254,7 @@ func (a *Agent) history(ctx context.Context, t *turn) ([]Message, tools.Facts, e
 		if m.Direction == acuerdo.Internal && m.Author == acuerdo.AuthorTool {
 			var rec toolRecord
 			if json.Unmarshal([]byte(m.Body), &rec) == nil {
-				facts.Merge(rec.Facts)
+				facts.add(rec, currencyHint(t))
 			}
 		}
 	}

@@ -17,14 +17,14 @@ func TestLLMToolLoop(t *testing.T) {
 	f := setup(t,
 		step{calls: []call{{"verify_identity", `{"document_last4":"4050"}`}}},
 		step{calls: []call{{"lookup_debt", `{}`}}},
-		step{content: "Gracias, José. Tu saldo es $1.234.567 y tu próxima fecha es el 15/12/2026. ¿Quieres el link de pago?"},
+		step{content: "Gracias, José. Tu saldo es {{balance}} y tu próxima fecha es el {{ due_date }}. ¿Quieres el link de pago?"},
 	)
 	res := f.say(t, "hola, mi cédula termina en 4050")
 	if res.Handler != agent.HandledLLM || res.ModelCalls != 3 || len(res.Replies) != 1 {
 		t.Fatalf("result %+v", res)
 	}
-	if !strings.Contains(res.Replies[0], "Acuerdo Demo") || !strings.Contains(res.Replies[0], "$1.234.567") {
-		t.Fatalf("reply %q lacks the disclosure or the balance", res.Replies[0])
+	if !strings.Contains(res.Replies[0], "Acuerdo Demo") || !strings.Contains(res.Replies[0], "$1.234.567 y tu próxima fecha es el 15/12/2026") {
+		t.Fatalf("reply %q lacks the disclosure, or the balance and date code fills in", res.Replies[0])
 	}
 	if got := strings.Join(res.Tools, ","); got != "verify_identity,lookup_debt" {
 		t.Fatalf("tools %s", got)
@@ -42,7 +42,9 @@ func TestLLMToolLoop(t *testing.T) {
 			tools++
 		}
 	}
-	if tools != 2 || len(req["tools"].([]any)) != 12 {
+	// Verified and with no plan offered: every tool but verify_identity and
+	// accept_payment_plan.
+	if tools != 2 || len(req["tools"].([]any)) != 10 {
 		t.Fatalf("tool results %d, tools %d", tools, len(req["tools"].([]any)))
 	}
 	models := findAudit(f.audit(t), acuerdo.AuditModel, "gpt-4o-mini")
@@ -57,7 +59,7 @@ func TestParallelAndMalformedCalls(t *testing.T) {
 	f := setup(t,
 		step{calls: []call{{"verify_identity", `{"document_last4": 4050`}}}, // malformed JSON
 		step{calls: []call{{"verify_identity", `{"document_last4":"4050"}`}, {"lookup_debt", `{}`}}},
-		step{content: "Listo, José: tu saldo es $1.234.567."},
+		step{content: "Listo, José: tu saldo es {{balance}}."},
 	)
 	res := f.say(t, "4050")
 	if res.Handler != agent.HandledLLM || len(res.Refusals) != 1 || res.Refusals[0] != "invalid_arguments" {

@@ -88,7 +88,11 @@ func (r *Receipts) Run(ctx context.Context) error {
 	t := time.NewTicker(r.cfg.Poll)
 	defer t.Stop()
 	for {
-		r.pass(ctx)
+		// One replica at a time works the queue (on PostgreSQL; see
+		// store.Exclusively), so an attachment is downloaded once.
+		if _, err := r.cfg.Store.Exclusively(ctx, "media", func(ctx context.Context) error { r.pass(ctx); return nil }); err != nil && ctx.Err() == nil {
+			r.cfg.Logger.Error("media queue", "err", err)
+		}
 		select {
 		case <-ctx.Done():
 			return nil

@@ -28,7 +28,15 @@ func (e *Engine) scheduler(ctx context.Context) {
 	}
 }
 
+// schedule runs one round of scheduled work. Replicas sharing a PostgreSQL
+// database take turns (an advisory lock): each round runs on one of them, and
+// the next round, on whichever replica, sees what it wrote.
 func (e *Engine) schedule(ctx context.Context) error {
+	_, err := e.cfg.Store.Exclusively(ctx, "schedule", e.scheduleRound)
+	return err
+}
+
+func (e *Engine) scheduleRound(ctx context.Context) error {
 	now := e.cfg.Clock()
 	// Cases nobody took within 48 hours turn VENCIDO here, so the console's
 	// life cycle holds whether or not anyone has it open.

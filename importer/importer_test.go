@@ -2,7 +2,6 @@ package importer_test
 
 import (
 	"context"
-	"database/sql"
 	"flag"
 	"fmt"
 	"os"
@@ -17,6 +16,7 @@ import (
 	"acuerdo/demo"
 	"acuerdo/importer"
 	"acuerdo/store"
+	"acuerdo/store/storetest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata")
@@ -25,13 +25,7 @@ var fixedNow = time.Date(2026, 11, 22, 15, 0, 0, 0, time.UTC)
 
 func openDB(t testing.TB) (*store.DB, string) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "acuerdo.db")
-	db, err := store.Open(context.Background(), path, store.Options{Clock: func() time.Time { return fixedNow }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db, path
+	return storetest.Open(t, store.Options{Clock: func() time.Time { return fixedNow }})
 }
 
 func importFile(t testing.TB, db *store.DB, path string, opt importer.Options) importer.Summary {
@@ -55,7 +49,7 @@ func importFile(t testing.TB, db *store.DB, path string, opt importer.Options) i
 // stable order, for golden comparison.
 func dump(t testing.TB, path string) string {
 	t.Helper()
-	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=query_only(1)")
+	raw, err := store.OpenRaw(path)
 	if err != nil {
 		t.Fatal(err)
 	}

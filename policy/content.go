@@ -53,6 +53,13 @@ func CheckReply(text string, a Allowed) []Violation {
 	for _, s := range a.Verbatim {
 		f.blankAll(s)
 	}
+	checkFolded(f, a, add)
+	return vs
+}
+
+// checkFolded runs the fact and language rules on folded text whose verbatim
+// strings are already blanked.
+func checkFolded(f *folded, a Allowed, add func(Violation)) {
 	for _, id := range a.PlanIDs {
 		f.blankAll(id)
 	}
@@ -63,7 +70,6 @@ func CheckReply(text string, a Allowed) []Violation {
 	checkDates(f, a, add)
 	checkPlans(f, a, add)
 	checkAmounts(f, a, add)
-	return vs
 }
 
 // blankAll blanks every case- and accent-insensitive occurrence of s that

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"acuerdo"
 )
@@ -68,7 +68,7 @@ func Load(path string) (Config, error) {
 	return c, nil
 }
 
-// yamlTypeName strips Go type names from yaml.v3's messages; the reader of
+// yamlTypeName strips Go type names from the YAML decoder's messages; the reader of
 // the error knows the file, not this package.
 var yamlTypeName = regexp.MustCompile(` in type policy\.\w+`)
 

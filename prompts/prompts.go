@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"acuerdo"
 )
@@ -158,4 +159,14 @@ func Date(locale string, d acuerdo.Date) string {
 		return d.String()
 	}
 	return fmt.Sprintf("%02d/%02d/%04d", d.Day, d.Month, d.Year)
+}
+
+// DateTime renders a day and hour for the locale, in the zone t carries (the
+// debtor's): 15/12/2026 10:30 in es and pt-BR, 2026-12-15 10:30 AM in en.
+func DateTime(locale string, t time.Time) string {
+	d := Date(locale, acuerdo.DateOf(t))
+	if Locale(locale) == "en" {
+		return d + " " + t.Format("3:04 PM")
+	}
+	return d + " " + t.Format("15:04")
 }

@@ -58,9 +58,15 @@ func TestMoneyAndDate(t *testing.T) {
 	if Locale("pt") != "pt-BR" || Locale("en-US") != "en" || Locale("") != "es" || Locale("es-CO") != "es" {
 		t.Error("Locale mapping")
 	}
-	if s := System(SystemVars{Creditor: "Banco X", Name: "Ana", Locale: "pt-BR", Today: d, AccountDigits: true}); !strings.Contains(s, "Brazilian Portuguese") || !strings.Contains(s, "account number") || strings.Contains(s, "{") {
+	if s := System(SystemVars{Creditor: "Banco X", Name: "Ana", Locale: "pt-BR", Today: d, AccountDigits: true}); !strings.Contains(s, "Brazilian Portuguese") || !strings.Contains(s, "account number") || strings.Contains(PlaceholderFree(s), "{") {
 		t.Errorf("system prompt: %s", s)
 	}
+}
+
+// PlaceholderFree drops the {{placeholders}} the prompt teaches, leaving any
+// {variable} the prompt failed to fill.
+func PlaceholderFree(s string) string {
+	return regexp.MustCompile(`\{\{[a-z_]+\}\}`).ReplaceAllString(s, "")
 }
 
 func TestTemplates(t *testing.T) {

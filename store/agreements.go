@@ -30,7 +30,7 @@ func (db *DB) ChangeDueDate(ctx context.Context, accountID, conversationID int64
 	now := db.now()
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		var old sql.NullString
-		if err := tx.QueryRowContext(ctx, `SELECT next_due_date FROM accounts WHERE id = ?`, accountID).Scan(&old); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT next_due_date FROM accounts WHERE id = ? FOR UPDATE`, accountID).Scan(&old); err != nil {
 			return fmt.Errorf("change due date: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET next_due_date = ?, updated_at = ? WHERE id = ?`, newDate.String(), now, accountID); err != nil {

@@ -164,7 +164,7 @@ func (db *DB) CaseByID(ctx context.Context, id int64) (CaseView, error) {
 
 // caseState reads a case's state and assignee inside a transaction.
 func caseState(ctx context.Context, tx *sql.Tx, id int64) (state string, assignee, conv int64, err error) {
-	err = tx.QueryRowContext(ctx, `SELECT state, COALESCE(assignee_id, 0), conversation_id FROM cases WHERE id = ?`, id).Scan(&state, &assignee, &conv)
+	err = tx.QueryRowContext(ctx, `SELECT state, COALESCE(assignee_id, 0), conversation_id FROM cases WHERE id = ? FOR UPDATE`, id).Scan(&state, &assignee, &conv)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = acuerdo.Errorf(acuerdo.ENOTFOUND, "no case %d", id)
 	}
@@ -302,7 +302,7 @@ func (db *DB) ExpireCases(ctx context.Context, before time.Time) (int, error) {
 	n := 0
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		// A call back's clock starts at its slot, not when it was asked for.
-		rows, err := tx.QueryContext(ctx, `SELECT id, conversation_id FROM cases WHERE state IN (?,?) AND COALESCE(callback_at, created_at) < ?`,
+		rows, err := tx.QueryContext(ctx, `SELECT id, conversation_id FROM cases WHERE state IN (?,?) AND COALESCE(callback_at, created_at) < ? FOR UPDATE`,
 			acuerdo.CaseIncomplete, acuerdo.CaseComplete, before.UTC())
 		if err != nil {
 			return err
@@ -350,7 +350,7 @@ func (db *DB) ConfirmPayment(ctx context.Context, caseID, accountID int64, amoun
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		var reason string
 		var debtor sql.NullInt64
-		if err := tx.QueryRowContext(ctx, `SELECT reason, debtor_id FROM cases WHERE id = ?`, caseID).Scan(&reason, &debtor); errors.Is(err, sql.ErrNoRows) {
+		if err := tx.QueryRowContext(ctx, `SELECT reason, debtor_id FROM cases WHERE id = ? FOR UPDATE`, caseID).Scan(&reason, &debtor); errors.Is(err, sql.ErrNoRows) {
 			return acuerdo.Errorf(acuerdo.ENOTFOUND, "no case %d", caseID)
 		} else if err != nil {
 			return err
@@ -412,7 +412,7 @@ func (db *DB) RejectPayment(ctx context.Context, caseID int64, reason string, ms
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		var r, phone, channel string
 		var conv int64
-		err := tx.QueryRowContext(ctx, `SELECT k.reason, k.conversation_id, c.phone, c.channel FROM cases k JOIN conversations c ON c.id = k.conversation_id WHERE k.id = ?`, caseID).
+		err := tx.QueryRowContext(ctx, `SELECT k.reason, k.conversation_id, c.phone, c.channel FROM cases k JOIN conversations c ON c.id = k.conversation_id WHERE k.id = ? FOR UPDATE OF k`, caseID).
 			Scan(&r, &conv, &phone, &channel)
 		if errors.Is(err, sql.ErrNoRows) {
 			return acuerdo.Errorf(acuerdo.ENOTFOUND, "no case %d", caseID)

@@ -18,7 +18,9 @@ import (
 //   - row locks: SQLite has one writer, so a read-then-write transaction is
 //     already alone; PostgreSQL runs transactions side by side, so such reads
 //     take the rows they will change (FOR UPDATE), and work queues are claimed
-//     with FOR UPDATE SKIP LOCKED so that replicas never wait on each other;
+//     with FOR UPDATE SKIP LOCKED so that replicas never wait on each other.
+//     The store writes these clauses in its SQL; the SQLite connector drops
+//     them (sqliteSQL);
 //   - advisory locks for scheduled work (see locks.go), which SQLite does not
 //     need either;
 //   - the DDL of migrations (see migrations/README.md and pgDDL below).
@@ -46,21 +48,17 @@ func (db *DB) Dialect() string {
 	return SQLite
 }
 
-// forUpdate locks the rows a read-then-write transaction reads, on PostgreSQL.
-func (db *DB) forUpdate() string {
-	if db.pg {
-		return " FOR UPDATE"
-	}
-	return ""
-}
+var forUpdateClause = regexp.MustCompile(`(?i)\s+FOR\s+UPDATE(\s+OF\s+\w+(\s*,\s*\w+)*)?(\s+SKIP\s+LOCKED|\s+NOWAIT)?`)
 
-// skipLocked claims queue rows on PostgreSQL: rows another replica is claiming
-// are passed over instead of waited for.
-func (db *DB) skipLocked() string {
-	if db.pg {
-		return " FOR UPDATE SKIP LOCKED"
+// sqliteSQL removes the row-locking clauses (FOR UPDATE [OF …] [SKIP LOCKED])
+// that the store writes for PostgreSQL: SQLite has no such clause and needs
+// none, since a write transaction there already runs alone. The SQLite
+// connector applies it before preparing a statement (see stmtcache.go).
+func sqliteSQL(query string) string {
+	if !strings.Contains(query, "FOR UPDATE") {
+		return query
 	}
-	return ""
+	return forUpdateClause.ReplaceAllString(query, "")
 }
 
 var (

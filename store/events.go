@@ -129,7 +129,7 @@ func (db *DB) ClaimEvents(ctx context.Context, n int, lease time.Duration) ([]Pe
 		rows, err := tx.QueryContext(ctx, `SELECT e.id, e.event_id, e.type, e.payload, e.attempts, e.delivered_to, e.created_at FROM events e
 			WHERE e.state = ? AND e.next_at <= ? AND (e.lease_until IS NULL OR e.lease_until < ?)
 			  AND NOT EXISTS (SELECT 1 FROM events p WHERE p.stream = e.stream AND p.id < e.id AND p.state = ?)
-			ORDER BY e.id LIMIT ?`, EventPending, now, now, EventPending, n)
+			ORDER BY e.id LIMIT ? FOR UPDATE OF e SKIP LOCKED`, EventPending, now, now, EventPending, n)
 		if err != nil {
 			return err
 		}
@@ -351,7 +351,7 @@ func (db *DB) RedeliverEvent(ctx context.Context, eventID string, audit ...acuer
 	now := db.now()
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		var state string
-		err := tx.QueryRowContext(ctx, `SELECT state FROM events WHERE event_id = ?`, eventID).Scan(&state)
+		err := tx.QueryRowContext(ctx, `SELECT state FROM events WHERE event_id = ? FOR UPDATE`, eventID).Scan(&state)
 		if errors.Is(err, sql.ErrNoRows) {
 			return acuerdo.Errorf(acuerdo.ENOTFOUND, "no event %s", eventID)
 		} else if err != nil {

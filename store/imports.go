@@ -46,6 +46,7 @@ type PortfolioImport struct {
 	stmts    map[string]*sql.Stmt
 	accounts int
 	source   string // recorded as the source of consents the rows grant
+	pg       *pgImport
 }
 
 // ConsentSource names where the rows' consents come from (default "import");
@@ -55,14 +56,18 @@ func (im *PortfolioImport) ConsentSource(s string) { im.source = s }
 // BeginPortfolioImport starts an import. Call Add for each row, then Commit or
 // Rollback.
 func (db *DB) BeginPortfolioImport(ctx context.Context) (*PortfolioImport, error) {
+	if db.pg {
+		im := &PortfolioImport{db: db, ctx: ctx, now: db.now(), source: "import"}
+		if err := db.beginPGImport(ctx, im); err != nil {
+			return nil, fmt.Errorf("begin import: %w", err)
+		}
+		return im, nil
+	}
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("begin import: %w", err)
 	}
-	im := &PortfolioImport{db: db, tx: tx, ctx: ctx, now: db.now(), stmts: map[string]*sql.Stmt{}, source: "import"}
-	if !db.pg {
-		im.now = db.now().UnixMicro()
-	}
+	im := &PortfolioImport{db: db, tx: tx, ctx: ctx, now: db.now().UnixMicro(), stmts: map[string]*sql.Stmt{}, source: "import"}
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM accounts`).Scan(&im.before); err != nil {
 		_ = tx.Rollback()
 		return nil, fmt.Errorf("begin import: %w", err)
@@ -72,8 +77,15 @@ func (db *DB) BeginPortfolioImport(ctx context.Context) (*PortfolioImport, error
 
 // Add queues one row; rows are written in batches.
 func (im *PortfolioImport) Add(r PortfolioRow) error {
-	im.rows = append(im.rows, r)
 	im.accounts++
+	if im.pg != nil {
+		im.pg.add(r)
+		if len(im.pg.rows) >= copyBatch {
+			return im.pg.flush(im.ctx)
+		}
+		return nil
+	}
+	im.rows = append(im.rows, r)
 	if len(im.rows) >= importBatch {
 		return im.flush()
 	}
@@ -82,6 +94,15 @@ func (im *PortfolioImport) Add(r PortfolioRow) error {
 
 // Commit writes what is queued and commits.
 func (im *PortfolioImport) Commit() (ImportCounts, error) {
+	if im.pg != nil {
+		after, err := im.pg.commit(im.ctx, im.now, im.source)
+		if err != nil {
+			im.pg.abort()
+			return ImportCounts{}, err
+		}
+		ins := after - im.before
+		return ImportCounts{Inserted: ins, Updated: im.accounts - ins}, nil
+	}
 	if err := im.flush(); err != nil {
 		im.Rollback()
 		return ImportCounts{}, err
@@ -99,7 +120,13 @@ func (im *PortfolioImport) Commit() (ImportCounts, error) {
 }
 
 // Rollback abandons the import; nothing of it is written.
-func (im *PortfolioImport) Rollback() { _ = im.tx.Rollback() }
+func (im *PortfolioImport) Rollback() {
+	if im.pg != nil {
+		im.pg.abort()
+		return
+	}
+	_ = im.tx.Rollback()
+}
 
 // stmt prepares (once per size) a statement repeating the VALUES group n times.
 func (im *PortfolioImport) stmt(kind, head, group, tail string, n int) (*sql.Stmt, error) {
@@ -128,7 +155,8 @@ const (
 	debtorHead = `INSERT INTO debtors (phone, name, document_id, email, country, time_zone, locale, segment, created_at, updated_at) VALUES `
 	debtorRow  = `(?,?,?,?,?,?,?,?,?,?)`
 	// A value the file leaves empty keeps what the database knows.
-	debtorTail = ` ON CONFLICT (phone) DO UPDATE SET
+	debtorTail   = debtorUpsert + ` RETURNING phone, id`
+	debtorUpsert = ` ON CONFLICT (phone) DO UPDATE SET
 		name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE debtors.name END,
 		document_id = CASE WHEN excluded.document_id <> '' THEN excluded.document_id ELSE debtors.document_id END,
 		email = CASE WHEN excluded.email <> '' THEN excluded.email ELSE debtors.email END,
@@ -136,8 +164,7 @@ const (
 		time_zone = CASE WHEN excluded.time_zone <> '' THEN excluded.time_zone ELSE debtors.time_zone END,
 		locale = CASE WHEN excluded.locale <> '' THEN excluded.locale ELSE debtors.locale END,
 		segment = CASE WHEN excluded.segment <> '' THEN excluded.segment ELSE debtors.segment END,
-		updated_at = excluded.updated_at
-		RETURNING phone, id`
+		updated_at = excluded.updated_at`
 
 	accountHead = `INSERT INTO accounts (debtor_id, ref, currency, balance, balance_as_of, installment_amount, next_due_date, days_past_due, status, created_at, updated_at) VALUES `
 	accountRow  = `(?,?,?,?,?,?,?,?,'open',?,?)`

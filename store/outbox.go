@@ -51,7 +51,7 @@ func (db *DB) ClaimOutbox(ctx context.Context, n int, lease time.Duration) ([]Ou
 			FROM outbox o
 			WHERE o.state = ? AND o.not_before <= ? AND (o.lease_until IS NULL OR o.lease_until < ?)
 			  AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.conversation_id = o.conversation_id AND p.id < o.id AND p.state IN (?, ?))
-			ORDER BY o.not_before, o.id LIMIT ?`, OutboxPending, now, now, OutboxPending, OutboxSending, n)
+			ORDER BY o.not_before, o.id LIMIT ? FOR UPDATE OF o SKIP LOCKED`, OutboxPending, now, now, OutboxPending, OutboxSending, n)
 		if err != nil {
 			return err
 		}
@@ -251,7 +251,7 @@ func (db *DB) ApplyStatus(ctx context.Context, providerID, status, errorCode str
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		var id int64
 		var cur string
-		err := tx.QueryRowContext(ctx, `SELECT id, status FROM messages WHERE provider_id = ?`, providerID).Scan(&id, &cur)
+		err := tx.QueryRowContext(ctx, `SELECT id, status FROM messages WHERE provider_id = ? FOR UPDATE`, providerID).Scan(&id, &cur)
 		if errors.Is(err, sql.ErrNoRows) {
 			// Keep it for MarkSent: the send's answer has not been written yet.
 			_, err = tx.ExecContext(ctx, `INSERT INTO early_statuses (provider_id, status, error_code, received_at) VALUES (?,?,?,?)`, providerID, status, errorCode, db.now())

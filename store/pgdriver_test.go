@@ -39,3 +39,16 @@ func FuzzNumberPlaceholders(f *testing.F) {
 		}
 	})
 }
+
+func TestSQLiteSQLDropsRowLocks(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`SELECT a FROM t WHERE id = ? FOR UPDATE`, `SELECT a FROM t WHERE id = ?`},
+		{"SELECT a FROM t o ORDER BY id LIMIT ? FOR UPDATE OF o SKIP LOCKED", "SELECT a FROM t o ORDER BY id LIMIT ?"},
+		{`SELECT COUNT(*) FROM (SELECT id FROM users WHERE x FOR UPDATE) admins`, `SELECT COUNT(*) FROM (SELECT id FROM users WHERE x) admins`},
+		{`SELECT 1`, `SELECT 1`},
+	} {
+		if got := sqliteSQL(tc.in); got != tc.want {
+			t.Errorf("sqliteSQL(%q) = %q; want %q", tc.in, got, tc.want)
+		}
+	}
+}

@@ -142,7 +142,7 @@ func (db *DB) RecordProviderPayment(ctx context.Context, p ProviderPayment, than
 		}
 		inserted, _ := res.RowsAffected()
 		var acct, amount int64
-		if err := tx.QueryRowContext(ctx, `SELECT id, account_id, amount FROM payments WHERE external_id = ?`, p.ExternalID).Scan(&out.PaymentID, &acct, &amount); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT id, account_id, amount FROM payments WHERE external_id = ? FOR UPDATE`, p.ExternalID).Scan(&out.PaymentID, &acct, &amount); err != nil {
 			return fmt.Errorf("record payment %s: %w", p.ExternalID, err)
 		}
 		if inserted == 0 && (acct != link.account || amount != p.Amount.Amount) {
@@ -225,7 +225,7 @@ func keepPromises(ctx context.Context, tx *sql.Tx, accountID int64, now time.Tim
 // payment covers them whole. A partial payment marks nothing: an operator or
 // the next payment settles the rest.
 func payInstallments(ctx context.Context, tx *sql.Tx, accountID, amount int64) (int, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id, amount FROM installments WHERE account_id = ? AND status = ? ORDER BY due_date, seq, id`, accountID, acuerdo.InstallmentDue)
+	rows, err := tx.QueryContext(ctx, `SELECT id, amount FROM installments WHERE account_id = ? AND status = ? ORDER BY due_date, seq, id FOR UPDATE`, accountID, acuerdo.InstallmentDue)
 	if err != nil {
 		return 0, err
 	}

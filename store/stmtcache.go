@@ -112,7 +112,7 @@ func (c *cachedConn) QueryContext(ctx context.Context, query string, args []driv
 }
 
 func (c *cachedConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
-	return c.Conn.(driver.ConnPrepareContext).PrepareContext(ctx, query)
+	return c.Conn.(driver.ConnPrepareContext).PrepareContext(ctx, sqliteSQL(query))
 }
 
 func (c *cachedConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {

@@ -163,7 +163,7 @@ func (db *DB) UpdateUser(ctx context.Context, id int64, c UserChange, audit ...a
 	var u User
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		u, err = scanUser(tx.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id))
+		u, err = scanUser(tx.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = ? FOR UPDATE`, id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return acuerdo.Errorf(acuerdo.ENOTFOUND, "no user %d", id)
 		} else if err != nil {
@@ -188,7 +188,7 @@ func (db *DB) UpdateUser(ctx context.Context, id int64, c UserChange, audit ...a
 		}
 		if wasAdmin && (u.Role != RoleAdmin || u.Disabled) {
 			var others int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE role = ? AND disabled = FALSE AND id <> ?`, RoleAdmin, id).Scan(&others); err != nil {
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT id FROM users WHERE role = ? AND disabled = FALSE AND id <> ? FOR UPDATE) admins`, RoleAdmin, id).Scan(&others); err != nil {
 				return err
 			}
 			if others == 0 {

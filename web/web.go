@@ -148,7 +148,10 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 }
 
 // healthz answers 200 when the database answers; load balancers take a 503 as
-// "send traffic elsewhere".
+// "send traffic elsewhere". The body's first line is "ok"; the second says
+// whether the WhatsApp door is open, since serve runs without Twilio settings
+// (a team uses the console and API while Meta reviews its sender) and an
+// operator checking a deployment should see that at once.
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
@@ -160,8 +163,16 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte("database unavailable\n"))
 		return
 	}
-	_, _ = w.Write([]byte("ok\n"))
+	if s.cfg.AuthToken == "" {
+		_, _ = w.Write([]byte("ok\n" + WhatsAppOff + "\n"))
+		return
+	}
+	_, _ = w.Write([]byte("ok\nwhatsapp: on\n"))
 }
+
+// WhatsAppOff is what /healthz and serve's log say when Twilio is not
+// configured.
+const WhatsAppOff = "whatsapp: off (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM are not set)"
 
 // slogPrinter adapts slog to promhttp's error log.
 type slogPrinter struct{ l *slog.Logger }

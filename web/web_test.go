@@ -190,7 +190,7 @@ func TestStatusCallback(t *testing.T) {
 func TestHealthz(t *testing.T) {
 	r := newRig(t, rigOptions{noEngine: true})
 	resp := must(r.srv.Client().Get(r.srv.URL + "/healthz"))
-	if b := readAll(t, resp); resp.StatusCode != http.StatusOK || b != "ok\n" {
+	if b := readAll(t, resp); resp.StatusCode != http.StatusOK || b != "ok\nwhatsapp: on\n" {
 		t.Fatalf("healthz = %d %q", resp.StatusCode, b)
 	}
 	srv := r.srv

@@ -220,7 +220,7 @@ func agentToolCalls(tcs []llms.ToolCall) []agent.ToolCall {
 }
 
 // infoInt reads a token count from GenerationInfo, whose value types differ
-// by provider (int for Anthropic, int32 for Gemini).
+// by client (int for Anthropic; other widths kept for safety).
 func infoInt(info map[string]any, key string) int {
 	switch v := info[key].(type) {
 	case int:

@@ -1,6 +1,7 @@
 // Package llm holds the agent.Model adapters: go-openai for anything that
 // speaks the OpenAI chat-completions wire format (OpenAI, Azure's /openai/v1,
-// Ollama, vLLM, Groq, OpenRouter) and langchaingo for Anthropic and Gemini.
+// Ollama, vLLM, Groq, OpenRouter, and Gemini through Google's compatible
+// endpoint) and langchaingo for Anthropic.
 //
 // Every adapter takes a Config built by the caller (cmd, or FromSpec from the
 // ACUERDO_MODEL value) and reads no environment itself, so tests and several
@@ -47,7 +48,8 @@ type Config struct {
 	// BaseURL is the API root. Empty means the provider's public endpoint.
 	// OpenAI-compatible servers take the URL including /v1
 	// (http://localhost:11434/v1 for Ollama); Anthropic's includes /v1 too
-	// (https://api.anthropic.com/v1); Gemini's is the host only.
+	// (https://api.anthropic.com/v1); Gemini's is the OpenAI-compatible root
+	// (https://generativelanguage.googleapis.com/v1beta/openai).
 	BaseURL string
 	// APIKey authenticates; OpenAI-compatible local servers may leave it empty.
 	APIKey string
@@ -61,7 +63,7 @@ type Config struct {
 	// default 3, a negative value means never retry.
 	MaxRetries int
 	// MaxTokens caps replies when agent.Request.MaxTokens is 0; 0 leaves it to
-	// the provider (langchaingo's Anthropic and Gemini clients use 2048).
+	// the provider (langchaingo's Anthropic client uses 2048).
 	MaxTokens int
 	// MaxRetryAfter is the longest Retry-After the adapter is willing to wait
 	// (default 30 s). A provider asking for more fails the call at once: a
@@ -119,7 +121,7 @@ type provider struct {
 var (
 	providerOpenAI    = provider{name: "openai", keyEnv: "OPENAI_API_KEY", baseEnv: "OPENAI_BASE_URL"}
 	providerAnthropic = provider{name: "anthropic", keyEnv: "ANTHROPIC_API_KEY"}
-	providerGemini    = provider{name: "gemini", keyEnv: "GOOGLE_API_KEY"}
+	providerGemini    = provider{name: "gemini", keyEnv: "GOOGLE_API_KEY", baseEnv: "GEMINI_BASE_URL"}
 )
 
 // Error is a model call that failed, after any retries. The agent falls back to

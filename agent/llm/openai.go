@@ -25,7 +25,24 @@ var emptySchema = json.RawMessage(`{"type":"object","properties":{}}`)
 // wire format. It is safe for concurrent use.
 type OpenAI struct {
 	cfg    Config
+	prov   provider // who answers: named in errors and in Usage.Provider
+	wire   dialect
 	client *openai.Client
+}
+
+// dialect is what a compatible server needs beyond OpenAI's own reading of
+// the wire format. The zero value is OpenAI's.
+type dialect struct {
+	// toolNames names the function on every tool result: Gemini pairs results
+	// with calls by name and rejects a nameless one ("function_response.name:
+	// Name cannot be empty"), where OpenAI pairs them by tool_call_id.
+	toolNames bool
+	// skipEmpty leaves out user and system messages without text: Gemini
+	// rejects an empty text part instead of ignoring it.
+	skipEmpty bool
+	// callID makes the ID of a tool call the server sent without one. Nil
+	// means call_N, which is unique within one response.
+	callID func(i int) string
 }
 
 var _ agent.Model = (*OpenAI)(nil)
@@ -40,10 +57,16 @@ func NewOpenAI(cfg Config) (*OpenAI, error) {
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = DefaultOpenAIBaseURL
 	}
+	return newChatCompletions(cfg, providerOpenAI, dialect{}), nil
+}
+
+// newChatCompletions builds the go-openai client every chat-completions
+// adapter shares; cfg has its defaults and BaseURL filled in.
+func newChatCompletions(cfg Config, prov provider, wire dialect) *OpenAI {
 	occ := openai.DefaultConfig(cfg.APIKey)
 	occ.BaseURL = cfg.BaseURL
 	occ.HTTPClient = wrapClient(cfg.HTTPClient, cfg.Header)
-	return &OpenAI{cfg: cfg, client: openai.NewClientWithConfig(occ)}, nil
+	return &OpenAI{cfg: cfg, prov: prov, wire: wire, client: openai.NewClientWithConfig(occ)}
 }
 
 // Generate implements agent.Model.
@@ -51,10 +74,10 @@ func (o *OpenAI) Generate(ctx context.Context, req agent.Request) (agent.Respons
 	start := time.Now()
 	creq, err := o.chatRequest(req)
 	if err != nil {
-		return agent.Response{}, &Error{Provider: providerOpenAI.name, Hint: providerOpenAI.hint(failLocal, 0, err, o.cfg.Timeout), Err: err}
+		return agent.Response{}, &Error{Provider: o.prov.name, Hint: o.prov.hint(failLocal, 0, err, o.cfg.Timeout), Err: err}
 	}
 	var resp openai.ChatCompletionResponse
-	attempts, err := retry(ctx, o.cfg, providerOpenAI, func(ctx context.Context) error {
+	attempts, err := retry(ctx, o.cfg, o.prov, func(ctx context.Context) error {
 		var cerr error
 		resp, cerr = o.client.CreateChatCompletion(ctx, creq)
 		if cerr == nil && len(resp.Choices) == 0 {
@@ -65,7 +88,8 @@ func (o *OpenAI) Generate(ctx context.Context, req agent.Request) (agent.Respons
 	if err != nil {
 		return agent.Response{}, err
 	}
-	out := openAIResponse(resp)
+	out := openAIResponse(resp, o.wire.callID)
+	out.Usage.Provider = o.prov.name
 	if out.Usage.Model == "" {
 		out.Usage.Model = o.cfg.Model
 	}
@@ -80,13 +104,18 @@ func (o *OpenAI) chatRequest(req agent.Request) (openai.ChatCompletionRequest, e
 	if req.System != "" {
 		msgs = append(msgs, openai.ChatCompletionMessage{Role: openai.ChatMessageRoleSystem, Content: req.System})
 	}
+	names := map[string]string{} // tool call ID -> tool name, for dialects that want it
 	for i, m := range req.Messages {
 		switch m.Role {
 		case agent.RoleSystem, agent.RoleUser:
+			if m.Content == "" && o.wire.skipEmpty {
+				continue
+			}
 			msgs = append(msgs, openai.ChatCompletionMessage{Role: string(m.Role), Content: m.Content})
 		case agent.RoleAssistant:
 			cm := openai.ChatCompletionMessage{Role: openai.ChatMessageRoleAssistant, Content: m.Content}
 			for _, tc := range m.ToolCalls {
+				names[tc.ID] = tc.Name
 				cm.ToolCalls = append(cm.ToolCalls, openai.ToolCall{
 					ID:       tc.ID,
 					Type:     openai.ToolTypeFunction,
@@ -98,9 +127,16 @@ func (o *OpenAI) chatRequest(req agent.Request) (openai.ChatCompletionRequest, e
 			if m.ToolCallID == "" {
 				return openai.ChatCompletionRequest{}, fmt.Errorf("message %d: tool result without ToolCallID", i)
 			}
-			// Tool messages carry no name on this wire format: the ID links
-			// the result to its call.
-			msgs = append(msgs, openai.ChatCompletionMessage{Role: openai.ChatMessageRoleTool, Content: m.Content, ToolCallID: m.ToolCallID})
+			// OpenAI links the result to its call by ID alone; a dialect
+			// that pairs by name gets the name too.
+			tm := openai.ChatCompletionMessage{Role: openai.ChatMessageRoleTool, Content: m.Content, ToolCallID: m.ToolCallID}
+			if o.wire.toolNames {
+				tm.Name = cmp.Or(m.Name, names[m.ToolCallID])
+				if tm.Name == "" {
+					return openai.ChatCompletionRequest{}, fmt.Errorf("message %d: tool result for unknown call %q and without a tool name", i, m.ToolCallID)
+				}
+			}
+			msgs = append(msgs, tm)
 		default:
 			return openai.ChatCompletionRequest{}, fmt.Errorf("message %d: unknown role %q", i, m.Role)
 		}
@@ -147,8 +183,8 @@ func toolParameters(t agent.ToolSpec) (json.RawMessage, error) {
 // openAIResponse maps the first choice back. Tool-call arguments are passed
 // through byte for byte, even when they are not valid JSON: validating them
 // is the agent's job, and it needs the raw text to tell the model what it got
-// wrong.
-func openAIResponse(resp openai.ChatCompletionResponse) agent.Response {
+// wrong. callID makes IDs for calls sent without one (nil: call_N).
+func openAIResponse(resp openai.ChatCompletionResponse, callID func(i int) string) agent.Response {
 	choice := resp.Choices[0]
 	out := agent.Response{
 		Content:      choice.Message.Content,
@@ -168,11 +204,17 @@ func openAIResponse(resp openai.ChatCompletionResponse) agent.Response {
 		if id == "" {
 			// Some compatible servers omit IDs; the agent needs one to pair
 			// the result with the call on the next request.
-			id = fmt.Sprintf("call_%d", i)
+			if callID != nil {
+				id = callID(i)
+			} else {
+				id = fmt.Sprintf("call_%d", i)
+			}
 		}
 		out.ToolCalls = append(out.ToolCalls, agent.ToolCall{ID: id, Name: tc.Function.Name, Arguments: tc.Function.Arguments})
 	}
-	if out.FinishReason == "function_call" {
+	// Some compatible servers (Gemini, older Ollama) say "stop" when the
+	// answer is tool calls; the agent is told the same thing either way.
+	if out.FinishReason == "function_call" || (out.FinishReason == FinishStop && len(out.ToolCalls) > 0) {
 		out.FinishReason = FinishToolCalls
 	}
 	return out

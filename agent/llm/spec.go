@@ -1,7 +1,6 @@
 package llm
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -28,8 +27,8 @@ func WithTimeout(d time.Duration) Option { return func(cfg *Config) { cfg.Timeou
 // WithMaxRetries sets how many times transient failures are retried (negative: never).
 func WithMaxRetries(n int) Option { return func(cfg *Config) { cfg.MaxRetries = n } }
 
-// WithBaseURL points Anthropic or Gemini at another endpoint (OpenAI takes
-// OPENAI_BASE_URL); it overrides OPENAI_BASE_URL when given.
+// WithBaseURL points any adapter at another endpoint; it overrides
+// OPENAI_BASE_URL and GEMINI_BASE_URL when given.
 func WithBaseURL(u string) Option { return func(cfg *Config) { cfg.BaseURL = u } }
 
 // Spec is a parsed ACUERDO_MODEL value.
@@ -67,13 +66,10 @@ var exampleSpec = map[string]string{
 }
 
 // FromSpec builds the Model an ACUERDO_MODEL value names, taking keys and the
-// OpenAI base URL from getenv (os.Getenv in cmd, a map in tests). For
+// OpenAI and Gemini base URLs from getenv (os.Getenv in cmd, a map in tests). For
 // "offline" or an empty spec it returns ErrOffline, which the caller answers
 // by running the offline engine; errors.Is(err, ErrOffline) tells it apart
 // from a misconfiguration, which should stop the program at start-up.
-//
-// A Gemini model holds connections; the returned value then implements
-// io.Closer.
 func FromSpec(spec string, getenv func(string) string, opts ...Option) (agent.Model, error) {
 	s, err := ParseSpec(spec)
 	if err != nil {
@@ -94,6 +90,7 @@ func FromSpec(spec string, getenv func(string) string, opts ...Option) (agent.Mo
 		}
 	case providerGemini.name:
 		cfg.APIKey = strings.TrimSpace(getenv("GOOGLE_API_KEY"))
+		cfg.BaseURL = strings.TrimSpace(getenv("GEMINI_BASE_URL"))
 		if cfg.APIKey == "" {
 			return nil, fmt.Errorf("ACUERDO_MODEL=%s needs GOOGLE_API_KEY", spec)
 		}
@@ -111,8 +108,7 @@ func FromSpec(spec string, getenv func(string) string, opts ...Option) (agent.Mo
 		}
 		return m, nil
 	case providerGemini.name:
-		// Building the client does no network I/O, so no caller context is needed.
-		m, err := NewGemini(context.Background(), cfg)
+		m, err := NewGemini(cfg)
 		if err != nil {
 			return nil, err
 		}

@@ -3,7 +3,6 @@ package llm
 import (
 	"context"
 	"errors"
-	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -36,7 +35,9 @@ func TestFromSpec(t *testing.T) {
 		{spec: "anthropic:claude-3-5-haiku-latest", env: map[string]string{"OPENAI_API_KEY": "sk-1"},
 			wantErr: "ACUERDO_MODEL=anthropic:claude-3-5-haiku-latest needs ANTHROPIC_API_KEY"},
 		{spec: "gemini:gemini-2.0-flash", env: map[string]string{"GOOGLE_API_KEY": "g"},
-			want: "*llm.Gemini", wantCfg: Config{Model: "gemini-2.0-flash", APIKey: "g"}},
+			want: "*llm.Gemini", wantCfg: Config{Model: "gemini-2.0-flash", APIKey: "g", BaseURL: DefaultGeminiBaseURL}},
+		{spec: "gemini:gemini-2.5-flash", env: map[string]string{"GOOGLE_API_KEY": "g", "GEMINI_BASE_URL": "https://proxy.example/v1beta/openai/"},
+			want: "*llm.Gemini", wantCfg: Config{Model: "gemini-2.5-flash", APIKey: "g", BaseURL: "https://proxy.example/v1beta/openai"}},
 		{spec: "gemini:gemini-2.0-flash", wantErr: "needs GOOGLE_API_KEY"},
 		{spec: "mistral:large", wantErr: `unknown provider "mistral": use offline, openai:MODEL, anthropic:MODEL or gemini:MODEL`},
 		{spec: "gpt-4o-mini", wantErr: `unknown provider "gpt-4o-mini"`},
@@ -47,9 +48,6 @@ func TestFromSpec(t *testing.T) {
 		t.Run(tt.spec, func(t *testing.T) {
 			getenv := func(k string) string { return tt.env[k] }
 			m, err := FromSpec(tt.spec, getenv)
-			if c, ok := m.(io.Closer); ok {
-				defer c.Close()
-			}
 			switch {
 			case tt.offline:
 				if !errors.Is(err, ErrOffline) || m != nil {

@@ -67,3 +67,30 @@ func TestServeDoorsAsClientsCallThem(t *testing.T) {
 		t.Error("the unknown status was not logged")
 	}
 }
+
+// TestServeWithoutTwilio is issue 10, item 11: with no Twilio settings serve
+// starts (a team uses the console and API while Meta reviews its sender),
+// says WhatsApp is off in its log and in /healthz, and refuses webhooks it
+// cannot verify.
+func TestServeWithoutTwilio(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "n.db")
+	importDebtors(t, db, "CR-1,3001234567,Ana Pérez,1020304050\n")
+	_, key, _ := runCLI(t, "apikey", "create", "--name", "core", "--scope", "read", "--db", db)
+	key = strings.TrimSpace(key)
+	s := startServe(t, serveEnv(t, nil), db) // serveEnv(nil): no TWILIO_* variables
+	if b := get(t, s.url+"/healthz"); !strings.HasPrefix(b, "ok\n") || !strings.Contains(b, "whatsapp: off") {
+		t.Errorf("/healthz = %q, want ok and whatsapp: off", b)
+	}
+	if !strings.Contains(s.stderr.String(), "whatsapp: off") {
+		t.Errorf("the log does not say WhatsApp is off:\n%s", s.stderr.String())
+	}
+	if code, body := apiGet(t, s.url, "/api/v1/debtors/%2B573001234567", key); code != http.StatusOK {
+		t.Errorf("the API without Twilio: %d %s", code, body)
+	}
+	if b := get(t, s.url+"/console/login"); !strings.Contains(b, "<form") {
+		t.Errorf("the console without Twilio: %.200s", b)
+	}
+	if c := s.post(t, whatsapp.InboundPath, inbound("SMn0000000000000000000000000000001", ana, "hola")); c != http.StatusForbidden {
+		t.Errorf("an inbound webhook without Twilio settings: %d, want 403", c)
+	}
+}

@@ -35,7 +35,8 @@ const serveAbout = `Runs acuerdo: Twilio's WhatsApp webhooks (POST /webhooks/twi
 GET /healthz and GET /metrics (Prometheus).
 
 WhatsApp needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM
-(all three), ACUERDO_PUBLIC_URL (the https URL Twilio calls; it also receives
+(all three; with none, serve runs the console, API and dashboard with WhatsApp
+off, and says so in its log and in /healthz), ACUERDO_PUBLIC_URL (the https URL Twilio calls; it also receives
 delivery statuses) and, for messages outside the 24-hour window, approved
 templates in ACUERDO_TEMPLATES (a JSON file {"reengage/es": "HX…", …}).
 
@@ -101,8 +102,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return &exitError{2, err}
 	}
-	if tw == nil && !*demoMode {
-		return usageErr("nothing to serve: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM for WhatsApp, or pass --demo for the sandbox")
+	if tw == nil {
+		// The console, the API and the dashboard are useful before WhatsApp
+		// is (while Meta reviews the sender): serve them, and say so.
+		logger.Warn(web.WhatsAppOff + ": serving the console, API and dashboard without WhatsApp; Twilio webhooks answer 403 and nothing goes out on WhatsApp")
 	}
 	templates, err := loadTemplates(e.getenv("ACUERDO_TEMPLATES"))
 	if err != nil {

@@ -203,7 +203,7 @@ func TestServeWhatsApp(t *testing.T) {
 				t.Errorf("/metrics lacks %s", want)
 			}
 		}
-		if b := get(t, s.url+"/healthz"); b != "ok\n" {
+		if b := get(t, s.url+"/healthz"); b != "ok\nwhatsapp: on\n" {
 			t.Errorf("/healthz = %q", b)
 		}
 	})
@@ -268,7 +268,6 @@ func TestServeConfigErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"nothing to serve", nil, nil, "nothing to serve"},
 		{"partial Twilio", map[string]string{"TWILIO_ACCOUNT_SID": fakeSID}, nil, "TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM not set"},
 		{"bad From", map[string]string{"TWILIO_ACCOUNT_SID": fakeSID, "TWILIO_AUTH_TOKEN": fakeToken, "TWILIO_WHATSAPP_FROM": "14155238886x"}, nil, "TWILIO_WHATSAPP_FROM"},
 		{"missing templates file", map[string]string{"ACUERDO_TEMPLATES": "/nonexistent/t.json"}, []string{"--demo"}, "ACUERDO_TEMPLATES"},

@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -180,4 +181,31 @@ func withDatabase(server, name string) string {
 	}
 	u.Path = "/" + name
 	return u.String()
+}
+
+// Main runs a package's tests on SQLite, then (in a child process) again on
+// the machine's PostgreSQL when it is reachable; call it from TestMain. With
+// ACUERDO_TEST_REQUIRE_POSTGRES=1 (as ./scripts/test sets) an unreachable
+// PostgreSQL fails the run instead of being skipped.
+func Main(m *testing.M) {
+	code := m.Run()
+	if PostgresURL() != "" {
+		os.Exit(code)
+	}
+	if !LocalReachable() {
+		if os.Getenv("ACUERDO_TEST_REQUIRE_POSTGRES") != "" {
+			fmt.Println("FAIL: PostgreSQL is not reachable at 127.0.0.1:5432; start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start")
+			os.Exit(1)
+		}
+		fmt.Println("PostgreSQL is not reachable at 127.0.0.1:5432: these tests ran on SQLite only")
+		os.Exit(code)
+	}
+	fmt.Println("=== the same tests again, on PostgreSQL")
+	cmd := exec.Command(os.Args[0], os.Args[1:]...)
+	cmd.Env = append(os.Environ(), Env+"="+LocalURL)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil && code == 0 {
+		code = 1
+	}
+	os.Exit(code)
 }
