@@ -24,6 +24,8 @@ type caseRow struct {
 	Assignee                 string
 	Paused, Mine, Unassigned bool
 	Callback                 string // a call back's slot in the debtor's local time, "" for other cases
+	Unread                   bool   // the debtor wrote since the user last opened the case
+	Labels                   []string
 }
 
 func (s *Server) caseRow(t map[string]string, v store.CaseView, me int64, now time.Time) caseRow {
