@@ -29,6 +29,24 @@ type Store interface {
 	RecordWrongNumber(ctx context.Context, conversationID, debtorID int64, audit ...acuerdo.AuditEntry) error
 }
 
+// variants is the part of a store that knows pilot arms: a debtor's arm may
+// set the agent's mode (menu or model) and its prompt variant. A store
+// without it runs every debtor the default way.
+type variants interface {
+	DebtorVariant(ctx context.Context, debtorID int64) (acuerdo.Variant, string, error)
+}
+
+// readVariant reads the debtor's pilot variant into the turn.
+func (a *Agent) readVariant(ctx context.Context, t *turn) error {
+	vs, ok := a.cfg.Store.(variants)
+	if !ok || t.debtor == nil {
+		return nil
+	}
+	v, _, err := vs.DebtorVariant(ctx, t.debtor.ID)
+	t.variant = v
+	return err
+}
+
 // Config builds an Agent.
 type Config struct {
 	Store  Store
@@ -44,7 +62,16 @@ type Config struct {
 	MaxRounds int
 	// History is how many stored messages the model sees (default 24).
 	History int
+	// ModelBudget bounds the time one turn spends waiting for the model,
+	// across all its calls and retries (default 45 s). When it is spent the
+	// menu engine answers, so a hanging model still leaves the debtor with
+	// one reply within a minute, and the turn ends well before the engine
+	// would give up on it.
+	ModelBudget time.Duration
 }
+
+// DefaultModelBudget is ModelBudget's default.
+const DefaultModelBudget = 45 * time.Second
 
 // Agent runs turns.
 type Agent struct {
@@ -64,6 +91,9 @@ func New(cfg Config) *Agent {
 	}
 	if cfg.History <= 0 {
 		cfg.History = 24
+	}
+	if cfg.ModelBudget <= 0 {
+		cfg.ModelBudget = DefaultModelBudget
 	}
 	return &Agent{cfg: cfg}
 }
@@ -135,10 +165,15 @@ type turn struct {
 	locale string
 	in     Inbound
 	read   understand.Reading // what the understanding layer made of in.Text
+	// variant is the debtor's pilot arm's: its mode and prompt variant.
+	variant acuerdo.Variant
 	// switched says the conversation changed language this turn.
 	switched bool
 	res      Result
 	env      *tools.Env
+	// modelBy is when the turn's model budget runs out (real time, as
+	// contexts' deadlines are).
+	modelBy time.Time
 }
 
 // Turn answers the debtor's latest message in a conversation. The inbound message
@@ -150,7 +185,7 @@ func (a *Agent) Turn(ctx context.Context, conversationID int64, in Inbound) (Res
 	if err != nil {
 		return Result{}, err
 	}
-	t := &turn{conv: conv, in: in}
+	t := &turn{conv: conv, in: in, modelBy: time.Now().Add(a.cfg.ModelBudget)}
 	// Verification lasts a day: whoever holds the phone tomorrow proves it again.
 	if conv.Verified && conv.VerifiedAt != nil && a.cfg.Clock().Sub(*conv.VerifiedAt) > verificationTTL {
 		t.conv.Verified, t.conv.VerifiedAt, t.conv.State = false, nil, ""
@@ -183,7 +218,10 @@ func (a *Agent) Turn(ctx context.Context, conversationID int64, in Inbound) (Res
 	if handled, err := a.guards(ctx, t); err != nil || handled {
 		return t.res, err
 	}
-	if a.cfg.Model != nil {
+	if err := a.readVariant(ctx, t); err != nil {
+		return t.res, err
+	}
+	if a.cfg.Model != nil && t.variant.Mode != acuerdo.ModeMenu {
 		ok, err := a.llmTurn(ctx, t)
 		if err != nil {
 			return t.res, err

@@ -125,6 +125,13 @@ const debtorPhone = "+573001234567"
 // at the fake server.
 func setup(t testing.TB, script ...step) *fixture {
 	t.Helper()
+	return setupWith(t, nil, nil, script...)
+}
+
+// setupWith is setup with the model adapter's and the agent's configuration
+// adjusted by mc and ac (either may be nil).
+func setupWith(t testing.TB, mc func(*llm.Config), ac func(*agent.Config), script ...step) *fixture {
+	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "a.db"), store.Options{Clock: clock})
 	if err != nil {
@@ -140,8 +147,12 @@ func setup(t testing.TB, script ...step) *fixture {
 	var model agent.Model
 	if script != nil {
 		f.fake = newFake(t, script...)
-		m, err := llm.NewOpenAI(llm.Config{BaseURL: f.fake.srv.URL + "/v1", APIKey: "sk-test", Model: "gpt-4o-mini",
-			Timeout: 300 * time.Millisecond, MaxRetries: 2, Sleep: func(context.Context, time.Duration) error { return nil }})
+		c := llm.Config{BaseURL: f.fake.srv.URL + "/v1", APIKey: "sk-test", Model: "gpt-4o-mini",
+			Timeout: 300 * time.Millisecond, MaxRetries: 2, Sleep: func(context.Context, time.Duration) error { return nil }}
+		if mc != nil {
+			mc(&c)
+		}
+		m, err := llm.NewOpenAI(c)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -149,7 +160,11 @@ func setup(t testing.TB, script ...step) *fixture {
 	}
 	pol := policy.Default()
 	ts := tools.New(tools.Config{Store: db, Policy: pol, Links: f.links, Clock: clock})
-	f.agent = agent.New(agent.Config{Store: db, Tools: ts, Policy: pol, Model: model, Cost: llm.Cost, Clock: clock})
+	ac2 := agent.Config{Store: db, Tools: ts, Policy: pol, Model: model, Cost: llm.Cost, Clock: clock}
+	if ac != nil {
+		ac(&ac2)
+	}
+	f.agent = agent.New(ac2)
 	return f
 }
 

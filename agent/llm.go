@@ -64,7 +64,9 @@ func (a *Agent) llmTurn(ctx context.Context, t *turn) (bool, error) {
 // generate makes one model call and audits it with its tokens, latency and cost.
 func (a *Agent) generate(ctx context.Context, t *turn, req Request) (Response, bool) {
 	start := time.Now()
-	resp, err := a.cfg.Model.Generate(ctx, req)
+	mctx, cancel := context.WithDeadline(ctx, t.modelBy)
+	resp, err := a.cfg.Model.Generate(mctx, req)
+	cancel()
 	t.res.ModelCalls++
 	u := resp.Usage
 	if u.Latency == 0 {
@@ -234,7 +236,7 @@ func (a *Agent) specs(t *turn, facts namedFacts) []ToolSpec {
 }
 
 func (a *Agent) system(t *turn) string {
-	v := prompts.SystemVars{Creditor: a.cfg.Policy.CreditorName, Locale: t.locale, Today: a.today(t), Verified: t.conv.Verified}
+	v := prompts.SystemVars{Creditor: a.cfg.Policy.CreditorName, Locale: t.locale, Today: a.today(t), Verified: t.conv.Verified, Style: t.variant.Prompt}
 	if t.debtor != nil {
 		v.Name = firstName(t.debtor.Name)
 		v.AccountDigits = t.debtor.DocumentID == ""

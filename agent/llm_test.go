@@ -9,6 +9,7 @@ import (
 
 	"acuerdo"
 	"acuerdo/agent"
+	"acuerdo/agent/llm"
 )
 
 // The model verifies, looks up the debt and answers with the balance the tool
@@ -242,5 +243,25 @@ func TestHugeReplyCapped(t *testing.T) {
 		if n := len([]rune(r)); n > 1600 {
 			t.Fatalf("a message of %d characters", n)
 		}
+	}
+}
+
+// A model that hangs gets one time budget per turn, across its calls and
+// retries: when it is spent the menu engine answers. With the adapter's
+// shipped per-attempt timeout and retries (30 s × 4 and backoff, ~122 s) and
+// no budget, this turn would outlive its lease; the budget is 1 s here, not
+// the shipped 45 s, which the binary's fault test plays out.
+func TestModelBudgetBoundsTurn(t *testing.T) {
+	f := setupWith(t, func(c *llm.Config) { c.Timeout, c.MaxRetries, c.Sleep = 0, 0, nil },
+		func(c *agent.Config) { c.ModelBudget = time.Second },
+		step{hang: true}, step{hang: true}, step{hang: true}, step{hang: true})
+	start := time.Now()
+	res := f.say(t, "hola")
+	d := time.Since(start)
+	if res.Handler != agent.HandledFallback || len(res.Replies) < 2 || !strings.Contains(res.Replies[1], "4 dígitos") {
+		t.Fatalf("result %+v", res)
+	}
+	if d > 20*time.Second {
+		t.Fatalf("the turn took %v with a 1 s model budget", d)
 	}
 }

@@ -10,7 +10,7 @@ import (
 )
 
 // Seed imports n generated debtors into db through the importer, exactly as a
-// creditor's CSV file would arrive.
+// creditor's CSV file would arrive, marked synthetic.
 func Seed(ctx context.Context, db *store.DB, g *Generator, n int) (importer.Summary, error) {
 	pr, pw := io.Pipe()
 	go func() { pw.CloseWithError(WriteCSV(pw, g, n)) }()
@@ -19,7 +19,7 @@ func Seed(ctx context.Context, db *store.DB, g *Generator, n int) (importer.Summ
 	if err != nil {
 		return importer.Summary{}, err
 	}
-	sum, err := importer.Portfolio(ctx, db, t, importer.Options{Country: "CO"})
+	sum, err := importer.Portfolio(ctx, db, t, importer.Options{Country: "CO", Synthetic: true})
 	if err == nil && sum.Rejected > 0 {
 		// The generator must only make valid rows; a rejection here is a bug.
 		err = fmt.Errorf("demo portfolio rejected: %v", sum.Errors[0])

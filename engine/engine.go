@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -74,9 +75,21 @@ type Config struct {
 	Workers int
 	// ModelSlots bounds concurrent turns that may call a model (default 4).
 	ModelSlots int
-	// Lease is how long a claimed turn is reserved (default 2 min): longer than
-	// the slowest model turn, or a turn could run twice.
+	// Lease is how long a claimed turn is reserved without news from its
+	// worker (default 30 s). The worker renews it every third of that while
+	// the turn runs, so a slow turn keeps it and a dead worker's turn is taken
+	// over soon; a worker that lost its lease discards its reply.
 	Lease time.Duration
+	// TurnTimeout bounds one turn, model budget and menu fallback included
+	// (default 2 min): a turn stuck past it is cancelled and retried, so a
+	// renewed lease cannot hold a conversation for ever. The debtor's answer
+	// comes much sooner: the agent's model budget (agent.Config.ModelBudget)
+	// hands the turn to the menu engine well inside it.
+	TurnTimeout time.Duration
+	// ShutdownGrace is how long Run lets turns in flight finish after its
+	// context ends (default 20 s); then their contexts are cancelled and
+	// their claims released for the next start.
+	ShutdownGrace time.Duration
 	// SendLease is how long claimed outbox rows are reserved (default 30 s):
 	// short, so a crashed sender's messages go out soon after a restart.
 	SendLease time.Duration
@@ -117,7 +130,13 @@ func New(cfg Config) *Engine {
 		cfg.ModelSlots = 4
 	}
 	if cfg.Lease <= 0 {
-		cfg.Lease = 2 * time.Minute
+		cfg.Lease = 30 * time.Second
+	}
+	if cfg.TurnTimeout <= 0 {
+		cfg.TurnTimeout = 2 * time.Minute
+	}
+	if cfg.ShutdownGrace <= 0 {
+		cfg.ShutdownGrace = 20 * time.Second
 	}
 	if cfg.SendLease <= 0 {
 		cfg.SendLease = 30 * time.Second
@@ -182,16 +201,33 @@ func (e *Engine) Status(ctx context.Context, providerID, status, errorCode strin
 // Kick wakes the sender, after something queued messages outside a turn.
 func (e *Engine) Kick() { wake(e.outWake) }
 
-// Run works until ctx ends, then finishes the turns in flight and returns. It
-// first reconciles messages whose send a crash interrupted.
+// Run works until ctx ends, then stops claiming, lets the turns in flight
+// finish for up to ShutdownGrace, and returns. It first reconciles messages
+// whose send a crash interrupted.
 func (e *Engine) Run(ctx context.Context) error {
 	if err := e.reconcile(ctx); err != nil {
 		e.cfg.Logger.Error("reconcile", "err", err)
 	}
 	// Turns get a context that outlives ctx, so a shutdown lets a running turn
-	// finish and record its replies instead of abandoning it halfway.
+	// finish and record its replies instead of abandoning it halfway; past the
+	// grace, a hung turn is cancelled and gives its claim back.
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-work.Done():
+			return
+		}
+		t := time.NewTimer(e.cfg.ShutdownGrace)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			e.cfg.Logger.Warn("turns still running after the shutdown grace; cancelling them", "grace", e.cfg.ShutdownGrace)
+			cancelWork()
+		case <-work.Done():
+		}
+	}()
 	var wg sync.WaitGroup
 	for i := 0; i < e.cfg.Workers; i++ {
 		wg.Add(1)
@@ -251,14 +287,28 @@ func (e *Engine) turnWorker(ctx, work context.Context) {
 // maxTurnAttempts is how often a turn is tried before a person takes over.
 const maxTurnAttempts = 5
 
-// turn answers one conversation's unanswered messages as one folded turn.
-func (e *Engine) turn(ctx context.Context, claim store.TurnClaim) {
+// turn answers one conversation's unanswered messages as one folded turn,
+// renewing the claim's lease while it runs. It records the turn only while the
+// claim is still its own: if the lease was lost, another worker answers, and
+// this worker's reply is discarded, never queued as a second answer.
+func (e *Engine) turn(work context.Context, claim store.TurnClaim) {
 	convID := claim.ConversationID
 	start := time.Now()
+	ctx, cancel := context.WithTimeout(work, e.cfg.TurnTimeout)
+	defer cancel()
+	var lost atomic.Bool
+	stopBeat := e.heartbeat(ctx, claim, func() { lost.Store(true); cancel() })
+	defer stopBeat()
+	// Records survive the turn's cancellation (a shutdown, a lost lease): they
+	// are what hands the turn on.
+	rec := context.WithoutCancel(ctx)
 	msgs, media, err := e.cfg.Store.Unhandled(ctx, convID)
 	if err != nil {
 		e.cfg.Logger.Error("load turn", "conversation", convID, "err", err)
-		return // the lease runs out and the turn is claimed again
+		if err := e.cfg.Store.RetryTurn(rec, claim, e.cfg.Clock().Add(backoff(claim.Attempts))); err != nil {
+			e.cfg.Logger.Error("release a turn", "conversation", convID, "err", err)
+		}
+		return
 	}
 	ids := make([]int64, len(msgs))
 	texts := make([]string, 0, len(msgs))
@@ -273,17 +323,26 @@ func (e *Engine) turn(ctx context.Context, claim store.TurnClaim) {
 		// Backoff counts from when the attempt began, so a slow failing turn
 		// does not push its own retry further away.
 		attemptAt := e.cfg.Clock()
-		e.slots <- struct{}{}
+		select {
+		case e.slots <- struct{}{}:
+		case <-ctx.Done():
+			e.interrupted(rec, claim, &lost)
+			return
+		}
 		in := agent.Inbound{Text: strings.Join(texts, "\n"), Media: media}
 		if len(texts) > 1 {
 			in.Parts = texts // the menu engine answers numbers typed ahead
 		}
 		res, err := e.cfg.Agent.Turn(ctx, convID, in)
 		<-e.slots
+		if lost.Load() || err != nil && work.Err() != nil {
+			e.interrupted(rec, claim, &lost)
+			return
+		}
 		if err != nil {
 			if claim.Attempts < maxTurnAttempts {
 				e.cfg.Logger.Error("turn failed; it will be retried", "conversation", convID, "attempt", claim.Attempts, "err", err)
-				if err := e.cfg.Store.RetryTurn(ctx, convID, attemptAt.Add(backoff(claim.Attempts))); err != nil {
+				if err := e.cfg.Store.RetryTurn(rec, claim, attemptAt.Add(backoff(claim.Attempts))); err != nil {
 					e.cfg.Logger.Error("release a failed turn", "conversation", convID, "err", err)
 				}
 				return
@@ -291,11 +350,11 @@ func (e *Engine) turn(ctx context.Context, claim store.TurnClaim) {
 			// The same messages failed every time: answer kindly, hand the
 			// conversation to a person, and stop retrying.
 			e.cfg.Logger.Error("turn failed for good; a person takes over", "conversation", convID, "err", err)
-			if err := e.handOver(ctx, convID, fmt.Sprintf("The agent failed %d times to answer this conversation; please answer the debtor.", maxTurnAttempts), "turn_retries_exhausted"); err != nil {
+			if err := e.handOver(rec, convID, fmt.Sprintf("The agent failed %d times to answer this conversation; please answer the debtor.", maxTurnAttempts), "turn_retries_exhausted"); err != nil {
 				e.cfg.Logger.Error("hand over a failing turn", "conversation", convID, "err", err)
 				return
 			}
-			res = agent.Result{Replies: []string{e.safeReply(ctx, convID)}, Handler: "failed"}
+			res = agent.Result{Replies: []string{e.safeReply(rec, convID)}, Handler: "failed"}
 		}
 		e.cfg.Metrics.turn(res, time.Since(start))
 		// Whatever produced them, a turn's replies fit WhatsApp: no message over
@@ -303,9 +362,9 @@ func (e *Engine) turn(ctx context.Context, claim store.TurnClaim) {
 		replies, ok := policy.FitReplies(res.Replies, policy.MaxTurnMessages)
 		if !ok {
 			e.cfg.Logger.Error("a turn's replies exceed the cap; the safe reply goes instead", "conversation", convID, "replies", len(res.Replies), "handler", res.Handler)
-			replies = []string{e.safeReply(ctx, convID)}
+			replies = []string{e.safeReply(rec, convID)}
 			// The safe reply promises a person: open the case that brings one.
-			if err := e.handOver(ctx, convID, "The agent's reply was too long to send; please answer the debtor.", "reply_cap"); err != nil {
+			if err := e.handOver(rec, convID, "The agent's reply was too long to send; please answer the debtor.", "reply_cap"); err != nil {
 				e.cfg.Logger.Error("hand over an oversized turn", "conversation", convID, "err", err)
 			}
 		}
@@ -313,12 +372,65 @@ func (e *Engine) turn(ctx context.Context, claim store.TurnClaim) {
 			out = append(out, store.Outgoing{Body: r, Author: acuerdo.AuthorBot, Template: "reengage"})
 		}
 	}
-	if err := e.cfg.Store.CompleteTurn(ctx, convID, ids, out); err != nil {
+	if err := e.cfg.Store.CompleteTurn(rec, claim, ids, out); err != nil {
+		if errors.Is(err, store.ErrLeaseLost) {
+			e.cfg.Logger.Warn("turn lease lost before its reply was recorded; the new owner answers", "conversation", convID, "replies", len(out))
+			return
+		}
 		e.cfg.Logger.Error("complete turn", "conversation", convID, "err", err)
 		return
 	}
 	if len(out) > 0 {
 		wake(e.outWake)
+	}
+}
+
+// heartbeat renews a claim's lease every third of the lease until the returned
+// stop is called; lost is called once if the lease turns out to be someone
+// else's. A renewal that fails for another reason is retried at the next beat.
+func (e *Engine) heartbeat(ctx context.Context, claim store.TurnClaim, lost func()) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(max(e.cfg.Lease/3, 10*time.Millisecond))
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			err := e.cfg.Store.RenewTurn(ctx, claim, e.cfg.Lease)
+			if errors.Is(err, store.ErrLeaseLost) {
+				e.cfg.Logger.Warn("turn lease lost; abandoning the turn", "conversation", claim.ConversationID)
+				lost()
+				return
+			}
+			if err != nil && ctx.Err() == nil {
+				e.cfg.Logger.Error("renew turn lease", "conversation", claim.ConversationID, "err", err)
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait() }
+}
+
+// interrupted settles a turn that stopped before its end: a lost lease needs
+// nothing (the new owner answers); a shutdown or timeout gives the claim back.
+func (e *Engine) interrupted(ctx context.Context, claim store.TurnClaim, lost *atomic.Bool) {
+	if lost.Load() {
+		e.cfg.Logger.Warn("turn reply discarded: another worker owns the turn", "conversation", claim.ConversationID)
+		return
+	}
+	e.release(ctx, claim)
+}
+
+func (e *Engine) release(ctx context.Context, claim store.TurnClaim) {
+	if err := e.cfg.Store.ReleaseTurn(ctx, claim); err != nil && !errors.Is(err, store.ErrLeaseLost) {
+		e.cfg.Logger.Error("release turn", "conversation", claim.ConversationID, "err", err)
 	}
 }
 

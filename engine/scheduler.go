@@ -28,6 +28,13 @@ func (e *Engine) scheduler(ctx context.Context) {
 	}
 }
 
+// MinVariantNudge and MaxReminderDays bound what a pilot arm may set
+// (acuerdo.ParseVariant): the scheduler reads that far ahead.
+const (
+	MinVariantNudge = time.Minute
+	MaxReminderDays = 14
+)
+
 // schedule runs one round of scheduled work. Replicas sharing a PostgreSQL
 // database take turns (an advisory lock): each round runs on one of them, and
 // the next round, on whichever replica, sees what it wrote.
@@ -43,7 +50,10 @@ func (e *Engine) scheduleRound(ctx context.Context) error {
 	if _, err := e.cfg.Store.ExpireCases(ctx, now.Add(-store.CaseExpiry)); err != nil {
 		return err
 	}
-	quiet, err := e.cfg.Store.QuietConversations(ctx, now.Add(-e.cfg.NudgeAfter), now.Add(-24*time.Hour))
+	// A pilot arm may nudge sooner than the default: conversations quiet for
+	// the shortest silence any arm uses are read, and each waits for its own.
+	shortest := min(e.cfg.NudgeAfter, MinVariantNudge)
+	quiet, err := e.cfg.Store.QuietConversations(ctx, now.Add(-shortest), now.Add(-24*time.Hour))
 	if err != nil {
 		return err
 	}
@@ -51,6 +61,19 @@ func (e *Engine) scheduleRound(ctx context.Context) error {
 		conv, err := e.cfg.Store.ConversationByID(ctx, q.ID)
 		if err != nil {
 			return err
+		}
+		wait := e.cfg.NudgeAfter
+		if conv.DebtorID != 0 {
+			v, _, err := e.cfg.Store.DebtorVariant(ctx, conv.DebtorID)
+			if err != nil {
+				return err
+			}
+			if v.NudgeMinutes > 0 {
+				wait = time.Duration(v.NudgeMinutes) * time.Minute
+			}
+		}
+		if wait > shortest && !q.LastAt.Before(now.Add(-wait)) {
+			continue // not quiet long enough for this debtor's cadence
 		}
 		if q.Nudges >= 1 {
 			// The second silence ends the conversation: close politely and, while
@@ -67,8 +90,9 @@ func (e *Engine) scheduleRound(ctx context.Context) error {
 
 	// Promises due tomorrow get a reminder; those past due, a follow-up. Dates are
 	// compared in UTC: a day's difference in zone only shifts a reminder by hours.
+	// A pilot arm may remind earlier than the day before (Variant.ReminderDays).
 	today := acuerdo.DateOf(now)
-	due, err := e.cfg.Store.PendingPromises(ctx, today.AddDays(1))
+	due, err := e.cfg.Store.PendingPromises(ctx, today.AddDays(MaxReminderDays))
 	if err != nil {
 		return err
 	}
@@ -76,6 +100,19 @@ func (e *Engine) scheduleRound(ctx context.Context) error {
 		conv, err := e.cfg.Store.ConversationByID(ctx, p.ConversationID)
 		if err != nil {
 			return err
+		}
+		lead := 1
+		if conv.DebtorID != 0 {
+			v, _, err := e.cfg.Store.DebtorVariant(ctx, conv.DebtorID)
+			if err != nil {
+				return err
+			}
+			if v.ReminderDays > 0 {
+				lead = v.ReminderDays
+			}
+		}
+		if today.AddDays(lead).Before(p.Promise.DueDate) {
+			continue // too early for this debtor's reminder
 		}
 		name := ""
 		if conv.DebtorID != 0 {

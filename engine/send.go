@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"acuerdo"
@@ -83,6 +84,15 @@ func (e *Engine) deliver(ctx context.Context, it store.OutboxItem) error {
 		}
 		if !d.Allowed {
 			return e.hold(ctx, it, d, until)
+		}
+		if debtor.ID != 0 {
+			v, arm, err := e.cfg.Store.DebtorVariant(ctx, debtor.ID)
+			if err != nil {
+				return err
+			}
+			if d, until := variantWindow(v, arm, debtor, now); !d.Allowed {
+				return e.hold(ctx, it, d, until)
+			}
 		}
 	}
 	open := e.cfg.Policy.FreeFormAllowed(conv.LastInboundAt, now)
@@ -256,4 +266,28 @@ func firstName(s string) string {
 		}
 	}
 	return s
+}
+
+// RuleVariantWindow is the hold reason of a business-initiated message outside
+// the send window its pilot arm sets.
+const RuleVariantWindow = "variant_window"
+
+// variantWindow applies a pilot arm's send window (in the debtor's local
+// time) on top of the contact policy, which has already allowed the send:
+// outside it the message waits for the window's next opening.
+func variantWindow(v acuerdo.Variant, arm string, d acuerdo.Debtor, now time.Time) (policy.Decision, time.Time) {
+	loc := time.UTC
+	if l, err := time.LoadLocation(d.TimeZone); err == nil && d.TimeZone != "" {
+		loc = l
+	}
+	lt := now.In(loc)
+	if v.InWindow(lt.Hour()) {
+		return policy.Decision{Allowed: true}, time.Time{}
+	}
+	next := time.Date(lt.Year(), lt.Month(), lt.Day(), v.WindowStart, 0, 0, 0, loc)
+	if !next.After(lt) {
+		next = next.AddDate(0, 0, 1)
+	}
+	return policy.Decision{Rule: RuleVariantWindow, Reason: fmt.Sprintf("arm %s sends between %02d:00 and %02d:00 in %s; %s is outside",
+		arm, v.WindowStart, v.WindowEnd, loc, lt.Format("15:04"))}, next.UTC()
 }

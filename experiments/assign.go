@@ -217,3 +217,77 @@ func cmpInt64(a, b int64) int {
 	}
 	return 0
 }
+
+// AssignArms places debtors in any number of arms with the planned shares,
+// stratified like Assign. With exactly the arms control and treatment it is
+// Assign, so two-arm pilots are assigned as they always were.
+//
+// Within a stratum units are ranked as in Assign and dealt out by quotas: every
+// arm holds a credit that grows by its share with each unit, the unit goes to
+// the arm with the largest credit (ties to the earlier arm), and that arm's
+// credit drops by one. Credits start at per-stratum random phases drawn from
+// the salt (centred so they add up to zero), so small strata do not all round
+// towards the first arm. Credits always add up to zero, so after any prefix of
+// the ranking every arm's count is within one or two of share × prefix length;
+// applied to a uniformly random permutation, the result is complete
+// randomisation within strata with near-exact quotas.
+func AssignArms(salt string, arms []acuerdo.Arm, debtors []Unit) []acuerdo.Assignment {
+	if len(arms) == 2 && arms[0].Name == acuerdo.ArmControl && arms[1].Name == acuerdo.ArmTreatment {
+		return Assign(salt, arms[1].Share, debtors)
+	}
+	// Assign with share 0 ranks and labels every unit; the arms are dealt here.
+	out := Assign(salt, 0, debtors)
+	idx := make([]int, len(out))
+	for i := range idx {
+		idx[i] = i
+	}
+	h := make([]uint64, len(out))
+	for i, a := range out {
+		h[i] = hash64(salt, a.DebtorID)
+	}
+	slices.SortFunc(idx, func(a, b int) int {
+		x, y := out[a], out[b]
+		switch {
+		case x.Stratum != y.Stratum:
+			if x.Stratum < y.Stratum {
+				return -1
+			}
+			return 1
+		case x.Bucket != y.Bucket:
+			return x.Bucket - y.Bucket
+		case h[a] != h[b]:
+			if h[a] < h[b] {
+				return -1
+			}
+			return 1
+		}
+		return cmpInt64(x.DebtorID, y.DebtorID)
+	})
+	total := 0.0
+	for _, a := range arms {
+		total += a.Share
+	}
+	credit := make([]float64, len(arms))
+	for j, i := range idx {
+		if j == 0 || out[i].Stratum != out[idx[j-1]].Stratum {
+			mean := 0.0
+			for a := range arms {
+				credit[a] = stratumPhase(salt, out[i].Stratum+"\x00"+arms[a].Name)
+				mean += credit[a]
+			}
+			for a := range arms {
+				credit[a] -= mean / float64(len(arms))
+			}
+		}
+		best := 0
+		for a := range arms {
+			credit[a] += arms[a].Share / total
+			if credit[a] > credit[best] {
+				best = a
+			}
+		}
+		credit[best]--
+		out[i].Arm = arms[best].Name
+	}
+	return out
+}

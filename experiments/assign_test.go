@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 
 	"acuerdo"
@@ -149,5 +150,42 @@ func TestAssignIsRandomisation(t *testing.T) {
 		if c < 710 || c > 890 {
 			t.Errorf("debtor %d treated under %d of %d salts; want about 800", i+1, c, salts)
 		}
+	}
+}
+
+// TestAssignArms: three arms get their planned shares in every stratum (within
+// two debtors), the same input in any order gives the same arms, and the two
+// classic arms are assigned exactly as Assign does.
+func TestAssignArms(t *testing.T) {
+	var us []Unit
+	for i := range 5000 {
+		us = append(us, Unit{DebtorID: int64(i + 1), DaysPastDue: (i * 37) % 400, Balance: int64((i * 7919) % 100000)})
+	}
+	arms := []acuerdo.Arm{{Name: "control", Share: 0.34}, {Name: "warm", Share: 0.33}, {Name: "brief", Share: 0.33}}
+	as := AssignArms("s3", arms, us)
+	per := map[string]map[string]int{}
+	size := map[string]int{}
+	for _, a := range as {
+		if per[a.Stratum] == nil {
+			per[a.Stratum] = map[string]int{}
+		}
+		per[a.Stratum][a.Arm]++
+		size[a.Stratum]++
+	}
+	for s, m := range per {
+		for _, a := range arms {
+			if want := a.Share * float64(size[s]); math.Abs(float64(m[a.Name])-want) > 2 {
+				t.Errorf("stratum %s: %s has %d of %d, want %.1f", s, a.Name, m[a.Name], size[s], want)
+			}
+		}
+	}
+	rev := slices.Clone(us)
+	slices.Reverse(rev)
+	if again := AssignArms("s3", arms, rev); !slices.Equal(again, as) {
+		t.Error("assignment depends on input order")
+	}
+	two := []acuerdo.Arm{{Name: "control", Share: 0.5}, {Name: "treatment", Share: 0.5}}
+	if !slices.Equal(AssignArms("s3", two, us), Assign("s3", 0.5, us)) {
+		t.Error("two classic arms must be assigned as Assign does")
 	}
 }

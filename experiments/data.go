@@ -23,7 +23,8 @@ func ArmName(a uint8) string {
 // (columnar: a million debtors are a few flat slices, no maps, no pointers). All
 // columns have the same length; covariate columns may be absent.
 type Cohort struct {
-	Arm      []uint8   // Control or Treatment
+	Arm      []uint8   // Control (0), Treatment (1), or an index into ArmNames
+	ArmNames []string  // arm names by index, control first; nil: control, treatment
 	Stratum  []int32   // index into Strata
 	Strata   []string  // stratum labels
 	Placed   []float64 // balance placed with the experiment, minor units
@@ -61,9 +62,10 @@ func (c *Cohort) Validate(p *Payments) error {
 			return fmt.Errorf("covariate %s has %d values for %d debtors", c.CovariateNames[j], len(col), n)
 		}
 	}
+	arms := len(c.ArmNamesOf())
 	for i := 0; i < n; i++ {
-		if c.Arm[i] > Treatment {
-			return fmt.Errorf("debtor %d: arm %d is neither control (0) nor treatment (1)", i, c.Arm[i])
+		if int(c.Arm[i]) >= arms {
+			return fmt.Errorf("debtor %d: arm %d, but the cohort has %d arms", i, c.Arm[i], arms)
 		}
 		if c.Stratum[i] < 0 || int(c.Stratum[i]) >= len(c.Strata) {
 			return fmt.Errorf("debtor %d: stratum %d out of range", i, c.Stratum[i])
@@ -115,6 +117,17 @@ func TimeToFirstPayment(c *Cohort, p *Payments) (days []int32, paid []bool) {
 		}
 	}
 	return days, paid
+}
+
+// CountArms counts debtors per arm index, for k arms.
+func CountArms(arm []uint8, k int) []int {
+	n := make([]int, k)
+	for _, a := range arm {
+		if int(a) < k {
+			n[a]++
+		}
+	}
+	return n
 }
 
 // ArmCounts counts debtors per arm: control, treatment.

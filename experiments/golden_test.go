@@ -23,6 +23,8 @@ var update = flag.Bool("update", false, "rewrite the report golden files (testda
 type goldenInput struct {
 	Name           string          `json:"name"`
 	TreatmentShare float64         `json:"treatment_share"`
+	Arms           []string        `json:"arms"`
+	Shares         []float64       `json:"shares"`
 	Days           []int           `json:"days"`
 	Tau            int             `json:"tau"`
 	AtRiskDays     []int           `json:"at_risk_days"`
@@ -39,12 +41,15 @@ func loadGolden(t *testing.T, name string) (*Cohort, *Payments, goldenInput, map
 	var want map[string]any
 	readJSON(t, filepath.Join("testdata", "golden", name+".want.json"), &want)
 
-	c := &Cohort{Strata: in.Strata, CovariateNames: in.CovariateNames}
+	c := &Cohort{Strata: in.Strata, CovariateNames: in.CovariateNames, ArmNames: in.Arms}
 	c.Covariates = make([][]float64, len(in.CovariateNames))
 	for _, u := range in.Units {
 		arm := Control
 		if u[0] == "treatment" {
 			arm = Treatment
+		}
+		if in.Arms != nil {
+			arm = uint8(indexOf(in.Arms, u[0].(string)))
 		}
 		c.Arm = append(c.Arm, arm)
 		c.Stratum = append(c.Stratum, int32(indexOf(in.Strata, u[1].(string))))
@@ -278,5 +283,91 @@ func TestGolden(t *testing.T) {
 				t.Errorf("rows do not marshal to JSON: %v", err)
 			}
 		})
+	}
+}
+
+// TestThreeArms: a three-arm pilot against testdata/reference.py, which
+// recomputes every arm against control with its own two-arm code, the SRM
+// chi-square over all arms with k − 1 degrees of freedom, and Holm's adjusted
+// p-values from their definition.
+func TestThreeArms(t *testing.T) {
+	c, p, in, want := loadGolden(t, "three_arms")
+	rows, err := Report(ReportInput{Experiment: "three_arms", AsOf: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), Shares: in.Shares,
+		Cohort: c, Payments: p, Days: in.Days, Tau: in.Tau, Bootstrap: BootstrapConfig{Resamples: 200, Seed: 9}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	find := func(metric, arm string, cuped bool) Result {
+		t.Helper()
+		for _, r := range rows {
+			if r.Metric == metric && r.Arm == arm && r.CUPED == cuped {
+				return r
+			}
+		}
+		t.Fatalf("no row %s %s cuped=%v", metric, arm, cuped)
+		return Result{}
+	}
+	srm := find("sample_ratio", "brief", false)
+	check(t, "srm p (df 2)", srm.PValue, get(t, want, "srm.p"))
+	if !strings.Contains(srm.Method, "df=2") {
+		t.Errorf("srm method %q, want df=2", srm.Method)
+	}
+	for j, arm := range in.Arms {
+		check(t, "srm n "+arm, float64(find("sample_ratio", arm, false).N), get(t, want, fmt.Sprintf("srm.counts.%d", j)))
+	}
+	for _, arm := range in.Arms[1:] {
+		pr := SubCohort(c, p, uint8(indexOf(in.Arms, arm)), arm)
+		w := "arms." + arm
+		for _, d := range in.Days {
+			plain, cuped := LiquidationRate(pr.Cohort, pr.Payments, d, 0.95)
+			key := fmt.Sprintf("%s.liquidation.%d", w, d)
+			checkComparison(t, arm+fmt.Sprintf(" liquidation d%d", d), plain, want, key+".plain")
+			checkComparison(t, arm+fmt.Sprintf(" liquidation d%d cuped", d), cuped, want, key+".cuped")
+			for _, cu := range []bool{false, true} {
+				kind := map[bool]string{false: "plain", true: "cuped"}[cu]
+				metric := fmt.Sprintf("liquidation_rate_d%d", d)
+				r := find(metric, DiffLabel(arm), cu)
+				check(t, arm+" "+metric+" "+kind+" diff row", r.Estimate, get(t, want, key+"."+kind+".diff"))
+				check(t, arm+" "+metric+" "+kind+" p", r.PValue, get(t, want, key+"."+kind+".p"))
+				check(t, arm+" "+metric+" "+kind+" p_adjusted", r.PAdjusted, get(t, want, fmt.Sprintf("holm.liquidation_%d_%s.%s", d, kind, arm)))
+				check(t, arm+" "+metric+" "+kind+" relative p_adjusted", find(metric, RelLabel(arm), cu).PAdjusted, r.PAdjusted)
+			}
+		}
+		checkComparison(t, arm+" cost to collect", CostToCollect(pr.Cohort, pr.Payments, 0.95), want, w+".cost_to_collect")
+		rec, net := NetRecovery(pr.Cohort, pr.Payments, BootstrapConfig{Resamples: 200, Seed: 9}, 0.95)
+		checkComparison(t, arm+" recovery", rec, want, w+".recovery")
+		checkComparison(t, arm+" net recovery", net, want, w+".net_recovery")
+		for metric, key := range map[string]string{"recovery_per_debtor": "recovery", "net_recovery_per_debtor": "net_recovery", "cost_to_collect": "cost_to_collect"} {
+			r := find(metric, DiffLabel(arm), false)
+			check(t, arm+" "+metric+" diff row", r.Estimate, get(t, want, w+"."+key+".diff"))
+			check(t, arm+" "+metric+" p_adjusted", r.PAdjusted, get(t, want, "holm."+key+"."+arm))
+		}
+		if r := find("recovery_per_debtor", arm, false); r.N != int(get(t, want, w+".recovery.treatment.n")) {
+			t.Errorf("%s recovery row n %d", arm, r.N)
+		}
+	}
+	// Control is reported once per metric, not once per comparison.
+	n := 0
+	for _, r := range rows {
+		if r.Metric == "recovery_per_debtor" && r.Arm == "control" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d control rows for recovery_per_debtor, want 1", n)
+	}
+}
+
+func TestHolm(t *testing.T) {
+	// Holm (1979) by hand: p = 0.01, 0.04, 0.03, 0.005 → sorted 0.005·4, 0.01·3,
+	// 0.03·2, 0.04·1 = 0.02, 0.03, 0.06, 0.06 (monotone).
+	got := Holm([]float64{0.01, 0.04, 0.03, 0.005})
+	for i, w := range []float64{0.03, 0.06, 0.06, 0.02} {
+		check(t, fmt.Sprintf("holm[%d]", i), got[i], w)
+	}
+	got = Holm([]float64{0.5, math.NaN(), 0.9})
+	check(t, "holm with NaN", got[0], 1)
+	if !math.IsNaN(got[1]) || got[2] != 1 {
+		t.Errorf("holm %v", got)
 	}
 }

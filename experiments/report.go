@@ -9,13 +9,16 @@ import (
 type ReportInput struct {
 	Experiment     string
 	AsOf           time.Time
-	TreatmentShare float64 // planned share of treatment
-	Cohort         *Cohort
-	Payments       *Payments
-	Days           []int // liquidation and share-paid days; nil: 30, 60, 90
-	Tau            int   // RMST horizon in days; 0: the last of Days
-	Level          float64
-	Bootstrap      BootstrapConfig // zero Resamples: DefaultBootstrap
+	TreatmentShare float64 // planned share of treatment (two arms)
+	// Shares are the planned shares by arm index when the cohort has more
+	// than the two classic arms (Cohort.ArmNames); nil: TreatmentShare.
+	Shares    []float64
+	Cohort    *Cohort
+	Payments  *Payments
+	Days      []int // liquidation and share-paid days; nil: 30, 60, 90
+	Tau       int   // RMST horizon in days; 0: the last of Days
+	Level     float64
+	Bootstrap BootstrapConfig // zero Resamples: DefaultBootstrap
 }
 
 // Report computes every metric of §5 and returns the results rows in a fixed order:
@@ -46,11 +49,28 @@ func Report(in ReportInput) ([]Result, error) {
 		boot = DefaultBootstrap
 	}
 
-	counts := ArmCounts(c.Arm)
-	srm := SRM(counts[:], []float64{1 - in.TreatmentShare, in.TreatmentShare})
-	rc := RowContext{Experiment: in.Experiment, AsOf: in.AsOf, SRMP: srm.P}
+	names := c.ArmNamesOf()
+	shares := in.Shares
+	if shares == nil {
+		shares = []float64{1 - in.TreatmentShare, in.TreatmentShare}
+	}
+	if len(shares) != len(names) {
+		return nil, fmt.Errorf("report %s: %d planned shares for %d arms", in.Experiment, len(shares), len(names))
+	}
+	srm := SRM(CountArms(c.Arm, len(names)), shares)
+	rc := RowContext{Experiment: in.Experiment, AsOf: in.AsOf, SRMP: srm.P, ArmNames: names}
 	out := rc.SRMRows(srm)
+	for j, pr := range Pairs(c, p) {
+		rows := pairRows(rc, pr.Cohort, pr.Payments, days, tau, level, boot)
+		out = append(out, RelabelPair(rows, pr.Name, j == 0)...)
+	}
+	AdjustHolm(out)
+	return out, nil
+}
 
+// pairRows are the comparison rows of a two-arm cohort (control 0, treatment 1).
+func pairRows(rc RowContext, c *Cohort, p *Payments, days []int, tau int, level float64, boot BootstrapConfig) []Result {
+	var out []Result
 	for _, d := range days {
 		plain, cuped := LiquidationRate(c, p, d, level)
 		if plain.Control.N+plain.Treatment.N == 0 {
@@ -69,6 +89,5 @@ func Report(in ReportInput) ([]Result, error) {
 
 	t, paid := TimeToFirstPayment(c, p)
 	km := KaplanMeierByArm(c.Arm, t, paid, level)
-	out = append(out, rc.SurvivalRows(km, days, tau, level)...)
-	return out, nil
+	return append(out, rc.SurvivalRows(km, days, tau, level)...)
 }

@@ -34,6 +34,12 @@ type Result struct {
 	// units of it (recovery per debtor); the CSV then also gives them in major
 	// units, labelled, so nobody reads centavos as pesos.
 	Currency string `json:"currency,omitempty"`
+	// PAdjusted is the p-value adjusted for every comparison of its family
+	// (Holm: the arms against control, and the segments of a segment row).
+	PAdjusted float64 `json:"p_adjusted"`
+	// Segment is "" for the whole pilot, or the segment a row is restricted
+	// to (dpd_031_060, bal_q2, country_CO, segment_libranza): exploratory.
+	Segment string `json:"segment,omitempty"`
 }
 
 // MoneyMetrics are the metrics whose arm and difference rows are money in minor
@@ -51,7 +57,7 @@ const (
 // Columns added after the first release go at the end, so readers by position
 // keep working.
 var Columns = []string{"experiment", "metric", "arm", "n", "estimate", "lift_abs", "lift_rel", "ci_low", "ci_high", "p_value", "method", "cuped", "srm_p", "as_of",
-	"unit", "estimate_major", "ci_low_major", "ci_high_major"}
+	"unit", "estimate_major", "ci_low_major", "ci_high_major", "p_adjusted", "segment"}
 
 func num(f float64) string {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
@@ -73,7 +79,7 @@ func (r Result) Record() []string {
 	unit, est, lo, hi := r.major()
 	return []string{r.Experiment, r.Metric, r.Arm, strconv.Itoa(r.N), num(r.Estimate), num(r.LiftAbs), num(r.LiftRel),
 		num(r.CILow), num(r.CIHigh), num(r.PValue), r.Method, strconv.FormatBool(r.CUPED), num(r.SRMP), r.AsOf.UTC().Format(time.RFC3339),
-		unit, num(est), num(lo), num(hi)}
+		unit, num(est), num(lo), num(hi), num(r.PAdjusted), r.Segment}
 }
 
 // major is the row's unit label and its estimate and interval in major units of
@@ -96,6 +102,7 @@ func (r Result) MarshalJSON() ([]byte, error) {
 		"ci_low": jnum(r.CILow), "ci_high": jnum(r.CIHigh), "p_value": jnum(r.PValue),
 		"method": r.Method, "cuped": r.CUPED, "srm_p": jnum(r.SRMP), "as_of": r.AsOf.UTC(),
 		"unit": unit, "estimate_major": jnum(est), "ci_low_major": jnum(lo), "ci_high_major": jnum(hi),
+		"p_adjusted": jnum(r.PAdjusted), "segment": r.Segment,
 	})
 }
 
@@ -104,11 +111,12 @@ type RowContext struct {
 	Experiment string
 	AsOf       time.Time
 	SRMP       float64
+	ArmNames   []string // by arm index; nil: control, treatment
 }
 
 func (rc RowContext) row(metric, arm string, e Estimate, method string, cuped bool) Result {
 	return Result{Experiment: rc.Experiment, Metric: metric, Arm: arm, N: e.N, Estimate: e.Value,
-		LiftAbs: math.NaN(), LiftRel: math.NaN(), CILow: e.Low, CIHigh: e.High, PValue: math.NaN(),
+		LiftAbs: math.NaN(), LiftRel: math.NaN(), CILow: e.Low, CIHigh: e.High, PValue: math.NaN(), PAdjusted: math.NaN(),
 		Method: method, CUPED: cuped, SRMP: rc.SRMP, AsOf: rc.AsOf}
 }
 
@@ -143,7 +151,11 @@ func (rc RowContext) SRMRows(s SRMResult) []Result {
 	}
 	for a, c := range s.Counts {
 		e := Estimate{N: c, Value: float64(c) / float64(n), Low: math.NaN(), High: math.NaN()}
-		r := rc.row("sample_ratio", ArmName(uint8(a)), e, fmt.Sprintf("chi-square gof df=%d expected=%.1f", s.DF, s.Expected[a]), false)
+		name := ArmName(uint8(a))
+		if a < len(rc.ArmNames) {
+			name = rc.ArmNames[a]
+		}
+		r := rc.row("sample_ratio", name, e, fmt.Sprintf("chi-square gof df=%d expected=%.1f", s.DF, s.Expected[a]), false)
 		r.PValue = s.P
 		if s.Flag {
 			r.Method += " SRM: split differs from plan, distrust all metrics"

@@ -34,6 +34,11 @@ type SimConfig struct {
 	MaxInstallments int     // default 3
 	InstallmentGap  int     // default 15
 	PayScale        float64 // default 1
+	// Arms, when set, are the pilot's arms (control first) and Lifts the true
+	// relative lift of each non-control arm; TreatmentShare and Lift then
+	// play no part.
+	Arms  []acuerdo.Arm
+	Lifts map[string]float64
 	// FirstID is the first simulated debtor's id (default 1): a simulation
 	// added to a database that already holds debtors starts after them.
 	FirstID int64
@@ -112,7 +117,14 @@ func Simulate(cfg SimConfig) *Sim {
 		band[i] = uint8(b)
 		units[i] = Unit{DebtorID: cfg.FirstID + int64(i), DaysPastDue: lo + rng.IntN(hi-lo+1), Balance: int64(bal[i])}
 	}
-	asg := Assign(cfg.Salt, cfg.TreatmentShare, units)
+	arms := cfg.armList()
+	asg := AssignArms(cfg.Salt, arms, units)
+	armIndex := map[string]uint8{}
+	var names []string
+	for i, a := range arms {
+		armIndex[a.Name] = uint8(i)
+		names = append(names, a.Name)
+	}
 
 	c := &Cohort{
 		Arm:            make([]uint8, n),
@@ -121,6 +133,9 @@ func Simulate(cfg SimConfig) *Sim {
 		Cost:           make([]float64, n),
 		FollowUp:       make([]int32, n),
 		CovariateNames: []string{"balance", "prior_payments"},
+	}
+	if cfg.Arms != nil {
+		c.ArmNames = names
 	}
 	prior := make([]float64, n)
 	c.Covariates = [][]float64{bal, prior}
@@ -135,12 +150,9 @@ func Simulate(cfg SimConfig) *Sim {
 		}
 		c.Stratum[i] = s
 		c.FollowUp[i] = int32(cfg.Horizon)
-		treat := a.Arm == acuerdo.ArmTreatment
-		lift := 1.0
-		if treat {
-			c.Arm[i] = Treatment
-			lift = 1 + cfg.Lift
-		}
+		treat := a.Arm != acuerdo.ArmControl
+		c.Arm[i] = armIndex[a.Arm]
+		lift := 1 + cfg.liftOf(a.Arm)
 		good := rng.Float64() < simGoodRate
 		mult := (1 - simGoodRate*simGoodMult) / (1 - simGoodRate)
 		if good {
@@ -179,6 +191,25 @@ func Simulate(cfg SimConfig) *Sim {
 	return &Sim{Config: cfg, Units: units, Assignments: asg, Cohort: c, Payments: p}
 }
 
+// armList is the configured arms, or control and treatment.
+func (cfg SimConfig) armList() []acuerdo.Arm {
+	if cfg.Arms != nil {
+		return cfg.Arms
+	}
+	return []acuerdo.Arm{{Name: acuerdo.ArmControl, Share: 1 - cfg.TreatmentShare}, {Name: acuerdo.ArmTreatment, Share: cfg.TreatmentShare}}
+}
+
+// liftOf is an arm's true relative lift: 0 for control.
+func (cfg SimConfig) liftOf(arm string) float64 {
+	switch {
+	case arm == acuerdo.ArmControl:
+		return 0
+	case cfg.Arms != nil:
+		return cfg.Lifts[arm]
+	}
+	return cfg.Lift
+}
+
 func pickBand(u float64) int {
 	for b, w := range simBandWeight {
 		if u < w {
@@ -194,11 +225,17 @@ func pickBand(u float64) int {
 // Σ_b w_b E[B|b] p_b · PayScale · lift · E[F] · G(day) / Σ_b w_b E[B|b], where G is
 // the expected share of a payer's installments paid by day.
 func (cfg SimConfig) TrueLiquidation(arm uint8, day int) float64 {
-	cfg = cfg.withDefaults()
-	lift := 1.0
+	name := acuerdo.ArmControl
 	if arm == Treatment {
-		lift = 1 + cfg.Lift
+		name = acuerdo.ArmTreatment
 	}
+	return cfg.TrueLiquidationOf(name, day)
+}
+
+// TrueLiquidationOf is TrueLiquidation of the arm named arm.
+func (cfg SimConfig) TrueLiquidationOf(arm string, day int) float64 {
+	cfg = cfg.withDefaults()
+	lift := 1 + cfg.liftOf(arm)
 	var num, den float64
 	for b, w := range simBandWeight {
 		eb := math.Exp(simBandMu[b] + simSigma*simSigma/2)

@@ -22,6 +22,9 @@ type Options struct {
 	// YYYY-MM-DD: for machine input such as the API, where "1.500" must not
 	// silently become fifteen hundred.
 	Strict bool
+	// Synthetic marks the debtors as made up by acuerdo (the demo portfolio),
+	// not a creditor's: serve --demo refuses a database with any other.
+	Synthetic bool
 }
 
 // RowError is one rejected row, with where and what to do.

@@ -79,6 +79,9 @@ func Portfolio(ctx context.Context, db *store.DB, t Table, opt Options) (Summary
 	if err != nil {
 		return sum, err
 	}
+	if opt.Synthetic {
+		im.Synthetic()
+	}
 	writing := true
 	// Account references seen so far, by 64-bit hash: a string-keyed map would keep
 	// every CSV line alive (the reference is a slice of it) and cost over 100 MB at

@@ -160,7 +160,7 @@ func TestScenarioRows(t *testing.T) {
 	data.Payments = []store.CohortPayment{pay(1, 3, 100, "card"), pay(2, 4, 50, "Tarjeta de crédito"), pay(2, 9, 50, "cash"),
 		pay(3, 5, 10, "cash"), pay(3, 5, 10, "card"), pay(5, 20, 70, "PSE")}
 	c, p := cohortOf(data, make([]DebtorCost, len(data.Rows)), assigned.AddDate(0, 0, 90), 0)
-	rows := ScenarioRows(experiments.RowContext{Experiment: "x"}, c, p, data)
+	rows := ScenarioRows(experiments.RowContext{Experiment: "x"}, c, p, data, 1)
 	got := map[string]float64{}
 	for _, r := range rows {
 		got[r.Metric+"/"+r.Arm] = r.Estimate

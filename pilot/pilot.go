@@ -98,45 +98,55 @@ func Compute(data store.ExperimentData, asOf time.Time, o Options) (*Report, err
 	}
 	r.Costs, r.Unpriced = costsOf(data, prices, templateCategory)
 	r.Cohort, r.Payments = cohortOf(data, r.Costs, asOf, o.FX)
-	in := experiments.ReportInput{Experiment: name, AsOf: asOf, TreatmentShare: data.Treatment, Cohort: r.Cohort, Payments: r.Payments,
+	in := experiments.ReportInput{Experiment: name, AsOf: asOf, TreatmentShare: data.Treatment, Shares: sharesOf(data.Arms), Cohort: r.Cohort, Payments: r.Payments,
 		Days: ReportDays(data.HorizonDays), Bootstrap: experiments.BootstrapConfig{Resamples: o.Resamples, Seed: 1}}
 	if r.Results, err = experiments.Report(in); err != nil {
 		return nil, err
 	}
 	labelMoney(r.Results, data.Currency)
-	r.SRM = SRMOf(data.Counts, data.Treatment)
+	r.SRM = SRMOf(data.Counts, data.Arms)
 
 	// Costs in USD, whatever FX says: numbers that need no exchange rate.
 	// They are arm means with normal intervals (a ratio of sums over x = 1 is
 	// a mean, and its delta-method SE is sd/√n): with thousands of debtors per
 	// arm the bootstrap adds nothing here but minutes on a million debtors.
 	rc := experiments.RowContext{Experiment: name, AsOf: asOf, SRMP: r.SRM.P}
-	ones := make([]float64, len(data.Rows))
-	col := make([]float64, len(data.Rows))
-	for i := range ones {
-		ones[i] = 1
-	}
-	for _, m := range []struct {
-		metric string
-		get    func(DebtorCost) float64
-	}{
-		{"llm_cost_usd_per_debtor", func(c DebtorCost) float64 { return c.LLMUSD }},
-		{"template_cost_usd_per_debtor", func(c DebtorCost) float64 { return c.TemplateUSD }},
-		{"operator_minutes_per_debtor", func(c DebtorCost) float64 { return c.OperatorMinutes }},
-		{"operator_cost_usd_per_debtor", func(c DebtorCost) float64 { return c.OperatorUSD }},
-		{"cost_usd_per_debtor", DebtorCost.Total},
-	} {
-		for i, c := range r.Costs {
-			col[i] = m.get(c)
+	pairs := experiments.Pairs(r.Cohort, r.Payments)
+	var extra []experiments.Result
+	for j, pr := range pairs {
+		var rows []experiments.Result
+		ones := make([]float64, len(pr.Rows))
+		col := make([]float64, len(pr.Rows))
+		for i := range ones {
+			ones[i] = 1
 		}
-		cmp, _ := experiments.CompareRatio(r.Cohort.Arm, col, ones, nil, nil, nil, 0.95)
-		cmp.Method = "arm means, normal interval (delta method)"
-		r.Results = append(r.Results, rc.ComparisonRows(m.metric, cmp)...)
+		for _, m := range []struct {
+			metric string
+			get    func(DebtorCost) float64
+		}{
+			{"llm_cost_usd_per_debtor", func(c DebtorCost) float64 { return c.LLMUSD }},
+			{"template_cost_usd_per_debtor", func(c DebtorCost) float64 { return c.TemplateUSD }},
+			{"operator_minutes_per_debtor", func(c DebtorCost) float64 { return c.OperatorMinutes }},
+			{"operator_cost_usd_per_debtor", func(c DebtorCost) float64 { return c.OperatorUSD }},
+			{"cost_usd_per_debtor", DebtorCost.Total},
+		} {
+			for i, row := range pr.Rows {
+				col[i] = m.get(r.Costs[row])
+			}
+			cmp, _ := experiments.CompareRatio(pr.Cohort.Arm, col, ones, nil, nil, nil, 0.95)
+			cmp.Method = "arm means, normal interval (delta method)"
+			rows = append(rows, rc.ComparisonRows(m.metric, cmp)...)
+		}
+		rows = append(rows, ScenarioRows(rc, r.Cohort, r.Payments, data, pr.Index)...)
+		extra = append(extra, experiments.RelabelPair(rows, pr.Name, j == 0)...)
 	}
-	r.Results = append(r.Results, ScenarioRows(rc, r.Cohort, r.Payments, data)...)
+	experiments.AdjustHolm(extra)
+	r.Results = append(r.Results, extra...)
 
-	first, paid := experiments.TimeToFirstPayment(r.Cohort, r.Payments)
-	r.Curves = experiments.KaplanMeierByArm(r.Cohort.Arm, first, paid, o.Level)
+	if len(pairs) > 0 {
+		first, paid := experiments.TimeToFirstPayment(pairs[0].Cohort, pairs[0].Payments)
+		r.Curves = experiments.KaplanMeierByArm(pairs[0].Cohort.Arm, first, paid, o.Level)
+	}
 	return r, nil
 }
 
@@ -148,7 +158,7 @@ func FunnelRows(rc experiments.RowContext, fs []store.Funnel) []experiments.Resu
 	nan := math.NaN()
 	row := func(metric, arm string, n int, est, lo, hi float64, method string) {
 		out = append(out, experiments.Result{Experiment: rc.Experiment, Metric: metric, Arm: arm, N: n, Estimate: est,
-			LiftAbs: nan, LiftRel: nan, CILow: lo, CIHigh: hi, PValue: nan, Method: method, SRMP: rc.SRMP, AsOf: rc.AsOf})
+			LiftAbs: nan, LiftRel: nan, CILow: lo, CIHigh: hi, PValue: nan, PAdjusted: nan, Method: method, SRMP: rc.SRMP, AsOf: rc.AsOf})
 	}
 	for _, f := range fs {
 		for _, st := range []struct {
@@ -192,9 +202,14 @@ func wilson(k, n int) (p, lo, hi float64) {
 }
 
 // SRMOf is the sample-ratio check of an experiment's arm counts against its
-// planned treatment share.
-func SRMOf(counts map[string]int, treatment float64) experiments.SRMResult {
-	return experiments.SRM([]int{counts[acuerdo.ArmControl], counts[acuerdo.ArmTreatment]}, []float64{1 - treatment, treatment})
+// planned shares, over all arms (k − 1 degrees of freedom).
+func SRMOf(counts map[string]int, arms []acuerdo.Arm) experiments.SRMResult {
+	n := make([]int, len(arms))
+	shares := make([]float64, len(arms))
+	for i, a := range arms {
+		n[i], shares[i] = counts[a.Name], a.Share
+	}
+	return experiments.SRM(n, shares)
 }
 
 // ReportDays are the days liquidation and share paid are read at: 30, 60 and
@@ -222,10 +237,17 @@ func cohortOf(data store.ExperimentData, costs []DebtorCost, asOf time.Time, fx 
 	c.Covariates = [][]float64{bal, prior}
 	strata := map[string]int32{}
 	minor := math.Pow10(acuerdo.MinorDigits(data.Currency))
+	index := map[string]uint8{}
+	arms := data.Arms
+	if len(arms) == 0 {
+		arms = []acuerdo.Arm{{Name: acuerdo.ArmControl}, {Name: acuerdo.ArmTreatment}}
+	}
+	for i, a := range arms {
+		index[a.Name] = uint8(i)
+		c.ArmNames = append(c.ArmNames, a.Name)
+	}
 	for i, row := range data.Rows {
-		if row.Arm == acuerdo.ArmTreatment {
-			c.Arm[i] = experiments.Treatment
-		}
+		c.Arm[i] = index[row.Arm]
 		s, ok := strata[row.Stratum]
 		if !ok {
 			s = int32(len(c.Strata))
@@ -253,6 +275,15 @@ func cohortOf(data store.ExperimentData, costs []DebtorCost, asOf time.Time, fx 
 
 // paymentDay is the 1-based day since assignment: the first 24 hours are day 1.
 func paymentDay(assigned, paid time.Time) int { return wholeDays(assigned, paid) + 1 }
+
+// sharesOf is the planned shares of the arms, in their order.
+func sharesOf(arms []acuerdo.Arm) []float64 {
+	out := make([]float64, len(arms))
+	for i, a := range arms {
+		out[i] = a.Share
+	}
+	return out
+}
 
 // labelMoney marks the rows that are money in minor units of the experiment's
 // currency, so results.csv also writes them in major units with their label.

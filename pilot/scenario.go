@@ -27,7 +27,10 @@ import (
 // Bands are descriptive cuts, not separate tests: with six bands and a few
 // methods, one interval in twenty excludes zero by chance, and the report's
 // method column says so.
-func ScenarioRows(rc experiments.RowContext, c *experiments.Cohort, p *experiments.Payments, data store.ExperimentData) []experiments.Result {
+//
+// arm is the arm compared with control (1 in a two-arm pilot); the rows are
+// labelled control and treatment, for experiments.RelabelPair to name.
+func ScenarioRows(rc experiments.RowContext, c *experiments.Cohort, p *experiments.Payments, data store.ExperimentData, arm uint8) []experiments.Result {
 	n := c.Len()
 	first, paid := experiments.TimeToFirstPayment(c, p)
 	y := make([]float64, n)
@@ -40,12 +43,16 @@ func ScenarioRows(rc experiments.RowContext, c *experiments.Cohort, p *experimen
 	add := func(metric string, y []float64, mask []bool) {
 		var k, m [2]int
 		for i, a := range c.Arm {
-			if mask != nil && !mask[i] {
+			if mask != nil && !mask[i] || a != 0 && a != arm {
 				continue
 			}
-			m[a&1]++
+			j := 0
+			if a == arm {
+				j = 1
+			}
+			m[j]++
 			if y[i] > 0 {
-				k[a&1]++
+				k[j]++
 			}
 		}
 		out = append(out, rc.ComparisonRows(metric, compareShares(k, m))...)

@@ -99,7 +99,17 @@ type SystemVars struct {
 	Locale        string
 	Today         acuerdo.Date
 	Verified      bool
-	AccountDigits bool // no document on file: identity is checked with the account number
+	AccountDigits bool   // no document on file: identity is checked with the account number
+	Style         string // a prompt variant of Styles, from the debtor's pilot arm; "" for none
+}
+
+// Styles are the prompt variants a pilot arm may choose (Variant.Prompt): one
+// instruction added to the system prompt. The model writes in the debtor's
+// language whatever the instruction's, so each is written once.
+var Styles = map[string]string{
+	"warm":   "Tone for this conversation: especially warm and patient; acknowledge their situation before any figure, and thank them for answering.",
+	"brief":  "Tone for this conversation: brief and direct; one or two short sentences per reply, the figure or option first.",
+	"formal": "Tone for this conversation: formal and courteous (usted in Spanish, o senhor/a senhora in Portuguese); no emoji.",
 }
 
 // System returns the model's system prompt.
@@ -112,8 +122,12 @@ func System(v SystemVars) string {
 	if name == "" {
 		name = "unknown (this number is not in the portfolio)"
 	}
-	return strings.NewReplacer("{creditor}", v.Creditor, "{today}", v.Today.String(), "{language}", Language(v.Locale),
+	out := strings.NewReplacer("{creditor}", v.Creditor, "{today}", v.Today.String(), "{language}", Language(v.Locale),
 		"{account_hint}", hint, "{name}", name, "{verified}", strconv.FormatBool(v.Verified)).Replace(system)
+	if s, ok := Styles[v.Style]; ok {
+		out += "\n" + s
+	}
+	return out
 }
 
 // Money renders an amount as people read it in the locale: $1.234.567 in

@@ -115,6 +115,17 @@ type Counts struct {
 	Debtors, Accounts, Payments, Consents int
 }
 
+// RealDebtors counts the debtors that are not synthetic: imported from a
+// creditor's file, posted through the API or written by the engine for a
+// number outside any demo.
+func (db *DB) RealDebtors(ctx context.Context) (int, error) {
+	var n int
+	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM debtors WHERE NOT synthetic`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count real debtors: %w", err)
+	}
+	return n, nil
+}
+
 // Count returns the table sizes, read in one consistent snapshot.
 func (db *DB) Count(ctx context.Context) (Counts, error) {
 	var c Counts

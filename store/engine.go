@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -69,8 +71,11 @@ func (db *DB) Receive(ctx context.Context, channel, phone string, m acuerdo.Mess
 }
 
 // ClaimTurns leases up to n conversations with unanswered messages. A lease that
-// ran out (its worker died) makes the turn claimable again, so nothing
-// acknowledged is lost; the lease also keeps one conversation's turns in order.
+// ran out (its worker died or stalled) makes the turn claimable again, so
+// nothing acknowledged is lost; the lease also keeps one conversation's turns
+// in order. Each claim carries a fresh owner token: the worker renews the lease
+// with it (RenewTurn) while the turn runs, and only its holder may record the
+// turn (CompleteTurn, RetryTurn, ReleaseTurn).
 func (db *DB) ClaimTurns(ctx context.Context, n int, lease time.Duration) ([]TurnClaim, error) {
 	now := db.now()
 	var out []TurnClaim
@@ -87,11 +92,13 @@ func (db *DB) ClaimTurns(ctx context.Context, n int, lease time.Duration) ([]Tur
 				return err
 			}
 			c.Attempts++
+			c.Owner = newLeaseOwner()
 			out = append(out, c)
 		}
 		rows.Close()
 		for _, c := range out {
-			if _, err := tx.ExecContext(ctx, `UPDATE pending_turns SET lease_until = ?, attempts = ? WHERE conversation_id = ?`, now.Add(lease), c.Attempts, c.ConversationID); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE pending_turns SET lease_until = ?, lease_owner = ?, attempts = ? WHERE conversation_id = ?`,
+				now.Add(lease), c.Owner, c.Attempts, c.ConversationID); err != nil {
 				return err
 			}
 		}
@@ -100,17 +107,62 @@ func (db *DB) ClaimTurns(ctx context.Context, n int, lease time.Duration) ([]Tur
 	return out, err
 }
 
-// RetryTurn releases a failed turn to be claimed again at the given time.
-func (db *DB) RetryTurn(ctx context.Context, conversationID int64, at time.Time) error {
-	_, err := db.write.ExecContext(ctx, `UPDATE pending_turns SET lease_until = NULL, due_at = ? WHERE conversation_id = ?`, at.UTC(), conversationID)
-	return err
+// ErrLeaseLost says a turn's lease ran out and another worker claimed it: the
+// caller must drop what it was doing with the turn, since the new owner
+// answers it.
+var ErrLeaseLost = acuerdo.Errorf(acuerdo.ECONFLICT, "the turn's lease was lost to another worker")
+
+// RenewTurn extends a claimed turn's lease to lease from now, while its owner
+// still holds it; ErrLeaseLost otherwise.
+func (db *DB) RenewTurn(ctx context.Context, c TurnClaim, lease time.Duration) error {
+	res, err := db.write.ExecContext(ctx, `UPDATE pending_turns SET lease_until = ? WHERE conversation_id = ? AND lease_owner = ?`,
+		db.now().Add(lease), c.ConversationID, c.Owner)
+	return owned(res, err)
 }
 
-// TurnClaim is a claimed turn and how many times it has been claimed, this time
-// included: a turn that keeps failing must not be retried for ever.
+// RetryTurn releases a failed turn to be claimed again at the given time.
+func (db *DB) RetryTurn(ctx context.Context, c TurnClaim, at time.Time) error {
+	res, err := db.write.ExecContext(ctx, `UPDATE pending_turns SET lease_until = NULL, lease_owner = '', due_at = ? WHERE conversation_id = ? AND lease_owner = ?`,
+		at.UTC(), c.ConversationID, c.Owner)
+	return owned(res, err)
+}
+
+// ReleaseTurn gives a claimed turn back untried (a shutdown interrupted it):
+// claimable at once, and the claim does not count as an attempt.
+func (db *DB) ReleaseTurn(ctx context.Context, c TurnClaim) error {
+	res, err := db.write.ExecContext(ctx, `UPDATE pending_turns SET lease_until = NULL, lease_owner = '',
+		attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END WHERE conversation_id = ? AND lease_owner = ?`,
+		c.ConversationID, c.Owner)
+	return owned(res, err)
+}
+
+// owned turns an update guarded by the lease owner into ErrLeaseLost when it
+// touched no row.
+func owned(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return ErrLeaseLost
+	}
+	return nil
+}
+
+func newLeaseOwner() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// TurnClaim is a claimed turn: its conversation, how many times it has been
+// claimed, this time included (a turn that keeps failing must not be retried
+// for ever), and the claim's owner token.
 type TurnClaim struct {
 	ConversationID int64
 	Attempts       int
+	Owner          string
 }
 
 // PendingTurns counts conversations waiting for a turn, for metrics.
@@ -173,9 +225,20 @@ type Outgoing struct {
 // and outbox rows, the answered inbound messages are marked handled, and the
 // pending turn is removed, unless messages arrived meanwhile, in which case it
 // is released for the next turn.
-func (db *DB) CompleteTurn(ctx context.Context, conversationID int64, handled []int64, out []Outgoing) error {
+//
+// Only the claim's owner may complete it: ErrLeaseLost, with nothing written,
+// when the lease lapsed and another worker claimed the turn (it answers).
+func (db *DB) CompleteTurn(ctx context.Context, c TurnClaim, handled []int64, out []Outgoing) error {
 	now := db.now()
+	conversationID := c.ConversationID
 	return db.inTx(ctx, func(tx *sql.Tx) error {
+		var owner string
+		err := tx.QueryRowContext(ctx, `SELECT lease_owner FROM pending_turns WHERE conversation_id = ?`, conversationID).Scan(&owner)
+		if errors.Is(err, sql.ErrNoRows) || err == nil && owner != c.Owner {
+			return ErrLeaseLost
+		} else if err != nil {
+			return fmt.Errorf("complete turn: %w", err)
+		}
 		var phone, channel string
 		if err := tx.QueryRowContext(ctx, `SELECT phone, channel FROM conversations WHERE id = ?`, conversationID).Scan(&phone, &channel); err != nil {
 			return fmt.Errorf("complete turn: %w", err)
@@ -194,7 +257,7 @@ func (db *DB) CompleteTurn(ctx context.Context, conversationID int64, handled []
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			_, err = tx.ExecContext(ctx, `UPDATE pending_turns SET lease_until = NULL, due_at = ?, attempts = 0 WHERE conversation_id = ?`, now, conversationID)
+			_, err = tx.ExecContext(ctx, `UPDATE pending_turns SET lease_until = NULL, lease_owner = '', due_at = ?, attempts = 0 WHERE conversation_id = ?`, now, conversationID)
 		}
 		return err
 	})

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"math"
@@ -65,9 +66,16 @@ func (f Filter) matchNum(v float64) bool {
 
 // NewExperiment is what creating an experiment needs.
 type NewExperiment struct {
-	Name        string
-	Salt        string
-	Treatment   float64 // planned share of the treatment arm
+	Name      string
+	Salt      string
+	Treatment float64 // planned share of the treatment arm (when Arms is nil)
+	// Arms are the planned arms, control first, with their variants; nil
+	// means control and treatment with Treatment's share.
+	Arms []acuerdo.Arm
+	// Primary is the metric the pilot is decided on; Guardrails the metrics
+	// that must not get worse.
+	Primary     string
+	Guardrails  []string
 	Stratify    []string
 	Filters     []Filter
 	HorizonDays int
@@ -131,15 +139,34 @@ func (db *DB) CreateExperiment(ctx context.Context, x NewExperiment, assign func
 		for i, f := range x.Filters {
 			filters[i] = f.String()
 		}
-		e := acuerdo.Experiment{Name: x.Name, Salt: x.Salt, Treatment: x.Treatment, Stratify: x.Stratify, Filter: strings.Join(filters, " AND "),
-			HorizonDays: x.HorizonDays, CreatedAt: now,
-			Arms: []acuerdo.Arm{{Name: acuerdo.ArmControl, Share: 1 - x.Treatment}, {Name: acuerdo.ArmTreatment, Share: x.Treatment}}}
-		if err := tx.QueryRowContext(ctx, `INSERT INTO experiments (name, salt, treatment, stratify, filter, horizon_days, currency, created_at)
-			VALUES (?,?,?,?,?,?,?,?) RETURNING id`, e.Name, e.Salt, e.Treatment, strings.Join(e.Stratify, ","), e.Filter, e.HorizonDays, cur, now).Scan(&e.ID); err != nil {
+		arms := x.Arms
+		if arms == nil {
+			arms = []acuerdo.Arm{{Name: acuerdo.ArmControl, Share: 1 - x.Treatment}, {Name: acuerdo.ArmTreatment, Share: x.Treatment}}
+		}
+		treated := 0.0
+		for _, a := range arms {
+			if a.Name != acuerdo.ArmControl {
+				treated += a.Share
+			}
+		}
+		e := acuerdo.Experiment{Name: x.Name, Salt: x.Salt, Treatment: treated, Stratify: x.Stratify, Filter: strings.Join(filters, " AND "),
+			HorizonDays: x.HorizonDays, CreatedAt: now, Arms: arms, Primary: x.Primary, Guardrails: x.Guardrails}
+		if err := tx.QueryRowContext(ctx, `INSERT INTO experiments (name, salt, treatment, stratify, filter, horizon_days, currency, created_at, primary_metric, guardrails)
+			VALUES (?,?,?,?,?,?,?,?,?,?) RETURNING id`, e.Name, e.Salt, e.Treatment, strings.Join(e.Stratify, ","), e.Filter, e.HorizonDays, cur, now,
+			e.Primary, strings.Join(e.Guardrails, ",")).Scan(&e.ID); err != nil {
 			return fmt.Errorf("create experiment: %w", err)
 		}
-		for _, a := range e.Arms {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO experiment_arms (experiment_id, name, share) VALUES (?,?,?)`, e.ID, a.Name, a.Share); err != nil {
+		for i, a := range e.Arms {
+			variant := ""
+			if !a.Variant.IsZero() {
+				b, err := json.Marshal(a.Variant)
+				if err != nil {
+					return err
+				}
+				variant = string(b)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO experiment_arms (experiment_id, name, share, variant, position) VALUES (?,?,?,?,?)`,
+				e.ID, a.Name, a.Share, variant, i); err != nil {
 				return err
 			}
 		}
@@ -273,7 +300,7 @@ type ExperimentInfo struct {
 // Running reports whether the experiment's follow-up is still going on at now.
 func (x ExperimentInfo) Running(now time.Time) bool { return running(x.CreatedAt, x.HorizonDays, now) }
 
-const experimentCols = `id, name, salt, treatment, stratify, filter, horizon_days, currency, created_at, launched_at`
+const experimentCols = `id, name, salt, treatment, stratify, filter, horizon_days, currency, created_at, launched_at, primary_metric, guardrails`
 
 // Experiments returns every experiment, oldest first.
 func (db *DB) Experiments(ctx context.Context) ([]ExperimentInfo, error) {
@@ -296,10 +323,13 @@ func (db *DB) experiments(ctx context.Context, q string, args ...any) ([]Experim
 	var out []ExperimentInfo
 	err := scanRows(ctx, db.read, func(r *sql.Rows) error {
 		x := ExperimentInfo{Counts: map[string]int{}}
-		var strat string
-		err := r.Scan(&x.ID, &x.Name, &x.Salt, &x.Treatment, &strat, &x.Filter, &x.HorizonDays, &x.Currency, &x.CreatedAt, &x.LaunchedAt)
+		var strat, guard string
+		err := r.Scan(&x.ID, &x.Name, &x.Salt, &x.Treatment, &strat, &x.Filter, &x.HorizonDays, &x.Currency, &x.CreatedAt, &x.LaunchedAt, &x.Primary, &guard)
 		if strat != "" {
 			x.Stratify = strings.Split(strat, ",")
+		}
+		if guard != "" {
+			x.Guardrails = strings.Split(guard, ",")
 		}
 		out = append(out, x)
 		return err
@@ -311,10 +341,18 @@ func (db *DB) experiments(ctx context.Context, q string, args ...any) ([]Experim
 		x := &out[i]
 		if err := scanRows(ctx, db.read, func(r *sql.Rows) error {
 			var a acuerdo.Arm
-			err := r.Scan(&a.Name, &a.Share)
+			var variant string
+			if err := r.Scan(&a.Name, &a.Share, &variant); err != nil {
+				return err
+			}
+			if variant != "" {
+				if err := json.Unmarshal([]byte(variant), &a.Variant); err != nil {
+					return fmt.Errorf("experiment %s arm %s: variant: %w", x.Name, a.Name, err)
+				}
+			}
 			x.Arms = append(x.Arms, a)
-			return err
-		}, `SELECT name, share FROM experiment_arms WHERE experiment_id = ? ORDER BY name`, x.ID); err != nil {
+			return nil
+		}, `SELECT name, share, variant FROM experiment_arms WHERE experiment_id = ? ORDER BY position, name`, x.ID); err != nil {
 			return nil, err
 		}
 		if err := scanRows(ctx, db.read, func(r *sql.Rows) error {
@@ -350,10 +388,13 @@ func scanRows(ctx context.Context, q querier, scan func(*sql.Rows) error, query 
 	return rows.Err()
 }
 
-// LaunchTarget is a treatment debtor whose first contact is not queued yet.
+// LaunchTarget is a debtor of a contacted arm whose first contact is not
+// queued yet, with the arm's variant (its first-contact template).
 type LaunchTarget struct {
 	DebtorID            int64
 	Phone, Name, Locale string
+	Arm                 string
+	Variant             acuerdo.Variant
 }
 
 // Launched says what LaunchExperiment did.
@@ -386,13 +427,18 @@ func (db *DB) LaunchExperiment(ctx context.Context, name string, first func(Laun
 		LaunchTarget
 		note string
 	}
+	variants := map[string]acuerdo.Variant{}
+	for _, a := range x.Arms {
+		variants[a.Name] = a.Variant
+	}
 	var ts []target
 	err = scanRows(ctx, db.read, func(r *sql.Rows) error {
 		var t target
 		var consent, optedOut, launched bool
-		if err := r.Scan(&t.DebtorID, &t.Phone, &t.Name, &t.Locale, &consent, &optedOut, &launched); err != nil {
+		if err := r.Scan(&t.DebtorID, &t.Phone, &t.Name, &t.Locale, &t.Arm, &consent, &optedOut, &launched); err != nil {
 			return err
 		}
+		t.Variant = variants[t.Arm]
 		switch {
 		case launched:
 			out.Already++
@@ -404,12 +450,12 @@ func (db *DB) LaunchExperiment(ctx context.Context, name string, first func(Laun
 		}
 		ts = append(ts, t)
 		return nil
-	}, `SELECT s.debtor_id, d.phone, d.name, d.locale,
+	}, `SELECT s.debtor_id, d.phone, d.name, d.locale, s.arm,
 			EXISTS (SELECT 1 FROM consents c WHERE c.debtor_id = d.id AND c.channel = 'whatsapp' AND c.scope = 'collections' AND c.revoked_at IS NULL),
 			EXISTS (SELECT 1 FROM conversations v WHERE v.channel = ? AND v.phone = d.phone AND v.opted_out),
 			s.launched_at IS NOT NULL
 		FROM assignments s JOIN debtors d ON d.id = s.debtor_id
-		WHERE s.experiment_id = ? AND s.arm = ? ORDER BY s.debtor_id`, acuerdo.ChannelWhatsApp, x.ID, acuerdo.ArmTreatment)
+		WHERE s.experiment_id = ? AND s.arm <> ? ORDER BY s.debtor_id`, acuerdo.ChannelWhatsApp, x.ID, acuerdo.ArmControl)
 	if err != nil {
 		return out, fmt.Errorf("launch %s: %w", name, err)
 	}
@@ -424,8 +470,8 @@ func (db *DB) LaunchExperiment(ctx context.Context, name string, first func(Laun
 					out.Skipped[t.note]++
 					continue
 				}
-				res, err := tx.ExecContext(ctx, `UPDATE assignments SET launched_at = ?, launch_note = '' WHERE experiment_id = ? AND debtor_id = ? AND arm = ? AND launched_at IS NULL`,
-					now, x.ID, t.DebtorID, acuerdo.ArmTreatment)
+				res, err := tx.ExecContext(ctx, `UPDATE assignments SET launched_at = ?, launch_note = '' WHERE experiment_id = ? AND debtor_id = ? AND arm <> ? AND launched_at IS NULL`,
+					now, x.ID, t.DebtorID, acuerdo.ArmControl)
 				if err != nil {
 					return err
 				}
@@ -460,4 +506,39 @@ func (db *DB) LaunchExperiment(ctx context.Context, name string, first func(Laun
 			Detail: fmt.Sprintf("experiment %s: %d queued, %d already, %d skipped", name, out.Queued, out.Already, out.Skipped["opted_out"]+out.Skipped["no_consent"])}, now)
 	})
 	return out, err
+}
+
+// DebtorVariant is how acuerdo should contact a debtor: the variant of their
+// arm in the most recent experiment that still follows them (control and the
+// classic treatment change nothing), or what a rollout made the default for
+// them. The engine, the scheduler and the agent ask before every contact, so
+// a variant is applied wherever the debtor is reached, not only at launch.
+func (db *DB) DebtorVariant(ctx context.Context, debtorID int64) (acuerdo.Variant, string, error) {
+	now := db.now()
+	var v acuerdo.Variant
+	arm := ""
+	found := false
+	err := scanRows(ctx, db.read, func(r *sql.Rows) error {
+		if found {
+			return nil
+		}
+		var created time.Time
+		var horizon int
+		var a, variant string
+		if err := r.Scan(&created, &horizon, &a, &variant); err != nil {
+			return err
+		}
+		if !running(created, horizon, now) {
+			return nil
+		}
+		found, arm = true, a
+		if variant != "" {
+			return json.Unmarshal([]byte(variant), &v)
+		}
+		return nil
+	}, `SELECT x.created_at, x.horizon_days, s.arm, COALESCE(ea.variant, '') FROM assignments s
+		JOIN experiments x ON x.id = s.experiment_id
+		LEFT JOIN experiment_arms ea ON ea.experiment_id = s.experiment_id AND ea.name = s.arm
+		WHERE s.debtor_id = ? ORDER BY x.id DESC`, debtorID)
+	return v, arm, err
 }

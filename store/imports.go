@@ -47,11 +47,18 @@ type PortfolioImport struct {
 	accounts int
 	source   string // recorded as the source of consents the rows grant
 	pg       *pgImport
+	// synthetic marks the debtors as made up (demo, simulation); a real
+	// import of the same phone makes them real.
+	synthetic bool
 }
 
 // ConsentSource names where the rows' consents come from (default "import");
 // the API's batches record "api".
 func (im *PortfolioImport) ConsentSource(s string) { im.source = s }
+
+// Synthetic marks the import's debtors as made up by acuerdo (the demo
+// portfolio, a simulated pilot), which serve --demo requires of every debtor.
+func (im *PortfolioImport) Synthetic() { im.synthetic = true }
 
 // BeginPortfolioImport starts an import. Call Add for each row, then Commit or
 // Rollback.
@@ -95,7 +102,7 @@ func (im *PortfolioImport) Add(r PortfolioRow) error {
 // Commit writes what is queued and commits.
 func (im *PortfolioImport) Commit() (ImportCounts, error) {
 	if im.pg != nil {
-		after, err := im.pg.commit(im.ctx, im.now, im.source)
+		after, err := im.pg.commit(im.ctx, im.now, im.source, im.synthetic)
 		if err != nil {
 			im.pg.abort()
 			return ImportCounts{}, err
@@ -152,8 +159,8 @@ func (im *PortfolioImport) stmt(kind, head, group, tail string, n int) (*sql.Stm
 }
 
 const (
-	debtorHead = `INSERT INTO debtors (phone, name, document_id, email, country, time_zone, locale, segment, created_at, updated_at) VALUES `
-	debtorRow  = `(?,?,?,?,?,?,?,?,?,?)`
+	debtorHead = `INSERT INTO debtors (phone, name, document_id, email, country, time_zone, locale, segment, synthetic, created_at, updated_at) VALUES `
+	debtorRow  = `(?,?,?,?,?,?,?,?,?,?,?)`
 	// A value the file leaves empty keeps what the database knows.
 	debtorTail   = debtorUpsert + ` RETURNING phone, id`
 	debtorUpsert = ` ON CONFLICT (phone) DO UPDATE SET
@@ -164,6 +171,7 @@ const (
 		time_zone = CASE WHEN excluded.time_zone <> '' THEN excluded.time_zone ELSE debtors.time_zone END,
 		locale = CASE WHEN excluded.locale <> '' THEN excluded.locale ELSE debtors.locale END,
 		segment = CASE WHEN excluded.segment <> '' THEN excluded.segment ELSE debtors.segment END,
+		synthetic = debtors.synthetic AND excluded.synthetic,
 		updated_at = excluded.updated_at`
 
 	accountHead = `INSERT INTO accounts (debtor_id, ref, currency, balance, balance_as_of, installment_amount, next_due_date, days_past_due, status, created_at, updated_at) VALUES `
@@ -201,13 +209,13 @@ func (im *PortfolioImport) flush() error {
 	for i, r := range rows {
 		last[r.Debtor.Phone] = i
 	}
-	dargs := make([]any, 0, len(last)*10)
+	dargs := make([]any, 0, len(last)*11)
 	for i, r := range rows {
 		if last[r.Debtor.Phone] != i {
 			continue
 		}
 		d := r.Debtor
-		dargs = append(dargs, d.Phone, d.Name, d.DocumentID, d.Email, d.Country, d.TimeZone, d.Locale, d.Segment, im.now, im.now)
+		dargs = append(dargs, d.Phone, d.Name, d.DocumentID, d.Email, d.Country, d.TimeZone, d.Locale, d.Segment, im.synthetic, im.now, im.now)
 	}
 	s, err := im.stmt("debtor", debtorHead, debtorRow, debtorTail, len(last))
 	if err != nil {

@@ -110,7 +110,7 @@ func (p *pgImport) flush(ctx context.Context) error {
 
 // commit writes the copied rows into the tables and commits; it returns the
 // number of accounts after the import.
-func (p *pgImport) commit(ctx context.Context, now any, source string) (int, error) {
+func (p *pgImport) commit(ctx context.Context, now any, source string, synthetic bool) (int, error) {
 	if err := p.flush(ctx); err != nil {
 		return 0, err
 	}
@@ -118,9 +118,9 @@ func (p *pgImport) commit(ctx context.Context, now any, source string) (int, err
 		what, q string
 		args    []any
 	}{
-		{"debtors", `INSERT INTO debtors (phone, name, document_id, email, country, time_zone, locale, segment, created_at, updated_at)
-			SELECT DISTINCT ON (phone) phone, name, document_id, email, country, time_zone, locale, segment, CAST(? AS TIMESTAMPTZ), CAST(? AS TIMESTAMPTZ)
-			FROM import_rows ORDER BY phone, seq DESC` + debtorUpsert, []any{now, now}},
+		{"debtors", `INSERT INTO debtors (phone, name, document_id, email, country, time_zone, locale, segment, synthetic, created_at, updated_at)
+			SELECT DISTINCT ON (phone) phone, name, document_id, email, country, time_zone, locale, segment, CAST(? AS BOOLEAN), CAST(? AS TIMESTAMPTZ), CAST(? AS TIMESTAMPTZ)
+			FROM import_rows ORDER BY phone, seq DESC` + debtorUpsert, []any{synthetic, now, now}},
 		{"accounts", `INSERT INTO accounts (debtor_id, ref, currency, balance, balance_as_of, installment_amount, next_due_date, days_past_due, status, created_at, updated_at)
 			SELECT DISTINCT ON (r.ref) d.id, r.ref, r.currency, r.balance, CAST(? AS TIMESTAMPTZ), r.installment_amount, r.next_due_date, r.days_past_due, 'open', CAST(? AS TIMESTAMPTZ), CAST(? AS TIMESTAMPTZ)
 			FROM import_rows r JOIN debtors d ON d.phone = r.phone ORDER BY r.ref, r.seq DESC` + accountTail, []any{now, now, now}},

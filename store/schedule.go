@@ -11,13 +11,14 @@ import (
 type QuietConversation struct {
 	ID     int64
 	Nudges int
+	LastAt time.Time // the last message's time
 }
 
 // QuietConversations returns conversations in the middle of a flow whose last
 // message was the bot's, sent before quietSince, still inside the 24-hour window
 // and not nudged twice yet.
 func (db *DB) QuietConversations(ctx context.Context, quietSince, windowSince time.Time) ([]QuietConversation, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT c.id, c.nudges FROM conversations c
+	rows, err := db.read.QueryContext(ctx, `SELECT c.id, c.nudges, (SELECT MAX(m.created_at) FROM messages m WHERE m.conversation_id = c.id) FROM conversations c
 		WHERE c.state <> '' AND c.paused = FALSE AND c.opted_out = FALSE AND c.nudges < 2
 		  AND c.last_inbound_at >= ?
 		  AND (SELECT m.direction FROM messages m WHERE m.conversation_id = c.id AND m.direction <> ? ORDER BY m.id DESC LIMIT 1) = ?
@@ -30,9 +31,11 @@ func (db *DB) QuietConversations(ctx context.Context, quietSince, windowSince ti
 	var out []QuietConversation
 	for rows.Next() {
 		var q QuietConversation
-		if err := rows.Scan(&q.ID, &q.Nudges); err != nil {
+		var last scanTime
+		if err := rows.Scan(&q.ID, &q.Nudges, &last); err != nil {
 			return nil, err
 		}
+		q.LastAt = last.Time
 		out = append(out, q)
 	}
 	return out, rows.Err()

@@ -80,7 +80,7 @@ func TestServeAPIWebhooks(t *testing.T) {
 	defer recv.Close()
 	vars := serveEnv(t, nil)
 	vars["ACUERDO_WEBHOOK_URLS"], vars["ACUERDO_WEBHOOK_SECRET"] = recv.URL+"/events", secret
-	s := startServe(t, vars, db, "--demo")
+	s := startServe(t, vars, db) // not --demo: the database holds a real portfolio
 
 	post := func(body string) (int, string) {
 		req, _ := http.NewRequest("POST", s.url+"/api/v1/payments", strings.NewReader(body))

@@ -94,3 +94,42 @@ func TestServeWithoutTwilio(t *testing.T) {
 		t.Errorf("an inbound webhook without Twilio settings: %d, want 403", c)
 	}
 }
+
+// TestServeDemoRefusesARealPortfolio is issue 10, item 12, through the binary:
+// --demo prints passwords, opens the dashboard without a token and lists
+// debtors with their document's last digits in /sandbox, so it refuses a
+// database holding a creditor's debtors, creating no user and serving nothing,
+// while a demo database (its own debtors, simulated pilots) still restarts.
+func TestServeDemoRefusesARealPortfolio(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "real.db")
+	importDebtors(t, db, "CR-1,3001234567,Ana Pérez,1020304050\n")
+	code, out, errOut := runCLI(t, "serve", "--demo", "--addr", "127.0.0.1:0", "--db", db)
+	if code != 2 || !strings.Contains(errOut, "--demo refuses") || !strings.Contains(errOut, "1 debtors that are not demo data") ||
+		!strings.Contains(errOut, "--db demo.db") {
+		t.Fatalf("serve --demo on a real portfolio: exit %d\nstdout %s\nstderr %s", code, out, errOut)
+	}
+	if strings.Contains(out, "acuerdo serving on") {
+		t.Error("serve --demo served a real portfolio")
+	}
+	if n := sqlInt(t, db, `SELECT COUNT(*) FROM users`); n != 0 {
+		t.Errorf("%d demo users created on a real portfolio", n)
+	}
+	if n := sqlInt(t, db, `SELECT COUNT(*) FROM debtors`); n != 1 {
+		t.Errorf("%d debtors after the refusal, want the real 1", n)
+	}
+
+	// A demo database mixed with a real import afterwards is refused too: a
+	// real row of the same phone makes that debtor real.
+	demoDB := filepath.Join(t.TempDir(), "demo.db")
+	if code, _, errOut := runCLI(t, "demo", "--debtors", "20", "--db", demoDB); code != 0 {
+		t.Fatalf("acuerdo demo: %d %s", code, errOut)
+	}
+	if n := sqlInt(t, demoDB, `SELECT COUNT(*) FROM debtors WHERE NOT synthetic`); n != 0 {
+		t.Fatalf("acuerdo demo left %d debtors not marked synthetic", n)
+	}
+	phone := sqlString(t, demoDB, `SELECT phone FROM debtors WHERE id = 1`)
+	importDebtors(t, demoDB, "CR-REAL-1,"+phone+",Someone Real,1234567890\n")
+	if code, _, errOut := runCLI(t, "serve", "--demo", "--addr", "127.0.0.1:0", "--db", demoDB); code != 2 || !strings.Contains(errOut, "--demo refuses") {
+		t.Fatalf("serve --demo after a real row: exit %d %s", code, errOut)
+	}
+}

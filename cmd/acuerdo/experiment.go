@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -29,8 +30,23 @@ const experimentAbout = `Pilots randomise debtors into treatment (the agent cont
   acuerdo experiment create NAME [--treatment 0.5] [--stratify dpd,balance]
                                  [--filter SEGMENT=x|COUNTRY=CO|CURRENCY=COP|DPD>30|BALANCE>=N ...]
                                  [--horizon 90d]
+                                 [--arms control=0.34,warm=0.33,brief=0.33]
+                                 [--variant ARM:template=NAME,window=H-H,nudge=30m,reminder=2d,mode=menu|model,prompt=NAME ...]
+                                 [--primary METRIC] [--guardrail METRIC ...]
   acuerdo experiment launch NAME
   acuerdo experiment list
+
+--arms declares control and any number of variants with their shares (instead
+of --treatment); --variant says what an arm changes: its first-contact
+template (a catalogue template, written in es, pt-BR and en), the local hours
+its messages go out in, the silence before a nudge, how many days before a
+promised date the reminder goes, the agent's mode and its prompt variant
+(warm, brief, formal). Every arm but control is contacted, each its own way;
+results compare every arm with control (Holm-adjusted p-values).
+
+--primary is the metric the pilot is decided on (default liquidation at the
+horizon); --guardrail names metrics that must not get worse: opt_outs,
+complaints, escalations, cost_per_recovered.
 
 create assigns every eligible debtor once, with a fresh random salt, stratified
 by days-past-due band and balance tercile, and stores the assignment for good.
@@ -97,12 +113,24 @@ func runExperimentCreate(ctx context.Context, e *env, args []string) error {
 	horizon := fs.String("horizon", "90d", "follow-up `days` after assignment")
 	var filters filterList
 	fs.Var(&filters, "filter", "eligibility `condition`, repeatable: SEGMENT=x, COUNTRY=CO, CURRENCY=COP, DPD>30, BALANCE>=N")
+	armsFlag := fs.String("arms", "", "`arms` and shares, e.g. control=0.34,warm=0.33,brief=0.33 (instead of --treatment)")
+	var variantFlags, guardrails listFlag
+	fs.Var(&variantFlags, "variant", "what an arm changes, repeatable: `ARM:key=value,...` (template, window, nudge, reminder, mode, prompt)")
+	primary := fs.String("primary", "", "the `metric` the pilot is decided on (default liquidation at the horizon)")
+	fs.Var(&guardrails, "guardrail", "a guardrail `metric`, repeatable: opt_outs, complaints, escalations, cost_per_recovered")
 	name, err := parseWithName(e, fs, args)
 	if err != nil {
 		return err
 	}
 	if *share <= 0 || *share >= 1 {
 		return usageErr("--treatment %g: must be strictly between 0 and 1", *share)
+	}
+	arms, err := armsOf(*armsFlag, variantFlags)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	if err := checkMetrics(*primary, guardrails); err != nil {
+		return usageErr("%v", err)
 	}
 	h, err := parseHorizon(*horizon)
 	if err != nil {
@@ -122,7 +150,7 @@ func runExperimentCreate(ctx context.Context, e *env, args []string) error {
 	}
 	defer db.Close()
 	c, err := createExperiment(ctx, db, store.NewExperiment{Name: name, Salt: hex.EncodeToString(salt), Treatment: *share,
-		Stratify: stratify, Filters: filters, HorizonDays: h})
+		Stratify: stratify, Filters: filters, HorizonDays: h, Arms: arms, Primary: *primary, Guardrails: guardrails})
 	if err != nil {
 		return err
 	}
@@ -148,7 +176,11 @@ func parseStratify(s string) ([]string, error) {
 // createExperiment stores an experiment assigned with experiments.Assign; the
 // simulator calls it too, so a simulated pilot is assigned exactly like a real one.
 func createExperiment(ctx context.Context, db *store.DB, x store.NewExperiment) (store.Created, error) {
-	c, err := db.CreateExperiment(ctx, x, assigner(x.Salt, x.Treatment, x.Stratify))
+	arms := x.Arms
+	if arms == nil {
+		arms = []acuerdo.Arm{{Name: acuerdo.ArmControl, Share: 1 - x.Treatment}, {Name: acuerdo.ArmTreatment, Share: x.Treatment}}
+	}
+	c, err := db.CreateExperiment(ctx, x, assigner(x.Salt, arms, x.Stratify))
 	if err != nil {
 		if code := acuerdo.ErrorCode(err); code == acuerdo.ECONFLICT || code == acuerdo.EINVALID {
 			return c, &exitError{1, fmt.Errorf("%s", acuerdo.ErrorMessage(err))}
@@ -161,7 +193,7 @@ func createExperiment(ctx context.Context, db *store.DB, x store.NewExperiment) 
 // assigner adapts experiments.Assign, which always stratifies by DPD band ×
 // balance tercile, to --stratify: a dimension left out is blanked before
 // assignment (everyone in one band) and labelled "all" in the stored stratum.
-func assigner(salt string, share float64, stratify []string) func([]store.Candidate) []acuerdo.Assignment {
+func assigner(salt string, arms []acuerdo.Arm, stratify []string) func([]store.Candidate) []acuerdo.Assignment {
 	byDPD, byBal := false, false
 	for _, s := range stratify {
 		byDPD, byBal = byDPD || s == "dpd", byBal || s == "balance"
@@ -177,7 +209,7 @@ func assigner(salt string, share float64, stratify []string) func([]store.Candid
 				units[i].Balance = -1
 			}
 		}
-		as := experiments.Assign(salt, share, units)
+		as := experiments.AssignArms(salt, arms, units)
 		for i := range as {
 			dpd, bal, _ := strings.Cut(as[i].Stratum, "|")
 			if !byDPD {
@@ -192,14 +224,64 @@ func assigner(salt string, share float64, stratify []string) func([]store.Candid
 	}
 }
 
+// listFlag is a repeatable string flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, " ") }
+func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
+
+// armsOf reads --arms and --variant: nil (the classic two arms) when neither
+// is given. A variant's template and prompt must exist in the catalogue.
+func armsOf(armsFlag string, variants []string) ([]acuerdo.Arm, error) {
+	if armsFlag == "" {
+		if len(variants) > 0 {
+			return nil, fmt.Errorf("--variant needs --arms, e.g. --arms control=0.5,warm=0.5 --variant warm:template=first_contact_warm")
+		}
+		return nil, nil
+	}
+	arms, err := acuerdo.ParseArms(armsFlag)
+	if err != nil {
+		return nil, fmt.Errorf("--arms: %s", acuerdo.ErrorMessage(err))
+	}
+	for _, v := range variants {
+		name, spec, ok := strings.Cut(v, ":")
+		i := slices.IndexFunc(arms, func(a acuerdo.Arm) bool { return a.Name == strings.TrimSpace(name) })
+		switch {
+		case !ok:
+			return nil, fmt.Errorf("--variant %q: write ARM:key=value,..., e.g. warm:template=first_contact_warm", v)
+		case i < 0:
+			return nil, fmt.Errorf("--variant %q: no arm %q in --arms", v, name)
+		case arms[i].Name == acuerdo.ArmControl:
+			return nil, fmt.Errorf("--variant %q: control is business as usual and is never contacted; give the variant its own arm", v)
+		}
+		x, err := acuerdo.ParseVariant(spec)
+		if err != nil {
+			return nil, fmt.Errorf("--variant: %s", acuerdo.ErrorMessage(err))
+		}
+		if x.Template != "" {
+			if _, ok := prompts.LookupTemplate(x.Template); !ok {
+				return nil, fmt.Errorf("--variant %s: no template %q in the catalogue (prompts/templates.json); first-contact templates: first_contact, first_contact_warm, first_contact_brief", name, x.Template)
+			}
+		}
+		if _, ok := prompts.Styles[x.Prompt]; x.Prompt != "" && !ok {
+			return nil, fmt.Errorf("--variant %s: no prompt variant %q (warm, brief, formal)", name, x.Prompt)
+		}
+		arms[i].Variant = x
+	}
+	return arms, nil
+}
+
 // srmOf tests arm counts against the planned shares.
-func srmOf(counts map[string]int, treatment float64) experiments.SRMResult {
-	return pilot.SRMOf(counts, treatment)
+func srmOf(counts map[string]int, arms []acuerdo.Arm) experiments.SRMResult {
+	return pilot.SRMOf(counts, arms)
 }
 
 func printCreated(w io.Writer, c store.Created) {
 	x := c.Experiment
-	n := c.Arms[acuerdo.ArmControl] + c.Arms[acuerdo.ArmTreatment]
+	n := 0
+	for _, k := range c.Arms {
+		n += k
+	}
 	fmt.Fprintf(w, "experiment %s created: %d debtors in %s, horizon %d days, stratified by %s\n", x.Name, n, c.Currency, x.HorizonDays, orNone(strings.Join(x.Stratify, ",")))
 	if x.Filter != "" {
 		fmt.Fprintf(w, "  filter: %s\n", x.Filter)
@@ -207,7 +289,15 @@ func printCreated(w io.Writer, c store.Created) {
 	for _, a := range x.Arms {
 		fmt.Fprintf(w, "  %-10s %7d  (%.1f%%, planned %.1f%%)\n", a.Name, c.Arms[a.Name], 100*float64(c.Arms[a.Name])/float64(n), 100*a.Share)
 	}
-	srm := srmOf(c.Arms, x.Treatment)
+	for _, a := range x.Arms {
+		if !a.Variant.IsZero() {
+			fmt.Fprintf(w, "  %s: %s\n", a.Name, a.Variant)
+		}
+	}
+	if x.Primary != "" || len(x.Guardrails) > 0 {
+		fmt.Fprintf(w, "  primary metric: %s; guardrails: %s\n", orNone(x.Primary), orNone(strings.Join(x.Guardrails, ", ")))
+	}
+	srm := srmOf(c.Arms, x.Arms)
 	fmt.Fprintf(w, "sample ratio check: chi-square p = %.4g\n", srm.P)
 	if srm.Flag {
 		fmt.Fprintf(w, "WARNING: sample ratio mismatch (p < %g): the split is not what was planned\n", experiments.SRMThreshold)
@@ -250,13 +340,17 @@ func runExperimentLaunch(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// launch queues the first_contact template for the treatment arm.
+// launch queues the first contact of every arm but control: the first_contact
+// template, or the one the arm's variant chose.
 func launch(ctx context.Context, db *store.DB, name, creditor string) (store.Launched, error) {
-	tmpl, ok := prompts.LookupTemplate("first_contact")
-	if !ok {
+	if _, ok := prompts.LookupTemplate("first_contact"); !ok {
 		return store.Launched{}, fmt.Errorf("template first_contact is missing from the catalogue")
 	}
 	return db.LaunchExperiment(ctx, name, func(t store.LaunchTarget) store.Outgoing {
+		tmpl, ok := prompts.LookupTemplate(t.Variant.Template)
+		if !ok {
+			tmpl, _ = prompts.LookupTemplate("first_contact")
+		}
 		first, _, _ := strings.Cut(t.Name, " ")
 		vars := map[string]string{"name": first, "creditor": creditor}
 		return store.Outgoing{Body: tmpl.Render(t.Locale, vars), Author: acuerdo.AuthorBot, Template: tmpl.Name, Variables: vars, Business: true}
@@ -314,7 +408,7 @@ func runExperimentList(ctx context.Context, e *env, args []string) error {
 		var arms []string
 		for _, a := range x.Arms {
 			s := fmt.Sprintf("%s %d (%.0f%%)", a.Name, x.Counts[a.Name], 100*a.Share)
-			if a.Name == acuerdo.ArmTreatment && x.LaunchedAt != nil {
+			if a.Name != acuerdo.ArmControl && x.LaunchedAt != nil && len(x.Arms) == 2 {
 				s += fmt.Sprintf(" %d queued", x.Queued)
 			}
 			arms = append(arms, s)
@@ -326,4 +420,27 @@ func runExperimentList(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%dd\t%s\n", x.Name, x.CreatedAt.UTC().Format(time.DateTime), launched, strings.Join(arms, ", "), x.HorizonDays, status)
 	}
 	return tw.Flush()
+}
+
+// Guardrail metrics a pilot may name at creation, and the primary metrics
+// besides liquidation_rate_dN and the report's other metrics.
+var guardrailMetrics = []string{"opt_outs", "complaints", "escalations", "cost_per_recovered"}
+
+func checkMetrics(primary string, guardrails []string) error {
+	for _, g := range guardrails {
+		if !slices.Contains(guardrailMetrics, g) {
+			return fmt.Errorf("--guardrail %q: use one of %s", g, strings.Join(guardrailMetrics, ", "))
+		}
+	}
+	if primary == "" {
+		return nil
+	}
+	var d int
+	if n, err := fmt.Sscanf(primary, "liquidation_rate_d%d", &d); n == 1 && err == nil && d > 0 {
+		return nil
+	}
+	if slices.Contains([]string{"recovery_per_debtor", "net_recovery_per_debtor", "share_paid"}, primary) {
+		return nil
+	}
+	return fmt.Errorf("--primary %q: use liquidation_rate_dN (e.g. liquidation_rate_d60), recovery_per_debtor, net_recovery_per_debtor or share_paid", primary)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"database/sql"
 	"encoding/csv"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -291,6 +292,75 @@ func TestExperimentCommands(t *testing.T) {
 	} {
 		if code, _, errOut := runCLI(t, append(c.args, "--db", db)...); code != c.code || errOut == "" {
 			t.Errorf("%v: exit %d %q; want %d with a message", c.args, code, errOut, c.code)
+		}
+	}
+}
+
+// TestExperimentArms: a three-arm pilot from the command line. Each arm's
+// debtors get that arm's first-contact template (control none), the arms and
+// variants are stored, and the report compares every arm with control, with
+// the SRM over all three arms and Holm-adjusted p-values.
+func TestExperimentArms(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "a.db")
+	if code, _, errOut := runCLI(t, "demo", "--db", db, "--debtors", "300"); code != 0 {
+		t.Fatalf("demo: %s", errOut)
+	}
+	code, out, errOut := runCLI(t, "experiment", "create", "tone", "--db", db, "--filter", "CURRENCY=COP", "--horizon", "60d",
+		"--arms", "control=0.34,warm=0.33,brief=0.33", "--variant", "warm:template=first_contact_warm",
+		"--variant", "brief:template=first_contact_brief,window=18-20", "--primary", "liquidation_rate_d60", "--guardrail", "opt_outs")
+	if code != 0 || !strings.Contains(out, "brief: template=first_contact_brief,window=18-20") || !strings.Contains(out, "primary metric: liquidation_rate_d60") {
+		t.Fatalf("create: %d %q %q", code, out, errOut)
+	}
+	if code, out, _ = runCLI(t, "experiment", "launch", "tone", "--db", db); code != 0 {
+		t.Fatalf("launch: %d %q", code, out)
+	}
+	raw := rawDB(t, db)
+	rows, err := raw.Query(`SELECT s.arm, o.template, COUNT(*) FROM outbox o JOIN conversations c ON c.id = o.conversation_id
+		JOIN assignments s ON s.debtor_id = c.debtor_id GROUP BY s.arm, o.template`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for rows.Next() {
+		var arm, tmpl string
+		var n int
+		if err := rows.Scan(&arm, &tmpl, &n); err != nil {
+			t.Fatal(err)
+		}
+		if got[arm] != "" {
+			t.Errorf("arm %s got two templates: %s and %s", arm, got[arm], tmpl)
+		}
+		got[arm] = tmpl
+	}
+	rows.Close()
+	if want := map[string]string{"warm": "first_contact_warm", "brief": "first_contact_brief"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("first contacts by arm %v, want %v (control never contacted)", got, want)
+	}
+	code, out, errOut = runCLI(t, "report", "tone", "--db", db, "--format", "csv", "--resamples", "100", "--as-of", "2099-01-01")
+	if code != 0 {
+		t.Fatalf("report: %d %q", code, errOut)
+	}
+	if !strings.Contains(errOut, "control") || !strings.Contains(errOut, "warm") || !strings.Contains(errOut, "(df 2)") {
+		t.Errorf("sample ratio line %q: want all three arms and 2 degrees of freedom", errOut)
+	}
+	for _, want := range []string{",difference:warm,", ",difference:brief,", ",relative:brief,", "sample_ratio,brief,"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	for _, c := range [][]string{
+		{"--arms", "warm=0.5,brief=0.5"},
+		{"--arms", "control=0.5,warm=0.5", "--variant", "warm:template=nope"},
+		{"--arms", "control=0.5,warm=0.5", "--variant", "control:window=8-9"},
+		{"--arms", "control=0.5,warm=0.5", "--variant", "cold:window=8-9"},
+		{"--arms", "control=0.5,warm=0.5", "--variant", "warm:prompt=shouty"},
+		{"--variant", "warm:window=8-9"},
+		{"--guardrail", "happiness"},
+		{"--primary", "vibes"},
+	} {
+		if code, _, errOut := runCLI(t, append([]string{"experiment", "create", "t2", "--db", db}, c...)...); code != 2 || errOut == "" {
+			t.Errorf("%v: exit %d %q; want 2 with a message", c, code, errOut)
 		}
 	}
 }

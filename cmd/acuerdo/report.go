@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -133,9 +134,18 @@ const day = 24 * time.Hour
 
 func writeSRM(w io.Writer, r *report) {
 	s := r.SRM
-	tot := float64(s.Counts[0] + s.Counts[1])
-	fmt.Fprintf(w, "sample ratio: control %d (%.2f%%), treatment %d (%.2f%%); planned %.1f%% / %.1f%%; chi-square p = %.4g\n",
-		s.Counts[0], 100*float64(s.Counts[0])/tot, s.Counts[1], 100*float64(s.Counts[1])/tot, 100*(1-r.Data.Treatment), 100*r.Data.Treatment, s.P)
+	tot := 0.0
+	for _, c := range s.Counts {
+		tot += float64(c)
+	}
+	var got, plan []string
+	for i, a := range r.Data.Arms {
+		if i < len(s.Counts) {
+			got = append(got, fmt.Sprintf("%s %d (%.2f%%)", a.Name, s.Counts[i], 100*float64(s.Counts[i])/tot))
+		}
+		plan = append(plan, fmt.Sprintf("%.1f%%", 100*a.Share))
+	}
+	fmt.Fprintf(w, "sample ratio: %s; planned %s; chi-square p = %.4g (df %d)\n", strings.Join(got, ", "), strings.Join(plan, " / "), s.P, s.DF)
 	if s.Flag {
 		fmt.Fprintf(w, "!!! WARNING: SAMPLE RATIO MISMATCH (p < %g): the arms are not the planned split; assignment or data is broken and EVERY METRIC BELOW IS SUSPECT !!!\n", experiments.SRMThreshold)
 	}

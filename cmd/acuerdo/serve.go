@@ -40,7 +40,8 @@ off, and says so in its log and in /healthz), ACUERDO_PUBLIC_URL (the https URL 
 delivery statuses) and, for messages outside the 24-hour window, approved
 templates in ACUERDO_TEMPLATES (a JSON file {"reengage/es": "HX…", …}).
 
-With --demo, an empty database gets a synthetic portfolio of 200 debtors and
+--demo refuses a database that holds any debtor it did not make up (a real
+portfolio). With --demo, an empty database gets a synthetic portfolio of 200 debtors and
 a simulated 60-day pilot of 400 more (as "acuerdo simulate" makes it: its
 treatment debtors talked to the agent), so /dashboard has results to show; and
 /sandbox serves a browser chat where you pick a debtor and talk to the agent
@@ -129,6 +130,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	defer db.Close()
 	if *demoMode {
+		if err := demoSafe(ctx, db, *dbPath); err != nil {
+			return err
+		}
 		seeded, err := seedDemo(ctx, db, logger)
 		if err != nil {
 			return err
@@ -290,6 +294,24 @@ func baseURL(a net.Addr) string {
 		host = "localhost"
 	}
 	return "http://" + net.JoinHostPort(host, port)
+}
+
+// demoSafe refuses --demo on a database holding debtors acuerdo did not make
+// up: --demo creates users whose passwords it prints, opens the dashboard
+// without a token and lists every debtor with the last digits of their
+// document (the identity check itself) in /sandbox. Those are fine for a
+// synthetic portfolio and a breach for a real one.
+func demoSafe(ctx context.Context, db *store.DB, dbPath string) error {
+	n, err := db.RealDebtors(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return &exitError{2, fmt.Errorf("--demo refuses %s: it holds %d debtors that are not demo data (a real portfolio), "+
+			"and --demo prints passwords, opens the dashboard without a token and shows debtors in /sandbox. "+
+			"Run the demo on its own database (acuerdo serve --demo --db demo.db), or serve this one without --demo", dbPath, n)}
+	}
+	return nil
 }
 
 // seedDemo loads the demo portfolio into an empty database; a database that

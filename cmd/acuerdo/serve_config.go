@@ -91,9 +91,9 @@ func sortedTemplates() []string {
 }
 
 // leaseFromEnv reads ACUERDO_LEASE: how long a worker holds a claimed turn or
-// outbound message. It is also how long work a killed process had claimed
-// waits before another worker takes it over; it must exceed the slowest turn
-// (a model call), or two workers could answer one conversation at once.
+// outbound message without renewing it. It is also how long work a killed
+// process had claimed waits before another worker takes it over. A running
+// turn renews its lease, so it need not exceed the slowest turn.
 // Zero means the engine's default.
 func leaseFromEnv(e *env) (time.Duration, error) {
 	v := strings.TrimSpace(e.getenv("ACUERDO_LEASE"))

@@ -68,7 +68,7 @@ func planConversations(sim *experiments.Sim, start time.Time) simPlan {
 			}
 			u -= m.share
 		}
-		if sim.Assignments[i].Arm != acuerdo.ArmTreatment {
+		if sim.Assignments[i].Arm == acuerdo.ArmControl {
 			continue
 		}
 		verify := []string{"hola", simDocument}

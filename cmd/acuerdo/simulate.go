@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"text/tabwriter"
@@ -29,7 +31,9 @@ five bands, log-normal balances, latent good payers, self-cure in control,
 prior payments), imports it, creates an experiment assigned exactly as
 "experiment create" does (over the simulated debtors only), launches it, and
 plays --days days of follow-up in which treatment multiplies each debtor's
-probability of paying by 1 + --lift and pays sooner. Everything is dated so
+probability of paying by 1 + --lift and pays sooner. With --arms
+"control=0.34,a=0.33,b=0.33" the pilot has those arms and --lift gives each
+arm its own true lift, e.g. --lift "a=0.05,b=0.4". Everything is dated so
 that assignment was --days days ago: "acuerdo report NAME" and the dashboard
 then show the pilot. It prints the true liquidation rates next to the
 estimates and their 95 % intervals.
@@ -47,10 +51,11 @@ The phone numbers look real. Do not serve a simulated database with live
 Twilio credentials.`
 
 func runSimulate(ctx context.Context, e *env, args []string) error {
-	fs, dbPath := flags(e, "simulate", "simulate [--debtors N] [--days D] [--lift L] [--seed S] [--name NAME]", simulateAbout)
+	fs, dbPath := flags(e, "simulate", "simulate [--debtors N] [--days D] [--lift L] [--arms A=S,... --lift A=L,...] [--seed S] [--name NAME]", simulateAbout)
 	n := fs.Int("debtors", 2000, "how many debtors")
 	days := fs.Int("days", 90, "days of follow-up since assignment (the horizon)")
-	lift := fs.Float64("lift", 0.3, "true relative lift of treatment's payment probability")
+	liftFlag := fs.String("lift", "0.3", "true relative `lift` of treatment's payment probability; with --arms, per arm: a=0.05,b=0.4")
+	armsFlag := fs.String("arms", "", "`arms` and shares, e.g. control=0.34,a=0.33,b=0.33 (instead of --treatment)")
 	seed := fs.Uint64("seed", 1, "random seed; the same seed gives the same pilot")
 	share := fs.Float64("treatment", 0.5, "planned treatment `share`")
 	name := fs.String("name", "", "experiment `name` (default sim-SEED)")
@@ -59,16 +64,20 @@ func runSimulate(ctx context.Context, e *env, args []string) error {
 	if err := parse(e, fs, args); err != nil {
 		return err
 	}
+	cfg := experiments.SimConfig{N: *n, Seed: *seed, TreatmentShare: *share, Horizon: *days}
+	if err := simArms(&cfg, *armsFlag, *liftFlag); err != nil {
+		return usageErr("%v", err)
+	}
 	switch {
 	case fs.NArg() > 0:
 		return usageErr("simulate takes no arguments")
-	case *n < 10 || *days < 1 || *lift <= -1 || *share <= 0 || *share >= 1 || *resamples < 100:
+	case *n < 10 || *days < 1 || cfg.Lift <= -1 || *share <= 0 || *share >= 1 || *resamples < 100:
 		return usageErr("want --debtors ≥ 10, --days ≥ 1, --lift > -1, 0 < --treatment < 1, --resamples ≥ 100")
 	}
 	if *name == "" {
 		*name = fmt.Sprintf("sim-%d", *seed)
 	}
-	cfg := experiments.SimConfig{N: *n, Seed: *seed, Salt: *name, TreatmentShare: *share, Lift: *lift, Horizon: *days}
+	cfg.Salt = *name
 	now := time.Now().UTC().Truncate(time.Second)
 	if err := simulatePilot(ctx, e, *dbPath, cfg, now, *converse, e.stdout); err != nil {
 		return err
@@ -122,7 +131,7 @@ func simulatePilot(ctx context.Context, e *env, dbPath string, cfg experiments.S
 	if err != nil {
 		return err
 	}
-	created, err := createExperiment(ctx, db, store.NewExperiment{Name: cfg.Salt, Salt: cfg.Salt, Treatment: cfg.TreatmentShare,
+	created, err := createExperiment(ctx, db, store.NewExperiment{Name: cfg.Salt, Salt: cfg.Salt, Treatment: cfg.TreatmentShare, Arms: cfg.Arms,
 		Stratify: []string{"dpd", "balance"}, HorizonDays: cfg.Horizon, Filters: []store.Filter{segment}})
 	if err != nil {
 		return err
@@ -199,6 +208,7 @@ func importSim(ctx context.Context, db *store.DB, sim *experiments.Sim, now time
 	if err != nil {
 		return nil, err
 	}
+	im.Synthetic()
 	yes := true
 	taken := map[string]bool{}
 	known := func(e164 string) bool {
@@ -290,24 +300,68 @@ func recordSimPayments(ctx context.Context, db *store.DB, sim *experiments.Sim, 
 }
 
 // printTruth puts the model's true liquidation rates beside the report's
-// estimates of the treatment − control difference.
+// estimates of every arm − control difference.
 func printTruth(w io.Writer, cfg experiments.SimConfig, r *report) {
 	writeSRM(w, r)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "metric\tcuped\ttrue control\ttrue treatment\ttrue diff\testimated diff\t95% ci\tcovers truth")
+	fmt.Fprintln(tw, "metric\tarm\tcuped\ttrue control\ttrue arm\ttrue diff\testimated diff\t95% ci\tp_adjusted\tcovers truth")
 	for _, x := range r.Results {
 		var d int
-		if x.Arm != experiments.ArmDifference || !sscanDay(x.Metric, &d) {
+		arm, ok := experiments.ComparedArm(x.Arm)
+		if !ok || !strings.HasPrefix(x.Arm, experiments.ArmDifference) || !sscanDay(x.Metric, &d) || x.Segment != "" {
 			continue
 		}
 		h := min(d, cfg.Horizon)
-		tc, tt := cfg.TrueLiquidation(experiments.Control, h), cfg.TrueLiquidation(experiments.Treatment, h)
+		tc, tt := cfg.TrueLiquidationOf(acuerdo.ArmControl, h), cfg.TrueLiquidationOf(arm, h)
 		truth := tt - tc
-		fmt.Fprintf(tw, "%s\t%t\t%.4f\t%.4f\t%.4f\t%.4f\t[%.4f, %.4f]\t%t\n", x.Metric, x.CUPED, tc, tt, truth, x.Estimate, x.CILow, x.CIHigh,
-			x.CILow <= truth && truth <= x.CIHigh)
+		fmt.Fprintf(tw, "%s\t%s\t%t\t%.4f\t%.4f\t%.4f\t%.4f\t[%.4f, %.4f]\t%.4g\t%t\n", x.Metric, arm, x.CUPED, tc, tt, truth, x.Estimate, x.CILow, x.CIHigh,
+			x.PAdjusted, x.CILow <= truth && truth <= x.CIHigh)
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "true relative lift in payment probability: %g (liquidation also rises because treatment pays sooner)\n", cfg.Lift)
+	if cfg.Arms == nil {
+		fmt.Fprintf(w, "true relative lift in payment probability: %g (liquidation also rises because treatment pays sooner)\n", cfg.Lift)
+		return
+	}
+	for _, a := range cfg.Arms[1:] {
+		fmt.Fprintf(w, "true relative lift of %s in payment probability: %g\n", a.Name, cfg.Lifts[a.Name])
+	}
+}
+
+// simArms reads simulate's --arms and --lift into cfg: without --arms, --lift
+// is one number; with it, NAME=LIFT pairs for the arms other than control
+// (an arm left out has no lift).
+func simArms(cfg *experiments.SimConfig, armsFlag, liftFlag string) error {
+	if armsFlag == "" {
+		l, err := strconv.ParseFloat(strings.TrimSpace(liftFlag), 64)
+		if err != nil {
+			return fmt.Errorf("--lift %q: a number such as 0.3 (with --arms: a=0.05,b=0.4)", liftFlag)
+		}
+		cfg.Lift = l
+		return nil
+	}
+	arms, err := acuerdo.ParseArms(armsFlag)
+	if err != nil {
+		return fmt.Errorf("--arms: %s", acuerdo.ErrorMessage(err))
+	}
+	cfg.Arms, cfg.Lifts = arms, map[string]float64{}
+	if liftFlag == "0.3" { // the flag's default: no per-arm lifts given
+		return nil
+	}
+	for _, kv := range strings.Split(liftFlag, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		l, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		i := slices.IndexFunc(arms, func(a acuerdo.Arm) bool { return a.Name == strings.TrimSpace(k) })
+		switch {
+		case !ok || err != nil:
+			return fmt.Errorf("--lift %q: with --arms write ARM=LIFT pairs, e.g. a=0.05,b=0.4", liftFlag)
+		case i <= 0:
+			return fmt.Errorf("--lift %q: %q is not an arm other than control", liftFlag, k)
+		case l <= -1:
+			return fmt.Errorf("--lift %q: a lift must be above -1", liftFlag)
+		}
+		cfg.Lifts[arms[i].Name] = l
+	}
+	return nil
 }
 
 // sscanDay reads d from a metric named liquidation_rate_dD.

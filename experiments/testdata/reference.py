@@ -298,6 +298,57 @@ def clean(o):
     return o
 
 
+def holm(ps):
+    """Holm's step-down adjustment, written from its definition."""
+    order = sorted(range(len(ps)), key=lambda i: ps[i])
+    m, run, out = len(ps), 0.0, [NAN] * len(ps)
+    for j, i in enumerate(order):
+        run = max(run, min(1.0, (m - j) * ps[i]))
+        out[i] = run
+    return out
+
+
+def chi2_sf_even(x, df):
+    """Chi-square upper tail for even df: e^(−x/2) Σ_{k<df/2} (x/2)^k / k!."""
+    return math.exp(-x / 2) * sum((x / 2) ** k / math.factorial(k) for k in range(df // 2))
+
+
+def reference_arms(ds):
+    """Every arm against control: the two-arm reference on control plus that
+    arm, SRM over all arms (k − 1 df), and Holm over the arms per metric."""
+    arms, shares = ds["arms"], ds["shares"]
+    n = len(ds["units"])
+    counts = [sum(1 for u in ds["units"] if u[0] == a) for a in arms]
+    tot = sum(shares)
+    exp_ = [n * s / tot for s in shares]
+    chi = sum((o - e) ** 2 / e for o, e in zip(counts, exp_))
+    df = len(arms) - 1
+    sf = chi2_sf_even(chi, df) if df % 2 == 0 else chi2_sf_df1(chi) if df == 1 else NAN
+    want = {"srm": {"counts": counts, "chi2": chi, "df": df, "p": sf}, "arms": {}}
+    for a in arms[1:]:
+        keep = [i for i, u in enumerate(ds["units"]) if u[0] in ("control", a)]
+        where = {i: j for j, i in enumerate(keep)}
+        sub = dict(ds)
+        sub["units"] = [["treatment" if ds["units"][i][0] == a else "control"] + ds["units"][i][1:] for i in keep]
+        sub["payments"] = [[where[u], d, amt] for u, d, amt in ds["payments"] if u in where]
+        want["arms"][a] = reference(sub)
+    holms = {}
+    paths = [("liquidation", str(d), "plain") for d in ds["days"]] + [("liquidation", str(d), "cuped") for d in ds["days"]]
+    for metric in ["recovery", "net_recovery", "cost_to_collect"] + [p for p in paths]:
+        ps = []
+        for a in arms[1:]:
+            w = want["arms"][a]
+            if isinstance(metric, tuple):
+                w = w[metric[0]][metric[1]][metric[2]]
+            else:
+                w = w[metric]
+            ps.append(w["p"])
+        key = metric if isinstance(metric, str) else "_".join(metric)
+        holms[key] = dict(zip(arms[1:], holm(ps)))
+    want["holm"] = holms
+    return want
+
+
 if __name__ == "__main__":
     here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "golden")
     for path in sorted(glob.glob(os.path.join(here, "*.input.json"))):
@@ -305,6 +356,6 @@ if __name__ == "__main__":
             ds = json.load(f)
         out = path.replace(".input.json", ".want.json")
         with open(out, "w") as f:
-            json.dump(clean(reference(ds)), f, indent=1, sort_keys=True)
+            json.dump(clean(reference_arms(ds) if "arms" in ds else reference(ds)), f, indent=1, sort_keys=True)
             f.write("\n")
         print("wrote", os.path.basename(out))
