@@ -64,7 +64,11 @@ func (db *DB) Receive(ctx context.Context, channel, phone string, m acuerdo.Mess
 		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = ?, not_before = ? WHERE conversation_id = ? AND state = ?`, OutboxPending, now, conv.ID, OutboxHeld); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO pending_turns (conversation_id, due_at) VALUES (?, ?) ON CONFLICT (conversation_id) DO NOTHING`, conv.ID, now)
+		// DO UPDATE, not DO NOTHING: the no-op update locks an existing row, so
+		// on PostgreSQL a CompleteTurn running beside us waits for this message
+		// to commit and then sees it, instead of deleting the turn under it.
+		_, err = tx.ExecContext(ctx, `INSERT INTO pending_turns (conversation_id, due_at) VALUES (?, ?)
+			ON CONFLICT (conversation_id) DO UPDATE SET due_at = pending_turns.due_at`, conv.ID, now)
 		return err
 	})
 	return conv.ID, created, err
@@ -81,7 +85,7 @@ func (db *DB) ClaimTurns(ctx context.Context, n int, lease time.Duration) ([]Tur
 	var out []TurnClaim
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT conversation_id, attempts FROM pending_turns
-			WHERE due_at <= ? AND (lease_until IS NULL OR lease_until < ?) ORDER BY due_at LIMIT ?`, now, now, n)
+			WHERE due_at <= ? AND (lease_until IS NULL OR lease_until < ?) ORDER BY due_at LIMIT ? FOR UPDATE SKIP LOCKED`, now, now, n)
 		if err != nil {
 			return err
 		}
@@ -232,8 +236,11 @@ func (db *DB) CompleteTurn(ctx context.Context, c TurnClaim, handled []int64, ou
 	now := db.now()
 	conversationID := c.ConversationID
 	return db.inTx(ctx, func(tx *sql.Tx) error {
+		// FOR UPDATE (PostgreSQL): the owner check holds until commit, and a
+		// Receive that already queued a message for this turn commits before
+		// we go on, so the check below for unanswered messages sees it.
 		var owner string
-		err := tx.QueryRowContext(ctx, `SELECT lease_owner FROM pending_turns WHERE conversation_id = ?`, conversationID).Scan(&owner)
+		err := tx.QueryRowContext(ctx, `SELECT lease_owner FROM pending_turns WHERE conversation_id = ? FOR UPDATE`, conversationID).Scan(&owner)
 		if errors.Is(err, sql.ErrNoRows) || err == nil && owner != c.Owner {
 			return ErrLeaseLost
 		} else if err != nil {

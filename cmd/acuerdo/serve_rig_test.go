@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"acuerdo/store"
 	"acuerdo/whatsapp"
 )
 
@@ -146,10 +147,19 @@ func inbound(sid, from, body string) url.Values {
 		"To": {fakeFrom}, "Body": {body}, "NumMedia": {"0"}, "WaId": {strings.TrimPrefix(from, "+")}, "ApiVersion": {"2010-04-01"}}
 }
 
+// openServerDB opens a server's database for the test to look at: a SQLite file read
+// only, or a PostgreSQL URL through the store's connector (? placeholders).
+func openServerDB(db string) (*sql.DB, error) {
+	if strings.HasPrefix(db, "postgres://") {
+		return store.OpenRaw(db)
+	}
+	return sql.Open("sqlite", "file:"+db+"?mode=ro&_pragma=busy_timeout(5000)")
+}
+
 // sqlInt runs a read-only query against a server's database.
 func sqlInt(t testing.TB, db, q string, args ...any) int {
 	t.Helper()
-	c, err := sql.Open("sqlite", "file:"+db+"?mode=ro&_pragma=busy_timeout(5000)")
+	c, err := openServerDB(db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +173,7 @@ func sqlInt(t testing.TB, db, q string, args ...any) int {
 
 func sqlString(t testing.TB, db, q string, args ...any) string {
 	t.Helper()
-	c, err := sql.Open("sqlite", "file:"+db+"?mode=ro&_pragma=busy_timeout(5000)")
+	c, err := openServerDB(db)
 	if err != nil {
 		t.Fatal(err)
 	}
