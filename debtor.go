@@ -5,18 +5,35 @@ import "time"
 // Debtor is a person who owes money. A debtor is identified by their WhatsApp
 // number, the key the conversation runs on.
 type Debtor struct {
-	ID         int64     `json:"id"`
-	Phone      string    `json:"phone"` // E.164, e.g. +573001234567
-	Name       string    `json:"name"`
-	DocumentID string    `json:"document_id,omitempty"` // national ID (Cédula, DNI, CPF); never shown in full
-	Email      string    `json:"email,omitempty"`
-	Country    string    `json:"country"`   // ISO 3166 alpha-2, from the phone number when not given
-	TimeZone   string    `json:"time_zone"` // IANA name; empty means unknown, the most restrictive hours apply
-	Locale     string    `json:"locale"`    // es, pt-BR or en
-	Segment    string    `json:"segment,omitempty"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	ID         int64  `json:"id"`
+	Phone      string `json:"phone"` // E.164, e.g. +573001234567
+	Name       string `json:"name"`
+	DocumentID string `json:"document_id,omitempty"` // national ID (Cédula, DNI, CPF); never shown in full
+	Email      string `json:"email,omitempty"`
+	Country    string `json:"country"`   // ISO 3166 alpha-2, from the phone number when not given
+	TimeZone   string `json:"time_zone"` // IANA name; empty means unknown, the most restrictive hours apply
+	Locale     string `json:"locale"`    // es, pt-BR or en
+	Segment    string `json:"segment,omitempty"`
+	// Unreachable says why the phone cannot be contacted ("" when it can):
+	// one of the Unreachable… reasons. Business-initiated contact stops.
+	Unreachable       string     `json:"unreachable_reason,omitempty"`
+	UnreachableDetail string     `json:"unreachable_detail,omitempty"` // e.g. the provider's error code
+	UnreachableAt     *time.Time `json:"unreachable_at,omitempty"`
+	CreatedAt         time.Time  `json:"created_at"`
+	UpdatedAt         time.Time  `json:"updated_at"`
 }
+
+// Why a debtor's phone is unreachable: contact hygiene the creditor fixes in
+// its own records (acuerdo export --hygiene).
+const (
+	UnreachableInvalidNumber    = "invalid_number"    // the provider says it is not a valid (mobile) number
+	UnreachableNotOnWhatsApp    = "not_on_whatsapp"   // no WhatsApp account on the number
+	UnreachableInvalidRecipient = "invalid_recipient" // WhatsApp cannot deliver to it
+	UnreachableBlocked          = "blocked"           // the person blocked the business
+	UnreachableUnsubscribed     = "unsubscribed"      // STOP sent to the sender (SMS or the provider's opt-out)
+	UnreachableWrongNumber      = "wrong_number"      // whoever answers says it is not the debtor's
+	UnreachableOptedOut         = "opted_out"         // the debtor asked for no more messages
+)
 
 // DocumentLast4 returns the last four characters of the document number, the only
 // part the agent may ever ask for.

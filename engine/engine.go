@@ -99,6 +99,10 @@ type Config struct {
 	StaleSend time.Duration
 	// Rank orders message statuses for callbacks arriving in any order.
 	Rank func(status string) int
+	// Unreachable says why a provider error code means the recipient cannot
+	// be reached at all (an invalid number, not on WhatsApp…), "" for any
+	// other code; nil marks nobody unreachable.
+	Unreachable func(code string) string
 	// NudgeAfter is the silence before "are you still there?" (default 5 min).
 	NudgeAfter time.Duration
 	// Poll is how often idle workers look for work they were not woken for.
@@ -192,10 +196,39 @@ func (e *Engine) Receive(ctx context.Context, channel, phone string, m acuerdo.M
 // Status applies a delivery status callback.
 func (e *Engine) Status(ctx context.Context, providerID, status, errorCode string) error {
 	_, err := e.cfg.Store.ApplyStatus(ctx, providerID, status, errorCode, e.cfg.Rank)
-	if err == nil {
-		e.cfg.Metrics.status(status)
+	if err != nil {
+		return err
 	}
-	return err
+	e.cfg.Metrics.status(status)
+	if e.unreachable(errorCode) == "" {
+		return nil
+	}
+	conv, err := e.cfg.Store.MessageConversation(ctx, providerID)
+	if acuerdo.ErrorCode(err) == acuerdo.ENOTFOUND {
+		return nil // a message this store never sent
+	} else if err != nil {
+		return err
+	}
+	return e.markUnreachable(ctx, conv, errorCode)
+}
+
+func (e *Engine) unreachable(code string) string {
+	if e.cfg.Unreachable == nil || code == "" {
+		return ""
+	}
+	return e.cfg.Unreachable(code)
+}
+
+// markUnreachable records that the provider cannot reach the conversation's
+// number (code says why), so that business-initiated contact to it stops and
+// the creditor hears of it.
+func (e *Engine) markUnreachable(ctx context.Context, conversationID int64, code string) error {
+	reason := e.unreachable(code)
+	if reason == "" {
+		return nil
+	}
+	return e.cfg.Store.MarkUnreachable(ctx, conversationID, reason, code, acuerdo.AuditEntry{Time: e.cfg.Clock(), ConversationID: conversationID,
+		Kind: acuerdo.AuditContact, Name: "unreachable", Outcome: acuerdo.Allowed, Rule: reason, Detail: "provider error " + code})
 }
 
 // Kick wakes the sender, after something queued messages outside a turn.

@@ -125,7 +125,10 @@ func (e *Engine) deliver(ctx context.Context, it store.OutboxItem) error {
 	if err != nil {
 		e.cfg.Metrics.outbound(it.Channel, "error")
 		if snd.Permanent(err) {
-			return e.cfg.Store.Fail(rec, it, snd.Code(err), err.Error())
+			if err := e.cfg.Store.Fail(rec, it, snd.Code(err), err.Error()); err != nil {
+				return err
+			}
+			return e.markUnreachable(rec, it.ConversationID, snd.Code(err))
 		}
 		return e.cfg.Store.Retry(rec, it.ID, now.Add(backoff(it.Attempts)), err.Error())
 	}
@@ -147,7 +150,7 @@ func (e *Engine) hold(ctx context.Context, it store.OutboxItem, d policy.Decisio
 // contactAllowed applies consent, opt-out, hours and frequency to a
 // business-initiated message; until is when to try again, zero for never.
 func (e *Engine) contactAllowed(ctx context.Context, conv acuerdo.Conversation, d acuerdo.Debtor, now time.Time) (policy.Decision, time.Time, error) {
-	ct := policy.Contact{Country: d.Country, TimeZone: d.TimeZone, OptedOut: conv.OptedOut, LastInbound: conv.LastInboundAt}
+	ct := policy.Contact{Country: d.Country, TimeZone: d.TimeZone, OptedOut: conv.OptedOut, LastInbound: conv.LastInboundAt, Unreachable: d.Unreachable}
 	if d.ID != 0 {
 		c, err := e.cfg.Store.Consent(ctx, d.ID)
 		if err == nil {

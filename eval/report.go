@@ -19,7 +19,11 @@ func (r Result) Write(w io.Writer, verbose bool) {
 		status = "FAIL"
 	}
 	s := r.Scenario
-	fmt.Fprintf(w, "%s %s (%s, %d messages, %s)\n", status, s.Name, s.Locale, len(r.Turns), r.Elapsed.Round(time.Millisecond))
+	run := ""
+	if r.Of > 1 {
+		run = fmt.Sprintf(", run %d/%d", r.Run, r.Of)
+	}
+	fmt.Fprintf(w, "%s %s (%s, %d messages%s, %s)\n", status, s.Name, s.Locale, len(r.Turns), run, r.Elapsed.Round(time.Millisecond))
 	calls, tokens := make([]string, len(r.Turns)), make([]string, len(r.Turns))
 	var refusals []string
 	for i, t := range r.Turns {
@@ -66,42 +70,94 @@ func (s Scenario) Category() string {
 	return strings.TrimSuffix(strings.TrimSuffix(base, ".yaml"), ".yml")
 }
 
-// ByCategory reports passes and failures per category and language, one
-// line each, sorted by category.
+// scenarioRuns groups results by scenario, in the order scenarios first
+// appear: with `acuerdo eval -k N` each scenario has N results (Of = N);
+// results without Of stand alone.
+func scenarioRuns(results []Result) [][]Result {
+	idx := map[*Scenario]int{}
+	var out [][]Result
+	for _, r := range results {
+		i, ok := idx[r.Scenario]
+		if !ok || r.Of <= 1 {
+			i = len(out)
+			idx[r.Scenario] = i
+			out = append(out, nil)
+		}
+		out[i] = append(out[i], r)
+	}
+	return out
+}
+
+// allPassed reports whether every run of a scenario passed: pass^k counts
+// a scenario only if it passed all k times, since a debtor meets one run.
+func allPassed(runs []Result) bool {
+	for _, r := range runs {
+		if !r.Passed() {
+			return false
+		}
+	}
+	return true
+}
+
+// ByCategory reports passes and failures per category, one line each,
+// sorted by category. A scenario passes when all its runs passed; with
+// several runs per scenario (eval -k) each line adds pass^k, the share of
+// the category's scenarios that passed every run, and the runs that passed.
 func ByCategory(results []Result) string {
-	type count struct{ pass, fail int }
+	type count struct{ pass, fail, runs, runsPassed int }
 	per := map[string]*count{}
 	var keys []string
-	for _, r := range results {
-		k := r.Scenario.Category()
-		if per[k] == nil {
-			per[k] = &count{}
-			keys = append(keys, k)
+	k := 1
+	for _, runs := range scenarioRuns(results) {
+		c := runs[0].Scenario.Category()
+		if per[c] == nil {
+			per[c] = &count{}
+			keys = append(keys, c)
 		}
-		if r.Passed() {
-			per[k].pass++
+		if allPassed(runs) {
+			per[c].pass++
 		} else {
-			per[k].fail++
+			per[c].fail++
 		}
+		for _, r := range runs {
+			per[c].runs++
+			if r.Passed() {
+				per[c].runsPassed++
+			}
+		}
+		k = max(k, len(runs))
 	}
 	sort.Strings(keys)
 	var b strings.Builder
 	b.WriteString("by category:\n")
-	for _, k := range keys {
-		fmt.Fprintf(&b, "  %-24s %4d passed, %d failed\n", k, per[k].pass, per[k].fail)
+	var total count
+	for _, key := range keys {
+		c := per[key]
+		if k == 1 {
+			fmt.Fprintf(&b, "  %-24s %4d passed, %d failed\n", key, c.pass, c.fail)
+			continue
+		}
+		fmt.Fprintf(&b, "  %-24s %4d passed, %d failed   pass^%d %.2f   runs %d/%d passed\n", key, c.pass, c.fail, k,
+			float64(c.pass)/float64(c.pass+c.fail), c.runsPassed, c.runs)
+		total.pass, total.fail, total.runs, total.runsPassed = total.pass+c.pass, total.fail+c.fail, total.runs+c.runs, total.runsPassed+c.runsPassed
+	}
+	if k > 1 && total.pass+total.fail > 0 {
+		fmt.Fprintf(&b, "  %-24s %4d passed, %d failed   pass^%d %.2f   runs %d/%d passed\n", "all", total.pass, total.fail, k,
+			float64(total.pass)/float64(total.pass+total.fail), total.runsPassed, total.runs)
 	}
 	return b.String()
 }
 
-// Summary is the last line of a run, alone on its line: "N passed, M failed".
+// Summary is the last line of a run, alone on its line: "N passed, M
+// failed", counting scenarios (a scenario passes when all its runs did).
 func Summary(results []Result) string {
-	passed := 0
-	for _, r := range results {
-		if r.Passed() {
+	passed, all := 0, scenarioRuns(results)
+	for _, runs := range all {
+		if allPassed(runs) {
 			passed++
 		}
 	}
-	return fmt.Sprintf("%d passed, %d failed", passed, len(results)-passed)
+	return fmt.Sprintf("%d passed, %d failed", passed, len(all)-passed)
 }
 
 func indent(s, prefix string) string { return strings.ReplaceAll(s, "\n", "\n"+prefix) }

@@ -2,6 +2,7 @@ package eval
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -26,6 +27,10 @@ type Options struct {
 	Wire Wiring
 	// Dir is where the temporary databases go; "" is the system's temp dir.
 	Dir string
+	// RequireModel says a language model is under test: a turn the offline
+	// engine answered because the model failed makes the run an error, not
+	// a pass the menu engine earned.
+	RequireModel bool
 }
 
 // Turn is what one of the debtor's messages produced.
@@ -52,6 +57,11 @@ type Result struct {
 	// returned an error.
 	Err     error
 	Elapsed time.Duration
+	// Run is which of the scenario's runs this is (1-based) and Of how many
+	// there are, with `acuerdo eval -k`.
+	Run, Of int
+	// ModelFailed says the run could not test the model: it did not answer.
+	ModelFailed bool
 }
 
 // Passed reports whether the scenario ran and every expectation held.
@@ -134,6 +144,10 @@ func run(ctx context.Context, s *Scenario, opt Options, res *Result) error {
 			return err
 		}
 		res.Turns = append(res.Turns, t)
+		if opt.RequireModel && r.Handler == agent.HandledFallback {
+			res.ModelFailed = true
+			return fmt.Errorf("message %d: the model did not answer (%s); the offline engine did, so this run tested nothing", i+1, modelError(t.Audit))
+		}
 		fails, err := c.check(ctx, m.Expect, []Turn{t}, true)
 		if err != nil {
 			return err
@@ -200,6 +214,21 @@ func seed(ctx context.Context, db *store.DB, s *Scenario) error {
 	}
 	conv.Paused = s.Conversation.Paused
 	return db.SaveConversation(ctx, conv)
+}
+
+// modelError is the error of the turn's failed model call, from its audit line.
+func modelError(audit []acuerdo.AuditEntry) string {
+	for _, e := range audit {
+		if e.Kind == acuerdo.AuditModel && e.Outcome == acuerdo.Failed {
+			var d struct {
+				Error string `json:"error"`
+			}
+			if json.Unmarshal([]byte(e.Detail), &d) == nil && d.Error != "" {
+				return d.Error
+			}
+		}
+	}
+	return "no error recorded"
 }
 
 // quote shows a message in a failure, shortened: a very long message is a

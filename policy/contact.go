@@ -328,6 +328,9 @@ type Contact struct {
 	OptedOut    bool             // the debtor asked to stop messages
 	LastInbound *time.Time       // the debtor's last message; nil when never
 	Sent        []time.Time      // earlier business-initiated messages
+	// Unreachable is why the phone cannot be contacted (acuerdo.Unreachable…),
+	// "" when it can: a number the provider rejected is not tried again.
+	Unreachable string
 }
 
 // BusinessInitiated is the whole check for a proactive message at the instant
@@ -336,6 +339,9 @@ type Contact struct {
 func (c Config) BusinessInitiated(ct Contact, at time.Time) Decision {
 	if ct.OptedOut {
 		return refuse(RuleOptOut, "the debtor opted out: no business-initiated contact")
+	}
+	if ct.Unreachable != "" {
+		return refuse(RuleUnreachable, "the phone is unreachable (%s): the creditor must fix the number", ct.Unreachable)
 	}
 	if ct.Consent == nil {
 		return refuse(RuleConsent, "no consent record for business-initiated WhatsApp contact")

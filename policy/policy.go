@@ -49,6 +49,7 @@ const (
 	// Contact.
 	RuleOptOut            = "opt_out"
 	RuleConsent           = "consent"
+	RuleUnreachable       = "unreachable" // the phone cannot be contacted (contact hygiene)
 	RuleContactHours      = "contact_hours"
 	RuleFrequencyCap      = "frequency_cap"
 	RuleServiceWindow     = "service_window"

@@ -283,6 +283,9 @@ func (db *DB) OptOut(ctx context.Context, conversationID, debtorID int64, audit 
 		if err := insertEvent(ctx, tx, EventOptedOut, EventSubject{DebtorID: debtorID, ConversationID: conversationID}, nil, now); err != nil {
 			return err
 		}
+		if err := markUnreachable(ctx, tx, debtorID, conversationID, acuerdo.UnreachableOptedOut, "", now); err != nil {
+			return err
+		}
 		return appendAll(ctx, tx, audit, now)
 	})
 }
@@ -306,6 +309,9 @@ func (db *DB) RecordWrongNumber(ctx context.Context, conversationID, debtorID in
 			}
 		}
 		if err := insertEvent(ctx, tx, EventWrongNumber, EventSubject{DebtorID: debtorID, ConversationID: conversationID}, map[string]any{"reason": "number_not_the_debtors"}, now); err != nil {
+			return err
+		}
+		if err := markUnreachable(ctx, tx, debtorID, conversationID, acuerdo.UnreachableWrongNumber, "", now); err != nil {
 			return err
 		}
 		return appendAll(ctx, tx, audit, now)

@@ -9,11 +9,14 @@ import (
 	"acuerdo"
 )
 
-const debtorCols = `id, phone, name, document_id, email, country, time_zone, locale, segment, created_at, updated_at`
+const debtorCols = `id, phone, name, document_id, email, country, time_zone, locale, segment, unreachable_reason, unreachable_detail, unreachable_at, created_at, updated_at`
 
 func scanDebtor(row interface{ Scan(...any) error }) (acuerdo.Debtor, error) {
 	var d acuerdo.Debtor
-	err := row.Scan(&d.ID, &d.Phone, &d.Name, &d.DocumentID, &d.Email, &d.Country, &d.TimeZone, &d.Locale, &d.Segment, &d.CreatedAt, &d.UpdatedAt)
+	var unreachableAt scanTime
+	err := row.Scan(&d.ID, &d.Phone, &d.Name, &d.DocumentID, &d.Email, &d.Country, &d.TimeZone, &d.Locale, &d.Segment,
+		&d.Unreachable, &d.UnreachableDetail, &unreachableAt, &d.CreatedAt, &d.UpdatedAt)
+	d.UnreachableAt = unreachableAt.ptr()
 	return d, err
 }
 

@@ -52,11 +52,12 @@ func TestEventsWithChanges(t *testing.T) {
 			t.Errorf("event %+v: want debtor %d, pending", e, conv.DebtorID)
 		}
 	}
-	// Newest first; a payment from a file emits nothing.
-	if got := strings.Join(types, " "); got != "debtor.opted_out payment_link.sent case.opened promise.created" {
+	// Newest first; a payment from a file emits nothing; an opt-out also
+	// tells the creditor the number is no longer to be contacted.
+	if got := strings.Join(types, " "); got != "contact.unreachable debtor.opted_out payment_link.sent case.opened promise.created" {
 		t.Fatalf("events %s", got)
 	}
-	p, _ := db.EventPayload(ctx, evs[3].EventID)
+	p, _ := db.EventPayload(ctx, evs[4].EventID)
 	for _, want := range []string{`"account_ref":"CR-1"`, `"amount":"50.00"`, `"phone":"+573001234567"`, `"type":"promise.created"`} {
 		if !strings.Contains(string(p), want) {
 			t.Errorf("promise event %s lacks %s", p, want)
@@ -81,8 +82,8 @@ func TestEventsWithChanges(t *testing.T) {
 			t.Errorf("erased debtor's event still holds personal data: %s", s)
 		}
 	}
-	if n != 4 {
-		t.Errorf("%d events after erase, want 4 (they stay, anonymised)", n)
+	if n != 5 {
+		t.Errorf("%d events after erase, want 5 (they stay, anonymised)", n)
 	}
 }
 

@@ -66,6 +66,7 @@ func (s *Server) apiDebtor(w http.ResponseWriter, r *http.Request) {
 	}
 	apiJSON(w, http.StatusOK, map[string]any{"id": d.ID, "phone": d.Phone, "name": d.Name, "document_last4": d.DocumentLast4(), "email": d.Email,
 		"country": d.Country, "time_zone": d.TimeZone, "locale": d.Locale, "segment": d.Segment, "opted_out": optedOut,
+		"reachable": d.Unreachable == "", "unreachable_reason": nilIfEmpty(d.Unreachable), "unreachable_at": apiTimePtr(d.UnreachableAt),
 		"created_at": apiTime(d.CreatedAt), "updated_at": apiTime(d.UpdatedAt), "accounts": accts, "consents": consents})
 }
 
@@ -185,4 +186,11 @@ func nilIfZero(id int64) any {
 		return nil
 	}
 	return id
+}
+
+func nilIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }

@@ -53,3 +53,21 @@ func TestConsoleCallbackSlot(t *testing.T) {
 		t.Error("the case page does not show the slot")
 	}
 }
+
+// TestConsoleUnreachableContact: a number the provider cannot reach shows as
+// unreachable, with why, on the contact's page, in the operator's language.
+func TestConsoleUnreachableContact(t *testing.T) {
+	r := newConsoleRig(t, consoleRigOptions{})
+	op := r.agent(t)
+	op.login(operatorEmail)
+	path := fmt.Sprintf("/console/contacts/%d", r.convID)
+	if _, body, _ := op.get(path); strings.Contains(body, `id="unreachable"`) {
+		t.Fatal("a reachable contact shown unreachable")
+	}
+	if err := r.db.MarkUnreachable(t.Context(), r.convID, acuerdo.UnreachableNotOnWhatsApp, "63003"); err != nil {
+		t.Fatal(err)
+	}
+	if _, body, _ := op.get(path); !strings.Contains(body, `id="unreachable"`) || !strings.Contains(body, "no tiene WhatsApp (63003)") {
+		t.Errorf("contact page does not say the number is not on WhatsApp")
+	}
+}

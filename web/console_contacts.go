@@ -153,12 +153,14 @@ func csvSafe(s string) string {
 }
 
 type contactData struct {
-	Contact  store.Contact
-	Name     string
-	Messages []msgView
-	LastID   int64
-	Cases    []caseRow
-	Erasable bool
+	// Unreachable says why the debtor's phone cannot be contacted, "" when it can.
+	Unreachable string
+	Contact     store.Contact
+	Name        string
+	Messages    []msgView
+	LastID      int64
+	Cases       []caseRow
+	Erasable    bool
 	// CanWrite: no open case (that is where the team writes) and no opt-out.
 	CanWrite, WindowOpen bool
 }
@@ -206,6 +208,12 @@ func (s *Server) consoleContact(w http.ResponseWriter, r *http.Request) {
 	if conv.DebtorID != 0 {
 		if debtor, err := s.cfg.Store.DebtorByID(ctx, conv.DebtorID); err == nil {
 			d.Name = debtor.Name
+			if debtor.Unreachable != "" {
+				d.Unreachable = unreachableLabel(p.T, debtor.Unreachable)
+				if debtor.UnreachableDetail != "" {
+					d.Unreachable += " (" + debtor.UnreachableDetail + ")"
+				}
+			}
 		}
 	}
 	if d.Name == "" {
@@ -247,4 +255,12 @@ func (s *Server) consoleContactDelete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	back(w, r, "/console/contacts", "ok", "ok_deleted")
+}
+
+// unreachableLabel names a contact-hygiene reason in the operator's language.
+func unreachableLabel(t map[string]string, reason string) string {
+	if l := t["unreachable_"+reason]; l != "" {
+		return l
+	}
+	return reason
 }

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"acuerdo"
 )
 
 // Twilio error codes the engine reacts to by name. The full permanent/retryable
@@ -145,6 +147,29 @@ var permanentCodes = map[int]string{
 	63030: "parameter not supported for this channel message",
 	63032: "WhatsApp will not deliver to this user (WhatsApp 472, user experiment)",
 	63049: "Meta chose not to deliver this marketing message",
+}
+
+// unreachableCodes are the permanent failures that say the recipient itself
+// cannot be reached on the channel, whatever is sent: the number must change.
+var unreachableCodes = map[int]string{
+	21211: acuerdo.UnreachableInvalidNumber,
+	21614: acuerdo.UnreachableInvalidNumber,
+	63003: acuerdo.UnreachableNotOnWhatsApp,
+	63024: acuerdo.UnreachableInvalidRecipient,
+	63014: acuerdo.UnreachableBlocked,
+	21610: acuerdo.UnreachableUnsubscribed,
+}
+
+// UnreachableReason says why a Twilio error code (a send's or a failed or
+// undelivered status callback's, as text) means the recipient cannot be
+// reached (an acuerdo.Unreachable… reason), or "" when the code is about
+// something else (the content, the window, the account, a rate limit).
+func UnreachableReason(code string) string {
+	n, err := strconv.Atoi(strings.TrimSpace(code))
+	if err != nil {
+		return ""
+	}
+	return unreachableCodes[n]
 }
 
 // CodePermanent reports whether a Twilio error code (from a send or from a failed

@@ -29,11 +29,23 @@ Without DIR the scenarios shipped with acuerdo run; with DIR, those of every
 its own temporary database, so --db is not used.
 
 For each scenario it prints PASS or FAIL, the failed expectations, the refusals
-policy made and the model calls and prompt tokens of each message; then a last
-line "N passed, M failed". The exit status is 1 when any scenario failed.`
+policy made and the model calls and prompt tokens of each message; then the
+results per category and a last line "N passed, M failed". The exit status is
+1 when any scenario failed.
+
+--model SPEC evaluates a language model (openai:MODEL, anthropic:MODEL,
+gemini:MODEL, with the provider's usual variables) instead of ACUERDO_MODEL.
+-k N runs each scenario N times: a model answers differently each time, and a
+debtor meets one run, so a scenario passes only if all N runs passed; each
+category then reports pass^k. With a model, eval first checks that it answers
+and stops with exit status 2 if it does not; a turn where the model failed
+mid-run (and the offline engine answered instead) fails that run, since it
+tested nothing.`
 
 func runEval(ctx context.Context, e *env, args []string) error {
-	fs, _ := flags(e, "eval", "eval [--run REGEX] [--v] [DIR]", evalAbout)
+	fs, _ := flags(e, "eval", "eval [--run REGEX] [--model SPEC] [-k N] [--v] [DIR]", evalAbout)
+	modelSpec := fs.String("model", "", "evaluate this model `spec` (openai:MODEL, anthropic:MODEL, gemini:MODEL, offline) instead of ACUERDO_MODEL")
+	k := fs.Int("k", 1, "run each scenario `n` times; a scenario passes only if every run passed (pass^k)")
 	runRe := fs.String("run", "", "run only the scenarios whose name matches this `regex`")
 	verbose := fs.Bool("v", false, "print each conversation's transcript")
 	parallel := fs.Int("parallel", 1, "run up to `n` scenarios at once (useful with a remote model)")
@@ -53,6 +65,9 @@ func runEval(ctx context.Context, e *env, args []string) error {
 	}
 	if *parallel < 1 {
 		return usageErr("--parallel must be at least 1")
+	}
+	if *k < 1 || *k > 100 {
+		return usageErr("-k must be between 1 and 100")
 	}
 	sel, err := regexp.Compile(*runRe)
 	if err != nil {
@@ -77,8 +92,9 @@ func runEval(ctx context.Context, e *env, args []string) error {
 		return usageErr("no scenario matches --run %q (%d scenarios loaded)", *runRe, len(all))
 	}
 
-	ee := evalEnv(e)
-	if err := checkModelConfig(ee); err != nil {
+	ee := evalEnv(e, *modelSpec)
+	model, err := checkModelConfig(ctx, ee)
+	if err != nil {
 		return err
 	}
 	// Warnings would repeat once per scenario; errors still show.
@@ -86,11 +102,34 @@ func runEval(ctx context.Context, e *env, args []string) error {
 	wire := func(ctx context.Context, db *store.DB, clock acuerdo.Clock) (*agent.Agent, func(), error) {
 		return newAgent(ctx, ee, db, clock, logger)
 	}
-	results := runScenarios(ctx, scenarios, eval.Options{Wire: wire}, *parallel, func(r eval.Result) { r.Write(e.stdout, *verbose) })
+	if model != "" {
+		fmt.Fprintf(e.stdout, "model %s, %d scenarios x %d runs\n", model, len(scenarios), *k)
+	}
+	var runs []*eval.Scenario
+	for _, s := range scenarios {
+		for range *k {
+			runs = append(runs, s)
+		}
+	}
+	opt := eval.Options{Wire: wire, RequireModel: model != ""}
+	results := runScenarios(ctx, runs, opt, *parallel, func(r *eval.Result, i int) {
+		// runs holds each scenario's k runs one after the other.
+		r.Run, r.Of = i%*k+1, *k
+		r.Write(e.stdout, *verbose)
+	})
 	fmt.Fprint(e.stdout, eval.ByCategory(results))
 	fmt.Fprintln(e.stdout, eval.Summary(results))
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	modelFailed := 0
+	for _, r := range results {
+		if r.ModelFailed {
+			modelFailed++
+		}
+	}
+	if modelFailed > 0 {
+		return &exitError{1, fmt.Errorf("the model %s failed to answer in %d of %d runs (the offline engine answered instead); those runs count as failed", model, modelFailed, len(results))}
 	}
 	for _, r := range results {
 		if !r.Passed() {
@@ -102,7 +141,7 @@ func runEval(ctx context.Context, e *env, args []string) error {
 
 // runScenarios runs up to n scenarios at once and reports each result, in
 // scenario order, as soon as it and those before it are done.
-func runScenarios(ctx context.Context, ss []*eval.Scenario, opt eval.Options, n int, report func(eval.Result)) []eval.Result {
+func runScenarios(ctx context.Context, ss []*eval.Scenario, opt eval.Options, n int, report func(r *eval.Result, i int)) []eval.Result {
 	results := make([]eval.Result, len(ss))
 	done := make([]chan struct{}, len(ss))
 	sem := make(chan struct{}, n)
@@ -121,7 +160,7 @@ func runScenarios(ctx context.Context, ss []*eval.Scenario, opt eval.Options, n 
 		if ctx.Err() != nil {
 			break // interrupted: what ran half-way is not a result
 		}
-		report(results[i])
+		report(&results[i], i)
 		out = append(out, results[i])
 	}
 	for _, d := range done {
@@ -133,9 +172,13 @@ func runScenarios(ctx context.Context, ss []*eval.Scenario, opt eval.Options, n 
 // evalEnv is the environment scenarios run with: the real one, except that
 // payment links get a fixed signing key when none is configured, so the links
 // in transcripts are stable and no warning repeats per scenario.
-func evalEnv(e *env) *env {
+// A model given with --model replaces ACUERDO_MODEL.
+func evalEnv(e *env, model string) *env {
 	ee := *e
 	ee.getenv = func(k string) string {
+		if k == "ACUERDO_MODEL" && model != "" {
+			return model
+		}
 		if v := e.getenv(k); v != "" || k != "ACUERDO_PAYLINK_SECRET" {
 			return v
 		}
@@ -145,21 +188,28 @@ func evalEnv(e *env) *env {
 }
 
 // checkModelConfig fails once, up front, on a policy file or ACUERDO_MODEL that
-// newAgent would refuse, instead of once per scenario.
-func checkModelConfig(e *env) error {
+// newAgent would refuse, instead of once per scenario; and on a model that
+// does not answer: an eval of a model that is not there must not quietly
+// become an eval of the offline engine. It returns the model's spec, or ""
+// for the offline engine.
+func checkModelConfig(ctx context.Context, e *env) (string, error) {
 	c := readConfig(e)
 	if _, err := loadPolicy(c); err != nil {
-		return &exitError{2, err}
+		return "", &exitError{2, err}
 	}
 	m, err := llm.FromSpec(c.model, e.getenv)
 	switch {
 	case errors.Is(err, llm.ErrOffline):
+		return "", nil
 	case err != nil:
-		return &exitError{2, fmt.Errorf("ACUERDO_MODEL: %w", err)}
-	default:
-		if cl, ok := m.(io.Closer); ok {
-			cl.Close()
-		}
+		return "", &exitError{2, fmt.Errorf("ACUERDO_MODEL: %w", err)}
 	}
-	return nil
+	if cl, ok := m.(io.Closer); ok {
+		defer cl.Close()
+	}
+	_, err = m.Generate(ctx, agent.Request{System: "Reply with the word ok.", Messages: []agent.Message{{Role: agent.RoleUser, Content: "ok?"}}, MaxTokens: 5})
+	if err != nil {
+		return "", &exitError{2, fmt.Errorf("the model %s is unreachable, so nothing was evaluated: %w", c.model, err)}
+	}
+	return c.model, nil
 }

@@ -173,7 +173,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		senders[acuerdo.ChannelSandbox] = web.SandboxSender{}
 	}
 	eng := engine.New(engine.Config{Store: db, Agent: agent, Senders: senders, Policy: pol, Templates: templates,
-		Clock: clock, Logger: logger, Metrics: metrics, Rank: whatsapp.StatusRank, Lease: lease, SendLease: lease, StaleSend: lease})
+		Clock: clock, Logger: logger, Metrics: metrics, Rank: whatsapp.StatusRank, Unreachable: whatsapp.UnreachableReason, Lease: lease, SendLease: lease, StaleSend: lease})
 
 	// The dashboard shows every pilot's results, so without a token it is only
 	// served on a demo database, whose data is synthetic.
