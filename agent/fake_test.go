@@ -148,7 +148,9 @@ func setupWith(t testing.TB, mc func(*llm.Config), ac func(*agent.Config), scrip
 	if script != nil {
 		f.fake = newFake(t, script...)
 		c := llm.Config{BaseURL: f.fake.srv.URL + "/v1", APIKey: "sk-test", Model: "gpt-4o-mini",
-			Timeout: 300 * time.Millisecond, MaxRetries: 2, Sleep: func(context.Context, time.Duration) error { return nil }}
+			// Generous per attempt: a loaded CI machine must not turn a scripted
+			// answer into a timeout. Tests about hangs set their own timeout.
+			Timeout: 10 * time.Second, MaxRetries: 2, Sleep: func(context.Context, time.Duration) error { return nil }}
 		if mc != nil {
 			mc(&c)
 		}

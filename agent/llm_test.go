@@ -90,7 +90,8 @@ func TestRateLimitThenSuccess(t *testing.T) {
 // A model that hangs past the timeout (every attempt) leaves the turn to the
 // offline engine: the debtor still gets an answer.
 func TestTimeoutFallsBackToOffline(t *testing.T) {
-	f := setup(t, step{hang: true}, step{hang: true}, step{hang: true})
+	f := setupWith(t, func(c *llm.Config) { c.Timeout = 300 * time.Millisecond }, nil,
+		step{hang: true}, step{hang: true}, step{hang: true})
 	res := f.say(t, "hola")
 	if res.Handler != agent.HandledFallback || len(res.Replies) < 2 || !strings.Contains(res.Replies[1], "4 dígitos") {
 		t.Fatalf("result %+v", res)
