@@ -54,6 +54,23 @@ func TestConsoleAgreementInBrowser(t *testing.T) {
 	if err := chromedp.Do(root); err != nil {
 		t.Fatal(err)
 	}
+	// after waits for the page a post redirected to (its notice key in the
+	// URL): a flash of the page before could otherwise match.
+	after := func(key string) chromedp.Action[chromedp.Void] {
+		poll := chromedp.Poll[bool](`location.search.includes(`+"`"+key+"`"+`)`, chromedp.WithPollingTimeout(30*time.Second))
+		return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+			for attempt := 1; ; attempt++ {
+				_, err := poll(ctx, tg)
+				// A page being replaced loses its JavaScript context under
+				// the poll; poll the new page.
+				if err != nil && attempt < 5 && (strings.Contains(err.Error(), "context") || strings.Contains(err.Error(), "navigated")) && ctx.Err() == nil {
+					time.Sleep(100 * time.Millisecond)
+					continue
+				}
+				return chromedp.Void{}, err
+			}
+		}
+	}
 	newBrowser := func() browserCtx {
 		c, cancel := chromedp.NewContext(root, chromedp.WithNewBrowserContext())
 		t.Cleanup(cancel)
@@ -70,7 +87,7 @@ func TestConsoleAgreementInBrowser(t *testing.T) {
 
 	// A 3-installment plan: accepted, confirmed to the debtor, shown to the creditor.
 	sent := len(r.tw.sent())
-	op.do("plan of 3", chromedp.SendKeys("#installments", "3"), chromedp.Click("#agree-plan"), chromedp.WaitVisible("p.flash.ok"))
+	op.do("plan of 3", chromedp.SendKeys("#installments", "3"), chromedp.Click("#agree-plan"), after("ok_agreed"), chromedp.WaitVisible("p.flash.ok"))
 	if text := op.eval(`document.querySelector('p.flash.ok').innerText`); !strings.Contains(text, "Acuerdo registrado") {
 		t.Errorf("after the plan: %q", text)
 	}
@@ -101,7 +118,7 @@ func TestConsoleAgreementInBrowser(t *testing.T) {
 	op.shootIn(shots, "plan-accepted")
 
 	// 24 installments: refused, the reason on the page.
-	op.do("plan of 24", chromedp.SetValue("#installments", "24"), chromedp.Click("#agree-plan"), chromedp.WaitVisible("p.flash.bad"))
+	op.do("plan of 24", chromedp.SetValue("#installments", "24"), chromedp.Click("#agree-plan"), after("err_policy_plan_installments"), chromedp.WaitVisible("p.flash.bad"))
 	if text := op.eval(`document.querySelector('p.flash.bad').innerText`); !strings.Contains(text, "un plan tiene de 2 a 12 cuotas") {
 		t.Errorf("refusal says %q", text)
 	}
@@ -112,14 +129,14 @@ func TestConsoleAgreementInBrowser(t *testing.T) {
 
 	// A note: in the thread, never sent.
 	note := "Prefiere que la llamen después de las 6 pm"
-	op.do("note", chromedp.SendKeys("#note", note), chromedp.Click("#add-note"), chromedp.WaitVisible(".msg.note"))
+	op.do("note", chromedp.SendKeys("#note", note), chromedp.Click("#add-note"), after("ok_note"), chromedp.WaitVisible(".msg.note"))
 	if text := op.eval(`document.getElementById('thread').innerText`); !strings.Contains(text, note) {
 		t.Error("the note is not in the thread")
 	}
 
 	// Transfer to a colleague.
 	colleague := fmt.Sprint(r.users[otherOpEmail].ID)
-	op.do("transfer", chromedp.SetValue("#transfer-to", colleague), chromedp.Click("#transfer"), chromedp.WaitVisible("p.flash.ok"))
+	op.do("transfer", chromedp.SetValue("#transfer-to", colleague), chromedp.Click("#transfer"), after("ok_transferred"), chromedp.WaitVisible("p.flash.ok"))
 	if n := r.count(t, `SELECT COUNT(*) FROM cases WHERE id = ? AND assignee_id = ?`, r.caseID, r.users[otherOpEmail].ID); n != 1 {
 		t.Fatal("the case did not go to the colleague")
 	}
@@ -134,7 +151,7 @@ func TestConsoleAgreementInBrowser(t *testing.T) {
 	}
 	other.shootIn(shots, "canned")
 	sent = len(r.tw.sent())
-	other.do("send", chromedp.Click("#send"), chromedp.WaitVisible("p.flash.ok"))
+	other.do("send", chromedp.Click("#send"), after("ok_sent"), chromedp.WaitVisible("p.flash.ok"))
 	eventually(t, "the canned response at the Twilio fake", func() bool {
 		for _, m := range r.tw.sent()[sent:] {
 			if strings.Contains(m, canned) {
@@ -144,7 +161,7 @@ func TestConsoleAgreementInBrowser(t *testing.T) {
 		return false
 	})
 	other.do("close", chromedp.WaitVisible("#close-form"), chromedp.SetValue(`#close-form select[name="state"]`, "RESUELTO"),
-		chromedp.Click(`#close-form input[name="useful"][value="yes"]`), chromedp.Click("#close-case"), chromedp.WaitVisible("p.flash.ok"))
+		chromedp.Click(`#close-form input[name="useful"][value="yes"]`), chromedp.Click("#close-case"), after("ok_closed"), chromedp.WaitVisible("p.flash.ok"))
 	if n := r.count(t, `SELECT COUNT(*) FROM cases WHERE id = ? AND state = 'RESUELTO'`, r.caseID); n != 1 {
 		t.Error("the case is not closed")
 	}
