@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -91,6 +92,10 @@ type Config struct {
 // Server holds the handlers' dependencies.
 type Server struct {
 	cfg Config
+	// hashSlots bounds concurrent password checks (ConsoleOptions.HashSlots).
+	hashSlots chan struct{}
+	dummyOnce sync.Once
+	dummy     []byte
 }
 
 // New returns the router.
@@ -106,7 +111,7 @@ func New(cfg Config) http.Handler {
 		cfg.StoreTimeout = 10 * time.Second
 	}
 	cfg.ConsoleOptions = cfg.ConsoleOptions.withDefaults()
-	s := &Server{cfg: cfg}
+	s := &Server{cfg: cfg, hashSlots: make(chan struct{}, cfg.ConsoleOptions.HashSlots)}
 	r := chi.NewRouter()
 	r.Use(withRequestID, s.recoverer, s.limitBodies)
 	r.Post(whatsapp.InboundPath, s.inbound)
