@@ -196,7 +196,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return &exitError{2, err}
 	}
 	wcfg := web.Config{Engine: eng, Store: db, PublicURL: publicURL, Metrics: metrics, Gatherer: reg,
-		Sandbox: *demoMode, Dashboard: dashToken != "" || *demoMode, DashboardToken: dashToken, DashboardPrices: &prices, Clock: clock, Logger: logger}
+		Sandbox: *demoMode, Dashboard: dashToken != "" || *demoMode, DashboardToken: dashToken, DashboardPrices: &prices, Clock: clock, Logger: logger,
+		ServiceWindow: pol.ServiceWindow}
 	// /api/v1 is always mounted; without a key (acuerdo apikey create) it
 	// answers every request 401.
 	wcfg.API = true
