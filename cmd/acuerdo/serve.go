@@ -359,6 +359,11 @@ func seedDemo(ctx context.Context, db *store.DB, logger *slog.Logger) (bool, err
 		return false, fmt.Errorf("demo portfolio: %w", err)
 	}
 	logger.Info("demo: seeded portfolio", "summary", sum.String())
+	seeded, err := demo.SeedEscalations(ctx, db, time.Now().UTC())
+	if err != nil {
+		return false, err
+	}
+	logger.Info("demo: seeded the inbox", "escalations", seeded)
 	return true, nil
 }
 
