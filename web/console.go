@@ -5,7 +5,9 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/netip"
 	"net/url"
+	"runtime"
 	"strings"
 	"time"
 
@@ -33,6 +35,16 @@ type ConsoleOptions struct {
 	LoginWindow   time.Duration
 	LoginPerEmail int
 	LoginPerIP    int
+	// TrustedProxies are the reverse proxies (ACUERDO_TRUSTED_PROXIES) whose
+	// X-Forwarded-For names the client: behind one, the per-address limit
+	// applies to each client rather than to the proxy, which would lock the
+	// whole team out. Empty trusts no header.
+	TrustedProxies []netip.Prefix
+	// HashSlots bounds the password checks (bcrypt) running at once (default
+	// the number of CPUs); a sign-in that finds no slot within HashWait
+	// (default 2 s) is answered 503 at once instead of piling up.
+	HashSlots int
+	HashWait  time.Duration
 	// TemplateBudget is how many WhatsApp template messages the month's plan
 	// pays for; 0 shows the count without a budget.
 	TemplateBudget int
@@ -65,6 +77,12 @@ func (o ConsoleOptions) withDefaults() ConsoleOptions {
 	}
 	if o.LoginPerIP <= 0 {
 		o.LoginPerIP = 20
+	}
+	if o.HashSlots <= 0 {
+		o.HashSlots = runtime.NumCPU()
+	}
+	if o.HashWait <= 0 {
+		o.HashWait = 2 * time.Second
 	}
 	if o.Location == nil {
 		o.Location = time.UTC
@@ -120,6 +138,8 @@ func (s *Server) mountConsole(r chi.Router) {
 		r.Post("/console/cases/{id}/due-date", s.consoleDueDate)
 		r.Post("/console/cases/{id}/pause", s.consolePause)
 		r.Post("/console/cases/{id}/notes", s.consoleNote)
+		r.Post("/console/cases/{id}/transfer", s.consoleTransfer)
+		r.Post("/console/cases/{id}/labels", s.consoleLabel)
 		r.Post("/console/contacts/{id}/message", s.consoleContactMessage)
 		r.Get("/console/contacts", s.consoleContacts)
 		r.Get("/console/contacts/export.csv", s.consoleContactsExport)
@@ -131,6 +151,11 @@ func (s *Server) mountConsole(r chi.Router) {
 			r.Post("/console/users", s.consoleUserCreate)
 			r.Get("/console/users/{id}", s.consoleUser)
 			r.Post("/console/users/{id}", s.consoleUserUpdate)
+			r.Get("/console/reports", s.consoleReports)
+			r.Get("/console/reports.csv", s.consoleReportsCSV)
+			r.Get("/console/canned", s.consoleCanned)
+			r.Post("/console/canned", s.consoleCannedSave)
+			r.Post("/console/canned/{id}/delete", s.consoleCannedDelete)
 			r.Get("/console/events", s.consoleEvents)
 			r.Post("/console/events/{id}/redeliver", s.consoleEventRedeliver)
 		})
