@@ -306,7 +306,7 @@ func (s *Server) consoleCase(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.cfg.Store.MarkRead(ctx, si.user.ID, v.ID); err != nil {
-		s.cfg.Logger.Warn("console: mark read", "err", err)
+		s.cfg.Logger.WarnContext(r.Context(), "console: mark read", "err", err)
 	}
 	media, err := s.cfg.Store.ConversationMedia(ctx, v.ConversationID)
 	if err != nil {

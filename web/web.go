@@ -170,7 +170,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	if err := s.cfg.Store.Ping(ctx); err != nil {
-		s.cfg.Logger.Error("health check: database", "err", err)
+		s.cfg.Logger.ErrorContext(r.Context(), "health check: database", "err", err)
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = w.Write([]byte("database unavailable\n"))
 		return
