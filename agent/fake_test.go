@@ -45,6 +45,7 @@ type fakeOpenAI struct {
 	mu       sync.Mutex
 	script   []step
 	requests []map[string]any
+	rejected int // requests refused for breaking the schema
 	srv      *httptest.Server
 }
 
@@ -64,6 +65,24 @@ func (f *fakeOpenAI) serve(w http.ResponseWriter, r *http.Request) {
 	var req map[string]any
 	if err := json.Unmarshal(body, &req); err != nil {
 		f.t.Errorf("request is not JSON: %v", err)
+	}
+	// Like OpenAI and the servers that validate the schema: a user or system
+	// message needs content (go-openai leaves an empty one out altogether).
+	if msgs, ok := req["messages"].([]any); ok {
+		for i, m := range msgs {
+			mm, _ := m.(map[string]any)
+			if role := mm["role"]; role == "user" || role == "system" {
+				if c, ok := mm["content"].(string); !ok || c == "" {
+					w.Header().Set("Content-Type", "application/json")
+					w.WriteHeader(http.StatusBadRequest)
+					fmt.Fprintf(w, `{"error":{"message":"Invalid value for 'content': expected a string, got null.","type":"invalid_request_error","param":"messages.[%d].content","code":null}}`, i)
+					f.mu.Lock()
+					f.rejected++
+					f.mu.Unlock()
+					return
+				}
+			}
+		}
 	}
 	f.mu.Lock()
 	f.requests = append(f.requests, req)
@@ -148,7 +167,9 @@ func setupWith(t testing.TB, mc func(*llm.Config), ac func(*agent.Config), scrip
 	if script != nil {
 		f.fake = newFake(t, script...)
 		c := llm.Config{BaseURL: f.fake.srv.URL + "/v1", APIKey: "sk-test", Model: "gpt-4o-mini",
-			Timeout: 300 * time.Millisecond, MaxRetries: 2, Sleep: func(context.Context, time.Duration) error { return nil }}
+			// Generous per attempt: a loaded CI machine must not turn a scripted
+			// answer into a timeout. Tests about hangs set their own timeout.
+			Timeout: 10 * time.Second, MaxRetries: 2, Sleep: func(context.Context, time.Duration) error { return nil }}
 		if mc != nil {
 			mc(&c)
 		}

@@ -283,7 +283,15 @@ func (a *Agent) history(ctx context.Context, t *turn) ([]Message, namedFacts, er
 		}
 		switch m.Direction {
 		case acuerdo.Inbound:
-			out = append(out, Message{Role: RoleUser, Content: m.Body})
+			// A photo without a caption, a location, some button replies: no
+			// text, but the model must still see that the debtor wrote, and
+			// OpenAI-compatible servers refuse a message without content
+			// (which then failed every later call of the conversation).
+			content := m.Body
+			if strings.TrimSpace(content) == "" {
+				content = prompts.T(t.locale, "attachment_no_text")
+			}
+			out = append(out, Message{Role: RoleUser, Content: content})
 		case acuerdo.Outbound:
 			out = append(out, Message{Role: RoleAssistant, Content: m.Body})
 		case acuerdo.Internal:

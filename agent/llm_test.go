@@ -90,7 +90,8 @@ func TestRateLimitThenSuccess(t *testing.T) {
 // A model that hangs past the timeout (every attempt) leaves the turn to the
 // offline engine: the debtor still gets an answer.
 func TestTimeoutFallsBackToOffline(t *testing.T) {
-	f := setup(t, step{hang: true}, step{hang: true}, step{hang: true})
+	f := setupWith(t, func(c *llm.Config) { c.Timeout = 300 * time.Millisecond }, nil,
+		step{hang: true}, step{hang: true}, step{hang: true})
 	res := f.say(t, "hola")
 	if res.Handler != agent.HandledFallback || len(res.Replies) < 2 || !strings.Contains(res.Replies[1], "4 dígitos") {
 		t.Fatalf("result %+v", res)
@@ -263,5 +264,37 @@ func TestModelBudgetBoundsTurn(t *testing.T) {
 	}
 	if d > 20*time.Second {
 		t.Fatalf("the turn took %v with a 1 s model budget", d)
+	}
+}
+
+// A photo without a caption reaches the model as a described attachment, never
+// as a message without content, which schema-checking servers refuse (the fake
+// does, as OpenAI does): that turn and the next are answered by the model.
+func TestMediaWithoutCaption(t *testing.T) {
+	f := setup(t,
+		step{content: "Gracias por la foto. ¿Es el comprobante de tu pago?"},
+		step{content: "Perfecto, lo revisamos."},
+	)
+	res, err := f.agent.Converse(context.Background(), acuerdo.ChannelSandbox, debtorPhone, agent.Inbound{Media: []string{"https://api.twilio.com/x/Media/ME1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Handler != agent.HandledLLM {
+		t.Fatalf("the photo's turn: %+v", res)
+	}
+	if res = f.say(t, "sí"); res.Handler != agent.HandledLLM {
+		t.Fatalf("the turn after the photo: %+v", res)
+	}
+	if f.fake.rejected != 0 {
+		t.Fatalf("%d requests refused for a message without content", f.fake.rejected)
+	}
+	msgs := f.fake.requests[1]["messages"].([]any)
+	found := false
+	for _, m := range msgs {
+		mm := m.(map[string]any)
+		found = found || mm["role"] == "user" && strings.Contains(mm["content"].(string), "adjunto sin texto")
+	}
+	if !found {
+		t.Fatalf("the model was not told of the attachment: %v", msgs)
 	}
 }

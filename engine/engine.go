@@ -54,6 +54,22 @@ type Sender interface {
 	Code(err error) string
 }
 
+// SendErrors is what a Sender may also tell about its errors. A Sender
+// without it gets the answers of a provider that says nothing: never
+// ambiguous, no wait asked, no unsubscription.
+type SendErrors interface {
+	// Ambiguous reports whether the provider may have accepted the message
+	// although the call failed (a timeout after the request went out): such a
+	// send is reconciled (Finder) before any resend, never blindly retried.
+	Ambiguous(err error) bool
+	// RetryAfter is how long the provider asked to wait before the next
+	// attempt (a Retry-After header), 0 if it did not ask.
+	RetryAfter(err error) time.Duration
+	// Unsubscribed reports whether the error says the recipient told the
+	// provider to stop (Twilio's 21610): an opt-out to record.
+	Unsubscribed(err error) bool
+}
+
 // Finder is a Sender that can tell whether a message was accepted, so that a
 // send interrupted by a crash is reconciled instead of sent twice.
 type Finder interface {

@@ -63,10 +63,18 @@ func (f *fakeSender) SendTemplate(_ context.Context, _ string, t engine.Template
 	return engine.Sent{ID: fmt.Sprintf("SMout%d", f.n), Status: "queued"}, nil
 }
 
-func (f *fakeSender) Permanent(err error) bool { return errors.Is(err, errPermanent) }
+func (f *fakeSender) Permanent(err error) bool {
+	var p *provErr
+	return errors.Is(err, errPermanent) || errors.As(err, &p) && p.code == "21610"
+}
+
 func (f *fakeSender) Code(err error) string {
-	if errors.Is(err, errPermanent) {
+	var p *provErr
+	switch {
+	case errors.Is(err, errPermanent):
 		return "63016"
+	case errors.As(err, &p):
+		return p.code
 	}
 	return ""
 }

@@ -12,13 +12,13 @@ import (
 )
 
 func (e *Engine) sendLoop(ctx context.Context) {
-	lastReconcile := time.Now()
+	lastReconcile := e.cfg.Clock()
 	for ctx.Err() == nil {
-		if time.Since(lastReconcile) > e.cfg.StaleSend/2 {
+		if e.cfg.Clock().Sub(lastReconcile) > e.cfg.StaleSend/2 {
 			if err := e.reconcile(ctx); err != nil && ctx.Err() == nil {
 				e.cfg.Logger.Error("reconcile", "err", err)
 			}
-			lastReconcile = time.Now()
+			lastReconcile = e.cfg.Clock()
 		}
 		n := e.sendBatch(ctx)
 		if n == 0 && !e.idle(ctx, e.outWake) {
@@ -124,13 +124,7 @@ func (e *Engine) deliver(ctx context.Context, it store.OutboxItem) error {
 	rec := context.WithoutCancel(ctx)
 	if err != nil {
 		e.cfg.Metrics.outbound(it.Channel, "error")
-		if snd.Permanent(err) {
-			if err := e.cfg.Store.Fail(rec, it, snd.Code(err), err.Error()); err != nil {
-				return err
-			}
-			return e.markUnreachable(rec, it.ConversationID, snd.Code(err))
-		}
-		return e.cfg.Store.Retry(rec, it.ID, now.Add(backoff(it.Attempts)), err.Error())
+		return e.sendFailed(rec, snd, it, conv, err)
 	}
 	tid := ""
 	if tmpl != nil {
@@ -138,6 +132,38 @@ func (e *Engine) deliver(ctx context.Context, it store.OutboxItem) error {
 	}
 	e.cfg.Metrics.outbound(it.Channel, "sent")
 	return e.cfg.Store.MarkSent(rec, it, sent.ID, sent.Status, tid, e.cfg.Rank)
+}
+
+// sendFailed records a failed send. A permanent failure ends the message (and
+// an unsubscribed recipient is opted out); a send the provider may have
+// accepted stays "sending", to be reconciled with the provider's message list
+// before anything is resent (a debtor once got one payment link five times);
+// any other failure is retried after the backoff or, if later, the wait the
+// provider asked for.
+func (e *Engine) sendFailed(ctx context.Context, snd Sender, it store.OutboxItem, conv acuerdo.Conversation, err error) error {
+	info, _ := snd.(SendErrors)
+	if snd.Permanent(err) {
+		if info != nil && info.Unsubscribed(err) && !conv.OptedOut {
+			e.cfg.Logger.Info("the recipient unsubscribed at the provider; recording the opt-out", "conversation", conv.ID)
+			if oerr := e.cfg.Store.OptOut(ctx, conv.ID, conv.DebtorID, acuerdo.AuditEntry{Time: e.cfg.Clock(), ConversationID: conv.ID,
+				Kind: acuerdo.AuditContact, Name: "opt_out", Outcome: acuerdo.Allowed, Rule: "provider_unsubscribed", Detail: snd.Code(err)}); oerr != nil {
+				return oerr
+			}
+		}
+		if err := e.cfg.Store.Fail(ctx, it, snd.Code(err), err.Error()); err != nil {
+			return err
+		}
+		return e.markUnreachable(ctx, it.ConversationID, snd.Code(err))
+	}
+	if info != nil && info.Ambiguous(err) {
+		e.cfg.Logger.Warn("send outcome unknown; it will be reconciled with the provider before any resend", "outbox", it.ID, "err", err)
+		return e.cfg.Store.SendUnknown(ctx, it, err.Error())
+	}
+	wait := backoff(it.Attempts)
+	if info != nil {
+		wait = max(wait, info.RetryAfter(err))
+	}
+	return e.cfg.Store.Retry(ctx, it.ID, e.cfg.Clock().Add(wait), err.Error())
 }
 
 func (e *Engine) hold(ctx context.Context, it store.OutboxItem, d policy.Decision, until time.Time) error {

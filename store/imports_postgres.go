@@ -15,7 +15,8 @@ import (
 // of thousands of multi-row upserts. The rules are those of the SQLite path
 // (imports.go): the last row about a phone or an account wins, a value the file
 // leaves empty keeps the stored one, consent is granted only where none was
-// ever recorded and never re-granted after a withdrawal.
+// ever recorded and never re-granted after a withdrawal; new rows get their ids
+// in the file's order, as on SQLite.
 
 // copyBatch is how many rows one COPY carries.
 const copyBatch = 10000
@@ -119,11 +120,11 @@ func (p *pgImport) commit(ctx context.Context, now any, source string, synthetic
 		args    []any
 	}{
 		{"debtors", `INSERT INTO debtors (phone, name, document_id, email, country, time_zone, locale, segment, synthetic, created_at, updated_at)
-			SELECT DISTINCT ON (phone) phone, name, document_id, email, country, time_zone, locale, segment, CAST(? AS BOOLEAN), CAST(? AS TIMESTAMPTZ), CAST(? AS TIMESTAMPTZ)
-			FROM import_rows ORDER BY phone, seq DESC` + debtorUpsert, []any{synthetic, now, now}},
+			SELECT phone, name, document_id, email, country, time_zone, locale, segment, CAST(? AS BOOLEAN), CAST(? AS TIMESTAMPTZ), CAST(? AS TIMESTAMPTZ)
+			FROM (SELECT DISTINCT ON (phone) * FROM import_rows ORDER BY phone, seq DESC) r ORDER BY seq` + debtorUpsert, []any{synthetic, now, now}},
 		{"accounts", `INSERT INTO accounts (debtor_id, ref, currency, balance, balance_as_of, installment_amount, next_due_date, days_past_due, status, created_at, updated_at)
-			SELECT DISTINCT ON (r.ref) d.id, r.ref, r.currency, r.balance, CAST(? AS TIMESTAMPTZ), r.installment_amount, r.next_due_date, r.days_past_due, 'open', CAST(? AS TIMESTAMPTZ), CAST(? AS TIMESTAMPTZ)
-			FROM import_rows r JOIN debtors d ON d.phone = r.phone ORDER BY r.ref, r.seq DESC` + accountTail, []any{now, now, now}},
+			SELECT d.id, r.ref, r.currency, r.balance, CAST(? AS TIMESTAMPTZ), r.installment_amount, r.next_due_date, r.days_past_due, 'open', CAST(? AS TIMESTAMPTZ), CAST(? AS TIMESTAMPTZ)
+			FROM (SELECT DISTINCT ON (ref) * FROM import_rows ORDER BY ref, seq DESC) r JOIN debtors d ON d.phone = r.phone ORDER BY r.seq` + accountTail, []any{now, now, now}},
 		// The last row about a phone that says anything about consent decides.
 		{"consent", `INSERT INTO consents (debtor_id, channel, source, scope, granted_at)
 			SELECT d.id, 'whatsapp', ?, 'collections', CAST(? AS TIMESTAMPTZ)

@@ -143,6 +143,15 @@ func (db *DB) MarkSent(ctx context.Context, it OutboxItem, providerID, status, t
 	return err
 }
 
+// SendUnknown records a send whose outcome is unknown (the provider may have
+// accepted it): the row stays "sending", out of the queue, until reconcile
+// asks the provider (after StaleSend) and either marks it sent or queues it
+// again. It is never resent on a guess.
+func (db *DB) SendUnknown(ctx context.Context, it OutboxItem, reason string) error {
+	_, err := db.write.ExecContext(ctx, `UPDATE outbox SET lease_until = NULL, last_error = ? WHERE id = ? AND state = ?`, "outcome unknown: "+reason, it.ID, OutboxSending)
+	return err
+}
+
 // Retry puts a message back for another attempt at notBefore.
 func (db *DB) Retry(ctx context.Context, id int64, notBefore time.Time, reason string) error {
 	_, err := db.write.ExecContext(ctx, `UPDATE outbox SET state = ?, not_before = ?, lease_until = NULL, last_error = ? WHERE id = ?`, OutboxPending, notBefore.UTC(), reason, id)

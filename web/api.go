@@ -59,9 +59,10 @@ type itemError struct {
 }
 
 type apiErrorBody struct {
-	Code    string      `json:"code"`
-	Message string      `json:"message"`
-	Items   []itemError `json:"items,omitempty"`
+	Code      string      `json:"code"`
+	Message   string      `json:"message"`
+	Items     []itemError `json:"items,omitempty"`
+	RequestID string      `json:"request_id,omitempty"`
 }
 
 func (s *Server) mountAPI(r chi.Router) {
@@ -163,13 +164,13 @@ func apiJSON(w http.ResponseWriter, status int, v any) {
 
 // apiFail answers with a translated message from apiText.
 func apiFail(w http.ResponseWriter, r *http.Request, status int, code, msgKey string, args ...any) {
-	apiJSON(w, status, map[string]any{"error": apiErrorBody{Code: code, Message: apiMsg(r, msgKey, args...)}})
+	apiJSON(w, status, map[string]any{"error": apiErrorBody{Code: code, Message: apiMsg(r, msgKey, args...), RequestID: requestID(r)}})
 }
 
 // apiFailMsg answers with a message that is already written, such as a
 // validation message of the store.
-func apiFailMsg(w http.ResponseWriter, status int, code, msg string, items []itemError) {
-	apiJSON(w, status, map[string]any{"error": apiErrorBody{Code: code, Message: msg, Items: items}})
+func apiFailMsg(w http.ResponseWriter, r *http.Request, status int, code, msg string, items []itemError) {
+	apiJSON(w, status, map[string]any{"error": apiErrorBody{Code: code, Message: msg, Items: items, RequestID: requestID(r)}})
 }
 
 func (s *Server) apiInternal(w http.ResponseWriter, r *http.Request, what string, err error) {
@@ -182,11 +183,11 @@ func (s *Server) apiInternal(w http.ResponseWriter, r *http.Request, what string
 func (s *Server) apiStoreError(w http.ResponseWriter, r *http.Request, what string, err error) {
 	switch acuerdo.ErrorCode(err) {
 	case acuerdo.EINVALID:
-		apiFailMsg(w, http.StatusUnprocessableEntity, codeInvalid, acuerdo.ErrorMessage(err), nil)
+		apiFailMsg(w, r, http.StatusUnprocessableEntity, codeInvalid, acuerdo.ErrorMessage(err), nil)
 	case acuerdo.ENOTFOUND:
-		apiFailMsg(w, http.StatusNotFound, codeNotFound, acuerdo.ErrorMessage(err), nil)
+		apiFailMsg(w, r, http.StatusNotFound, codeNotFound, acuerdo.ErrorMessage(err), nil)
 	case acuerdo.ECONFLICT:
-		apiFailMsg(w, http.StatusConflict, codeConflict, acuerdo.ErrorMessage(err), nil)
+		apiFailMsg(w, r, http.StatusConflict, codeConflict, acuerdo.ErrorMessage(err), nil)
 	default:
 		if errors.Is(err, context.Canceled) {
 			return // the client left

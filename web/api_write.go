@@ -63,7 +63,7 @@ func refuseBatch(w http.ResponseWriter, r *http.Request, atomic bool, errs []ite
 	if atomic {
 		key = "atomic"
 	}
-	apiFailMsg(w, http.StatusUnprocessableEntity, codeInvalidItems, apiMsg(r, key), errs)
+	apiFailMsg(w, r, http.StatusUnprocessableEntity, codeInvalidItems, apiMsg(r, key), errs)
 }
 
 // apiUpsertDebtors creates or updates debtors and their accounts, each item
@@ -250,7 +250,7 @@ func (s *Server) apiPostConsent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if (b.GrantedAt == nil) == (b.RevokedAt == nil) {
-		apiFailMsg(w, http.StatusUnprocessableEntity, codeInvalid, "send exactly one of granted_at (consent given) and revoked_at (consent withdrawn)", nil)
+		apiFailMsg(w, r, http.StatusUnprocessableEntity, codeInvalid, "send exactly one of granted_at (consent given) and revoked_at (consent withdrawn)", nil)
 		return
 	}
 	rec := store.ConsentRecord{Channel: b.Channel, Scope: b.Scope, Source: strings.TrimSpace(b.Source), RevokedAt: b.RevokedAt}

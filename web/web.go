@@ -101,13 +101,14 @@ func New(cfg Config) http.Handler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	cfg.Logger = slog.New(requestIDHandler{cfg.Logger.Handler()})
 	if cfg.StoreTimeout <= 0 {
 		cfg.StoreTimeout = 10 * time.Second
 	}
 	cfg.ConsoleOptions = cfg.ConsoleOptions.withDefaults()
 	s := &Server{cfg: cfg}
 	r := chi.NewRouter()
-	r.Use(s.recoverer)
+	r.Use(withRequestID, s.recoverer, s.limitBodies)
 	r.Post(whatsapp.InboundPath, s.inbound)
 	r.Post(whatsapp.SMSPath, s.inboundSMS)
 	r.Post(whatsapp.StatusPath, s.status)
@@ -140,8 +141,8 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.cfg.Logger.Error("panic in handler", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
-				http.Error(w, "internal error", http.StatusInternalServerError)
+				s.cfg.Logger.ErrorContext(r.Context(), "panic in handler", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+				plainFail(w, r, http.StatusInternalServerError, "internal")
 			}
 		}()
 		next.ServeHTTP(w, r)

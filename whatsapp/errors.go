@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -264,4 +265,43 @@ func maskPhones(s string) string {
 		}
 		return "…" + string(last)
 	})
+}
+
+// Ambiguous reports whether a failed send may nevertheless have created the
+// message: the request may have reached Twilio and its answer was lost (a
+// timeout, a reset connection, a cancelled call), Twilio answered 2xx without
+// a usable body, or a gateway failed in front of it (500, 502, 504). Twilio's
+// Messages API has no idempotency key, so such a send must be reconciled with
+// the message list (Find) before any resend. A refusal that says nothing was
+// created (429, 503, any 4xx, a connection never made) is not ambiguous.
+func Ambiguous(err error) bool {
+	var se *SendError
+	if !errors.As(err, &se) || se.Permanent {
+		return false
+	}
+	switch se.Status {
+	case 0:
+		if se.Err == nil || se.Message == "not sent" || se.Message == "not listed" {
+			return false
+		}
+		var op *net.OpError
+		if errors.As(se.Err, &op) && op.Op == "dial" {
+			return false // no connection, so no request
+		}
+		var dns *net.DNSError
+		return !errors.As(se.Err, &dns)
+	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
+		return true
+	}
+	return se.Status < 400
+}
+
+// RetryAfter returns how long Twilio (or a proxy in front of it) asked to wait
+// before the next attempt, from a Retry-After header; 0 when it did not.
+func RetryAfter(err error) time.Duration {
+	var se *SendError
+	if errors.As(err, &se) {
+		return se.RetryAfter
+	}
+	return 0
 }

@@ -431,3 +431,62 @@ func equalForm(a, b url.Values) bool {
 	}
 	return true
 }
+
+// TestAmbiguous: a failed send that may have created the message (its answer
+// was lost) must be reconciled before a resend; one Twilio refused or never
+// received may be retried. Each case is a real HTTP exchange with the fake.
+func TestAmbiguous(t *testing.T) {
+	// Twilio creates the message, then answers after the caller gave up.
+	late := func(w http.ResponseWriter, form url.Values) { time.Sleep(1500 * time.Millisecond); created(w, form) }
+	refused := func() string {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		return "http://" + ln.Addr().String()
+	}()
+	for _, tt := range []struct {
+		name      string
+		answer    func(http.ResponseWriter, url.Values) // nil: connection refused
+		ambiguous bool
+	}{
+		{"accepted, answered after the timeout", late, true},
+		{"connection dropped after the request", func(w http.ResponseWriter, _ url.Values) {
+			if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+				conn.Close()
+			}
+		}, true},
+		{"2xx without sid", func(w http.ResponseWriter, _ url.Values) {
+			w.WriteHeader(http.StatusCreated)
+			io.WriteString(w, `{"status":"queued"}`)
+		}, true},
+		{"gateway timeout", twilioErr(504, 0, "Gateway Timeout"), true},
+		{"internal error", twilioErr(500, 20500, "Internal Server Error"), true},
+		{"too many requests", twilioErr(429, 20429, "Too Many Requests"), false},
+		{"unavailable", twilioErr(503, 20503, "Service Unavailable"), false},
+		{"outside window", twilioErr(400, 63016, "outside the window"), false},
+		{"connection refused", nil, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var c *Client
+			if tt.answer == nil {
+				var err error
+				if c, err = New(Config{AccountSID: testSID, AuthToken: testToken, From: testFrom, APIURL: refused}); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				_, c = newFake(t, tt.answer)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			_, err := c.SendText(ctx, "+573001234567", "hola")
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if got := Ambiguous(err); got != tt.ambiguous {
+				t.Fatalf("Ambiguous(%v) = %v, want %v", err, got, tt.ambiguous)
+			}
+		})
+	}
+}

@@ -198,6 +198,6 @@ func (p provider) hint(kind failure, status int, err error, timeout time.Duratio
 	return "model call failed"
 }
 
-// errEmptyMessages guards adapters whose client library cannot send a request
-// without at least one chat message.
+// errEmptyMessages guards providers that refuse a request without at least
+// one chat message (Gemini).
 var errEmptyMessages = errors.New("request has no messages: send at least the debtor's message")

@@ -159,6 +159,15 @@ func TestGeminiToolResultForUnknownCall(t *testing.T) {
 	}
 }
 
+func TestGeminiNothingToSay(t *testing.T) {
+	f := newFakeServer(t, geminiPath, reply{body: geminiToolCalls})
+	m, _ := newTestGemini(t, f, nil)
+	_, err := m.Generate(context.Background(), agent.Request{System: "s", Messages: []agent.Message{{Role: agent.RoleUser}}})
+	if err == nil || !strings.Contains(err.Error(), "request has no messages") || f.requests() != 0 {
+		t.Errorf("err = %v after %d requests", err, f.requests())
+	}
+}
+
 func TestNewGeminiNeedsKeyAndModel(t *testing.T) {
 	if _, err := NewGemini(Config{Model: "gemini-2.0-flash"}); err == nil || !strings.Contains(err.Error(), "GOOGLE_API_KEY") {
 		t.Errorf("no key: err = %v", err)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -140,6 +141,10 @@ func (o *OpenAI) chatRequest(req agent.Request) (openai.ChatCompletionRequest, e
 		default:
 			return openai.ChatCompletionRequest{}, fmt.Errorf("message %d: unknown role %q", i, m.Role)
 		}
+	}
+	if o.wire.skipEmpty && !slices.ContainsFunc(msgs, func(m openai.ChatCompletionMessage) bool { return m.Role != openai.ChatMessageRoleSystem }) {
+		// Gemini answers a request with nothing but a system prompt with a 400.
+		return openai.ChatCompletionRequest{}, errEmptyMessages
 	}
 	creq := openai.ChatCompletionRequest{Model: o.cfg.Model, Messages: msgs}
 	for _, t := range req.Tools {

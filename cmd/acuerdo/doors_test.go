@@ -2,8 +2,10 @@ package main
 
 import (
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -131,5 +133,78 @@ func TestServeDemoRefusesARealPortfolio(t *testing.T) {
 	importDebtors(t, demoDB, "CR-REAL-1,"+phone+",Someone Real,1234567890\n")
 	if code, _, errOut := runCLI(t, "serve", "--demo", "--addr", "127.0.0.1:0", "--db", demoDB); code != 2 || !strings.Contains(errOut, "--demo refuses") {
 		t.Fatalf("serve --demo after a real row: exit %d %s", code, errOut)
+	}
+}
+
+// multipartBody is a multipart/form-data body with one file of n bytes,
+// generated as it is read so the test holds none of it.
+func multipartBody(n int64) (io.Reader, string) {
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	go func() {
+		fw, err := mw.CreateFormFile("file", "big.bin")
+		if err == nil {
+			_, err = io.CopyN(fw, zeros{}, n)
+		}
+		if err == nil {
+			err = mw.Close()
+		}
+		pw.CloseWithError(err)
+	}()
+	return pr, mw.FormDataContentType()
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+
+// TestServeRefusesUploads is issue 10, item 8, through the binary: a
+// multipart POST to /console/login (unauthenticated) is refused with 415 and
+// leaves nothing in the temporary directory; an oversized form is refused
+// with 413; the API's limit is its own and says so in JSON; every refusal
+// carries the request id.
+func TestServeRefusesUploads(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp) // where Go's form parsing would spill uploaded files
+	db := filepath.Join(t.TempDir(), "u.db")
+	s := startServe(t, serveEnv(t, nil), db)
+
+	body, ctype := multipartBody(64 << 20) // 64 MiB: over Go's 32 MiB in-memory share
+	req, _ := http.NewRequest(http.MethodPost, s.url+"/console/login", body)
+	req.Header.Set("Content-Type", ctype)
+	req.Header.Set("Accept-Language", "es")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnsupportedMediaType || !strings.Contains(string(b), "multipart/form-data") ||
+		!strings.Contains(string(b), "request id: "+resp.Header.Get("X-Request-Id")) || resp.Header.Get("X-Request-Id") == "" {
+		t.Fatalf("multipart login: %d %q (X-Request-Id %q)", resp.StatusCode, b, resp.Header.Get("X-Request-Id"))
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("the upload left %d files in the temporary directory", len(left))
+	}
+
+	big := "email=a%40b.co&password=" + strings.Repeat("x", 1<<20)
+	resp, err = http.Post(s.url+"/console/login", "application/x-www-form-urlencoded", strings.NewReader(big))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("a 1 MiB login form: %d, want 413", resp.StatusCode)
+	}
+
+	body, ctype = multipartBody(1 << 10)
+	resp, err = http.Post(s.url+"/api/v1/debtors", ctype, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnsupportedMediaType || !strings.Contains(string(b), `"code":"unsupported_media_type"`) || !strings.Contains(string(b), `"request_id":"`) {
+		t.Errorf("multipart to the API: %d %s", resp.StatusCode, b)
 	}
 }

@@ -46,6 +46,14 @@ func (s smsSender) SendTemplate(ctx context.Context, to string, t engine.Templat
 
 func (twilioSender) Permanent(err error) bool { return whatsapp.IsPermanent(err) }
 
+func (twilioSender) Ambiguous(err error) bool { return whatsapp.Ambiguous(err) }
+
+func (twilioSender) RetryAfter(err error) time.Duration { return whatsapp.RetryAfter(err) }
+
+func (twilioSender) Unsubscribed(err error) bool {
+	return whatsapp.ErrorCode(err) == whatsapp.CodeUnsubscribed
+}
+
 func (twilioSender) Code(err error) string {
 	if c := whatsapp.ErrorCode(err); c != 0 {
 		return strconv.Itoa(c)
@@ -89,6 +97,7 @@ func recorded(db *store.DB) func(context.Context, string) (bool, error) {
 }
 
 var (
-	_ engine.Sender = twilioSender{}
-	_ engine.Finder = twilioSender{}
+	_ engine.Sender     = twilioSender{}
+	_ engine.Finder     = twilioSender{}
+	_ engine.SendErrors = twilioSender{}
 )

@@ -222,7 +222,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return &exitError{2, fmt.Errorf("listen on %s: %w (is another acuerdo running? try --addr)", *addr, err)}
 	}
 	srv := &http.Server{
-		Handler: web.New(wcfg),
+		// Request counts and latency by route (acuerdo_http_*), around every door.
+		Handler: web.InstrumentRoutes(reg, web.New(wcfg)),
 		// Twilio and browsers send small requests; slow ones only hold resources.
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
