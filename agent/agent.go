@@ -495,24 +495,32 @@ func (a *Agent) guardAudit(ctx context.Context, t *turn, name, outcome, rule str
 	return a.cfg.Store.AppendAudit(ctx, a.guardEntry(t, name, outcome, rule))
 }
 
-// finish saves the conversation's state and adds the disclosures the law
-// requires to the first reply of a session.
+// finish saves the conversation's state and adds the notices the law
+// requires: who writes, on the first reply of a session; the debt
+// collector's notice, where the law has one, on the first reply of a session
+// to the verified debtor, in the language they read now. Someone who said
+// they are not the debtor gets neither: naming the creditor to a third
+// party already tells them of a debt.
 func (a *Agent) finish(ctx context.Context, t *turn) error {
 	if len(t.res.Replies) > 0 {
-		first, last, err := a.firstOfSession(ctx, t)
+		country := t.country()
+		first, last, noticed, err := a.firstOfSession(ctx, t, policy.DebtNotices(country))
 		if err != nil {
 			return err
 		}
 		t.noThirdRepeat(last)
-		if first {
-			country := ""
-			if t.debtor != nil {
-				country = t.debtor.Country
+		if !tools.ThirdPartyLocked(&t.conv, a.cfg.Clock()) {
+			var lines []string
+			if first {
+				lines = append(lines, policy.Identification(country, t.locale, a.cfg.Policy))
 			}
-			if d := policy.Disclosure(country, t.locale, a.cfg.Policy); d != "" {
+			if n := policy.DebtNotice(country, t.locale); n != "" && t.conv.Verified && !noticed {
+				lines = append(lines, n)
+			}
+			if d := strings.Join(lines, " "); d != "" {
 				if withD := d + "\n" + t.res.Replies[0]; utf8.RuneCountInString(withD) <= policy.MaxReplyLength {
 					t.res.Replies[0] = withD
-				} else { // a full first message: the disclosure goes on its own, first
+				} else { // a full first message: the notices go on their own, first
 					t.res.Replies = append([]string{d}, t.res.Replies...)
 				}
 			}
@@ -533,14 +541,15 @@ func (a *Agent) finish(ctx context.Context, t *turn) error {
 }
 
 // firstOfSession reports whether the bot has not written in the last 24
-// hours, and returns the bot's last two messages (newest first).
-func (a *Agent) firstOfSession(ctx context.Context, t *turn) (bool, []string, error) {
+// hours, returns the bot's last two messages (newest first), and whether a
+// message of the last 24 hours carried one of notices.
+func (a *Agent) firstOfSession(ctx context.Context, t *turn, notices []string) (bool, []string, bool, error) {
 	msgs, err := a.cfg.Store.Messages(ctx, t.conv.ID, 50)
 	if err != nil {
-		return false, nil, err
+		return false, nil, false, err
 	}
 	since := a.cfg.Clock().Add(-24 * time.Hour)
-	first := true
+	first, noticed := true, false
 	var last []string
 	for i := len(msgs) - 1; i >= 0; i-- {
 		m := msgs[i]
@@ -549,12 +558,15 @@ func (a *Agent) firstOfSession(ctx context.Context, t *turn) (bool, []string, er
 		}
 		if m.CreatedAt.After(since) {
 			first = false
+			for _, n := range notices {
+				noticed = noticed || strings.Contains(m.Body, n)
+			}
 		}
 		if m.Author == acuerdo.AuthorBot && len(last) < 2 {
 			last = append(last, m.Body)
 		}
 	}
-	return first, last, nil
+	return first, last, noticed, nil
 }
 
 // noThirdRepeat replaces a reply the bot would send a third time in a row

@@ -91,7 +91,7 @@ func (a *Agent) bookCallback(ctx context.Context, t *turn, at time.Time, main st
 		if err != nil {
 			s = at
 		}
-		t.reply(prompts.T(t.locale, key, "{date}", prompts.Date(t.locale, acuerdo.DateOf(s)), "{time}", s.Format("15:04")))
+		t.reply(prompts.T(t.locale, key, "{date}", prompts.Date(t.locale, acuerdo.DateOf(s)), "{time}", prompts.Time(t.locale, s)))
 	}
 	switch {
 	case res.OK:

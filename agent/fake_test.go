@@ -147,6 +147,14 @@ func setup(t testing.TB, script ...step) *fixture {
 	return setupWith(t, nil, nil, script...)
 }
 
+// setupTimeout is setup with the model adapter's per-attempt timeout: tests
+// that make many model calls and never hang use a generous one, so a slow
+// moment of a shared machine does not turn into a retry that eats the script.
+func setupTimeout(t testing.TB, timeout time.Duration, script ...step) *fixture {
+	t.Helper()
+	return setupWith(t, func(c *llm.Config) { c.Timeout = timeout }, nil, script...)
+}
+
 // setupWith is setup with the model adapter's and the agent's configuration
 // adjusted by mc and ac (either may be nil).
 func setupWith(t testing.TB, mc func(*llm.Config), ac func(*agent.Config), script ...step) *fixture {

@@ -24,7 +24,7 @@ func TestLLMToolLoop(t *testing.T) {
 	if res.Handler != agent.HandledLLM || res.ModelCalls != 3 || len(res.Replies) != 1 {
 		t.Fatalf("result %+v", res)
 	}
-	if !strings.Contains(res.Replies[0], "Acuerdo Demo") || !strings.Contains(res.Replies[0], "$1.234.567 y tu próxima fecha es el 15/12/2026") {
+	if !strings.Contains(res.Replies[0], "Acuerdo Demo") || !strings.Contains(res.Replies[0], "$1.234.567 y tu próxima fecha es el 15 de diciembre de 2026") {
 		t.Fatalf("reply %q lacks the disclosure, or the balance and date code fills in", res.Replies[0])
 	}
 	if got := strings.Join(res.Tools, ","); got != "verify_identity,lookup_debt" {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"acuerdo"
 	"acuerdo/agent"
@@ -56,7 +57,7 @@ func TestAdversarialModelReplies(t *testing.T) {
 	for i, reply := range bad {
 		regen := bad[(i+1)%len(bad)]
 		script := append(append([]step(nil), toolsThatFillEverything...), step{content: reply}, step{content: regen})
-		f := setup(t, script...)
+		f := setupTimeout(t, 10*time.Second, script...)
 		res := f.say(t, "hola, mi cédula termina en 4050, ¿cuánto debo?")
 		if f.fake.remaining() != 0 {
 			t.Fatalf("%q: %d scripted answers unused", reply, f.fake.remaining())
@@ -82,7 +83,7 @@ func TestGoodModelRepliesPass(t *testing.T) {
 	refused := 0
 	for _, reply := range good {
 		script := append(append([]step(nil), toolsThatFillEverything...), step{content: reply}, step{content: "unused"})
-		f := setup(t, script...)
+		f := setupTimeout(t, 10*time.Second, script...)
 		res := f.say(t, "hola, mi cédula termina en 4050")
 		if res.Handler != agent.HandledLLM || len(res.Replies) == 0 || res.Escalated {
 			refused++

@@ -1,10 +1,12 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"time"
 
 	"acuerdo"
+	"acuerdo/policy"
 	"acuerdo/prompts"
 	"acuerdo/store"
 )
@@ -53,7 +55,9 @@ func (e *Engine) scheduleRound(ctx context.Context) error {
 	// A pilot arm may nudge sooner than the default: conversations quiet for
 	// the shortest silence any arm uses are read, and each waits for its own.
 	shortest := min(e.cfg.NudgeAfter, MinVariantNudge)
-	quiet, err := e.cfg.Store.QuietConversations(ctx, now.Add(-shortest), now.Add(-24*time.Hour))
+	// Nudges are free text: only inside the configured service window.
+	window := cmp.Or(e.cfg.Policy.ServiceWindow, policy.Default().ServiceWindow)
+	quiet, err := e.cfg.Store.QuietConversations(ctx, now.Add(-shortest), now.Add(-window))
 	if err != nil {
 		return err
 	}

@@ -77,7 +77,11 @@ func (e *Engine) deliver(ctx context.Context, it store.OutboxItem) error {
 			return e.cfg.Store.Retry(ctx, it.ID, last.Add(gap), "per-debtor gap")
 		}
 	}
-	if it.Business {
+	open := e.cfg.Policy.FreeFormAllowed(conv.LastInboundAt, now)
+	// Outside the service window a message is business-initiated whatever
+	// queued it (an operator's late reply, a payment's thank-you): the contact
+	// policy applies to the template that goes instead.
+	if it.Business || !open.Allowed {
 		d, until, err := e.contactAllowed(ctx, conv, debtor, now)
 		if err != nil {
 			return err
@@ -95,7 +99,6 @@ func (e *Engine) deliver(ctx context.Context, it store.OutboxItem) error {
 			}
 		}
 	}
-	open := e.cfg.Policy.FreeFormAllowed(conv.LastInboundAt, now)
 	var tmpl *Template
 	if !open.Allowed || it.Body == "" {
 		t, ok := e.template(it, conv, debtor)

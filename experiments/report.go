@@ -89,5 +89,15 @@ func pairRows(rc RowContext, c *Cohort, p *Payments, days []int, tau int, level 
 
 	t, paid := TimeToFirstPayment(c, p)
 	km := KaplanMeierByArm(c.Arm, t, paid, level)
-	return append(out, rc.SurvivalRows(km, days, tau, level)...)
+	out = append(out, rc.SurvivalRows(km, days, tau, level)...)
+
+	// The daily sequential reading, up to the last whole day observed.
+	look := 0
+	for _, f := range c.FollowUp {
+		look = max(look, int(f))
+	}
+	if look > 0 && tau > 0 {
+		out = append(out, rc.SequentialRow("difference", ReadSequential(c, p, look, tau, 1-level), c.Len()))
+	}
+	return out
 }

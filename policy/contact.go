@@ -305,14 +305,32 @@ func sameLocalDay(locs []*time.Location, a, b time.Time) bool {
 	return false
 }
 
+// WindowOpen is the one home of the service-window rule: free-form text may
+// go to a debtor only while their last inbound message (nil: they never
+// wrote) is less than window old. Outside it a message is business-initiated:
+// only an approved template may go, and only under the contact policy
+// (consent, hours, caps). The engine, the console and the payment webhooks
+// all ask here, with the configured window (service_window), never a fixed
+// 24 hours. A window ≤ 0 is the default's.
+func WindowOpen(window time.Duration, lastInbound *time.Time, at time.Time) bool {
+	if window <= 0 {
+		window = Default().ServiceWindow
+	}
+	return lastInbound != nil && at.Sub(*lastInbound) < window
+}
+
+// WindowOpen is WindowOpen with the configured service window.
+func (c Config) WindowOpen(lastInbound *time.Time, at time.Time) bool {
+	return WindowOpen(c.ServiceWindow, lastInbound, at)
+}
+
 // FreeFormAllowed reports whether free-form text may be sent at the instant
-// at: only while the debtor's last inbound message is less than the service
-// window (24 h) old. Otherwise only approved templates may go out.
+// at (WindowOpen), with the reason. Otherwise only approved templates may go out.
 func (c Config) FreeFormAllowed(lastInbound *time.Time, at time.Time) Decision {
 	if lastInbound == nil {
 		return refuse(RuleServiceWindow, "the debtor has never written: send an approved template")
 	}
-	if age := at.Sub(*lastInbound); age >= c.ServiceWindow {
+	if age := at.Sub(*lastInbound); !c.WindowOpen(lastInbound, at) {
 		return refuse(RuleServiceWindow, "the debtor last wrote %s ago, outside the %s window: send an approved template",
 			age.Truncate(time.Second), c.ServiceWindow)
 	}

@@ -130,57 +130,103 @@ func System(v SystemVars) string {
 	return out
 }
 
-// Money renders an amount as people read it in the locale: $1.234.567 in
-// Colombia, R$ 1.234,56 in Brazil, $1,234.56 in English.
+// moneyStyle is how a country writes its currency: symbol, thousands and
+// decimal marks, and how many decimals (-1: only when there are cents).
+type moneyStyle struct {
+	prefix, suffix string
+	thou, dec      string
+	decimals       int
+}
+
+// moneyStyles are the currencies' home conventions: in Mexico and the US
+// "$18,450.00" (so a Mexican never reads $18.450 as eighteen pesos), in
+// Colombia "$18.450" (pesos without cents), in Brazil "R$ 18.450,00".
+var moneyStyles = map[string]moneyStyle{
+	"COP": {"$", "", ".", ",", -1},
+	"CLP": {"$", "", ".", ",", 0},
+	"ARS": {"$", "", ".", ",", 2},
+	"MXN": {"$", "", ",", ".", 2},
+	"USD": {"$", "", ",", ".", 2},
+	"BRL": {"R$ ", "", ".", ",", 2},
+	"PEN": {"S/ ", "", ",", ".", 2},
+	"EUR": {"", " €", ".", ",", 2},
+}
+
+// Money renders an amount as the debtor reads it: in the convention of the
+// currency's country ($18,450.00 in Mexico and the US, $18.450 in Colombia,
+// R$ 18.450,00 in Brazil). Someone reading English an amount in a currency
+// other than dollars gets the ISO code and English marks ("COP 18,450"), so
+// "$18.450" is never read as eighteen dollars. This is the one home of money
+// formatting: offline replies, templates, the model's placeholders and the
+// console all come here.
 func Money(locale string, m acuerdo.Money) string {
+	st, ok := moneyStyles[m.Currency]
+	if !ok {
+		st = moneyStyle{m.Currency + " ", "", ".", ",", 2}
+		if Locale(locale) == "en" {
+			st.thou, st.dec = ",", "."
+		}
+	}
+	if Locale(locale) == "en" && m.Currency != "USD" {
+		st.prefix, st.suffix, st.thou, st.dec = m.Currency+" ", "", ",", "."
+	}
 	dec := m.Decimal()
 	whole, frac, _ := strings.Cut(dec, ".")
 	neg := strings.HasPrefix(whole, "-")
 	whole = strings.TrimPrefix(whole, "-")
-	thou, point := ".", ","
-	if Locale(locale) == "en" {
-		thou, point = ",", "."
-	}
 	var b strings.Builder
 	for i, c := range whole {
 		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteString(thou)
+			b.WriteString(st.thou)
 		}
 		b.WriteRune(c)
 	}
 	out := b.String()
-	// Whole pesos are written without cents, as Colombians do.
-	if frac != "" && strings.Trim(frac, "0") != "" {
-		out += point + frac
+	switch {
+	case st.decimals < 0 && strings.Trim(frac, "0") != "", st.decimals > 0:
+		for len(frac) < max(st.decimals, 2) {
+			frac += "0"
+		}
+		out += st.dec + frac
 	}
-	sym := "$"
-	switch m.Currency {
-	case "BRL":
-		sym = "R$ "
-	case "EUR":
-		sym = "€"
-	}
+	sign := ""
 	if neg {
-		sym = "-" + sym
+		sign = "-"
 	}
-	return sym + out
+	return sign + st.prefix + out + st.suffix
 }
 
-// Date renders a date for the locale: 15/12/2026 in es and pt-BR, 2026-12-15
-// in en (unambiguous wherever the reader is).
+var monthNames = map[string][12]string{
+	"es":    {"enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"},
+	"pt-BR": {"janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto", "setembro", "outubro", "novembro", "dezembro"},
+	"en":    {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"},
+}
+
+// Date renders a date with its month's name, which no reader can take the
+// wrong way round: "14 de diciembre de 2026", "14 de dezembro de 2026",
+// "Dec 14, 2026". The one home of date formatting for debtors and operators.
 func Date(locale string, d acuerdo.Date) string {
-	if Locale(locale) == "en" {
+	if d.IsZero() || d.Month < 1 || d.Month > 12 {
 		return d.String()
 	}
-	return fmt.Sprintf("%02d/%02d/%04d", d.Day, d.Month, d.Year)
+	l := Locale(locale)
+	name := monthNames[l][d.Month-1]
+	if l == "en" {
+		return fmt.Sprintf("%s %d, %d", name, d.Day, d.Year)
+	}
+	return fmt.Sprintf("%d de %s de %d", d.Day, name, d.Year)
 }
 
 // DateTime renders a day and hour for the locale, in the zone t carries (the
-// debtor's): 15/12/2026 10:30 in es and pt-BR, 2026-12-15 10:30 AM in en.
+// debtor's): "15 de diciembre de 2026, 10:30", "Dec 15, 2026, 10:30 AM".
 func DateTime(locale string, t time.Time) string {
-	d := Date(locale, acuerdo.DateOf(t))
+	return Date(locale, acuerdo.DateOf(t)) + ", " + Time(locale, t)
+}
+
+// Time renders an hour of the day: 15:30 in es and pt-BR, 3:30 PM in en.
+func Time(locale string, t time.Time) string {
 	if Locale(locale) == "en" {
-		return d + " " + t.Format("3:04 PM")
+		return t.Format("3:04 PM")
 	}
-	return d + " " + t.Format("15:04")
+	return t.Format("15:04")
 }

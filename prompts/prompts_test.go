@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"acuerdo"
 )
@@ -45,15 +46,30 @@ func TestMoneyAndDate(t *testing.T) {
 		{"es", acuerdo.Money{Amount: 123456750, Currency: "COP"}, "$1.234.567,50"},
 		{"pt-BR", acuerdo.Money{Amount: 123456, Currency: "BRL"}, "R$ 1.234,56"},
 		{"en", acuerdo.Money{Amount: 123456, Currency: "USD"}, "$1,234.56"},
-		{"es", acuerdo.Money{Amount: 5000, Currency: "MXN"}, "$50"},
+		{"es", acuerdo.Money{Amount: 5000, Currency: "MXN"}, "$50.00"},
+		{"es", acuerdo.Money{Amount: 1845000, Currency: "MXN"}, "$18,450.00"},
+		{"es", acuerdo.Money{Amount: 1845000, Currency: "COP"}, "$18.450"},
+		{"pt-BR", acuerdo.Money{Amount: 1845000, Currency: "BRL"}, "R$ 18.450,00"},
+		{"en", acuerdo.Money{Amount: 1845000, Currency: "USD"}, "$18,450.00"},
+		{"es", acuerdo.Money{Amount: 1845000, Currency: "USD"}, "$18,450.00"},
+		{"en", acuerdo.Money{Amount: 1845000, Currency: "COP"}, "COP 18,450"},
+		{"en", acuerdo.Money{Amount: 1845050, Currency: "MXN"}, "MXN 18,450.50"},
+		{"es", acuerdo.Money{Amount: 1845000, Currency: "CLP"}, "$1.845.000"},
+		{"es", acuerdo.Money{Amount: -500, Currency: "MXN"}, "-$5.00"},
 	} {
 		if got := Money(tt.locale, tt.m); got != tt.want {
 			t.Errorf("Money(%s, %v) = %q; want %q", tt.locale, tt.m, got, tt.want)
 		}
 	}
 	d := acuerdo.Date{Year: 2026, Month: 12, Day: 5}
-	if Date("es", d) != "05/12/2026" || Date("en", d) != "2026-12-05" {
-		t.Error("Date format")
+	for l, want := range map[string]string{"es": "5 de diciembre de 2026", "pt-BR": "5 de dezembro de 2026", "en": "Dec 5, 2026", "es-MX": "5 de diciembre de 2026"} {
+		if got := Date(l, d); got != want {
+			t.Errorf("Date(%s) = %q, want %q", l, got, want)
+		}
+	}
+	at := time.Date(2026, 12, 14, 15, 30, 0, 0, time.FixedZone("COT", -5*3600))
+	if DateTime("es", at) != "14 de diciembre de 2026, 15:30" || DateTime("en", at) != "Dec 14, 2026, 3:30 PM" {
+		t.Errorf("DateTime: %q %q", DateTime("es", at), DateTime("en", at))
 	}
 	if Locale("pt") != "pt-BR" || Locale("en-US") != "en" || Locale("") != "es" || Locale("es-CO") != "es" {
 		t.Error("Locale mapping")

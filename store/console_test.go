@@ -141,33 +141,65 @@ func TestLastAdminStays(t *testing.T) {
 	}
 }
 
-func TestLoginFailuresCounted(t *testing.T) {
+// TestReserveLoginAttempt: attempts are reserved against every limit in one
+// step; a burst of parallel reservations gets exactly Max through (issue 10,
+// item 9), a refused one counts nothing and says when the window ends, and a
+// window that ended starts over.
+func TestReserveLoginAttempt(t *testing.T) {
 	db, clk := openConsoleDB(t)
 	ctx := context.Background()
-	for i := 0; i < 3; i++ {
-		if err := db.RecordLoginFailure(ctx, "a@example.com", "10.0.0.1"); err != nil {
-			t.Fatal(err)
+	email := store.LoginLimit{Key: "email:a@example.com", Max: 5, Window: 15 * time.Minute}
+	addr := store.LoginLimit{Key: "addr:203.0.113.7", Max: 20, Window: 15 * time.Minute}
+
+	const burst = 15
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	granted := 0
+	for i := 0; i < burst; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ok, _, err := db.ReserveLoginAttempt(ctx, email, addr)
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				mu.Lock()
+				granted++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if granted != email.Max {
+		t.Fatalf("%d of %d parallel attempts reserved, want %d", granted, burst, email.Max)
+	}
+	ok, retryAt, err := db.ReserveLoginAttempt(ctx, email, addr)
+	if err != nil || ok || !retryAt.Equal(clk.now().Add(15*time.Minute)) {
+		t.Fatalf("over the limit: ok %v retry at %v err %v", ok, retryAt, err)
+	}
+	// Refused attempts counted nothing against the address: 5 of its 20.
+	other := store.LoginLimit{Key: "email:b@example.com", Max: 100, Window: 15 * time.Minute}
+	for i := 0; i < 15; i++ {
+		if ok, _, _ := db.ReserveLoginAttempt(ctx, other, addr); !ok {
+			t.Fatalf("the address was refused after %d more attempts, want 15", i)
 		}
-		clk.add(time.Minute)
 	}
-	if err := db.RecordLoginFailure(ctx, "b@example.com", "10.0.0.1"); err != nil {
+	if ok, _, _ := db.ReserveLoginAttempt(ctx, other, addr); ok {
+		t.Fatal("the address's 21st attempt was reserved")
+	}
+	// An unchecked attempt is given back; a success resets the account.
+	if err := db.ReleaseLoginAttempt(ctx, []string{email.Key}, addr.Key); err != nil {
 		t.Fatal(err)
 	}
-	e, ip, oldE, _, err := db.LoginFailures(ctx, "a@example.com", "10.0.0.1", clk.now().Add(-15*time.Minute))
-	if err != nil || e != 3 || ip != 4 {
-		t.Fatalf("by email %d, by ip %d, err %v; want 3 and 4", e, ip, err)
+	if ok, _, _ := db.ReserveLoginAttempt(ctx, email, addr); !ok {
+		t.Fatal("no attempt after a reset and a give-back")
 	}
-	if want := clk.now().Add(-3 * time.Minute); !oldE.Equal(want) {
-		t.Errorf("oldest failure %v, want %v", oldE, want)
-	}
-	if e, _, _, _, _ := db.LoginFailures(ctx, "a@example.com", "x", clk.now().Add(-90*time.Second)); e != 1 {
-		t.Errorf("window not applied: %d failures in the last 2 minutes", e)
-	}
-	if err := db.ClearLoginFailures(ctx, "a@example.com"); err != nil {
-		t.Fatal(err)
-	}
-	if e, _, _, _, _ := db.LoginFailures(ctx, "a@example.com", "x", time.Time{}); e != 0 {
-		t.Errorf("%d failures after clearing", e)
+	clk.add(16 * time.Minute)
+	for i := 0; i < email.Max; i++ {
+		if ok, _, _ := db.ReserveLoginAttempt(ctx, email, addr); !ok {
+			t.Fatalf("a new window refused attempt %d", i+1)
+		}
 	}
 }
 

@@ -85,45 +85,75 @@ func (db *DB) EndSession(ctx context.Context, tokenHash string, audit ...acuerdo
 	})
 }
 
-// RecordLoginFailure counts a failed sign-in for the email and the address.
-// Rows older than a day are pruned on the way: the window is minutes long.
-func (db *DB) RecordLoginFailure(ctx context.Context, email, ip string) error {
+// LoginLimit is one limit on sign-in attempts: at most Max attempts for Key
+// in a window of Window.
+type LoginLimit struct {
+	Key    string // "email:a@b.co" or "addr:203.0.113.7"
+	Max    int
+	Window time.Duration
+}
+
+// ReserveLoginAttempt counts one sign-in attempt against every limit, before
+// the password is checked, and reports whether all of them still had room.
+// Each limit is one upsert that refuses (returns no row) once its window's
+// count is reached; the upsert's row lock makes parallel reservations queue
+// on SQLite and PostgreSQL alike, so N parallel guesses get at most Max
+// checks. When refused, nothing is counted and retryAt says when the
+// fullest window ends.
+func (db *DB) ReserveLoginAttempt(ctx context.Context, limits ...LoginLimit) (ok bool, retryAt time.Time, err error) {
 	now := db.now()
-	return db.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO login_failures (email, ip, created_at) VALUES (?,?,?)`, email, ip, now); err != nil {
-			return fmt.Errorf("record login failure: %w", err)
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		for _, l := range limits {
+			since := now.Add(-l.Window)
+			var n int
+			err := tx.QueryRowContext(ctx, `INSERT INTO login_attempts (key, window_start, n) VALUES (?, ?, 1)
+				ON CONFLICT (key) DO UPDATE SET
+					n = CASE WHEN login_attempts.window_start <= ? THEN 1 ELSE login_attempts.n + 1 END,
+					window_start = CASE WHEN login_attempts.window_start <= ? THEN excluded.window_start ELSE login_attempts.window_start END
+				WHERE login_attempts.window_start <= ? OR login_attempts.n < ?
+				RETURNING n`, l.Key, now, since, since, since, l.Max).Scan(&n)
+			if errors.Is(err, sql.ErrNoRows) {
+				var start scanTime
+				if err := tx.QueryRowContext(ctx, `SELECT window_start FROM login_attempts WHERE key = ?`, l.Key).Scan(&start); err != nil {
+					return fmt.Errorf("reserve login attempt: %w", err)
+				}
+				retryAt = start.Time.Add(l.Window)
+				return errLimited
+			} else if err != nil {
+				return fmt.Errorf("reserve login attempt: %w", err)
+			}
 		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE created_at < ?`, now.Add(-24*time.Hour))
+		return nil
+	})
+	if errors.Is(err, errLimited) {
+		return false, retryAt, nil
+	}
+	return err == nil, time.Time{}, err
+}
+
+// errLimited rolls back a reservation one of whose limits was full.
+var errLimited = errors.New("login attempts limited")
+
+// ReleaseLoginAttempt gives back an attempt that was reserved and not
+// checked (the server was too busy to hash it), or, after a successful
+// sign-in, forgets the attempts of the keys given (the account's failures
+// end there; the address keeps the others').
+func (db *DB) ReleaseLoginAttempt(ctx context.Context, reset []string, giveBack ...string) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		for _, k := range reset {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM login_attempts WHERE key = ?`, k); err != nil {
+				return fmt.Errorf("release login attempt: %w", err)
+			}
+		}
+		for _, k := range giveBack {
+			if _, err := tx.ExecContext(ctx, `UPDATE login_attempts SET n = n - 1 WHERE key = ? AND n > 0`, k); err != nil {
+				return fmt.Errorf("release login attempt: %w", err)
+			}
+		}
+		// Windows are minutes long: rows idle for a day are dead weight.
+		_, err := tx.ExecContext(ctx, `DELETE FROM login_attempts WHERE window_start < ?`, db.now().Add(-24*time.Hour))
 		return err
 	})
-}
-
-// LoginFailures counts failed sign-ins since the given time for the email and
-// for the address, and returns the oldest of them, from which the caller can
-// tell when the window frees up.
-func (db *DB) LoginFailures(ctx context.Context, email, ip string, since time.Time) (byEmail, byIP int, oldestEmail, oldestIP time.Time, err error) {
-	// MIN over a TIMESTAMP column comes back as SQLite's stored integer (the
-	// driver converts only declared columns), a time on PostgreSQL.
-	var oe, oi scanTime
-	err = db.read.QueryRowContext(ctx, `SELECT
-		(SELECT COUNT(*) FROM login_failures WHERE email = ? AND created_at >= ?),
-		(SELECT MIN(created_at) FROM login_failures WHERE email = ? AND created_at >= ?),
-		(SELECT COUNT(*) FROM login_failures WHERE ip = ? AND created_at >= ?),
-		(SELECT MIN(created_at) FROM login_failures WHERE ip = ? AND created_at >= ?)`,
-		email, since.UTC(), email, since.UTC(), ip, since.UTC(), ip, since.UTC()).Scan(&byEmail, &oe, &byIP, &oi)
-	if oe.Valid {
-		oldestEmail = oe.Time
-	}
-	if oi.Valid {
-		oldestIP = oi.Time
-	}
-	return
-}
-
-// ClearLoginFailures forgets an email's failures after it signs in.
-func (db *DB) ClearLoginFailures(ctx context.Context, email string) error {
-	_, err := db.write.ExecContext(ctx, `DELETE FROM login_failures WHERE email = ?`, email)
-	return err
 }
 
 // prefixed qualifies each column of a column list with a table alias.

@@ -5,7 +5,9 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/netip"
 	"net/url"
+	"runtime"
 	"strings"
 	"time"
 
@@ -33,6 +35,16 @@ type ConsoleOptions struct {
 	LoginWindow   time.Duration
 	LoginPerEmail int
 	LoginPerIP    int
+	// TrustedProxies are the reverse proxies (ACUERDO_TRUSTED_PROXIES) whose
+	// X-Forwarded-For names the client: behind one, the per-address limit
+	// applies to each client rather than to the proxy, which would lock the
+	// whole team out. Empty trusts no header.
+	TrustedProxies []netip.Prefix
+	// HashSlots bounds the password checks (bcrypt) running at once (default
+	// the number of CPUs); a sign-in that finds no slot within HashWait
+	// (default 2 s) is answered 503 at once instead of piling up.
+	HashSlots int
+	HashWait  time.Duration
 	// TemplateBudget is how many WhatsApp template messages the month's plan
 	// pays for; 0 shows the count without a budget.
 	TemplateBudget int
@@ -65,6 +77,12 @@ func (o ConsoleOptions) withDefaults() ConsoleOptions {
 	}
 	if o.LoginPerIP <= 0 {
 		o.LoginPerIP = 20
+	}
+	if o.HashSlots <= 0 {
+		o.HashSlots = runtime.NumCPU()
+	}
+	if o.HashWait <= 0 {
+		o.HashWait = 2 * time.Second
 	}
 	if o.Location == nil {
 		o.Location = time.UTC

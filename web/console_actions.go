@@ -92,7 +92,7 @@ func (s *Server) consoleReply(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	open := conv.LastInboundAt != nil && s.cfg.Clock().Sub(*conv.LastInboundAt) < 24*time.Hour
+	open := s.windowOpen(conv.LastInboundAt, s.cfg.Clock())
 	var out store.Outgoing
 	if name := r.PostFormValue("template"); name != "" {
 		t, ok := prompts.LookupTemplate(name)

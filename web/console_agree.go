@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"time"
 
 	"acuerdo"
 	"acuerdo/policy"
@@ -128,7 +127,7 @@ func (s *Server) confirmAgreement(ctx context.Context, si *signedIn, v store.Cas
 	}
 	vars := map[string]string{"detail": detail}
 	body := t.Render(loc, map[string]string{"name": name, "creditor": s.cfg.ConsoleOptions.Creditor, "detail": detail})
-	open := conv.LastInboundAt != nil && s.cfg.Clock().Sub(*conv.LastInboundAt) < 24*time.Hour
+	open := s.windowOpen(conv.LastInboundAt, s.cfg.Clock())
 	out := store.Outgoing{Body: body, Author: acuerdo.AuthorOperator, Template: agreementTemplate, Variables: vars, Business: !open}
 	if err := s.cfg.Store.Enqueue(ctx, conv.ID, []store.Outgoing{out}, staffEntry(si, v, "agreement_confirmation", "template "+agreementTemplate)); err != nil {
 		return err
@@ -341,7 +340,7 @@ func (s *Server) consoleContactMessage(w http.ResponseWriter, r *http.Request) {
 		back(w, r, path, "err", "err_opted_out")
 		return
 	}
-	open := conv.LastInboundAt != nil && s.cfg.Clock().Sub(*conv.LastInboundAt) < 24*time.Hour
+	open := s.windowOpen(conv.LastInboundAt, s.cfg.Clock())
 	var out store.Outgoing
 	body := strings.TrimSpace(strings.ReplaceAll(r.PostFormValue("body"), "\r\n", "\n"))
 	switch {

@@ -124,7 +124,7 @@ func TestConsoleAgreements(t *testing.T) {
 	// the facts rendered by code.
 	eventually(t, "the confirmation at Twilio", func() bool { return len(r.tw.sent()) > sent })
 	got := r.tw.sent()[sent]
-	for _, want := range []string{"whatsapp:" + anaPhone, "un plan de 3 cuotas por $1.250.000", "$416.666,68 el 10/03/2026", "$416.666,66 el 10/05/2026"} {
+	for _, want := range []string{"whatsapp:" + anaPhone, "un plan de 3 cuotas por $1.250.000", "$416.666,68 el 10 de marzo de 2026", "$416.666,66 el 10 de mayo de 2026"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("Twilio got %q, want %q in it", got, want)
 		}

@@ -11,6 +11,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"path"
 	"strings"
@@ -154,8 +155,14 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int,
 }
 
 // dummyHash is compared against when the email is unknown, so that a wrong
-// email takes as long as a wrong password and reveals nothing.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("acuerdo-no-such-user"), bcrypt.MinCost)
+// email takes as long as a wrong password and reveals nothing: it is made
+// once, at the cost new passwords get.
+func (s *Server) dummyHash() []byte {
+	s.dummyOnce.Do(func() {
+		s.dummy, _ = bcrypt.GenerateFromPassword([]byte("acuerdo-no-such-user"), s.cfg.ConsoleOptions.BcryptCost)
+	})
+	return s.dummy
+}
 
 func (s *Server) consoleLogin(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
@@ -174,38 +181,50 @@ func (s *Server) consoleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	opt := s.cfg.ConsoleOptions
-	ip := clientIP(r)
+	ip := clientIP(r, opt.TrustedProxies)
 	now := s.cfg.Clock()
-	byEmail, byIP, oldE, oldI, err := s.cfg.Store.LoginFailures(ctx, email, ip, now.Add(-opt.LoginWindow))
+	// The attempt is counted before the password is hashed, in one atomic
+	// step per limit: parallel guesses queue on the store and at most
+	// LoginPerEmail of them are ever checked (issue 10, item 9).
+	emailKey, addrKey := "email:"+email, "addr:"+ip
+	ok, retryAt, err := s.cfg.Store.ReserveLoginAttempt(ctx,
+		store.LoginLimit{Key: emailKey, Max: opt.LoginPerEmail, Window: opt.LoginWindow},
+		store.LoginLimit{Key: addrKey, Max: opt.LoginPerIP, Window: opt.LoginWindow})
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if byEmail >= opt.LoginPerEmail || byIP >= opt.LoginPerIP {
-		// Free again when the oldest failure in the window leaves it.
-		oldest := oldE
-		if byIP >= opt.LoginPerIP && (byEmail < opt.LoginPerEmail || oldI.After(oldE)) {
-			oldest = oldI
-		}
-		wait := max(time.Minute, oldest.Add(opt.LoginWindow).Sub(now))
+	if !ok {
+		wait := max(time.Minute, retryAt.Sub(now))
 		mins := int(math.Ceil(wait.Minutes()))
 		w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())))
+		s.cfg.Logger.WarnContext(ctx, "console: sign-in limited", "addr", ip)
 		s.renderLogin(w, r, http.StatusTooManyRequests, email, next, fmt.Sprintf(t["login_limited"], mins))
 		return
 	}
+	// bcrypt is deliberately slow: unbounded, a burst of sign-ins takes every
+	// CPU and the console stops answering. Beyond the slots, say so at once
+	// and give the unchecked attempt back.
+	if !s.acquireHash(ctx) {
+		if err := s.cfg.Store.ReleaseLoginAttempt(context.WithoutCancel(ctx), nil, emailKey, addrKey); err != nil {
+			s.cfg.Logger.WarnContext(ctx, "console: give back a sign-in attempt", "err", err)
+		}
+		w.Header().Set("Retry-After", "2")
+		s.renderLogin(w, r, http.StatusServiceUnavailable, email, next, t["login_busy"])
+		return
+	}
 	u, err := s.cfg.Store.UserByEmail(ctx, email)
-	hash := dummyHash
+	hash := s.dummyHash()
 	if err == nil {
 		hash = []byte(u.PasswordHash)
 	} else if acuerdo.ErrorCode(err) != acuerdo.ENOTFOUND {
+		<-s.hashSlots
 		s.fail(w, r, err)
 		return
 	}
-	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || err != nil {
-		if err := s.cfg.Store.RecordLoginFailure(ctx, email, ip); err != nil {
-			s.fail(w, r, err)
-			return
-		}
+	wrong := bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil
+	<-s.hashSlots
+	if wrong || err != nil {
 		s.renderLogin(w, r, http.StatusUnauthorized, email, next, t["login_invalid"])
 		return
 	}
@@ -222,8 +241,11 @@ func (s *Server) consoleLogin(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if err := s.cfg.Store.ClearLoginFailures(ctx, email); err != nil {
-		s.cfg.Logger.Warn("console: clear login failures", "err", err)
+	// The account's failures end with a success; the address keeps its
+	// count but for this attempt, so a team behind one address is not
+	// locked out by its own sign-ins.
+	if err := s.cfg.Store.ReleaseLoginAttempt(ctx, []string{emailKey}, addrKey); err != nil {
+		s.cfg.Logger.WarnContext(ctx, "console: clear sign-in attempts", "err", err)
 	}
 	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: "", Path: "/console/login", MaxAge: -1, HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteStrictMode})
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: tok, Path: "/", HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteLaxMode,
@@ -257,14 +279,86 @@ func safeNext(next string) string {
 	return next
 }
 
-// clientIP is the peer address. X-Forwarded-For is not trusted: anyone can
-// send it, and the per-email limit holds whatever the address.
-func clientIP(r *http.Request) string {
+// clientIP is the address limits apply to: the peer's, unless the peer is a
+// trusted proxy, in which case X-Forwarded-For is read from the right (each
+// proxy appends the address it saw) past every trusted hop; the first
+// untrusted address is the client. Without trusted proxies the header is
+// ignored: anyone can send it.
+func clientIP(r *http.Request, trusted []netip.Prefix) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
+	}
+	peer, err := netip.ParseAddr(host)
+	if err != nil || !isTrusted(peer, trusted) {
+		return host
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break // a malformed hop: trust nothing left of it
+		}
+		a = a.Unmap()
+		if !isTrusted(a, trusted) {
+			return a.String()
+		}
 	}
 	return host
+}
+
+func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
+	a = a.Unmap()
+	for _, p := range trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// acquireHash takes a password-check slot, waiting at most HashWait.
+func (s *Server) acquireHash(ctx context.Context) bool {
+	select {
+	case s.hashSlots <- struct{}{}:
+		return true
+	default:
+	}
+	t := time.NewTimer(s.cfg.ConsoleOptions.HashWait)
+	defer t.Stop()
+	select {
+	case s.hashSlots <- struct{}{}:
+		return true
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return false
+}
+
+// ParseTrustedProxies reads ACUERDO_TRUSTED_PROXIES: comma-separated CIDRs
+// or single addresses of the reverse proxies in front of acuerdo.
+func ParseTrustedProxies(v string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(v, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if !strings.Contains(f, "/") {
+			a, err := netip.ParseAddr(f)
+			if err != nil {
+				return nil, fmt.Errorf("%q is not an address or a CIDR such as 10.0.0.0/8", f)
+			}
+			out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a CIDR such as 10.0.0.0/8", f)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }
 
 func (s *Server) hashPassword(pw string) (string, error) {

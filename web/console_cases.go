@@ -223,10 +223,8 @@ func (s *Server) consoleCase(w http.ResponseWriter, r *http.Request) {
 	if v.Useful != nil {
 		d.Useful = map[bool]string{true: "yes", false: "no"}[*v.Useful]
 	}
-	if conv.LastInboundAt != nil {
-		if left := conv.LastInboundAt.Add(24 * time.Hour).Sub(now); left > 0 {
-			d.WindowOpen, d.WindowLeft = true, age(t, left)
-		}
+	if s.windowOpen(conv.LastInboundAt, now) {
+		d.WindowOpen, d.WindowLeft = true, age(t, conv.LastInboundAt.Add(s.window()).Sub(now))
 	}
 	lang := p.Lang
 	if v.DebtorID != 0 {

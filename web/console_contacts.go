@@ -230,7 +230,7 @@ func (s *Server) consoleContact(w http.ResponseWriter, r *http.Request) {
 			d.CanWrite = false
 		}
 	}
-	d.WindowOpen = conv.LastInboundAt != nil && s.cfg.Clock().Sub(*conv.LastInboundAt) < 24*time.Hour
+	d.WindowOpen = s.windowOpen(conv.LastInboundAt, s.cfg.Clock())
 	p.Title = d.Name
 	p.Data = d
 	s.renderConsole(w, http.StatusOK, "contact", p)

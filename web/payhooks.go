@@ -158,13 +158,13 @@ func (s *Server) refuseWebhook(ctx context.Context, w http.ResponseWriter, provi
 	writeText(w, code, "refused: "+rule)
 }
 
-// thanks is the thank-you for a confirmed payment. Inside the 24-hour window
+// thanks is the thank-you for a confirmed payment. Inside the service window
 // it is a reply to someone who just paid through our link; outside it, it is
 // business-initiated, so consent, hours and caps apply, and the engine sends
 // the approved payment_thanks template instead of the free text.
 func (s *Server) thanks(t store.ThankYou) store.Outgoing {
 	amount := prompts.Money(t.Locale, t.Amount)
-	business := t.LastInbound == nil || s.cfg.Clock().Sub(*t.LastInbound) >= 24*time.Hour
+	business := !s.windowOpen(t.LastInbound, s.cfg.Clock())
 	return store.Outgoing{
 		Body:      prompts.T(t.Locale, "payment_thanks", "{name}", t.Name, "{amount}", amount),
 		Author:    acuerdo.AuthorBot,

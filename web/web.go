@@ -5,10 +5,12 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -18,6 +20,7 @@ import (
 	"acuerdo"
 	"acuerdo/engine"
 	"acuerdo/pilot"
+	"acuerdo/policy"
 	"acuerdo/store"
 	"acuerdo/whatsapp"
 )
@@ -76,6 +79,10 @@ type Config struct {
 	MercadoPago PaymentWebhook
 	Clock       acuerdo.Clock
 	Logger      *slog.Logger
+	// ServiceWindow is WhatsApp's customer-service window as the policy
+	// configures it (service_window); zero is the default's. The console and
+	// the payment webhooks ask policy.WindowOpen with it, as the engine does.
+	ServiceWindow time.Duration
 	// StoreTimeout bounds the durable write behind an acknowledgement (default 10 s).
 	StoreTimeout time.Duration
 	// API turns on /api/v1, the creditor's core-system API (API-key auth).
@@ -91,6 +98,10 @@ type Config struct {
 // Server holds the handlers' dependencies.
 type Server struct {
 	cfg Config
+	// hashSlots bounds concurrent password checks (ConsoleOptions.HashSlots).
+	hashSlots chan struct{}
+	dummyOnce sync.Once
+	dummy     []byte
 }
 
 // New returns the router.
@@ -106,7 +117,7 @@ func New(cfg Config) http.Handler {
 		cfg.StoreTimeout = 10 * time.Second
 	}
 	cfg.ConsoleOptions = cfg.ConsoleOptions.withDefaults()
-	s := &Server{cfg: cfg}
+	s := &Server{cfg: cfg, hashSlots: make(chan struct{}, cfg.ConsoleOptions.HashSlots)}
 	r := chi.NewRouter()
 	r.Use(withRequestID, s.recoverer, s.limitBodies)
 	r.Post(whatsapp.InboundPath, s.inbound)
@@ -189,4 +200,14 @@ func maskPhone(p string) string {
 	}
 	head := 3
 	return p[:head] + "•••••" + p[len(p)-4:]
+}
+
+// windowOpen is policy.WindowOpen with the configured service window.
+func (s *Server) windowOpen(lastInbound *time.Time, at time.Time) bool {
+	return policy.WindowOpen(s.cfg.ServiceWindow, lastInbound, at)
+}
+
+// window is the configured service window.
+func (s *Server) window() time.Duration {
+	return cmp.Or(s.cfg.ServiceWindow, policy.Default().ServiceWindow)
 }

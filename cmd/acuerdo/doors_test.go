@@ -1,13 +1,17 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"acuerdo/whatsapp"
@@ -206,5 +210,109 @@ func TestServeRefusesUploads(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusUnsupportedMediaType || !strings.Contains(string(b), `"code":"unsupported_media_type"`) || !strings.Contains(string(b), `"request_id":"`) {
 		t.Errorf("multipart to the API: %d %s", resp.StatusCode, b)
+	}
+}
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// signInForm is a browser that opened the sign-in page: its cookie jar holds
+// the form's CSRF cookie and csrf the token to post with it.
+type signInForm struct {
+	hc   *http.Client
+	csrf string
+}
+
+func openSignIn(t testing.TB, base string) signInForm {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := hc.Get(base + "/console/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := csrfField.FindSubmatch(b)
+	if m == nil {
+		t.Fatal("no CSRF token on the sign-in page")
+	}
+	return signInForm{hc: hc, csrf: string(m[1])}
+}
+
+// TestServeSignInBurst is the fault test "a burst of parallel sign-ins"
+// (issue 10, item 9) through the binary, on the shipped console settings
+// (5 failures per account, 20 per address, bcrypt cost 12, password checks
+// bounded by the CPUs): 16 parallel attempts on one account, the right
+// password among them. The figure is how many passwords were checked: at
+// most the limit, 5, whatever the interleaving; the rest are refused before
+// any hashing (429) or, when every hashing slot stays busy, answered 503.
+func TestServeSignInBurst(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "b.db")
+	const email, password = "ana@example.com", "the right password"
+	if code, _, errOut := runUserCLI(t, db, password+"\n", "user", "add", "--email", email, "--role", "operator", "--password-stdin"); code != 0 {
+		t.Fatalf("user add: %s", errOut)
+	}
+	s := startServe(t, serveEnv(t, nil), db)
+
+	const burst, limit = 16, 5
+	forms := make([]signInForm, burst)
+	for i := range forms {
+		forms[i] = openSignIn(t, s.url)
+	}
+	codes := make([]int, burst)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range forms {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pw := fmt.Sprintf("wrong guess %02d", i)
+			if i == burst-1 {
+				pw = password
+			}
+			<-start
+			resp, err := forms[i].hc.PostForm(s.url+"/console/login", url.Values{"email": {email}, "password": {pw}, "csrf": {forms[i].csrf}})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			codes[i] = resp.StatusCode
+		}()
+	}
+	close(start)
+	wg.Wait()
+	count := map[int]int{}
+	for _, c := range codes {
+		count[c]++
+	}
+	checked := count[http.StatusUnauthorized] + count[http.StatusSeeOther]
+	t.Logf("%d parallel sign-ins: %d passwords checked (limit %d), %d refused before hashing (429), %d busy (503)",
+		burst, checked, limit, count[http.StatusTooManyRequests], count[http.StatusServiceUnavailable])
+	if checked > limit {
+		t.Errorf("%d passwords checked, more than the limit %d: %v", checked, limit, codes)
+	}
+	if checked+count[http.StatusTooManyRequests]+count[http.StatusServiceUnavailable] != burst {
+		t.Errorf("unexpected answers: %v", codes)
+	}
+	if count[http.StatusTooManyRequests] < burst-limit-count[http.StatusServiceUnavailable] {
+		t.Errorf("only %d refused before hashing: %v", count[http.StatusTooManyRequests], codes)
+	}
+	// Afterwards the account stays locked for the window, even for the
+	// right password, unless the burst's right guess was among the checked
+	// (then it signed in and the account's count started over).
+	if codes[burst-1] != http.StatusSeeOther {
+		f := openSignIn(t, s.url)
+		resp, err := f.hc.PostForm(s.url+"/console/login", url.Values{"email": {email}, "password": {password}, "csrf": {f.csrf}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusSeeOther {
+			t.Errorf("the right password after the burst: %d", resp.StatusCode)
+		}
+		if count[http.StatusUnauthorized] == limit && resp.StatusCode != http.StatusTooManyRequests {
+			t.Errorf("the right password after %d checked failures: %d, want 429", limit, resp.StatusCode)
+		}
 	}
 }

@@ -113,7 +113,7 @@ Commands:
 		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
 	}
 	fmt.Fprint(w, `
-Every command takes --db PATH (env ACUERDO_DB, default acuerdo.db).
+Every command takes --db PATH or --db postgres://URL (env ACUERDO_DB, default acuerdo.db).
 Run "acuerdo COMMAND --help" for the flags of one command.
 `)
 }
@@ -127,7 +127,7 @@ func flags(e *env, name, usageLine, about string) (*flag.FlagSet, *string) {
 	if def == "" {
 		def = "acuerdo.db"
 	}
-	db := fs.String("db", def, "SQLite database `path` (env ACUERDO_DB)")
+	db := fs.String("db", def, "SQLite database `path`, or a postgres:// URL (env ACUERDO_DB)")
 	fs.Usage = func() {
 		out := fs.Output()
 		fmt.Fprintf(out, "Usage: acuerdo %s\n\n%s\n\nFlags:\n", usageLine, strings.TrimSpace(about))

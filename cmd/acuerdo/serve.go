@@ -55,6 +55,9 @@ the first admin with "acuerdo user add --email … --role admin --password-stdin
 with --demo, a demo admin and operator are created and their passwords printed
 on standard error. ACUERDO_TEMPLATE_BUDGET sets the monthly WhatsApp template
 budget its counters compare with; ACUERDO_CONSOLE_TZ its time zone (IANA name).
+Sign-ins are limited per account and per client address (5 and 20 failures in
+15 minutes); behind a reverse proxy, set ACUERDO_TRUSTED_PROXIES to its
+addresses (CIDRs, comma-separated) so X-Forwarded-For names the client.
 
 GET /dashboard shows each experiment's results (the same numbers as "acuerdo
 report") with CSV downloads. It needs ACUERDO_DASHBOARD_TOKEN, a read-only token
@@ -177,6 +180,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	eng := engine.New(engine.Config{Store: db, Agent: agent, Senders: senders, Policy: pol, Templates: templates,
 		Clock: clock, Logger: logger, Metrics: metrics, Rank: whatsapp.StatusRank, Unreachable: whatsapp.UnreachableReason, Lease: lease, SendLease: lease, StaleSend: lease})
+	// On PostgreSQL every replica's workers wake when work appears anywhere
+	// (LISTEN/NOTIFY); the engine's idle polls only back that up.
+	wakeups := map[string]func(){store.NotifyTurns: eng.WakeTurns, store.NotifyOutbox: eng.Kick}
+	if webhooks != nil {
+		wakeups[store.NotifyEvents] = webhooks.Kick
+	}
+	go db.Listen(ctx, wakeups)
 
 	// The dashboard shows every pilot's results, so without a token it is only
 	// served on a demo database, whose data is synthetic.
@@ -189,7 +199,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return &exitError{2, err}
 	}
 	wcfg := web.Config{Engine: eng, Store: db, PublicURL: publicURL, Metrics: metrics, Gatherer: reg,
-		Sandbox: *demoMode, Dashboard: dashToken != "" || *demoMode, DashboardToken: dashToken, DashboardPrices: &prices, Clock: clock, Logger: logger}
+		Sandbox: *demoMode, Dashboard: dashToken != "" || *demoMode, DashboardToken: dashToken, DashboardPrices: &prices, Clock: clock, Logger: logger,
+		ServiceWindow: pol.ServiceWindow}
 	// /api/v1 is always mounted; without a key (acuerdo apikey create) it
 	// answers every request 401.
 	wcfg.API = true

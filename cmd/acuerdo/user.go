@@ -181,6 +181,13 @@ func consoleOptions(e *env, pol policy.Config) (web.ConsoleOptions, error) {
 		}
 		o.Location = loc
 	}
+	if v := strings.TrimSpace(e.getenv("ACUERDO_TRUSTED_PROXIES")); v != "" {
+		p, err := web.ParseTrustedProxies(v)
+		if err != nil {
+			return o, usageErr("ACUERDO_TRUSTED_PROXIES: %v; want the reverse proxies in front of acuerdo, comma-separated, like 10.0.0.0/8,192.0.2.10", err)
+		}
+		o.TrustedProxies = p
+	}
 	return o, nil
 }
 
