@@ -291,3 +291,20 @@ func AssignArms(salt string, arms []acuerdo.Arm, debtors []Unit) []acuerdo.Assig
 	}
 	return out
 }
+
+// Holdout is the arm label of debtors a rollout keeps out of the winning arm.
+const Holdout = "holdout"
+
+// RolloutArm places one debtor under a rollout: the winning arm, or Holdout
+// for a randomised share holdout of debtors, by SHA-256(salt ‖ 0x00 ‖ "rollout"
+// ‖ 0x00 ‖ segment ‖ decimal id). A pure function of the debtor, so a debtor
+// stays on the same side however often the engine asks, and debtors who
+// reach the segment later are split with the same share.
+func RolloutArm(salt, segment string, holdout float64, arm string, debtorID int64) string {
+	sum := sha256.Sum256([]byte(salt + "\x00rollout\x00" + segment + "\x00" + strconv.FormatInt(debtorID, 10)))
+	u := float64(binary.BigEndian.Uint64(sum[:8])>>11) / (1 << 53)
+	if u < holdout {
+		return Holdout
+	}
+	return arm
+}

@@ -189,3 +189,34 @@ func TestAssignArms(t *testing.T) {
 		t.Error("two classic arms must be assigned as Assign does")
 	}
 }
+
+// TestRolloutKeepsHoldout: after a rollout, the debtors of the segment are
+// split between the winning arm and a holdout of the planned share (10 % ± 3
+// standard errors over 20,000 debtors), the split is a pure function of the
+// debtor, and another segment's split is independent of it.
+func TestRolloutKeepsHoldout(t *testing.T) {
+	const n = 20000
+	held, both := 0, 0
+	for id := int64(1); id <= n; id++ {
+		a := RolloutArm("s1", "dpd_031_060", 0.1, "warm", id)
+		if a != RolloutArm("s1", "dpd_031_060", 0.1, "warm", id) {
+			t.Fatal("a debtor's side changed between calls")
+		}
+		if a == Holdout {
+			held++
+			if RolloutArm("s1", "dpd_061_090", 0.1, "warm", id) == Holdout {
+				both++
+			}
+		} else if a != "warm" {
+			t.Fatalf("arm %q", a)
+		}
+	}
+	share := float64(held) / n
+	if se := math.Sqrt(0.1 * 0.9 / n); math.Abs(share-0.1) > 3*se {
+		t.Errorf("holdout share %.4f, want 0.10 ± %.4f", share, 3*se)
+	}
+	// Independent segments: about 10 % of one holdout is in the other.
+	if r := float64(both) / float64(held); r < 0.07 || r > 0.13 {
+		t.Errorf("%.3f of one segment's holdout is in another's; the splits should be independent", r)
+	}
+}

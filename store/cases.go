@@ -44,8 +44,9 @@ type CaseFilter struct {
 	// Query matches a phone number (any part of it), an account reference, the
 	// debtor's name or, when it is a number, the case id.
 	Query    string
-	Assignee int64 // only this user's cases; 0 for anyone's
-	Limit    int   // 0 means 200
+	Assignee int64  // only this user's cases; 0 for anyone's
+	Label    string // only cases with this label; "" for any
+	Limit    int    // 0 means 200
 	Offset   int
 }
 
@@ -97,6 +98,10 @@ func (db *DB) Cases(ctx context.Context, f CaseFilter) ([]CaseView, error) {
 	if f.Assignee != 0 {
 		q += ` AND k.assignee_id = ?`
 		args = append(args, f.Assignee)
+	}
+	if f.Label != "" {
+		q += ` AND EXISTS (SELECT 1 FROM case_labels l WHERE l.case_id = k.id AND l.label = ?)`
+		args = append(args, f.Label)
 	}
 	if s := strings.TrimSpace(f.Query); s != "" {
 		like := "%" + escapeLike(s) + "%"

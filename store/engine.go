@@ -15,6 +15,9 @@ import (
 // InboundMedia is one file attached to an inbound message.
 type InboundMedia struct {
 	URL, ContentType string
+	// Data, when not nil, is the file itself (the sandbox's uploads): stored
+	// at once, with nothing to download.
+	Data []byte
 }
 
 // Receive stores an inbound message idempotently by its provider id and queues a
@@ -46,7 +49,11 @@ func (db *DB) Receive(ctx context.Context, channel, phone string, m acuerdo.Mess
 		}
 		created = true
 		for _, md := range media {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO media (message_id, url, content_type, created_at) VALUES (?,?,?,?)`, id, md.URL, md.ContentType, now); err != nil {
+			var data any // NULL queues the download
+			if md.Data != nil {
+				data = md.Data
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO media (message_id, url, content_type, data, created_at) VALUES (?,?,?,?,?)`, id, md.URL, md.ContentType, data, now); err != nil {
 				return err
 			}
 		}

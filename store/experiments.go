@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"acuerdo"
+	"acuerdo/experiments"
 )
 
 // Filter is one eligibility condition of an experiment, such as SEGMENT=libranza,
@@ -508,11 +509,92 @@ func (db *DB) LaunchExperiment(ctx context.Context, name string, first func(Laun
 	return out, err
 }
 
+// Rollout makes an arm of an experiment the default for a segment, keeping a
+// randomised holdout.
+type Rollout struct {
+	Experiment string
+	Salt       string
+	Segment    string // a days-past-due band such as dpd_031_060, or "" for every debtor
+	Arm        string
+	Variant    acuerdo.Variant
+	Holdout    float64
+	CreatedAt  time.Time
+}
+
+// AddRollout records a rollout of arm for segment (replacing an earlier one
+// of the same segment), after checking the arm exists and is not control.
+func (db *DB) AddRollout(ctx context.Context, name, arm, segment string, holdout float64) (Rollout, error) {
+	x, err := db.ExperimentByName(ctx, name)
+	if err != nil {
+		return Rollout{}, err
+	}
+	r := Rollout{Experiment: name, Salt: x.Salt, Segment: segment, Arm: arm, Holdout: holdout, CreatedAt: db.now()}
+	found := false
+	var names []string
+	for _, a := range x.Arms {
+		names = append(names, a.Name)
+		if a.Name == arm {
+			found, r.Variant = true, a.Variant
+		}
+	}
+	switch {
+	case !found:
+		return r, acuerdo.Errorf(acuerdo.EINVALID, "experiment %s has no arm %q (arms: %s)", name, arm, strings.Join(names, ", "))
+	case arm == acuerdo.ArmControl:
+		return r, acuerdo.Errorf(acuerdo.EINVALID, "control is business as usual: roll out one of the other arms")
+	case !(holdout > 0 && holdout < 1):
+		return r, acuerdo.Errorf(acuerdo.EINVALID, "holdout %g must be between 0 and 1 (e.g. 0.1), so measurement continues", holdout)
+	}
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO experiment_rollouts (experiment_id, segment, arm, holdout, created_at) VALUES (?,?,?,?,?)`,
+			x.ID, segment, arm, holdout, r.CreatedAt); err != nil {
+			return err
+		}
+		return appendAudit(ctx, tx, acuerdo.AuditEntry{Kind: acuerdo.AuditAdmin, Name: "experiment_rollout", Outcome: acuerdo.Allowed, Rule: "analyst_request",
+			Detail: fmt.Sprintf("experiment %s: arm %s is the default for %s, holdout %.0f%%", name, arm, orAll(segment), 100*holdout)}, r.CreatedAt)
+	})
+	return r, err
+}
+
+func orAll(segment string) string {
+	if segment == "" {
+		return "every debtor"
+	}
+	return segment
+}
+
+// Rollouts are the rollouts in force, newest first.
+func (db *DB) Rollouts(ctx context.Context) ([]Rollout, error) {
+	var out []Rollout
+	err := scanRows(ctx, db.read, func(r *sql.Rows) error {
+		var ro Rollout
+		var variant string
+		var at scanTime
+		if err := r.Scan(&ro.Experiment, &ro.Salt, &ro.Segment, &ro.Arm, &ro.Holdout, &at, &variant); err != nil {
+			return err
+		}
+		ro.CreatedAt = at.Time
+		if variant != "" {
+			if err := json.Unmarshal([]byte(variant), &ro.Variant); err != nil {
+				return err
+			}
+		}
+		out = append(out, ro)
+		return nil
+	}, `SELECT x.name, x.salt, r.segment, r.arm, r.holdout, r.created_at, COALESCE(a.variant, '') FROM experiment_rollouts r
+		JOIN experiments x ON x.id = r.experiment_id
+		LEFT JOIN experiment_arms a ON a.experiment_id = r.experiment_id AND a.name = r.arm
+		ORDER BY r.id DESC`)
+	return out, err
+}
+
 // DebtorVariant is how acuerdo should contact a debtor: the variant of their
 // arm in the most recent experiment that still follows them (control and the
-// classic treatment change nothing), or what a rollout made the default for
-// them. The engine, the scheduler and the agent ask before every contact, so
-// a variant is applied wherever the debtor is reached, not only at launch.
+// classic treatment change nothing); otherwise, what the newest rollout for
+// the debtor's days-past-due band (or for everyone) made the default, unless
+// the debtor falls in that rollout's holdout (arm "holdout", no variant). The
+// engine, the scheduler and the agent ask before every contact, so a variant
+// is applied wherever the debtor is reached, not only at launch.
 func (db *DB) DebtorVariant(ctx context.Context, debtorID int64) (acuerdo.Variant, string, error) {
 	now := db.now()
 	var v acuerdo.Variant
@@ -540,5 +622,26 @@ func (db *DB) DebtorVariant(ctx context.Context, debtorID int64) (acuerdo.Varian
 		JOIN experiments x ON x.id = s.experiment_id
 		LEFT JOIN experiment_arms ea ON ea.experiment_id = s.experiment_id AND ea.name = s.arm
 		WHERE s.debtor_id = ? ORDER BY x.id DESC`, debtorID)
-	return v, arm, err
+	if err != nil || found {
+		return v, arm, err
+	}
+	ros, err := db.Rollouts(ctx)
+	if err != nil || len(ros) == 0 {
+		return v, arm, err
+	}
+	var dpd sql.NullInt64
+	if err := db.read.QueryRowContext(ctx, `SELECT MAX(days_past_due) FROM accounts WHERE debtor_id = ? AND status = ?`, debtorID, acuerdo.AccountOpen).Scan(&dpd); err != nil {
+		return v, arm, err
+	}
+	band := experiments.DPDBand(int(dpd.Int64))
+	for _, ro := range ros {
+		if ro.Segment != "" && ro.Segment != band {
+			continue
+		}
+		if a := experiments.RolloutArm(ro.Salt, ro.Segment, ro.Holdout, ro.Arm, debtorID); a != ro.Arm {
+			return acuerdo.Variant{}, a, nil
+		}
+		return ro.Variant, ro.Arm, nil
+	}
+	return v, arm, nil
 }

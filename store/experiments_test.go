@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"acuerdo"
+	"acuerdo/experiments"
 	"acuerdo/store"
+	"acuerdo/store/storetest"
 )
 
 // seedPilot imports n COP debtors (debtor i has DPD 10·i and consent unless i is a
@@ -301,5 +303,67 @@ func TestExperimentDataWork(t *testing.T) {
 	if len(mine) != 3 || mine[0].Template != "first_contact" || mine[0].Direction != acuerdo.Outbound ||
 		mine[1].Chars != 4 || mine[2].Author != acuerdo.AuthorOperator {
 		t.Fatalf("debtor 2's messages %+v: want the first contact, then hola and the operator's reply, not the message before assignment", mine)
+	}
+}
+
+// TestRolloutVariant: while the experiment runs, each debtor gets their arm's
+// variant; after its horizon, a rollout of the winning arm for one band makes
+// its variant the default for that band's debtors except the holdout, and
+// leaves other bands alone.
+func TestRolloutVariant(t *testing.T) {
+	clk := &testClock{t: time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC)}
+	db, _ := storetest.Open(t, store.Options{Clock: clk.now})
+	ctx := context.Background()
+	seedPilot(t, db, 30) // debtor i has DPD 10·i: debtors 4-6 are in dpd_031_060
+	warm := acuerdo.Variant{Template: "first_contact_warm", WindowStart: 18, WindowEnd: 20}
+	arms := []acuerdo.Arm{{Name: acuerdo.ArmControl, Share: 0.5}, {Name: "warm", Share: 0.5, Variant: warm}}
+	spec := store.NewExperiment{Name: "tone", Salt: "s", Arms: arms, HorizonDays: 30, Filters: filters(t, "CURRENCY=COP")}
+	if _, err := db.CreateExperiment(ctx, spec, func(cs []store.Candidate) []acuerdo.Assignment {
+		out := make([]acuerdo.Assignment, len(cs))
+		for i, c := range cs {
+			out[i] = acuerdo.Assignment{DebtorID: c.DebtorID, Arm: []string{"control", "warm"}[c.DebtorID%2], Stratum: "s"}
+		}
+		return out
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[int64]string{4: "control", 5: "warm"} {
+		v, arm, err := db.DebtorVariant(ctx, id)
+		if err != nil || arm != want || (arm == "warm") != (v == warm) {
+			t.Fatalf("debtor %d during the pilot: %s %+v %v", id, arm, v, err)
+		}
+	}
+	if _, err := db.AddRollout(ctx, "tone", "control", "dpd_031_060", 0.1); acuerdo.ErrorCode(err) != acuerdo.EINVALID {
+		t.Fatalf("rolling out control: %v", err)
+	}
+	if _, err := db.AddRollout(ctx, "tone", "warm", "dpd_031_060", 0); acuerdo.ErrorCode(err) != acuerdo.EINVALID {
+		t.Fatalf("a rollout without holdout: %v", err)
+	}
+	if _, err := db.AddRollout(ctx, "tone", "warm", "dpd_031_060", 0.5); err != nil {
+		t.Fatal(err)
+	}
+	clk.mu.Lock()
+	clk.t = clk.t.AddDate(0, 0, 31) // the pilot is over
+	clk.mu.Unlock()
+	counts := map[string]int{}
+	for id := int64(1); id <= 30; id++ {
+		v, arm, err := db.DebtorVariant(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		band := experiments.DPDBand(10 * int(id))
+		want := experiments.RolloutArm("s", "dpd_031_060", 0.5, "warm", id)
+		switch {
+		case band != "dpd_031_060" && (arm != "" || !v.IsZero()):
+			t.Errorf("debtor %d in %s got %s %+v from a rollout of another band", id, band, arm, v)
+		case band == "dpd_031_060" && arm != want:
+			t.Errorf("debtor %d: %s, want %s", id, arm, want)
+		case arm == "warm" && v != warm, arm == experiments.Holdout && !v.IsZero():
+			t.Errorf("debtor %d (%s) variant %+v", id, arm, v)
+		}
+		counts[arm]++
+	}
+	if counts["warm"]+counts[experiments.Holdout] != 3 {
+		t.Errorf("rollout reached %v, want the band's 3 debtors", counts)
 	}
 }

@@ -165,3 +165,18 @@ func (db *DB) CaseMedia(ctx context.Context, caseID int64) ([]Media, error) {
 	}
 	return out, rows.Err()
 }
+
+// AddMedia stores a file that arrived with an inbound message already in
+// hand (the demo's receipts); Receive stores the ones a provider announces.
+func (db *DB) AddMedia(ctx context.Context, messageID int64, md InboundMedia) (int64, error) {
+	if md.Data == nil {
+		md.Data = []byte{}
+	}
+	var id int64
+	err := db.write.QueryRowContext(ctx, `INSERT INTO media (message_id, url, content_type, data, created_at) VALUES (?,?,?,?,?) RETURNING id`,
+		messageID, md.URL, md.ContentType, md.Data, db.now()).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("add media: %w", err)
+	}
+	return id, nil
+}

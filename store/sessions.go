@@ -28,7 +28,12 @@ type Session struct {
 func (db *DB) StartSession(ctx context.Context, s Session, audit ...acuerdo.AuditEntry) error {
 	now := db.now()
 	return db.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, s.UserID); err != nil {
+		// The user's other session is marked, not deleted, so its device is
+		// told why it was signed out; markers older than a working day go.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND replaced_at IS NOT NULL AND replaced_at < ?`, s.UserID, now.Add(-24*time.Hour)); err != nil {
+			return fmt.Errorf("start session: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET replaced_at = ? WHERE user_id = ? AND replaced_at IS NULL`, now, s.UserID); err != nil {
 			return fmt.Errorf("start session: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, csrf, created_at, last_seen_at, expires_at) VALUES (?,?,?,?,?,?)`,
@@ -48,15 +53,23 @@ func (db *DB) StartSession(ctx context.Context, s Session, audit ...acuerdo.Audi
 func (db *DB) SessionUser(ctx context.Context, tokenHash string, idle time.Duration) (Session, User, error) {
 	now := db.now()
 	var s Session
-	row := db.read.QueryRowContext(ctx, `SELECT s.token_hash, s.user_id, s.csrf, s.created_at, s.last_seen_at, s.expires_at, `+prefixed("u.", userCols)+`
+	row := db.read.QueryRowContext(ctx, `SELECT s.token_hash, s.user_id, s.csrf, s.created_at, s.last_seen_at, s.expires_at, s.replaced_at IS NOT NULL, `+prefixed("u.", userCols)+`
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`, tokenHash)
 	var u User
-	err := row.Scan(&s.TokenHash, &s.UserID, &s.CSRF, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt,
+	var replaced bool
+	err := row.Scan(&s.TokenHash, &s.UserID, &s.CSRF, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt, &replaced,
 		&u.ID, &u.Email, &u.Name, &u.Phone, &u.Role, &u.PasswordHash, &u.Disabled, &u.CreatedAt, &u.UpdatedAt, &u.LastLoginAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, u, acuerdo.Errorf(acuerdo.EUNAUTHORIZED, "not signed in")
 	} else if err != nil {
 		return s, u, err
+	}
+	if replaced {
+		// Told once: the marker goes with this answer.
+		if err := db.EndSession(ctx, tokenHash); err != nil {
+			return s, u, err
+		}
+		return s, u, ErrSessionReplaced
 	}
 	if u.Disabled || !now.Before(s.ExpiresAt) || now.Sub(s.LastSeenAt) > idle {
 		if err := db.EndSession(ctx, tokenHash); err != nil {
@@ -66,6 +79,10 @@ func (db *DB) SessionUser(ctx context.Context, tokenHash string, idle time.Durat
 	}
 	return s, u, nil
 }
+
+// ErrSessionReplaced is SessionUser's answer for a session its user ended by
+// signing in on another device.
+var ErrSessionReplaced = acuerdo.Errorf(acuerdo.EUNAUTHORIZED, "signed in on another device")
 
 // TouchSession records activity, which keeps the session from idling out.
 // Callers touch at most every minute or so: it is a write.

@@ -87,6 +87,11 @@ func (s *Server) consoleReply(w http.ResponseWriter, r *http.Request) {
 		back(w, r, casePath(v.ID), "err", "err_claim_first")
 		return
 	}
+	// Handed back, the bot answers: two voices at once confuse the debtor.
+	if !v.Paused {
+		back(w, r, casePath(v.ID), "err", "err_bot_active")
+		return
+	}
 	conv, err := s.cfg.Store.ConversationByID(ctx, v.ConversationID)
 	if err != nil {
 		s.fail(w, r, err)

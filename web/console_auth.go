@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math"
 	"net"
@@ -67,14 +68,20 @@ func (s *Server) secure(r *http.Request) bool {
 	return r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" || strings.HasPrefix(s.cfg.PublicURL, "https://")
 }
 
-// session looks the request's session up; nil when there is none or it ended.
+// errReplaced is session's answer when the user signed in on another device.
+var errReplaced = errors.New("signed in on another device")
+
+// session looks the request's session up; nil when there is none or it ended
+// (with errReplaced when the one-device rule ended it).
 func (s *Server) session(r *http.Request) (*signedIn, error) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil || c.Value == "" {
 		return nil, nil
 	}
 	sess, u, err := s.cfg.Store.SessionUser(r.Context(), hashToken(c.Value), s.cfg.ConsoleOptions.IdleTimeout)
-	if acuerdo.ErrorCode(err) == acuerdo.EUNAUTHORIZED {
+	if errors.Is(err, store.ErrSessionReplaced) {
+		return nil, errReplaced
+	} else if acuerdo.ErrorCode(err) == acuerdo.EUNAUTHORIZED {
 		return nil, nil
 	} else if err != nil {
 		return nil, err
@@ -88,13 +95,23 @@ func (s *Server) session(r *http.Request) (*signedIn, error) {
 func (s *Server) consoleAuth(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		si, err := s.session(r)
-		if err != nil {
+		replaced := errors.Is(err, errReplaced)
+		if err != nil && !replaced {
 			s.fail(w, r, err)
 			return
 		}
 		if si == nil {
 			if r.Method == http.MethodGet && r.Header.Get("X-Requested-With") == "" {
-				http.Redirect(w, r, "/console/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				to := "/console/login?next=" + url.QueryEscape(r.URL.RequestURI())
+				if replaced {
+					// Say why: the one-device rule, not a fault.
+					to += "&err=err_other_device"
+				}
+				http.Redirect(w, r, to, http.StatusSeeOther)
+				return
+			}
+			if replaced {
+				s.fail(w, r, acuerdo.Errorf(acuerdo.EUNAUTHORIZED, "you signed in on another device, which ended this session"))
 				return
 			}
 			s.fail(w, r, acuerdo.Errorf(acuerdo.EUNAUTHORIZED, "sign in again"))
@@ -150,7 +167,9 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int,
 	tok := randomToken()
 	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: tok, Path: "/console/login", HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteStrictMode, MaxAge: 3600})
 	p := s.newPage(w, r, "login", "sign_in", loginData{Email: email, Next: safeNext(next), Token: tok})
-	p.Problem = problem
+	if problem != "" {
+		p.Problem = problem
+	}
 	s.renderConsole(w, status, "login", p)
 }
 

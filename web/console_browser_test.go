@@ -64,6 +64,12 @@ func (b browserCtx) login(base, email string) {
 // widths.
 func (b browserCtx) shoot(name string) {
 	b.t.Helper()
+	b.shootIn(screenshotDir, name)
+}
+
+// shootIn is shoot into dir.
+func (b browserCtx) shootIn(dir, name string) {
+	b.t.Helper()
 	for _, vp := range []struct {
 		suffix string
 		w, h   int64
@@ -78,7 +84,7 @@ func (b browserCtx) shoot(name string) {
 		if err != nil {
 			b.t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(screenshotDir, fmt.Sprintf("console-%s-%s.png", name, vp.suffix)), png, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("console-%s-%s.png", name, vp.suffix)), png, 0o644); err != nil {
 			b.t.Fatal(err)
 		}
 	}

@@ -25,6 +25,7 @@ type inboxQuery struct {
 	Reason string
 	Q      string
 	Mine   bool
+	Label  string
 }
 
 // parseInboxQuery reads the inbox's filters from a URL query. Values it does
@@ -47,6 +48,9 @@ func parseInboxQuery(v url.Values) (inboxQuery, store.CaseFilter) {
 	}
 	f.Query = q.Q
 	q.Mine = v.Get("mine") == "1"
+	if l, ok := store.NormalizeLabel(v.Get("label")); ok {
+		q.Label, f.Label = l, l
+	}
 	return q, f
 }
 
@@ -66,6 +70,9 @@ type inboxData struct {
 	Budget, BudgetPc int
 	OverBudget       bool
 	Refresh          string
+	Labels           []string // every label in use, for the filter
+	MineURL, AllURL  string
+	Unread           int
 }
 
 func (s *Server) consoleInbox(w http.ResponseWriter, r *http.Request) {
@@ -83,9 +90,38 @@ func (s *Server) consoleInbox(w http.ResponseWriter, r *http.Request) {
 	p := s.newPage(w, r, "inbox", "inbox", nil)
 	now := s.consoleNow()
 	d := inboxData{Query: q}
-	for _, c := range cases {
-		d.Rows = append(d.Rows, s.caseRow(p.T, c, si.user.ID, now))
+	reads, err := s.cfg.Store.CaseReads(ctx, si.user.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
+	labels, all, err := s.cfg.Store.Labels(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d.Labels = all
+	for _, c := range cases {
+		row := s.caseRow(p.T, c, si.user.ID, now)
+		row.Labels = labels[c.ID]
+		// Unread: the debtor wrote since I last opened it (never opened and
+		// nobody holds it counts as unread only if the debtor wrote at all).
+		if c.LastInboundAt != nil && !acuerdo.CaseClosed(c.State) {
+			if at, ok := reads[c.ID]; !ok || c.LastInboundAt.After(at) {
+				row.Unread = true
+				d.Unread++
+			}
+		}
+		d.Rows = append(d.Rows, row)
+	}
+	tab := r.URL.Query()
+	tab.Del("partial")
+	tab.Del("ok")
+	tab.Del("err")
+	tab.Set("mine", "1")
+	d.MineURL = "/console/inbox?" + tab.Encode()
+	tab.Del("mine")
+	d.AllURL = "/console/inbox?" + tab.Encode()
 	refresh := url.Values{"partial": {"1"}}
 	for k, vs := range r.URL.Query() {
 		if k != "partial" && k != "lang" && k != "ok" && k != "err" {
@@ -156,6 +192,10 @@ type caseData struct {
 	Mine, HeldByOther                bool
 	CanClaim, CanAct, CanTakeOver    bool
 	CanAgree                         bool
+	Colleagues                       []colleague
+	Labels                           []string
+	Canned                           []store.Canned
+	Summary                          []summaryLine
 	WindowOpen                       bool
 	WindowLeft                       string
 	Templates                        []tmplOption
@@ -240,6 +280,7 @@ func (s *Server) consoleCase(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	d.Locale = languageName(conv.Locale)
+	d.Summary = caseSummary(t, conv, d.Accounts, msgs)
 	if v.Amount != nil {
 		d.Amount, d.Currency = v.Amount.Decimal(), v.Amount.Currency
 	} else {
@@ -249,6 +290,24 @@ func (s *Server) consoleCase(w http.ResponseWriter, r *http.Request) {
 		d.ClosedStates = append(d.ClosedStates, option{Value: st, Label: stateLabel(t, st)})
 	}
 	d.Templates = s.operatorTemplates(conv, d.Debtor)
+	if d.Colleagues, err = s.colleagues(r, si.user.ID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	labels, _, err := s.cfg.Store.Labels(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d.Labels = labels[v.ID]
+	// Canned responses in the language the debtor reads.
+	if d.Canned, err = s.cfg.Store.CannedResponses(ctx, debtorLocale(conv, d.Debtor)); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.cfg.Store.MarkRead(ctx, si.user.ID, v.ID); err != nil {
+		s.cfg.Logger.Warn("console: mark read", "err", err)
+	}
 	media, err := s.cfg.Store.ConversationMedia(ctx, v.ConversationID)
 	if err != nil {
 		s.fail(w, r, err)
@@ -257,7 +316,7 @@ func (s *Server) consoleCase(w http.ResponseWriter, r *http.Request) {
 	for _, m := range media {
 		d.Media = append(d.Media, mediaView{ID: m.ID, URL: "/console/cases/" + strconv.FormatInt(v.ID, 10) + "/media/" + strconv.FormatInt(m.ID, 10),
 			Image: strings.HasPrefix(m.ContentType, "image/"), PDF: m.ContentType == "application/pdf", Pending: m.Pending, Unavailable: m.Unavailable,
-			Time: m.CreatedAt.In(loc).Format("02 Jan 15:04")})
+			Time: dayTime(t, m.CreatedAt.In(loc))})
 	}
 	p.Data = d
 	s.renderConsole(w, http.StatusOK, "case", p)

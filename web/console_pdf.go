@@ -77,8 +77,9 @@ func (s *Server) consoleCasePDF(w http.ResponseWriter, r *http.Request) {
 
 	pdf := fpdf.New("P", "mm", "A4", "")
 	// The core fonts speak Windows-1252, which covers Spanish and Portuguese;
-	// characters beyond it (emoji) become '?' rather than garbage.
-	tr := pdf.UnicodeTranslatorFromDescriptor("cp1252")
+	// pdfText gives emoji and other characters beyond it readable stand-ins.
+	cp := pdf.UnicodeTranslatorFromDescriptor("cp1252")
+	tr := func(s string) string { return cp(pdfText(s)) }
 	pdf.SetTitle(fmt.Sprintf("%s #%d", t["case"], v.ID), true)
 	pdf.SetCreator("acuerdo", true)
 	pdf.SetFooterFunc(func() {
@@ -143,7 +144,7 @@ func (s *Server) consoleCasePDF(w http.ResponseWriter, r *http.Request) {
 	for _, m := range s.msgViews(t, msgs) {
 		body := m.Body
 		if m.Tool != nil {
-			body = m.Tool.Name + "(" + m.Tool.Args + ") -> " + m.Tool.Result // cp1252 has no arrow
+			body = toolLine(t, m.Tool)
 		}
 		pdf.SetFont("Helvetica", "B", 8)
 		switch m.Side {

@@ -124,6 +124,13 @@ func TestConsoleOneSessionPerUser(t *testing.T) {
 	if code != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/console/login") {
 		t.Errorf("first session after a second login: %d → %q, want a redirect to sign in", code, h.Get("Location"))
 	}
+	// The first device is told why, once.
+	if _, body, _ := first.get(h.Get("Location")); !strings.Contains(body, "entraste con este usuario en otro dispositivo") {
+		t.Error("the signed-out device is not told why")
+	}
+	if _, _, h := first.get("/console/inbox"); strings.Contains(h.Get("Location"), "err_other_device") {
+		t.Error("the reason is given again after it was told")
+	}
 	if code, _, _ := second.get("/console/inbox"); code != http.StatusOK {
 		t.Errorf("second session: %d", code)
 	}
@@ -293,6 +300,21 @@ func TestConsoleCaseWorkflow(t *testing.T) {
 	if n := r.count(t, `SELECT COUNT(*) FROM conversations WHERE id = ? AND paused = FALSE`, r.convID); n != 1 {
 		t.Error("conversation still paused after hand back")
 	}
+	// Handed back, the bot answers: the reply box is gone and a reply refused.
+	if _, body, _ := op.get(path); strings.Contains(body, `id="reply"`) || !strings.Contains(body, `id="bot-answering"`) {
+		t.Error("the reply box is still active after handing back to the bot")
+	}
+	if _, _, h := op.post(path+"/reply", url.Values{"body": {"hola"}}); !strings.Contains(h.Get("Location"), "err_bot_active") {
+		t.Errorf("reply after hand back: %q", h.Get("Location"))
+	}
+	// Month names follow the page's language (rigStart is in March).
+	if _, body, _ := op.get(path + "?lang=es"); !strings.Contains(body, " mar ") || strings.Contains(body, " Mar ") {
+		t.Error("Spanish page without Spanish month names")
+	}
+	if _, body, _ := op.get(path + "?lang=en"); !strings.Contains(body, " Mar ") {
+		t.Error("English page without English month names")
+	}
+	op.get(path + "?lang=es")
 	// Edit, then close with an outcome and a verdict.
 	if _, _, h := op.post(path+"/edit", url.Values{"amount": {"1.250.000"}, "currency": {"cop"}, "payment_method": {"PSE"}, "comments": {"llamar el lunes"}}); !strings.Contains(h.Get("Location"), "ok_saved") {
 		t.Errorf("edit: %q", h.Get("Location"))
@@ -309,6 +331,10 @@ func TestConsoleCaseWorkflow(t *testing.T) {
 	if n := r.count(t, `SELECT COUNT(*) FROM cases WHERE id = ? AND state = 'RESUELTO' AND useful = TRUE AND amount = 125000000 AND currency = 'COP'
 		AND payment_method = 'PSE' AND outcome = 'resuelto por chat' AND closed_at IS NOT NULL`, r.caseID); n != 1 {
 		t.Error("closed case not stored as posted")
+	}
+	// What was recorded stays on the page of the closed case.
+	if _, body, _ := op.get(path); !strings.Contains(body, `id="fact-method">PSE<`) || !strings.Contains(body, "llamar el lunes") || !strings.Contains(body, `id="fact-amount">1250000.00 COP<`) {
+		t.Error("amount, method or comments vanished from the closed case")
 	}
 	if n := r.count(t, `SELECT COUNT(*) FROM events WHERE type = 'case.closed' AND payload LIKE '%"useful":true%'`); n != 1 {
 		t.Errorf("%d case.closed events with the verdict, want 1", n)

@@ -24,6 +24,8 @@ type caseRow struct {
 	Assignee                 string
 	Paused, Mine, Unassigned bool
 	Callback                 string // a call back's slot in the debtor's local time, "" for other cases
+	Unread                   bool   // the debtor wrote since the user last opened the case
+	Labels                   []string
 }
 
 func (s *Server) caseRow(t map[string]string, v store.CaseView, me int64, now time.Time) caseRow {
@@ -128,6 +130,7 @@ type msgView struct {
 type toolView struct {
 	Name, Args, Result string
 	By                 string // the operator who called it from the console
+	rawArgs, rawResult string // unclipped, for the PDF's readable line
 	OK                 bool
 }
 
@@ -135,7 +138,7 @@ func (s *Server) msgViews(t map[string]string, msgs []acuerdo.Message) []msgView
 	out := make([]msgView, 0, len(msgs))
 	loc := s.cfg.ConsoleOptions.Location
 	for _, m := range msgs {
-		v := msgView{ID: m.ID, Body: m.Body, Time: m.CreatedAt.In(loc).Format("02 Jan 15:04")}
+		v := msgView{ID: m.ID, Body: m.Body, Time: dayTime(t, m.CreatedAt.In(loc))}
 		switch {
 		case m.Direction == acuerdo.Internal && m.Author == acuerdo.AuthorNote:
 			// The first line is who wrote it.
@@ -191,7 +194,7 @@ func parseTool(body string) *toolView {
 	if args == "{}" {
 		args = ""
 	}
-	return &toolView{Name: rec.Name, Args: clipText(args, 200), Result: clipText(rec.Result, 300), By: rec.By, OK: ok}
+	return &toolView{Name: rec.Name, Args: clipText(args, 200), Result: clipText(rec.Result, 300), By: rec.By, OK: ok, rawArgs: args, rawResult: rec.Result}
 }
 
 // accountView is one account of the side panel with its promises.
@@ -243,4 +246,15 @@ func dateText(lang string, d acuerdo.Date) string {
 		return "–"
 	}
 	return prompts.Date(lang, d)
+}
+
+// dayTime is "05 mar 14:30" with the month's name in the page's language
+// (time.Format only knows English names).
+func dayTime(t map[string]string, at time.Time) string {
+	months := strings.Fields(t["months"])
+	m := at.Format("Jan")
+	if len(months) == 12 {
+		m = months[at.Month()-1]
+	}
+	return fmt.Sprintf("%02d %s %02d:%02d", at.Day(), m, at.Hour(), at.Minute())
 }

@@ -95,7 +95,7 @@ func metricLabel(t map[string]string, metric string) string {
 		return fmt.Sprintf(t["dpd"], dpdRange(band))
 	}
 	if m, ok := strings.CutPrefix(metric, "conversion_method_"); ok {
-		return fmt.Sprintf(t["method"], strings.ReplaceAll(m, "_", " "))
+		return fmt.Sprintf(t["method"], methodName(t, m))
 	}
 	key := map[string]string{"recovery_per_debtor": "recovery", "net_recovery_per_debtor": "net", "cost_to_collect": "ctc",
 		"llm_cost_usd_per_debtor": "llm", "median_days_to_pay": "median"}[metric]
@@ -126,4 +126,54 @@ func sscan(s, format string, d *int) bool {
 	}
 	n, err := fmt.Sscanf(s, format, d)
 	return n == 1 && err == nil
+}
+
+// paymentMethods names the payment methods the portfolios use, {es, pt-BR,
+// en}, by pilot's method key (lower case, accents dropped, "_" for spaces).
+// A method not listed shows its key in words: creditors' own names pass.
+var paymentMethods = map[string][3]string{
+	"cash":          {"efectivo", "dinheiro", "cash"},
+	"efectivo":      {"efectivo", "dinheiro", "cash"},
+	"dinheiro":      {"efectivo", "dinheiro", "cash"},
+	"card":          {"tarjeta", "cartão", "card"},
+	"credit_card":   {"tarjeta de crédito", "cartão de crédito", "credit card"},
+	"debit_card":    {"tarjeta débito", "cartão de débito", "debit card"},
+	"tarjeta":       {"tarjeta", "cartão", "card"},
+	"cartao":        {"tarjeta", "cartão", "card"},
+	"transfer":      {"transferencia", "transferência", "bank transfer"},
+	"bank_transfer": {"transferencia", "transferência", "bank transfer"},
+	"transferencia": {"transferencia", "transferência", "bank transfer"},
+	"pse":           {"PSE", "PSE", "PSE"},
+	"pix":           {"Pix", "Pix", "Pix"},
+	"boleto":        {"boleto", "boleto", "boleto"},
+	"nequi":         {"Nequi", "Nequi", "Nequi"},
+	"daviplata":     {"Daviplata", "Daviplata", "Daviplata"},
+	"stripe":        {"Stripe (link de pago)", "Stripe (link de pagamento)", "Stripe (payment link)"},
+	"mercadopago":   {"Mercado Pago", "Mercado Pago", "Mercado Pago"},
+	"payment_link":  {"link de pago", "link de pagamento", "payment link"},
+	"link":          {"link de pago", "link de pagamento", "payment link"},
+	"simulated":     {"simulado", "simulado", "simulated"},
+	"other":         {"otro", "outro", "other"},
+	"unknown":       {"sin dato", "sem informação", "unknown"},
+}
+
+// methodName is a payment method in the page's language.
+func methodName(t map[string]string, key string) string {
+	if names, ok := paymentMethods[key]; ok {
+		switch t["lang"] {
+		case "pt-BR":
+			return names[1]
+		case "en":
+			return names[2]
+		}
+		return names[0]
+	}
+	return strings.ReplaceAll(key, "_", " ")
+}
+
+// Each language's table knows its own code, for methodName.
+func init() {
+	for lang, t := range dashboardText {
+		t["lang"] = lang
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"html/template"
 	"mime"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"acuerdo"
+	"acuerdo/store"
 	"acuerdo/whatsapp"
 )
 
@@ -99,6 +101,28 @@ func (s *Server) sandbox(w http.ResponseWriter, r *http.Request) {
 type sandboxSendRequest struct {
 	Phone string `json:"phone"`
 	Text  string `json:"text"`
+	// Attachment is a receipt as WhatsApp would bring it: an image or a PDF.
+	Attachment *sandboxAttachment `json:"attachment,omitempty"`
+}
+
+type sandboxAttachment struct {
+	Name string `json:"name"`
+	Data []byte `json:"data"` // base64 in the JSON
+}
+
+// maxSandboxFile is WhatsApp's limit for an image (5 MB); documents may be
+// larger there, but a receipt is not.
+const maxSandboxFile = 5 << 20
+
+// sandboxMediaType is the attachment's type from its bytes, not from what the
+// browser claims: a receipt is an image or a PDF, nothing else.
+func sandboxMediaType(data []byte) (string, bool) {
+	ct := http.DetectContentType(data)
+	switch ct {
+	case "image/jpeg", "image/png", "image/webp", "image/gif", "application/pdf":
+		return ct, true
+	}
+	return ct, false
 }
 
 // sandboxSend takes a message typed in the sandbox through the same intake as a
@@ -110,8 +134,9 @@ func (s *Server) sandboxSend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req sandboxSendRequest
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 32<<10)).Decode(&req); err != nil {
-		jsonError(w, http.StatusBadRequest, "invalid JSON")
+	// Room for a 5 MB file in base64 (4/3) and the rest.
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxSandboxFile*4/3+64<<10)).Decode(&req); err != nil {
+		jsonError(w, http.StatusBadRequest, "invalid JSON, or an attachment over 5 MB")
 		return
 	}
 	phone, err := whatsapp.E164(req.Phone)
@@ -120,16 +145,32 @@ func (s *Server) sandboxSend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	text := strings.TrimSpace(strings.ToValidUTF8(req.Text, "\uFFFD"))
-	if text == "" || utf8.RuneCountInString(text) > maxSandboxText {
-		jsonError(w, http.StatusBadRequest, "text must have 1 to 4096 characters")
+	var media []store.InboundMedia
+	if a := req.Attachment; a != nil {
+		if len(a.Data) == 0 || len(a.Data) > maxSandboxFile {
+			jsonError(w, http.StatusBadRequest, "the attachment must have 1 byte to 5 MB")
+			return
+		}
+		ct, ok := sandboxMediaType(a.Data)
+		if !ok {
+			jsonError(w, http.StatusUnsupportedMediaType, "attach a receipt as an image (JPEG, PNG, WebP, GIF) or a PDF; this file is "+ct)
+			return
+		}
+		media = []store.InboundMedia{{ContentType: ct, Data: a.Data}}
+	}
+	if (text == "" && media == nil) || utf8.RuneCountInString(text) > maxSandboxText {
+		jsonError(w, http.StatusBadRequest, "text must have 1 to 4096 characters (or attach a file)")
 		return
 	}
 	var b [12]byte
 	_, _ = rand.Read(b[:])
 	id := "SBX" + hex.EncodeToString(b[:])
+	for i := range media {
+		media[i].URL = fmt.Sprintf("sandbox:%s/%d", id, i)
+	}
 	ctx, cancel := s.storeCtx(r)
 	defer cancel()
-	if _, err := s.cfg.Engine.Receive(ctx, acuerdo.ChannelSandbox, phone, acuerdo.Message{ProviderID: id, Body: text, CreatedAt: s.cfg.Clock()}, nil); err != nil {
+	if _, err := s.cfg.Engine.Receive(ctx, acuerdo.ChannelSandbox, phone, acuerdo.Message{ProviderID: id, Body: text, CreatedAt: s.cfg.Clock()}, media); err != nil {
 		s.cfg.Logger.Error("sandbox: store message", "err", err)
 		jsonError(w, http.StatusInternalServerError, "could not store the message")
 		return

@@ -141,3 +141,49 @@ func TestSandboxChat(t *testing.T) {
 		t.Errorf("messages of a bad phone: %d", resp.StatusCode)
 	}
 }
+
+// TestSandboxReceipt: a receipt attached in the sandbox reaches the agent as
+// WhatsApp media would, stored at once (nothing to download), and lands on
+// the payment report's case; files that are not images or PDFs are refused.
+func TestSandboxReceipt(t *testing.T) {
+	r := newRig(t, rigOptions{sandbox: true})
+	send := func(text string, data []byte) int {
+		body := map[string]any{"phone": anaPhone, "text": text}
+		if data != nil {
+			body["attachment"] = map[string]any{"name": "comprobante.pdf", "data": data}
+		}
+		b, _ := json.Marshal(body)
+		resp := must(r.srv.Client().Post(r.srv.URL+"/sandbox/api/send", "application/json", strings.NewReader(string(b))))
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	pdf := []byte("%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
+	for _, c := range []struct {
+		name string
+		data []byte
+		want int
+	}{
+		{"an executable", []byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff"), http.StatusUnsupportedMediaType},
+		{"HTML", []byte("<html><script>alert(1)</script></html>"), http.StatusUnsupportedMediaType},
+		{"over 5 MB", append(append([]byte{}, pdf...), make([]byte, 5<<20)...), http.StatusBadRequest},
+	} {
+		if got := send("", c.data); got != c.want {
+			t.Errorf("%s: %d, want %d", c.name, got, c.want)
+		}
+	}
+	if n := r.query(t, `SELECT COUNT(*) FROM media`); n != 0 {
+		t.Fatalf("refused files stored: %d", n)
+	}
+	send("hola", nil)
+	send("4050", nil)
+	eventually(t, "verification", func() bool {
+		return r.query(t, `SELECT COUNT(*) FROM conversations WHERE channel = 'sandbox' AND verified`) == 1
+	})
+	if c := send("ya pagué, te mando el comprobante", pdf); c != http.StatusAccepted {
+		t.Fatalf("send with a receipt: %d", c)
+	}
+	eventually(t, "the receipt on a payment report", func() bool {
+		return r.query(t, `SELECT COUNT(*) FROM media m JOIN cases k ON k.id = m.case_id
+			WHERE m.content_type = 'application/pdf' AND length(m.data) > 0 AND k.reason = 'payment_report'`) == 1
+	})
+}

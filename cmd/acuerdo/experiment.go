@@ -34,6 +34,7 @@ const experimentAbout = `Pilots randomise debtors into treatment (the agent cont
                                  [--variant ARM:template=NAME,window=H-H,nudge=30m,reminder=2d,mode=menu|model,prompt=NAME ...]
                                  [--primary METRIC] [--guardrail METRIC ...]
   acuerdo experiment launch NAME
+  acuerdo experiment rollout NAME --arm ARM [--segment dpd_031_060] [--holdout 0.1]
   acuerdo experiment list
 
 --arms declares control and any number of variants with their shares (instead
@@ -55,6 +56,12 @@ matching (BALANCE in whole currency units), and not in another running
 experiment (one still inside its horizon), since two treatments at once would
 confound both. It prints the arms and the sample-ratio check.
 
+rollout makes ARM's variant the default for the debtors of a days-past-due
+band (dpd_000, dpd_001_030, dpd_031_060, dpd_061_090, dpd_091_180, dpd_181p;
+all bands without --segment) once their experiments are over, except a
+randomised holdout (10 % by default) that stays on the default behaviour, so
+the comparison continues. A later rollout of the same band replaces it.
+
 launch queues the first contact (template first_contact, business-initiated)
 for every treatment debtor not contacted yet; running it again queues nobody
 twice. Debtors who opted out or have no active consent are skipped and counted
@@ -63,7 +70,7 @@ caps when "acuerdo serve" sends.`
 
 func runExperiment(ctx context.Context, e *env, args []string) error {
 	return subcommands(ctx, e, "experiment", experimentAbout, args,
-		sub{"create", runExperimentCreate}, sub{"launch", runExperimentLaunch}, sub{"list", runExperimentList})
+		sub{"create", runExperimentCreate}, sub{"launch", runExperimentLaunch}, sub{"rollout", runExperimentRollout}, sub{"list", runExperimentList})
 }
 
 // parseWithName parses flags given before or after the one positional NAME.
@@ -443,4 +450,42 @@ func checkMetrics(primary string, guardrails []string) error {
 		return nil
 	}
 	return fmt.Errorf("--primary %q: use liquidation_rate_dN (e.g. liquidation_rate_d60), recovery_per_debtor, net_recovery_per_debtor or share_paid", primary)
+}
+
+var dpdBands = []string{"dpd_000", "dpd_001_030", "dpd_031_060", "dpd_061_090", "dpd_091_180", "dpd_181p"}
+
+func runExperimentRollout(ctx context.Context, e *env, args []string) error {
+	fs, dbPath := flags(e, "experiment", "experiment rollout NAME --arm ARM [--segment BAND] [--holdout 0.1]", experimentAbout)
+	arm := fs.String("arm", "", "the winning `arm`")
+	segment := fs.String("segment", "", "the days-past-due `band` it becomes the default for, e.g. dpd_031_060 (default: every band)")
+	holdout := fs.Float64("holdout", 0.1, "randomised `share` kept on the default behaviour, so measurement continues")
+	name, err := parseWithName(e, fs, args)
+	if err != nil {
+		return err
+	}
+	if *arm == "" {
+		return usageErr("--arm is required: the arm to make the default")
+	}
+	if *segment != "" && !slices.Contains(dpdBands, *segment) {
+		return usageErr("--segment %q: use a days-past-due band: %s", *segment, strings.Join(dpdBands, ", "))
+	}
+	db, err := openDB(ctx, *dbPath, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	r, err := db.AddRollout(ctx, name, *arm, *segment, *holdout)
+	if err != nil {
+		if code := acuerdo.ErrorCode(err); code == acuerdo.ENOTFOUND || code == acuerdo.EINVALID {
+			return &exitError{1, fmt.Errorf("%s", acuerdo.ErrorMessage(err))}
+		}
+		return err
+	}
+	seg := r.Segment
+	if seg == "" {
+		seg = "every days-past-due band"
+	}
+	fmt.Fprintf(e.stdout, "rolled out %s of %s for %s: its variant (%s) is the default there; a randomised %.0f%% holdout keeps the default behaviour\n",
+		r.Arm, r.Experiment, seg, orNone(r.Variant.String()), 100*r.Holdout)
+	return nil
 }

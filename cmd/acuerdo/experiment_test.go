@@ -349,6 +349,24 @@ func TestExperimentArms(t *testing.T) {
 			t.Errorf("report lacks %q", want)
 		}
 	}
+	code, out, errOut = runCLI(t, "experiment", "rollout", "tone", "--db", db, "--arm", "warm", "--segment", "dpd_031_060")
+	if code != 0 || !strings.Contains(out, "rolled out warm of tone for dpd_031_060") || !strings.Contains(out, "10% holdout") {
+		t.Fatalf("rollout: %d %q %q", code, out, errOut)
+	}
+	for _, c := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"--arm", "warm", "--segment", "late"}, 2},
+		{[]string{"--segment", "dpd_031_060"}, 2},
+		{[]string{"--arm", "cold"}, 1},
+		{[]string{"--arm", "control"}, 1},
+		{[]string{"--arm", "warm", "--holdout", "0"}, 1},
+	} {
+		if code, _, errOut := runCLI(t, append([]string{"experiment", "rollout", "tone", "--db", db}, c.args...)...); code != c.code || errOut == "" {
+			t.Errorf("rollout %v: exit %d %q; want %d with a message", c.args, code, errOut, c.code)
+		}
+	}
 	for _, c := range [][]string{
 		{"--arms", "warm=0.5,brief=0.5"},
 		{"--arms", "control=0.5,warm=0.5", "--variant", "warm:template=nope"},

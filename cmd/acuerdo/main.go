@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/term"
 
+	"acuerdo/otlp"
 	"acuerdo/phone"
 	"acuerdo/store"
 )
@@ -32,6 +33,9 @@ type env struct {
 	tty bool
 	// stdinTTY reports whether a person types on stdin (chat shows a prompt).
 	stdinTTY bool
+	// tracer receives spans when serve exports traces (OTEL_EXPORTER_OTLP_ENDPOINT);
+	// nil records nothing.
+	tracer *otlp.Tracer
 }
 
 type command struct {

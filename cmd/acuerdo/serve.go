@@ -19,6 +19,7 @@ import (
 	"acuerdo/demo"
 	"acuerdo/engine"
 	"acuerdo/experiments"
+	"acuerdo/otlp"
 	"acuerdo/paylink"
 	"acuerdo/pilot"
 	"acuerdo/store"
@@ -151,6 +152,16 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return &exitError{2, err}
 	}
 	clock := acuerdo.SystemClock
+	// Traces go to an OpenTelemetry collector only when one is configured.
+	tcfg, tracing, err := otlp.FromEnv(e.getenv)
+	if err != nil {
+		return &exitError{2, err}
+	}
+	if tracing {
+		tcfg.Logger = logger
+		e.tracer = otlp.New(tcfg)
+		logger.Info("traces: exporting to an OTLP collector", "url", tcfg.URL, "service", tcfg.Service)
+	}
 	agent, closeModel, err := newAgent(ctx, e, db, clock, logger)
 	if err != nil {
 		return err
@@ -175,7 +186,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if *demoMode {
 		senders[acuerdo.ChannelSandbox] = web.SandboxSender{}
 	}
-	eng := engine.New(engine.Config{Store: db, Agent: agent, Senders: senders, Policy: pol, Templates: templates,
+	var turner engine.Turner = agent
+	if e.tracer != nil {
+		turner = tracedTurner{next: agent, t: e.tracer}
+	}
+	eng := engine.New(engine.Config{Store: db, Agent: turner, Senders: traceSenders(e.tracer, senders), Policy: pol, Templates: templates,
 		Clock: clock, Logger: logger, Metrics: metrics, Rank: whatsapp.StatusRank, Unreachable: whatsapp.UnreachableReason, Lease: lease, SendLease: lease, StaleSend: lease})
 	// On PostgreSQL every replica's workers wake when work appears anywhere
 	// (LISTEN/NOTIFY); the engine's idle polls only back that up.
@@ -239,6 +254,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	// Spans are exported until the drain is over, then flushed once more.
+	defer startTraces(ctx, e.tracer)()
 	return serveUntilDone(ctx, e, logger, srv, ln, eng, receipts, *demoMode)
 }
 
@@ -342,6 +359,11 @@ func seedDemo(ctx context.Context, db *store.DB, logger *slog.Logger) (bool, err
 		return false, fmt.Errorf("demo portfolio: %w", err)
 	}
 	logger.Info("demo: seeded portfolio", "summary", sum.String())
+	seeded, err := demo.SeedEscalations(ctx, db, time.Now().UTC())
+	if err != nil {
+		return false, err
+	}
+	logger.Info("demo: seeded the inbox", "escalations", seeded)
 	return true, nil
 }
 

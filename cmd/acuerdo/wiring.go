@@ -80,6 +80,9 @@ func newAgent(ctx context.Context, e *env, db *store.DB, clock acuerdo.Clock, lo
 		return nil, nil, &exitError{2, fmt.Errorf("ACUERDO_MODEL: %w", err)}
 	default:
 		model = m
+		if e.tracer != nil {
+			model = tracedModel{next: m, t: e.tracer}
+		}
 		if cl, ok := m.(io.Closer); ok {
 			closer = func() { cl.Close() }
 		}
