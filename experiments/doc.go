@@ -29,6 +29,15 @@
 //     log-log bands, share paid by day d, restricted mean time to pay, the median
 //     where S reaches 0.5, and the log-rank test.
 //
+// Pilots with more than two arms (Cohort.ArmNames) are read as every arm
+// against control: each comparison is the two-arm analysis above on control
+// plus that arm (Pairs); the SRM test covers all arms (k − 1 degrees of
+// freedom) and each metric's comparisons get Holm-adjusted p-values
+// (p_adjusted). Relative lifts have Fieller intervals, so they exclude zero
+// exactly when the difference's interval does. The share paid is also read
+// sequentially (sequential.go): daily looks to the horizon with Lan–DeMets
+// α-spending.
+//
 // The golden tests compare all of it with testdata/reference.py, an independent
 // Python implementation; the calibration tests check interval coverage and error
 // rates on simulated pilots (Simulate).
