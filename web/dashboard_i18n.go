@@ -17,7 +17,7 @@ var dashboardText = map[string]map[string]string{
 		"srm_detail": "control %d, tratamiento %d; planeado %.1f %% / %.1f %%; chi-cuadrado p = %s",
 		"lift":       "Efecto del tratamiento (IC 95 %)", "metric": "Métrica", "cuped": "CUPED", "control": "Control", "treatment": "Tratamiento",
 		"difference": "Diferencia", "relative": "Relativa", "p": "p", "yes": "sí", "no": "no",
-		"ttp": "Tiempo hasta el primer pago (Kaplan–Meier, bandas log-log 95 %)", "day": "Día desde la asignación", "share_paid": "Proporción que pagó",
+		"ttp": "Tiempo hasta el primer pago (Kaplan–Meier, bandas log-log 95 %)", "day": "Día desde la asignación", "share_paid": "Proporción que pagó", "sequential": "Proporción que pagó, lectura secuencial (intervalo válido en cada mirada diaria)",
 		"at_risk": "En riesgo (sin pagar y observados) al inicio del día", "arm": "Brazo",
 		"cost": "Costo por brazo", "cost_note": "Costo en USD desde la asignación: llamadas al modelo (registro de auditoría), plantillas de WhatsApp por país y categoría, y minutos de operador, cada uno a la tarifa vigente ese día (pilot/prices.yaml o ACUERDO_PRICES). La recuperación neta de costo y el costo de cobro necesitan un tipo de cambio (acuerdo report --fx).",
 		"scenarios": "Conversión por escenario", "scenario": "Escenario", "dpd": "Mora %s días", "method": "Primer pago por %s",
@@ -40,7 +40,7 @@ var dashboardText = map[string]map[string]string{
 		"srm_detail": "controle %d, tratamento %d; planejado %.1f %% / %.1f %%; qui-quadrado p = %s",
 		"lift":       "Efeito do tratamento (IC 95 %)", "metric": "Métrica", "cuped": "CUPED", "control": "Controle", "treatment": "Tratamento",
 		"difference": "Diferença", "relative": "Relativa", "p": "p", "yes": "sim", "no": "não",
-		"ttp": "Tempo até o primeiro pagamento (Kaplan–Meier, bandas log-log 95 %)", "day": "Dia desde a atribuição", "share_paid": "Proporção que pagou",
+		"ttp": "Tempo até o primeiro pagamento (Kaplan–Meier, bandas log-log 95 %)", "day": "Dia desde a atribuição", "share_paid": "Proporção que pagou", "sequential": "Proporção que pagou, leitura sequencial (intervalo válido a cada olhada diária)",
 		"at_risk": "Em risco (sem pagar e observados) no início do dia", "arm": "Braço",
 		"cost": "Custo por braço", "cost_note": "Custo em USD desde a atribuição: chamadas ao modelo (registro de auditoria), templates do WhatsApp por país e categoria e minutos de atendentes, cada um à tarifa vigente no dia (pilot/prices.yaml ou ACUERDO_PRICES). A recuperação líquida de custo e o custo de cobrança precisam de uma taxa de câmbio (acuerdo report --fx).",
 		"scenarios": "Conversão por cenário", "scenario": "Cenário", "dpd": "Atraso de %s dias", "method": "Primeiro pagamento via %s",
@@ -63,7 +63,7 @@ var dashboardText = map[string]map[string]string{
 		"srm_detail": "control %d, treatment %d; planned %.1f%% / %.1f%%; chi-square p = %s",
 		"lift":       "Treatment effect (95% CI)", "metric": "Metric", "cuped": "CUPED", "control": "Control", "treatment": "Treatment",
 		"difference": "Difference", "relative": "Relative", "p": "p", "yes": "yes", "no": "no",
-		"ttp": "Time to first payment (Kaplan–Meier, 95% log-log bands)", "day": "Day since assignment", "share_paid": "Share paid",
+		"ttp": "Time to first payment (Kaplan–Meier, 95% log-log bands)", "day": "Day since assignment", "share_paid": "Share paid", "sequential": "Share paid, sequential reading (interval valid at every daily look)",
 		"at_risk": "At risk (unpaid and observed) at the start of day", "arm": "Arm",
 		"cost": "Cost per arm", "cost_note": "Cost in USD since assignment: model calls (audit log), WhatsApp templates by country and category, and operator minutes, each at the rate in force that day (pilot/prices.yaml or ACUERDO_PRICES). Recovery net of cost and cost to collect need an exchange rate (acuerdo report --fx).",
 		"scenarios": "Conversion by scenario", "scenario": "Scenario", "dpd": "%s days past due", "method": "First payment by %s",
@@ -98,7 +98,7 @@ func metricLabel(t map[string]string, metric string) string {
 		return fmt.Sprintf(t["method"], methodName(t, m))
 	}
 	key := map[string]string{"recovery_per_debtor": "recovery", "net_recovery_per_debtor": "net", "cost_to_collect": "ctc",
-		"llm_cost_usd_per_debtor": "llm", "median_days_to_pay": "median"}[metric]
+		"llm_cost_usd_per_debtor": "llm", "median_days_to_pay": "median", "sequential_share_paid": "sequential"}[metric]
 	if key == "" {
 		return metric
 	}

@@ -165,6 +165,9 @@ func liftRows(rs []experiments.Result, t map[string]string, minor float64, scena
 		if strings.HasPrefix(x.Metric, "conversion_") != scenarios {
 			continue
 		}
+		if x.Segment != "" {
+			continue // exploratory segment rows are not the pilot's lift
+		}
 		k := key{x.Metric, x.CUPED}
 		row := by[k]
 		if row == nil {
@@ -173,7 +176,7 @@ func liftRows(rs []experiments.Result, t map[string]string, minor float64, scena
 			by[k] = row
 			order = append(order, k)
 		}
-		pct := strings.HasPrefix(x.Metric, "liquidation_rate_") || strings.HasPrefix(x.Metric, "share_paid_") || scenarios
+		pct := strings.HasPrefix(x.Metric, "liquidation_rate_") || strings.HasPrefix(x.Metric, "share_paid_") || x.Metric == "sequential_share_paid" || scenarios
 		scale := 1.0
 		if moneyMetrics[x.Metric] {
 			scale = minor
