@@ -20,8 +20,6 @@ var bodyLimits = []struct {
 	{"/webhooks/twilio/", maxWebhookBody},      // Twilio's forms
 	{"/webhooks/", maxPayhookBody},             // payment providers' events
 	{"/sandbox/", maxSandboxFile*4/3 + 64<<10}, // a receipt of up to 5 MB in base64
-	// A receipt of up to 5 MB, in base64 inside the JSON.
-	{"/sandbox/api/send", maxSandboxFile*4/3 + 64<<10},
 }
 
 // maxBody returns the body limit of a path.
