@@ -202,6 +202,22 @@ func TestConsoleAuthorization(t *testing.T) {
 		{"POST", "/console/cases/" + cid + "/payment/reject", unauth, see, see},
 		{"POST", "/console/cases/" + cid + "/payment/confirm", unauth, see, see},
 		{"POST", "/console/cases/" + cid + "/handback", unauth, see, see},
+		// Agreements need the case held (the operator has not taken it) or an
+		// admin; their forms are empty here, so the admin's are refused as
+		// invalid input after the role check.
+		{"POST", "/console/cases/" + cid + "/plan", unauth, see, see},
+		{"POST", "/console/cases/" + cid + "/promise", unauth, see, see},
+		{"POST", "/console/cases/" + cid + "/due-date", unauth, see, see},
+		{"POST", "/console/cases/" + cid + "/pause", unauth, see, see},
+		{"POST", "/console/cases/" + cid + "/notes", unauth, see, see},
+		{"POST", "/console/cases/" + cid + "/transfer", unauth, see, see},
+		{"POST", "/console/cases/" + cid + "/labels", unauth, see, see},
+		{"POST", "/console/contacts/" + conv + "/message", unauth, see, see},
+		{"GET", "/console/canned", see, forbid, ok},
+		{"POST", "/console/canned", unauth, forbid, see},
+		{"POST", "/console/canned/999999/delete", unauth, forbid, http.StatusNotFound},
+		{"GET", "/console/reports", see, forbid, ok},
+		{"GET", "/console/reports.csv", see, forbid, ok},
 		{"POST", "/console/logout", unauth, see, see},
 		{"GET", "/console/static/console.css", ok, ok, ok},
 		{"GET", "/console/login", ok, see, see},

@@ -85,6 +85,16 @@ func (s *Server) storeCtx(r *http.Request) (context.Context, context.CancelFunc)
 // stored too: the agent answers them with a short customer-service flow that
 // discloses nothing.
 func (s *Server) inbound(w http.ResponseWriter, r *http.Request) {
+	s.receive(w, r, acuerdo.ChannelWhatsApp)
+}
+
+// inboundSMS stores a reply to an SMS (STOP included: the agent's opt-out
+// guard reads it) on the debtor's sms conversation; it is answered by SMS.
+func (s *Server) inboundSMS(w http.ResponseWriter, r *http.Request) {
+	s.receive(w, r, acuerdo.ChannelSMS)
+}
+
+func (s *Server) receive(w http.ResponseWriter, r *http.Request, channel string) {
 	form, ok := s.verified(w, r)
 	if !ok {
 		return
@@ -104,7 +114,7 @@ func (s *Server) inbound(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := s.storeCtx(r)
 	defer cancel()
-	created, err := s.cfg.Engine.Receive(ctx, acuerdo.ChannelWhatsApp, in.From,
+	created, err := s.cfg.Engine.Receive(ctx, channel, in.From,
 		acuerdo.Message{ProviderID: in.MessageSid, Body: body, CreatedAt: s.cfg.Clock()}, media)
 	if err != nil {
 		// Not stored, so not acknowledged: Twilio may deliver it again.

@@ -121,6 +121,7 @@ func New(cfg Config) http.Handler {
 	r := chi.NewRouter()
 	r.Use(withRequestID, s.recoverer, s.limitBodies)
 	r.Post(whatsapp.InboundPath, s.inbound)
+	r.Post(whatsapp.SMSPath, s.inboundSMS)
 	r.Post(whatsapp.StatusPath, s.status)
 	r.Get("/healthz", s.healthz)
 	if cfg.Gatherer != nil {

@@ -34,6 +34,15 @@ func (s twilioSender) SendTemplate(ctx context.Context, to string, t engine.Temp
 	return engine.Sent{ID: sent.SID, Status: sent.Status}, err
 }
 
+// smsSender sends SMS: there are no approved templates on this channel, so
+// the text the engine rendered goes as the body, within the same contact
+// policy (consent on the sms channel, hours, caps) as any business message.
+type smsSender struct{ twilioSender }
+
+func (s smsSender) SendTemplate(ctx context.Context, to string, t engine.Template) (engine.Sent, error) {
+	return s.SendText(ctx, to, t.Text)
+}
+
 func (twilioSender) Permanent(err error) bool { return whatsapp.IsPermanent(err) }
 
 func (twilioSender) Ambiguous(err error) bool { return whatsapp.Ambiguous(err) }

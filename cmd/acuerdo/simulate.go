@@ -153,7 +153,7 @@ func simulatePilot(ctx context.Context, e *env, dbPath string, cfg experiments.S
 	if err != nil {
 		return &exitError{2, err}
 	}
-	l, err := launch(ctx, db, cfg.Salt, pol.CreditorName)
+	l, err := launch(ctx, db, cfg.Salt, pol.CreditorName, e.getenv("TWILIO_WHATSAPP_FROM"))
 	if err != nil {
 		return err
 	}
