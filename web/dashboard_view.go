@@ -121,6 +121,8 @@ func (s *Server) dashboardExperiment(w http.ResponseWriter, r *http.Request) {
 		"Lang": lang, "T": t, "Langs": sandboxLangs, "Nonce": pageHeaders(w), "Path": base,
 		"X": d, "AsOf": rep.AsOf.Format("2006-01-02 15:04 UTC"), "Debtors": len(d.Rows),
 		"SRMFlag": srm.Flag, "SRMDetail": srmDetail,
+		"Decision": decision(rep, t, math.Pow10(acuerdo.MinorDigits(d.Currency))), "Primary": metricLabel(t, primaryMetric(rep)),
+		"Segments":  segments(rep, t),
 		"Lift":      liftRows(shown(rep), t, math.Pow10(acuerdo.MinorDigits(d.Currency)), false),
 		"Scenarios": liftRows(rep.Results, t, 1, true), "Chart": kmSVG(rep.Curves, t), "Ticks": ticks, "AtRisk": atRisk, "Logrank": logrank,
 		"Cost": costRows(rep.Results, t), "Funnel": funnelRows(rep.Funnel, t), "Downloads": downloads,

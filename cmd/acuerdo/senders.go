@@ -2,11 +2,10 @@ package main
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"strconv"
 	"time"
 
+	"acuerdo"
 	"acuerdo/engine"
 	"acuerdo/store"
 	"acuerdo/whatsapp"
@@ -89,7 +88,7 @@ func (s twilioSender) Find(ctx context.Context, to, body string, since time.Time
 func recorded(db *store.DB) func(context.Context, string) (bool, error) {
 	return func(ctx context.Context, id string) (bool, error) {
 		_, _, err := db.MessageStatus(ctx, id)
-		if errors.Is(err, sql.ErrNoRows) {
+		if acuerdo.ErrorCode(err) == acuerdo.ENOTFOUND {
 			return false, nil
 		}
 		return err == nil, err

@@ -92,7 +92,7 @@ func runSimulate(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	printTruth(e.stdout, cfg, r)
-	fmt.Fprintf(e.stdout, "\nthe full report: acuerdo report %s --db %s\n", *name, *dbPath)
+	fmt.Fprintf(e.stdout, "\nthe full report: acuerdo report %s --db %s\n", *name, store.RedactDSN(*dbPath))
 	return nil
 }
 
