@@ -27,6 +27,7 @@ type Conversation struct {
 const (
 	ChannelWhatsApp = "whatsapp"
 	ChannelSandbox  = "sandbox"
+	ChannelSMS      = "sms" // Twilio SMS: first contacts and nudges that lead into WhatsApp
 )
 
 // Message is one message of a conversation, in either direction.

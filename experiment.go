@@ -74,6 +74,9 @@ type Variant struct {
 	Mode string `json:"mode,omitempty"`
 	// Prompt is a prompt variant of the model's system prompt (prompts.Styles).
 	Prompt string `json:"prompt,omitempty"`
+	// Channel is where the first contact goes: ChannelSMS sends an SMS that
+	// leads into WhatsApp (a wa.me link); "" is a WhatsApp template.
+	Channel string `json:"channel,omitempty"`
 }
 
 // Agent modes of a Variant.
@@ -118,6 +121,9 @@ func (v Variant) String() string {
 	if v.Prompt != "" {
 		parts = append(parts, "prompt="+v.Prompt)
 	}
+	if v.Channel != "" {
+		parts = append(parts, "channel="+v.Channel)
+	}
 	return strings.Join(parts, ",")
 }
 
@@ -126,7 +132,8 @@ var variantName = regexp.MustCompile(`^[a-z0-9_]{1,40}$`)
 // ParseVariant reads KEY=VALUE pairs separated by commas: template=NAME,
 // window=H-H (local hours, end exclusive, e.g. 18-20), nudge=30m (minutes; or
 // 2h), reminder=2d (days before a promised date), mode=menu|model,
-// prompt=NAME. Catalogue names are checked by the caller, which knows them.
+// prompt=NAME, channel=sms|whatsapp. Catalogue names are checked by the
+// caller, which knows them.
 func ParseVariant(s string) (Variant, error) {
 	var v Variant
 	bad := func(format string, a ...any) (Variant, error) {
@@ -180,8 +187,17 @@ func ParseVariant(s string) (Variant, error) {
 				return bad("mode %q: use menu or model", val)
 			}
 			v.Mode = val
+		case "channel":
+			switch val = strings.ToLower(val); val {
+			case ChannelSMS:
+				v.Channel = val
+			case ChannelWhatsApp:
+				v.Channel = "" // the default
+			default:
+				return bad("channel %q: use sms (an SMS leading into WhatsApp) or whatsapp", val)
+			}
 		default:
-			return bad("unknown key %q (template, window, nudge, reminder, mode, prompt)", k)
+			return bad("unknown key %q (template, window, nudge, reminder, mode, prompt, channel)", k)
 		}
 	}
 	return v, nil

@@ -2,7 +2,9 @@ package agent_test
 
 import (
 	"encoding/json"
+	"runtime"
 	"sort"
+	"syscall"
 	"testing"
 	"time"
 
@@ -13,21 +15,43 @@ import (
 // BenchmarkOfflineTurn is one whole offline turn with persistence: the inbound
 // message stored, the menu engine, a payment-link tool call with its audit line
 // and tool record, and the reply stored. It reports the median and p99 too,
-// since a mean hides the tail.
+// since a mean hides the tail; and the p99 of the CPU time the turn's thread
+// spent, which a machine shared with other work inflates far less than wall
+// time (the budget is 2 ms p99).
 func BenchmarkOfflineTurn(b *testing.B) {
 	f := setupB(b)
 	f.sayB(b, "hola")
 	f.sayB(b, "4050")
-	var d []time.Duration
+	var d, cpu []time.Duration
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	for b.Loop() {
+		c0 := threadCPU()
 		start := time.Now()
 		f.sayB(b, "1")
 		d = append(d, time.Since(start))
+		cpu = append(cpu, threadCPU()-c0)
 	}
-	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	for _, x := range [][]time.Duration{d, cpu} {
+		sort.Slice(x, func(i, j int) bool { return x[i] < x[j] })
+	}
 	b.ReportMetric(float64(d[len(d)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(d[len(d)*99/100].Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64(cpu[len(cpu)/2].Microseconds())/1000, "p50-cpu-ms")
+	b.ReportMetric(float64(cpu[len(cpu)*99/100].Microseconds())/1000, "p99-cpu-ms")
 }
+
+// threadCPU is the CPU time of the calling OS thread.
+func threadCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(rusageThread, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// rusageThread is RUSAGE_THREAD (Linux).
+const rusageThread = 1
 
 // promptAtTurn5 plays a typical five-turn LLM conversation and returns the
 // request the model receives at turn 5.
@@ -74,11 +98,14 @@ func countTokens(t testing.TB, req map[string]any) int {
 	return n + len(enc.Encode(string(b), nil, nil))
 }
 
-// TestPromptBudget keeps the prompt of a typical fifth turn within 1,500 tokens:
-// cost and latency grow with it on every call.
+// TestPromptBudget keeps the prompt of a typical fifth turn within 1,200
+// tokens (issue 11): cost and latency grow with it on every call. The count
+// is a real tokenizer's (o200k_base, loaded offline) over the system prompt,
+// every message and tool call, and the tool schemas as JSON, which costs more
+// than the provider's own rendering of them: the budget holds with room.
 func TestPromptBudget(t *testing.T) {
-	if n := countTokens(t, promptAtTurn5(t)); n > 1500 {
-		t.Fatalf("prompt at turn 5 is %d tokens; the budget is 1,500", n)
+	if n := countTokens(t, promptAtTurn5(t)); n > 1200 {
+		t.Fatalf("prompt at turn 5 is %d tokens; the budget is 1,200", n)
 	} else {
 		t.Logf("prompt at turn 5: %d tokens", n)
 	}

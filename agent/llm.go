@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -50,6 +51,7 @@ func (a *Agent) llmTurn(ctx context.Context, t *turn) (bool, error) {
 				bad++
 			}
 			facts.add(toolRecord{Name: tc.Name, Result: r.JSON()}, currencyHint(t))
+			facts.sawInWindow(toolRecord{Name: tc.Name, Result: r.JSON()})
 			msgs = append(msgs, Message{Role: RoleTool, ToolCallID: tc.ID, Name: tc.Name, Content: r.JSON()})
 		}
 		if bad == len(resp.ToolCalls) {
@@ -210,7 +212,7 @@ func (t *turn) country() string {
 // specs are the tools the model is offered now: before verification only
 // those that need no identity (a person, a call, stopping, a payment
 // report), after it all but verify_identity, and
-// accept_payment_plan only once a plan was offered. Every call is still
+// accept_payment_plan only while a plan offer is in the window. Every call is still
 // checked by the tools themselves; offering fewer keeps each prompt short.
 func (a *Agent) specs(t *turn, facts namedFacts) []ToolSpec {
 	var out []ToolSpec
@@ -222,7 +224,9 @@ func (a *Agent) specs(t *turn, facts namedFacts) []ToolSpec {
 			}
 		case tools.EscalateToHuman, tools.OptOut, tools.ReportPayment, tools.RequestCallback:
 		case tools.AcceptPaymentPlan:
-			if _, offered := facts["plan"]; !offered || !t.conv.Verified {
+			// Only while the offer's result, with its plan_id, is in the
+			// model's window: without it the model has nothing to accept.
+			if _, offered := facts[planInWindowKey]; !offered || !t.conv.Verified {
 				continue
 			}
 		default:
@@ -230,9 +234,36 @@ func (a *Agent) specs(t *turn, facts namedFacts) []ToolSpec {
 				continue
 			}
 		}
-		out = append(out, ToolSpec{Name: s.Name, Description: s.Description, Parameters: s.Parameters})
+		params := s.Parameters
+		if facts[accountsKey].text == "1" {
+			params = withoutAccountID(params)
+		}
+		out = append(out, ToolSpec{Name: s.Name, Description: s.Description, Parameters: params})
 	}
 	return out
+}
+
+// withoutAccountID drops the optional account_id parameter from a tool's
+// schema: with one account the model never needs it, and it costs tokens on
+// every call. The tools still accept it.
+func withoutAccountID(params json.RawMessage) json.RawMessage {
+	var schema map[string]any
+	if json.Unmarshal(params, &schema) != nil {
+		return params
+	}
+	props, _ := schema["properties"].(map[string]any)
+	if _, ok := props["account_id"]; !ok {
+		return params
+	}
+	if req, _ := schema["required"].([]any); slices.Contains(req, any("account_id")) {
+		return params
+	}
+	delete(props, "account_id")
+	b, err := json.Marshal(schema)
+	if err != nil {
+		return params
+	}
+	return b
 }
 
 func (a *Agent) system(t *turn) string {
@@ -293,13 +324,14 @@ func (a *Agent) history(ctx context.Context, t *turn) ([]Message, namedFacts, er
 			}
 			out = append(out, Message{Role: RoleUser, Content: content})
 		case acuerdo.Outbound:
-			out = append(out, Message{Role: RoleAssistant, Content: m.Body})
+			out = append(out, Message{Role: RoleAssistant, Content: facts.unfill(m.Body, t.locale, t.country())})
 		case acuerdo.Internal:
 			// An operator's internal note is for the team, not the model.
 			var rec toolRecord
 			if m.Author != acuerdo.AuthorTool || json.Unmarshal([]byte(m.Body), &rec) != nil || rec.Name == "" {
 				continue
 			}
+			facts.sawInWindow(rec)
 			id := rec.ID
 			if id == "" {
 				id = fmt.Sprintf("call_%d", m.ID)

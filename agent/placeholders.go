@@ -56,6 +56,77 @@ type planStep struct {
 // result winning.
 type namedFacts map[string]factValue
 
+// accountsKey keeps how many accounts lookup_debt returned; it is no
+// placeholder (placeholderNames does not list it).
+const accountsKey = "_accounts"
+
+// planInWindowKey says an accepted offer_payment_plan result is in the
+// model's window; it is no placeholder either.
+const planInWindowKey = "_plan_in_window"
+
+// sawInWindow notes what a tool record in the model's window allows.
+func (n namedFacts) sawInWindow(rec toolRecord) {
+	if rec.Name == tools.OfferPaymentPlan && strings.Contains(rec.Result, `"ok":true`) {
+		n[planInWindowKey] = factValue{text: "1"}
+	}
+}
+
+// unfill turns the facts code filled into a past reply back into their
+// placeholders, for the model's window: the model sees how facts are
+// written ("Tu saldo es {{balance}}") instead of figures it might copy, and
+// a rendered plan costs a few tokens instead of a hundred.
+func (n namedFacts) unfill(text, locale, country string) string {
+	type pair struct{ rendered, name string }
+	var pairs []pair
+	for _, name := range placeholderNames {
+		v, ok := n[name]
+		if !ok {
+			continue
+		}
+		r := strings.TrimSpace(v.render(locale, country))
+		if len([]rune(r)) < 3 {
+			continue // a bare count such as "3" is no fact worth hiding
+		}
+		pairs = append(pairs, pair{r, name})
+	}
+	// Longest first: a plan's schedule before the amounts in it.
+	sort.SliceStable(pairs, func(i, j int) bool { return len(pairs[i].rendered) > len(pairs[j].rendered) })
+	for _, p := range pairs {
+		text = replaceWhole(text, p.rendered, "{{"+p.name+"}}")
+	}
+	return text
+}
+
+// replaceWhole replaces old with repl where it does not continue a number
+// ("$300.000" is not replaced inside "$1.300.000").
+func replaceWhole(s, old, repl string) string {
+	digit := func(c byte) bool { return c >= '0' && c <= '9' }
+	// continues reports whether s[k] carries a number on ("5" or ",5").
+	continues := func(k int) bool {
+		return digit(s[k]) || (s[k] == '.' || s[k] == ',') && k+1 < len(s) && digit(s[k+1])
+	}
+	precedes := func(k int) bool { // s[k] ends a number ("1" or "1.")
+		return digit(s[k]) || (s[k] == '.' || s[k] == ',') && k > 0 && digit(s[k-1])
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(s, old)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		j := i + len(old)
+		if (i > 0 && digit(old[0]) && precedes(i-1)) || (j < len(s) && digit(old[len(old)-1]) && continues(j)) {
+			b.WriteString(s[:j])
+			s = s[j:]
+			continue
+		}
+		b.WriteString(s[:i])
+		b.WriteString(repl)
+		s = s[j:]
+	}
+}
+
 // add reads one stored tool call's result into the named facts.
 func (n namedFacts) add(rec toolRecord, currency string) {
 	var res map[string]any
@@ -88,6 +159,7 @@ func (n namedFacts) add(rec toolRecord, currency string) {
 		}
 		// With several accounts the first is the one placeholders name; the
 		// model sees them all and offers the rest through a person.
+		n[accountsKey] = factValue{text: strconv.Itoa(len(accts))}
 		a, _ := accts[0].(map[string]any)
 		cur := str(a, "currency")
 		setMoney("balance", str(a, "balance"), cur)
@@ -216,7 +288,9 @@ func fill(text string, facts namedFacts, locale, country string) string {
 func (n namedFacts) available() string {
 	var names []string
 	for k := range n {
-		names = append(names, "{{"+k+"}}")
+		if !strings.HasPrefix(k, "_") {
+			names = append(names, "{{"+k+"}}")
+		}
 	}
 	sort.Strings(names)
 	if len(names) == 0 {

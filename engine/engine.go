@@ -150,7 +150,10 @@ func New(cfg Config) *Engine {
 		cfg.ModelSlots = 4
 	}
 	if cfg.Lease <= 0 {
-		cfg.Lease = 30 * time.Second
+		// Short because a running turn renews it every Lease/3: what the length
+		// buys is how soon another replica takes over a dead one's turns
+		// (issue 12 asks for ~15 s), not how long a turn may run.
+		cfg.Lease = 15 * time.Second
 	}
 	if cfg.TurnTimeout <= 0 {
 		cfg.TurnTimeout = 2 * time.Minute

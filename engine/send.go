@@ -181,7 +181,13 @@ func (e *Engine) hold(ctx context.Context, it store.OutboxItem, d policy.Decisio
 func (e *Engine) contactAllowed(ctx context.Context, conv acuerdo.Conversation, d acuerdo.Debtor, now time.Time) (policy.Decision, time.Time, error) {
 	ct := policy.Contact{Country: d.Country, TimeZone: d.TimeZone, OptedOut: conv.OptedOut, LastInbound: conv.LastInboundAt, Unreachable: d.Unreachable}
 	if d.ID != 0 {
-		c, err := e.cfg.Store.Consent(ctx, d.ID)
+		// An SMS needs the debtor's SMS consent; WhatsApp (and the sandbox,
+		// which stands in for it) the WhatsApp one.
+		channel := acuerdo.ChannelWhatsApp
+		if conv.Channel == acuerdo.ChannelSMS {
+			channel = acuerdo.ChannelSMS
+		}
+		c, err := e.cfg.Store.ConsentOn(ctx, d.ID, channel)
 		if err == nil {
 			ct.Consent = &c
 		} else if acuerdo.ErrorCode(err) != acuerdo.ENOTFOUND {

@@ -146,9 +146,11 @@ func TestUnsubscribedRecordsOptOut(t *testing.T) {
 	r.start()
 	defer r.stop(t)
 	ctx := context.Background()
-	eventually(t, "opted out", func() bool {
+	// The opt-out and the failed message are two writes: wait for both.
+	eventually(t, "opted out and the message failed", func() bool {
 		conv, _ := r.db.Conversation(ctx, acuerdo.ChannelWhatsApp, "+573001234567")
-		return conv.OptedOut
+		msgs, _ := r.db.Messages(ctx, conv.ID, 0)
+		return conv.OptedOut && len(msgs) > 0 && msgs[len(msgs)-1].Status == acuerdo.MessageFailed
 	})
 	conv, _ := r.db.Conversation(ctx, acuerdo.ChannelWhatsApp, "+573001234567")
 	msgs, _ := r.db.Messages(ctx, conv.ID, 0)

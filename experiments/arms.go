@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -183,6 +184,9 @@ func AdjustHolm(rows []Result) {
 		}
 		_ = arm
 		k := key{r.Metric, r.Segment, r.CUPED}
+		if r.Segment != "" {
+			k.segment = "*" // every segment and arm of a metric is one family
+		}
 		if _, seen := fam[k]; !seen {
 			order = append(order, k)
 		}
@@ -198,7 +202,7 @@ func AdjustHolm(rows []Result) {
 			i := fam[k][j]
 			rows[i].PAdjusted = a
 			arm, _ := ComparedArm(rows[i].Arm)
-			id := [2]string{k.metric + "\x00" + k.segment, arm}
+			id := [2]string{k.metric + "\x00" + rows[i].Segment, arm}
 			if adj[id] == nil {
 				adj[id] = map[bool]float64{}
 			}
@@ -214,4 +218,49 @@ func AdjustHolm(rows []Result) {
 			rows[i].PAdjusted = a
 		}
 	}
+}
+
+// SegmentRows are exploratory per-segment lifts of liquidation by day: for each
+// segment label (one per unit, "" for none) and each arm against control, the
+// four comparison rows restricted to the segment, with Segment set. Holm's
+// adjustment (AdjustHolm) treats every segment and arm of the metric as one
+// family, and the method says the rows are exploratory: with many segments,
+// some intervals exclude zero by chance, and a segment picked after looking is
+// a hypothesis for the next pilot, not a finding.
+func SegmentRows(rc RowContext, c *Cohort, p *Payments, day int, labels []string, level float64) []Result {
+	seen := map[string]bool{}
+	var segs []string
+	for _, l := range labels {
+		if l != "" && !seen[l] {
+			seen[l] = true
+			segs = append(segs, l)
+		}
+	}
+	slices.Sort(segs)
+	var out []Result
+	metric := fmt.Sprintf("liquidation_rate_d%d", day)
+	for j, pr := range Pairs(c, p) {
+		y := CollectedBy(pr.Cohort, pr.Payments, day)
+		for _, s := range segs {
+			mask := make([]bool, pr.Cohort.Len())
+			n := 0
+			for i, row := range pr.Rows {
+				mask[i] = labels[row] == s && int(pr.Cohort.FollowUp[i]) >= day
+				if mask[i] {
+					n++
+				}
+			}
+			if n == 0 {
+				continue
+			}
+			plain, _ := CompareRatio(pr.Cohort.Arm, y, pr.Cohort.Placed, mask, nil, nil, level)
+			plain.Method = "delta-method; exploratory segment, holm across all segments and arms"
+			rows := RelabelPair(rc.ComparisonRows(metric, plain), pr.Name, j == 0)
+			for i := range rows {
+				rows[i].Segment = s
+			}
+			out = append(out, rows...)
+		}
+	}
+	return out
 }

@@ -371,3 +371,50 @@ func TestHolm(t *testing.T) {
 		t.Errorf("holm %v", got)
 	}
 }
+
+// TestSegmentRows: per-segment lifts are liquidation recomputed by hand on the
+// segment's debtors, and their p-values are Holm-adjusted as one family across
+// every segment and arm; the rows say they are exploratory.
+func TestSegmentRows(t *testing.T) {
+	c, p, in, _ := loadGolden(t, "three_arms")
+	labels := make([]string, c.Len())
+	for i := range labels {
+		labels[i] = "seg_" + c.Strata[c.Stratum[i]]
+	}
+	const day = 60
+	rows := SegmentRows(RowContext{Experiment: "x"}, c, p, day, labels, 0.95)
+	AdjustHolm(rows)
+	y := CollectedBy(c, p, day)
+	var ps []float64
+	var diffs []Result
+	for _, r := range rows {
+		if !strings.Contains(r.Method, "exploratory") || r.Segment == "" {
+			t.Fatalf("segment row %+v: want exploratory and its segment", r)
+		}
+		arm, ok := ComparedArm(r.Arm)
+		if !ok || !strings.HasPrefix(r.Arm, ArmDifference) {
+			continue
+		}
+		var sy, sx [2]float64
+		for i := range labels {
+			if labels[i] != r.Segment || int(c.FollowUp[i]) < day {
+				continue
+			}
+			switch in.Units[i][0] {
+			case "control":
+				sy[0], sx[0] = sy[0]+y[i], sx[0]+c.Placed[i]
+			case arm:
+				sy[1], sx[1] = sy[1]+y[i], sx[1]+c.Placed[i]
+			}
+		}
+		check(t, r.Segment+" "+arm+" diff", r.Estimate, sy[1]/sx[1]-sy[0]/sx[0])
+		ps = append(ps, r.PValue)
+		diffs = append(diffs, r)
+	}
+	if len(diffs) != 4 {
+		t.Fatalf("%d segment differences, want 2 segments × 2 arms", len(diffs))
+	}
+	for i, a := range Holm(ps) {
+		check(t, diffs[i].Segment+" "+diffs[i].Arm+" p_adjusted", diffs[i].PAdjusted, a)
+	}
+}

@@ -17,13 +17,18 @@ import (
 // reference, an amount and a payment time; its external id makes it idempotent.
 // Rows without one get an id derived from account, amount, time and method, so
 // importing the same file twice still records each payment once.
+// paymentFields are what a payments file may say.
+var paymentFields = []field{fAccount, fAmount, fPaidAt, fMethod, fExternalID}
+
 func Payments(ctx context.Context, db *store.DB, t Table, opt Options) (Summary, error) {
 	start := time.Now()
 	var sum Summary
-	cols, err := mapColumns(t.Header(), []field{fAccount, fAmount, fPaidAt, fMethod, fExternalID}, []field{fAccount, fAmount, fPaidAt})
+	cols, err := mapColumns(t.Header(), paymentFields, []field{fAccount, fAmount, fPaidAt}, opt.Map)
 	if err != nil {
 		return sum, err
 	}
+	sum.Ignored = cols.ignored
+	_, exact := t.(*csvTable)
 	loc, err := time.LoadLocation(DefaultZone(opt.Country))
 	if err != nil {
 		return sum, err
@@ -54,6 +59,11 @@ func Payments(ctx context.Context, db *store.DB, t Table, opt Options) (Summary,
 			errs = append(errs, RowError{line, cols.name(f), fmt.Sprintf(format, args...)})
 		}
 		get := func(f field) string { return cols.get(rec, f) }
+		if e := shape(line, rec, len(cols.header), exact); e != nil {
+			sum.reject(*e)
+			failed = failed || !opt.SkipInvalid
+			continue
+		}
 		var p acuerdo.Payment
 		ref := get(fAccount)
 		var cur string

@@ -40,10 +40,12 @@ type chunk struct {
 func Portfolio(ctx context.Context, db *store.DB, t Table, opt Options) (Summary, error) {
 	start := time.Now()
 	var sum Summary
-	cols, err := mapColumns(t.Header(), portfolioFields, []field{fAccount, fPhone, fName})
+	cols, err := mapColumns(t.Header(), portfolioFields, []field{fAccount, fPhone, fName}, opt.Map)
 	if err != nil {
 		return sum, err
 	}
+	sum.Ignored = cols.ignored
+	_, cols.exact = t.(*csvTable)
 	if opt.Workers <= 0 {
 		opt.Workers = 2
 	}
@@ -218,6 +220,9 @@ func (v *validator) row(r rawRow) (store.PortfolioRow, []RowError) {
 	get := func(f field) string { return v.cols.get(r.fields, f) }
 	var out store.PortfolioRow
 	d, a := &out.Debtor, &out.Account
+	if e := shape(r.line, r.fields, len(v.cols.header), v.cols.exact); e != nil {
+		return out, []RowError{*e}
+	}
 
 	a.Ref = get(fAccount)
 	if a.Ref == "" {

@@ -11,7 +11,7 @@ var RecordFields = []string{"account_ref", "phone", "name", "balance", "installm
 
 // recordColumns maps RecordFields once; every name is an alias, so all map.
 var recordColumns = func() columns {
-	c, err := mapColumns(RecordFields, portfolioFields, nil)
+	c, err := mapColumns(RecordFields, portfolioFields, nil, nil)
 	if err != nil {
 		panic(err)
 	}

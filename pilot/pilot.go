@@ -140,6 +140,7 @@ func Compute(data store.ExperimentData, asOf time.Time, o Options) (*Report, err
 		rows = append(rows, ScenarioRows(rc, r.Cohort, r.Payments, data, pr.Index)...)
 		extra = append(extra, experiments.RelabelPair(rows, pr.Name, j == 0)...)
 	}
+	extra = append(extra, segmentRows(rc, r.Cohort, r.Payments, data)...)
 	experiments.AdjustHolm(extra)
 	r.Results = append(r.Results, extra...)
 
@@ -293,4 +294,40 @@ func labelMoney(rs []experiments.Result, currency string) {
 			rs[i].Currency = currency
 		}
 	}
+}
+
+// segmentRows are the exploratory per-segment lifts of liquidation at the
+// last report day everyone has reached: by days-past-due band, balance
+// tercile, country and portfolio segment.
+func segmentRows(rc experiments.RowContext, c *experiments.Cohort, p *experiments.Payments, data store.ExperimentData) []experiments.Result {
+	day := 0
+	for _, f := range c.FollowUp {
+		day = max(day, int(f))
+	}
+	day = min(day, data.HorizonDays)
+	if day < 1 {
+		return nil
+	}
+	n := len(data.Rows)
+	dpd, bal, country, segment := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	placed := make([]int64, n)
+	for i, row := range data.Rows {
+		placed[i] = row.Placed
+	}
+	cuts := experiments.BalanceCuts(placed, 3)
+	for i, row := range data.Rows {
+		dpd[i] = experiments.DPDBand(row.DaysPastDue)
+		bal[i] = experiments.BalanceBand(row.Placed, cuts)
+		if row.Country != "" {
+			country[i] = "country_" + row.Country
+		}
+		if row.Segment != "" {
+			segment[i] = "segment_" + row.Segment
+		}
+	}
+	var out []experiments.Result
+	for _, labels := range [][]string{dpd, bal, country, segment} {
+		out = append(out, experiments.SegmentRows(rc, c, p, day, labels, 0.95)...)
+	}
+	return out
 }

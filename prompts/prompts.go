@@ -122,8 +122,20 @@ func System(v SystemVars) string {
 	if name == "" {
 		name = "unknown (this number is not in the portfolio)"
 	}
+	// Lines marked [unverified] only matter until identity is verified; a
+	// verified conversation's prompt is shorter by them on every call.
+	var lines []string
+	for _, l := range strings.Split(system, "\n") {
+		if rest, ok := strings.CutPrefix(l, "[unverified] "); ok {
+			if v.Verified {
+				continue
+			}
+			l = rest
+		}
+		lines = append(lines, l)
+	}
 	out := strings.NewReplacer("{creditor}", v.Creditor, "{today}", v.Today.String(), "{language}", Language(v.Locale),
-		"{account_hint}", hint, "{name}", name, "{verified}", strconv.FormatBool(v.Verified)).Replace(system)
+		"{account_hint}", hint, "{name}", name, "{verified}", strconv.FormatBool(v.Verified)).Replace(strings.Join(lines, "\n"))
 	if s, ok := Styles[v.Style]; ok {
 		out += "\n" + s
 	}

@@ -31,7 +31,7 @@ func (db *DB) ChangeDueDate(ctx context.Context, accountID, conversationID int64
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		var old sql.NullString
 		if err := tx.QueryRowContext(ctx, `SELECT next_due_date FROM accounts WHERE id = ? FOR UPDATE`, accountID).Scan(&old); err != nil {
-			return fmt.Errorf("change due date: %w", err)
+			return fmt.Errorf("change due date: %w", notFound(err, "no account %d", accountID))
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET next_due_date = ?, updated_at = ? WHERE id = ?`, newDate.String(), now, accountID); err != nil {
 			return err
@@ -71,7 +71,7 @@ func (db *DB) PauseAccount(ctx context.Context, accountID, conversationID int64,
 func (db *DB) PausedUntil(ctx context.Context, accountID int64) (acuerdo.Date, error) {
 	var d acuerdo.Date
 	err := db.read.QueryRowContext(ctx, `SELECT paused_until FROM accounts WHERE id = ?`, accountID).Scan(&d)
-	return d, err
+	return d, notFound(err, "no account %d", accountID)
 }
 
 func insertNegotiation(ctx context.Context, tx *sql.Tx, accountID, conversationID int64, kind, old, new string, now time.Time) error {

@@ -11,11 +11,13 @@ import (
 )
 
 // Consent channels and scopes acuerdo enforces: the contact policy reads the
-// WhatsApp consent for collections before any business-initiated message.
+// consent for collections of the message's channel (WhatsApp, or SMS for an
+// SMS that leads into WhatsApp) before any business-initiated message.
 // Records for anything else would be kept but never enforced, so they are
 // refused rather than stored with a false sense of protection.
 const (
 	ConsentChannelWhatsApp  = acuerdo.ChannelWhatsApp
+	ConsentChannelSMS       = acuerdo.ChannelSMS
 	ConsentScopeCollections = "collections"
 )
 
@@ -36,8 +38,8 @@ type ConsentRecord struct {
 // ECONFLICT too, because only the debtor can undo that, by writing again.
 func (db *DB) RecordConsent(ctx context.Context, debtorID int64, r ConsentRecord, audit ...acuerdo.AuditEntry) (acuerdo.Consent, error) {
 	now := db.now()
-	if r.Channel != ConsentChannelWhatsApp || r.Scope != ConsentScopeCollections {
-		return acuerdo.Consent{}, acuerdo.Errorf(acuerdo.EINVALID, "consent for channel %q scope %q is not enforced by acuerdo: use channel whatsapp and scope collections", r.Channel, r.Scope)
+	if r.Channel != ConsentChannelWhatsApp && r.Channel != ConsentChannelSMS || r.Scope != ConsentScopeCollections {
+		return acuerdo.Consent{}, acuerdo.Errorf(acuerdo.EINVALID, "consent for channel %q scope %q is not enforced by acuerdo: use channel whatsapp or sms and scope collections", r.Channel, r.Scope)
 	}
 	if r.Source == "" {
 		return acuerdo.Consent{}, acuerdo.Errorf(acuerdo.EINVALID, "a consent record needs its source: where it was collected (web_form, contract, call_center...)")

@@ -84,9 +84,15 @@ func (db *DB) AccountByRef(ctx context.Context, ref string) (acuerdo.Account, er
 // Consent returns the debtor's WhatsApp consent for collections, or ENOTFOUND when
 // none was ever recorded.
 func (db *DB) Consent(ctx context.Context, debtorID int64) (acuerdo.Consent, error) {
+	return db.ConsentOn(ctx, debtorID, acuerdo.ChannelWhatsApp)
+}
+
+// ConsentOn returns the debtor's consent for collections on a channel
+// (whatsapp or sms: each needs its own), or ENOTFOUND.
+func (db *DB) ConsentOn(ctx context.Context, debtorID int64, channel string) (acuerdo.Consent, error) {
 	c := acuerdo.Consent{DebtorID: debtorID}
 	err := db.read.QueryRowContext(ctx, `SELECT channel, source, scope, granted_at, revoked_at FROM consents
-		WHERE debtor_id = ? AND channel = 'whatsapp' AND scope = 'collections'`, debtorID).
+		WHERE debtor_id = ? AND channel = ? AND scope = 'collections'`, debtorID, channel).
 		Scan(&c.Channel, &c.Source, &c.Scope, &c.GrantedAt, &c.RevokedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, acuerdo.Errorf(acuerdo.ENOTFOUND, "no consent recorded for debtor %d", debtorID)

@@ -23,6 +23,7 @@ type CohortRow struct {
 	Prior       int64   // payments in the 90 days up to assignment, minor units
 	CostUSD     float64 // model cost (audit cost_usd) of the debtor's conversations since assignment
 	Country     string  // the debtor's, for the template price table
+	Segment     string  // the debtor's portfolio segment, for per-segment lifts
 	// OperatorCases counts the debtor's cases since assignment that a person
 	// took (claimed or closed by an operator), for operator handling cost.
 	OperatorCases int
@@ -94,7 +95,7 @@ func (db *DB) ExperimentData(ctx context.Context, name string, asOf time.Time) (
 	err = scanRows(ctx, db.read, func(r *sql.Rows) error {
 		var c CohortRow
 		var placed, dpd sql.NullInt64
-		if err := r.Scan(&c.DebtorID, &c.Arm, &c.Bucket, &c.Stratum, &c.AssignedAt, &c.LaunchedAt, &placed, &dpd, &c.Country); err != nil {
+		if err := r.Scan(&c.DebtorID, &c.Arm, &c.Bucket, &c.Stratum, &c.AssignedAt, &c.LaunchedAt, &placed, &dpd, &c.Country, &c.Segment); err != nil {
 			return err
 		}
 		c.Placed, c.DaysPastDue = -1, int(dpd.Int64)
@@ -104,7 +105,7 @@ func (db *DB) ExperimentData(ctx context.Context, name string, asOf time.Time) (
 		index[c.DebtorID] = len(out.Rows)
 		out.Rows = append(out.Rows, c)
 		return nil
-	}, `SELECT s.debtor_id, s.arm, s.bucket, s.stratum, s.assigned_at, s.launched_at, s.placed, s.days_past_due, COALESCE(d.country, '')
+	}, `SELECT s.debtor_id, s.arm, s.bucket, s.stratum, s.assigned_at, s.launched_at, s.placed, s.days_past_due, COALESCE(d.country, ''), COALESCE(d.segment, '')
 		FROM assignments s LEFT JOIN debtors d ON d.id = s.debtor_id WHERE s.experiment_id = ? ORDER BY s.debtor_id`, x.ID)
 	if err != nil {
 		return out, fmt.Errorf("report %s: %w", name, err)

@@ -435,11 +435,14 @@ func (db *DB) LaunchExperiment(ctx context.Context, name string, first func(Laun
 	var ts []target
 	err = scanRows(ctx, db.read, func(r *sql.Rows) error {
 		var t target
-		var consent, optedOut, launched bool
-		if err := r.Scan(&t.DebtorID, &t.Phone, &t.Name, &t.Locale, &t.Arm, &consent, &optedOut, &launched); err != nil {
+		var consent, smsConsent, optedOut, launched bool
+		if err := r.Scan(&t.DebtorID, &t.Phone, &t.Name, &t.Locale, &t.Arm, &consent, &smsConsent, &optedOut, &launched); err != nil {
 			return err
 		}
 		t.Variant = variants[t.Arm]
+		if t.Variant.Channel == acuerdo.ChannelSMS {
+			consent = smsConsent // an SMS-first arm texts only those who agreed to SMS
+		}
 		switch {
 		case launched:
 			out.Already++
@@ -453,10 +456,11 @@ func (db *DB) LaunchExperiment(ctx context.Context, name string, first func(Laun
 		return nil
 	}, `SELECT s.debtor_id, d.phone, d.name, d.locale, s.arm,
 			EXISTS (SELECT 1 FROM consents c WHERE c.debtor_id = d.id AND c.channel = 'whatsapp' AND c.scope = 'collections' AND c.revoked_at IS NULL),
-			EXISTS (SELECT 1 FROM conversations v WHERE v.channel = ? AND v.phone = d.phone AND v.opted_out),
+			EXISTS (SELECT 1 FROM consents c WHERE c.debtor_id = d.id AND c.channel = 'sms' AND c.scope = 'collections' AND c.revoked_at IS NULL),
+			EXISTS (SELECT 1 FROM conversations v WHERE v.phone = d.phone AND v.opted_out),
 			s.launched_at IS NOT NULL
 		FROM assignments s JOIN debtors d ON d.id = s.debtor_id
-		WHERE s.experiment_id = ? AND s.arm <> ? ORDER BY s.debtor_id`, acuerdo.ChannelWhatsApp, x.ID, acuerdo.ArmControl)
+		WHERE s.experiment_id = ? AND s.arm <> ? ORDER BY s.debtor_id`, x.ID, acuerdo.ArmControl)
 	if err != nil {
 		return out, fmt.Errorf("launch %s: %w", name, err)
 	}
@@ -480,15 +484,19 @@ func (db *DB) LaunchExperiment(ctx context.Context, name string, first func(Laun
 					out.Already++ // a concurrent launch got there first
 					continue
 				}
+				channel := acuerdo.ChannelWhatsApp
+				if t.Variant.Channel == acuerdo.ChannelSMS {
+					channel = acuerdo.ChannelSMS
+				}
 				if _, err := tx.ExecContext(ctx, `INSERT INTO conversations (debtor_id, phone, channel, locale, created_at, updated_at)
-					VALUES (?,?,?,?,?,?) ON CONFLICT (channel, phone) DO NOTHING`, t.DebtorID, t.Phone, acuerdo.ChannelWhatsApp, t.Locale, now, now); err != nil {
+					VALUES (?,?,?,?,?,?) ON CONFLICT (channel, phone) DO NOTHING`, t.DebtorID, t.Phone, channel, t.Locale, now, now); err != nil {
 					return err
 				}
 				var conv int64
-				if err := tx.QueryRowContext(ctx, `SELECT id FROM conversations WHERE channel = ? AND phone = ?`, acuerdo.ChannelWhatsApp, t.Phone).Scan(&conv); err != nil {
+				if err := tx.QueryRowContext(ctx, `SELECT id FROM conversations WHERE channel = ? AND phone = ?`, channel, t.Phone).Scan(&conv); err != nil {
 					return err
 				}
-				if err := enqueue(ctx, tx, conv, t.Phone, acuerdo.ChannelWhatsApp, []Outgoing{first(t.LaunchTarget)}, now); err != nil {
+				if err := enqueue(ctx, tx, conv, t.Phone, channel, []Outgoing{first(t.LaunchTarget)}, now); err != nil {
 					return err
 				}
 				out.Queued++

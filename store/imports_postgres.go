@@ -115,6 +115,14 @@ func (p *pgImport) commit(ctx context.Context, now any, source string, synthetic
 	if err := p.flush(ctx); err != nil {
 		return 0, err
 	}
+	// Temporary tables get no automatic statistics: without them the planner
+	// guesses a few rows and picks nested loops. The sorts that pick the last
+	// row per phone and per account get memory enough not to spill to disk.
+	for _, q := range []string{`ANALYZE import_rows`, `SET LOCAL work_mem = '256MB'`} {
+		if _, err := p.conn.ExecContext(ctx, q); err != nil {
+			return 0, fmt.Errorf("import: %w", err)
+		}
+	}
 	stmts := []struct {
 		what, q string
 		args    []any
@@ -130,9 +138,10 @@ func (p *pgImport) commit(ctx context.Context, now any, source string, synthetic
 			SELECT d.id, 'whatsapp', ?, 'collections', CAST(? AS TIMESTAMPTZ)
 			FROM (SELECT DISTINCT ON (phone) phone, consent FROM import_rows WHERE consent IS NOT NULL ORDER BY phone, seq DESC) c
 			JOIN debtors d ON d.phone = c.phone WHERE c.consent` + consentTail, []any{source, now}},
-		{"consent", `UPDATE consents SET revoked_at = CAST(? AS TIMESTAMPTZ) WHERE revoked_at IS NULL AND channel = 'whatsapp' AND debtor_id IN (
-			SELECT d.id FROM (SELECT DISTINCT ON (phone) phone, consent FROM import_rows WHERE consent IS NOT NULL ORDER BY phone, seq DESC) c
-			JOIN debtors d ON d.phone = c.phone WHERE NOT c.consent)`, []any{now}},
+		{"consent", `UPDATE consents SET revoked_at = CAST(? AS TIMESTAMPTZ)
+			FROM (SELECT DISTINCT ON (phone) phone, consent FROM import_rows WHERE consent IS NOT NULL ORDER BY phone, seq DESC) c
+			JOIN debtors d ON d.phone = c.phone
+			WHERE NOT c.consent AND consents.debtor_id = d.id AND consents.revoked_at IS NULL AND consents.channel = 'whatsapp'`, []any{now}},
 	}
 	for _, s := range stmts {
 		if _, err := p.conn.ExecContext(ctx, s.q, s.args...); err != nil {

@@ -243,3 +243,21 @@ func (db *DB) CasesWorked(ctx context.Context, from, to time.Time) ([]CaseWork, 
 	}
 	return out, rows.Err()
 }
+
+// CaseLabels returns one case's labels, sorted.
+func (db *DB) CaseLabels(ctx context.Context, caseID int64) ([]string, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT label FROM case_labels WHERE case_id = ? ORDER BY label`, caseID)
+	if err != nil {
+		return nil, fmt.Errorf("case labels: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var l string
+		if err := rows.Scan(&l); err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}

@@ -291,7 +291,7 @@ func (db *DB) ApplyStatus(ctx context.Context, providerID, status, errorCode str
 func (db *DB) MessageStatus(ctx context.Context, providerID string) (string, string, error) {
 	var s, code string
 	err := db.read.QueryRowContext(ctx, `SELECT status, error_code FROM messages WHERE provider_id = ?`, providerID).Scan(&s, &code)
-	return s, code, err
+	return s, code, notFound(err, "no message with provider id %s", providerID)
 }
 
 func nullString(s string) any {

@@ -15,7 +15,7 @@ import (
 func openPostgres(ctx context.Context, dsn string, opt Options) (*DB, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
-		return nil, acuerdo.Errorf(acuerdo.EINVALID, "cannot read the PostgreSQL URL %s: %v (the form is postgres://user:password@host:5432/dbname)", redactDSN(dsn), err)
+		return nil, acuerdo.Errorf(acuerdo.EINVALID, "cannot read the PostgreSQL URL %s: %v (the form is postgres://user:password@host:5432/dbname)", RedactDSN(dsn), err)
 	}
 	if opt.ReadConns <= 0 {
 		opt.ReadConns = 16
@@ -25,9 +25,9 @@ func openPostgres(ctx context.Context, dsn string, opt Options) (*DB, error) {
 	pool.SetMaxIdleConns(opt.ReadConns)
 	if err := pool.PingContext(ctx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("open %s: %w (is PostgreSQL running, and does the database exist?)", redactDSN(dsn), err)
+		return nil, fmt.Errorf("open %s: %w (is PostgreSQL running, and does the database exist?)", RedactDSN(dsn), err)
 	}
-	db := &DB{write: pool, read: pool, path: redactDSN(dsn), pg: true, Now: opt.Clock}
+	db := &DB{write: pool, read: pool, path: RedactDSN(dsn), pg: true, Now: opt.Clock}
 	if err := db.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -35,8 +35,12 @@ func openPostgres(ctx context.Context, dsn string, opt Options) (*DB, error) {
 	return db, nil
 }
 
-// redactDSN hides the password of a database URL, for messages and logs.
-func redactDSN(dsn string) string {
+// RedactDSN hides the password of a database URL, for messages and logs; a
+// SQLite path is returned as it is.
+func RedactDSN(dsn string) string {
+	if !isPostgresURL(dsn) {
+		return dsn
+	}
 	u, err := url.Parse(dsn)
 	if err != nil {
 		return "the PostgreSQL URL"

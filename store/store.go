@@ -129,6 +129,15 @@ func (db *DB) Ping(ctx context.Context) error {
 // read back equals what was written on every backend.
 func (db *DB) now() time.Time { return db.Now().UTC().Truncate(time.Microsecond) }
 
+// notFound maps sql.ErrNoRows, which never leaves the store, to an ENOTFOUND
+// error saying what was missing; other errors pass unchanged.
+func notFound(err error, format string, args ...any) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return acuerdo.Errorf(acuerdo.ENOTFOUND, format, args...)
+	}
+	return err
+}
+
 // inTx runs fn in a write transaction, committing when fn returns nil.
 func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := db.write.BeginTx(ctx, nil)

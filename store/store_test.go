@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -116,5 +118,22 @@ func TestAuditIsAppendOnly(t *testing.T) {
 	}
 	if _, err := raw.Exec(`DELETE FROM audit`); err == nil || !strings.Contains(err.Error(), "append-only") {
 		t.Fatalf("delete of audit: %v", err)
+	}
+}
+
+// sql.ErrNoRows never leaves the store: a missing row is ENOTFOUND with a
+// message saying what is missing, on both backends.
+func TestMissingRowsAreNotFound(t *testing.T) {
+	db, _ := open(t)
+	ctx := context.Background()
+	_, _, err := db.MessageStatus(ctx, "SMnothing")
+	if acuerdo.ErrorCode(err) != acuerdo.ENOTFOUND || errors.Is(err, sql.ErrNoRows) {
+		t.Errorf("MessageStatus of an unknown id: %v, want ENOTFOUND", err)
+	}
+	if _, err := db.PausedUntil(ctx, 999); acuerdo.ErrorCode(err) != acuerdo.ENOTFOUND || errors.Is(err, sql.ErrNoRows) {
+		t.Errorf("PausedUntil of an unknown account: %v, want ENOTFOUND", err)
+	}
+	if _, err := db.DebtorByPhone(ctx, "+573000000000"); acuerdo.ErrorCode(err) != acuerdo.ENOTFOUND || errors.Is(err, sql.ErrNoRows) {
+		t.Errorf("DebtorByPhone of an unknown phone: %v, want ENOTFOUND", err)
 	}
 }

@@ -23,7 +23,7 @@ func all() []tool {
 			object([]string{"document_last4"}, map[string]*schema{"document_last4": pattern("", `^[0-9A-Za-z]{4}$`)}), verifyIdentity},
 		{LookupDebt, "Balances, overdue amount, due dates and allowed options.",
 			object(nil, map[string]*schema{"account_id": accountArg}), lookupDebt},
-		{SendPaymentLink, "Payment link for the total, overdue amount, one installment or a custom amount. Put its URL in the reply.",
+		{SendPaymentLink, "Payment link for the total, overdue amount, one installment or a custom amount; the reply shows it as {{pay_link}}.",
 			object([]string{"scope"}, map[string]*schema{"account_id": accountArg,
 				"scope":  enum("", "total", "overdue", "installment", "custom"),
 				"amount": pattern("decimal, scope custom only", decimalPattern)}), sendPaymentLink},

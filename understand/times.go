@@ -123,15 +123,6 @@ func findTime(text string) (clock *dayTime, rest string) {
 	return nil, text
 }
 
-func isDigitsOnly(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
-}
-
 // dayTime is an hour of some day, before the day is known.
 type dayTime struct {
 	hour, min    int

@@ -131,7 +131,7 @@ func (s *Server) apiAuth(need string) func(http.Handler) http.Handler {
 				return
 			}
 			if err := s.cfg.Store.TouchAPIKey(r.Context(), k.ID); err != nil {
-				s.cfg.Logger.Warn("api: record key use", "key", k.Prefix, "err", err)
+				s.cfg.Logger.WarnContext(r.Context(), "api: record key use", "key", k.Prefix, "err", err)
 			}
 			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), apiKeyContextKey, k)))
 		})
@@ -174,26 +174,30 @@ func apiFailMsg(w http.ResponseWriter, r *http.Request, status int, code, msg st
 }
 
 func (s *Server) apiInternal(w http.ResponseWriter, r *http.Request, what string, err error) {
-	s.cfg.Logger.Error("api: "+what, "path", r.URL.Path, "err", err)
+	s.cfg.Logger.ErrorContext(r.Context(), "api: "+what, "path", r.URL.Path, "err", err)
 	apiFail(w, r, http.StatusInternalServerError, codeInternal, "internal")
 }
 
-// apiStoreError maps an error of the store to its status and code, the one
-// place where acuerdo's error codes become HTTP.
+// apiStoreError answers an error of the store through the one mapping
+// (errors.go), with the API's stable code for it.
 func (s *Server) apiStoreError(w http.ResponseWriter, r *http.Request, what string, err error) {
-	switch acuerdo.ErrorCode(err) {
-	case acuerdo.EINVALID:
-		apiFailMsg(w, r, http.StatusUnprocessableEntity, codeInvalid, acuerdo.ErrorMessage(err), nil)
-	case acuerdo.ENOTFOUND:
-		apiFailMsg(w, r, http.StatusNotFound, codeNotFound, acuerdo.ErrorMessage(err), nil)
-	case acuerdo.ECONFLICT:
-		apiFailMsg(w, r, http.StatusConflict, codeConflict, acuerdo.ErrorMessage(err), nil)
-	default:
-		if errors.Is(err, context.Canceled) {
-			return // the client left
-		}
-		s.apiInternal(w, r, what, err)
+	if errors.Is(err, context.Canceled) {
+		return // the client left
 	}
+	status, code := errorStatus(err)
+	apiCode, ok := apiCodes[code]
+	if !ok || status == http.StatusInternalServerError {
+		s.apiInternal(w, r, what, err)
+		return
+	}
+	apiFailMsg(w, r, status, apiCode, acuerdo.ErrorMessage(err), nil)
+}
+
+// apiCodes are the API's stable codes (openapi.json) for acuerdo's error
+// codes that reach it.
+var apiCodes = map[string]string{
+	acuerdo.EINVALID: codeInvalid, acuerdo.ENOTFOUND: codeNotFound, acuerdo.ECONFLICT: codeConflict, acuerdo.EPOLICY: codeConflict,
+	acuerdo.EUNAUTHORIZED: codeUnauthorized, acuerdo.EFORBIDDEN: codeForbidden,
 }
 
 // decodeBody reads a JSON request body of at most apiMaxBody bytes into v,

@@ -460,7 +460,8 @@ func apiConsent(t *testing.T, r *apiRig) {
 	r.expect(call{key: "write", method: "POST", path: path, strict: true,
 		body: `{"channel":"whatsapp","scope":"collections","source":"web_form","granted_at":"2026-02-21T10:00:00Z"}`}, 409, "conflict")
 	for _, body := range []string{
-		`{"channel":"sms","scope":"collections","source":"x","granted_at":"2026-02-21T10:00:00Z"}`,
+		`{"channel":"email","scope":"collections","source":"x","granted_at":"2026-02-21T10:00:00Z"}`,
+		`{"channel":"whatsapp","scope":"marketing","source":"x","granted_at":"2026-02-21T10:00:00Z"}`,
 		`{"channel":"whatsapp","scope":"collections","source":"","granted_at":"2026-02-21T10:00:00Z"}`,
 		`{"channel":"whatsapp","scope":"collections","source":"x"}`,
 		`{"channel":"whatsapp","scope":"collections","source":"x","granted_at":"2026-02-21T10:00:00Z","revoked_at":"2026-02-21T10:00:00Z"}`,

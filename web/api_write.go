@@ -132,7 +132,7 @@ func (s *Server) apiUpsertDebtors(w http.ResponseWriter, r *http.Request) {
 	}
 	res.Created, res.Updated = counts.Inserted, counts.Updated
 	if err := s.cfg.Store.AppendAudit(r.Context(), apiAudit(r, "api_upsert_debtors", fmt.Sprintf("%d created, %d updated, %d rejected", res.Created, res.Updated, res.Rejected))); err != nil {
-		s.cfg.Logger.Error("api: audit", "err", err)
+		s.cfg.Logger.ErrorContext(r.Context(), "api: audit", "err", err)
 	}
 	apiJSON(w, http.StatusOK, res)
 }

@@ -263,30 +263,25 @@ func consoleLang(w http.ResponseWriter, r *http.Request) string {
 	return pickLang(r)
 }
 
-// fail shows an error page in the user's language with the right status. The
-// message is a text key; internal errors are logged, never shown.
+// fail shows an error page in the user's language with the status of the
+// one mapping (errors.go). The message is a text key; internal errors are
+// logged under the request id the page shows, never shown.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	status, key := http.StatusInternalServerError, "err_internal"
-	switch acuerdo.ErrorCode(err) {
-	case acuerdo.ENOTFOUND:
-		status, key = http.StatusNotFound, "err_not_found"
-	case acuerdo.EFORBIDDEN:
-		status, key = http.StatusForbidden, "err_forbidden"
-	case acuerdo.ECONFLICT:
-		status, key = http.StatusConflict, "err_conflict"
-	case acuerdo.EINVALID:
-		status, key = http.StatusBadRequest, "err_invalid"
-	case acuerdo.EUNAUTHORIZED:
-		status, key = http.StatusUnauthorized, "err_unauthorized"
-	default:
-		s.cfg.Logger.Error("console", "path", r.URL.Path, "err", err)
+	status, code := errorStatus(err)
+	key := map[string]string{acuerdo.ENOTFOUND: "err_not_found", acuerdo.EFORBIDDEN: "err_forbidden", acuerdo.ECONFLICT: "err_conflict",
+		acuerdo.EPOLICY: "err_conflict", acuerdo.EINVALID: "err_invalid", acuerdo.EUNAUTHORIZED: "err_unauthorized"}[code]
+	if key == "" {
+		key = "err_internal"
+		s.cfg.Logger.ErrorContext(r.Context(), "console", "path", r.URL.Path, "err", err)
 	}
 	p := s.newPage(w, r, "", "error", nil)
 	p.Problem = p.T[key]
-	if code := acuerdo.ErrorCode(err); code != acuerdo.EINTERNAL && code != "" {
+	if code != acuerdo.EINTERNAL {
 		// The store's messages say exactly what is wrong; they are English,
 		// so they follow the localised sentence as detail.
 		p.Data = acuerdo.ErrorMessage(err)
+	} else {
+		p.Data = p.T["request_id"] + ": " + requestID(r)
 	}
 	s.renderConsole(w, status, "error", p)
 }

@@ -89,7 +89,7 @@ func (s *Server) agree(w http.ResponseWriter, r *http.Request, si *signedIn, v s
 		res := s.cfg.Tools.Call(ctx, env, a.tool, string(raw))
 		rec, _ := json.Marshal(tools.Record{Name: a.tool, Args: string(raw), Result: res.JSON(), Facts: res.Facts, By: si.user.Name})
 		if _, err := s.cfg.Store.AppendMessages(ctx, acuerdo.Message{ConversationID: conv.ID, Direction: acuerdo.Internal, Author: acuerdo.AuthorTool, Body: string(rec), Status: acuerdo.MessageSent}); err != nil {
-			s.cfg.Logger.Error("console: store tool record", "err", err)
+			s.cfg.Logger.ErrorContext(r.Context(), "console: store tool record", "err", err)
 		}
 		return res
 	}
@@ -185,7 +185,7 @@ func (s *Server) consolePlan(w http.ResponseWriter, r *http.Request) {
 		pid, _ := strconv.ParseInt(id, 10, 64)
 		plan, err := s.cfg.Store.Plan(r.Context(), pid)
 		if err != nil {
-			s.cfg.Logger.Error("console: read accepted plan", "plan", pid, "err", err)
+			s.cfg.Logger.ErrorContext(r.Context(), "console: read accepted plan", "plan", pid, "err", err)
 			return acc, ""
 		}
 		return acc, s.planDetail(r.Context(), v, plan)

@@ -132,7 +132,7 @@ func (s *Server) consoleAuth(next http.Handler) http.Handler {
 		// Activity keeps the session alive; writing it once a minute is enough.
 		if s.cfg.Clock().Sub(si.sess.LastSeenAt) > time.Minute {
 			if err := s.cfg.Store.TouchSession(r.Context(), si.sess.TokenHash); err != nil {
-				s.cfg.Logger.Warn("console: touch session", "err", err)
+				s.cfg.Logger.WarnContext(r.Context(), "console: touch session", "err", err)
 			}
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), signedInKey{}, si)))

@@ -294,19 +294,17 @@ func (s *Server) consoleCase(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	labels, _, err := s.cfg.Store.Labels(ctx)
-	if err != nil {
+	if d.Labels, err = s.cfg.Store.CaseLabels(ctx, v.ID); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	d.Labels = labels[v.ID]
 	// Canned responses in the language the debtor reads.
 	if d.Canned, err = s.cfg.Store.CannedResponses(ctx, debtorLocale(conv, d.Debtor)); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	if err := s.cfg.Store.MarkRead(ctx, si.user.ID, v.ID); err != nil {
-		s.cfg.Logger.Warn("console: mark read", "err", err)
+		s.cfg.Logger.WarnContext(r.Context(), "console: mark read", "err", err)
 	}
 	media, err := s.cfg.Store.ConversationMedia(ctx, v.ConversationID)
 	if err != nil {

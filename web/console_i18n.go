@@ -36,6 +36,7 @@ var consoleStrings = map[string][3]string{
 		"Tentativas demais sem sucesso. Por segurança, espere %d min antes de tentar de novo.",
 		"Too many failed sign-ins. For your security, wait %d min before trying again."},
 
+	"request_id":         {"Identificador de la solicitud", "Identificador da requisição", "Request id"},
 	"err_internal":       {"Error interno. Intenta de nuevo; si sigue, avisa al administrador.", "Erro interno. Tente de novo; se continuar, avise o administrador.", "Internal error. Try again; if it persists, tell an admin."},
 	"err_not_found":      {"No existe o ya no está disponible.", "Não existe ou não está mais disponível.", "It does not exist or is no longer available."},
 	"err_forbidden":      {"No tienes permiso para esto: es solo para administradores o para quien tiene el caso.", "Você não tem permissão para isto: é só para administradores ou para quem está com o caso.", "You are not allowed to do this: it is for admins or for whoever holds the case."},

@@ -202,6 +202,22 @@ func TestConsoleAuthorization(t *testing.T) {
 		{"POST", "/console/cases/" + cid + "/payment/reject", unauth, see, see},
 		{"POST", "/console/cases/" + cid + "/payment/confirm", unauth, see, see},
 		{"POST", "/console/cases/" + cid + "/handback", unauth, see, see},
+		// Agreements need the case held (the operator has not taken it) or an
+		// admin; their forms are empty here, so the admin's are refused as
+		// invalid input after the role check.
+		{"POST", "/console/cases/" + cid + "/plan", unauth, see, see},
+		{"POST", "/console/cases/" + cid + "/promise", unauth, see, see},
+		{"POST", "/console/cases/" + cid + "/due-date", unauth, see, see},
+		{"POST", "/console/cases/" + cid + "/pause", unauth, see, see},
+		{"POST", "/console/cases/" + cid + "/notes", unauth, see, see},
+		{"POST", "/console/cases/" + cid + "/transfer", unauth, see, see},
+		{"POST", "/console/cases/" + cid + "/labels", unauth, see, see},
+		{"POST", "/console/contacts/" + conv + "/message", unauth, see, see},
+		{"GET", "/console/canned", see, forbid, ok},
+		{"POST", "/console/canned", unauth, forbid, see},
+		{"POST", "/console/canned/999999/delete", unauth, forbid, http.StatusNotFound},
+		{"GET", "/console/reports", see, forbid, ok},
+		{"GET", "/console/reports.csv", see, forbid, ok},
 		{"POST", "/console/logout", unauth, see, see},
 		{"GET", "/console/static/console.css", ok, ok, ok},
 		{"GET", "/console/login", ok, see, see},
@@ -478,7 +494,8 @@ func TestConsoleContacts(t *testing.T) {
 	if code != http.StatusOK || err != nil || len(recs) != 3 || recs[0][0] != "created_at" || !strings.HasPrefix(h.Get("Content-Type"), "text/csv") {
 		t.Fatalf("export: %d %v %v", code, recs, err)
 	}
-	if code, _, _ := op.get("/console/contacts/export.csv?range=week"); code != http.StatusBadRequest {
+	// An invalid value is 422 everywhere, the one mapping of web/errors.go.
+	if code, _, _ := op.get("/console/contacts/export.csv?range=week"); code != http.StatusUnprocessableEntity {
 		t.Errorf("unknown range: %d", code)
 	}
 	// Deleting is an admin's: an operator gets 403, an admin erases.

@@ -82,7 +82,7 @@ func (s *Server) dashboardAuth(next http.Handler) http.Handler {
 			return
 		}
 		w.Header().Set("WWW-Authenticate", `Bearer realm="acuerdo dashboard"`)
-		http.Error(w, "unauthorized: send Authorization: Bearer $ACUERDO_DASHBOARD_TOKEN, or open /dashboard?token=…", http.StatusUnauthorized)
+		plainFail(w, r, http.StatusUnauthorized, "dash_token")
 	})
 }
 
@@ -110,8 +110,8 @@ func (s *Server) dashboardList(w http.ResponseWriter, r *http.Request) {
 	lang := pickLang(r)
 	xs, err := s.cfg.Store.Experiments(r.Context())
 	if err != nil {
-		s.cfg.Logger.Error("dashboard: list experiments", "err", err)
-		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+		s.cfg.Logger.ErrorContext(r.Context(), "dashboard: list experiments", "err", err)
+		plainFail(w, r, http.StatusServiceUnavailable, "db_down")
 		return
 	}
 	now := s.cfg.Clock()
@@ -137,7 +137,7 @@ func (s *Server) buildPilot(w http.ResponseWriter, r *http.Request) (*pilot.Repo
 	if v := r.URL.Query().Get("as_of"); v != "" {
 		t, err := time.Parse(time.RFC3339, v)
 		if err != nil {
-			http.Error(w, "as_of must be an RFC 3339 time, e.g. 2026-01-31T00:00:00Z", http.StatusBadRequest)
+			plainFail(w, r, http.StatusBadRequest, "bad_as_of")
 			return nil, false
 		}
 		asOf = t.UTC()
@@ -145,15 +145,16 @@ func (s *Server) buildPilot(w http.ResponseWriter, r *http.Request) (*pilot.Repo
 	rep, err := pilot.Build(r.Context(), s.cfg.Store, name, asOf, pilot.Options{Resamples: s.cfg.DashboardResamples, Prices: s.cfg.DashboardPrices})
 	switch {
 	case acuerdo.ErrorCode(err) == acuerdo.ENOTFOUND:
-		http.Error(w, "no such experiment", http.StatusNotFound)
+		plainFail(w, r, http.StatusNotFound, "no_pilot")
 		return nil, false
 	case errors.Is(err, pilot.ErrEmpty):
 		// Nothing to compute is the experiment's state, not a server fault.
-		http.Error(w, err.Error(), http.StatusConflict)
+		plainFail(w, r, http.StatusConflict, "no_assigned")
 		return nil, false
 	case err != nil:
-		s.cfg.Logger.Error("dashboard: build report", "experiment", name, "err", err)
-		http.Error(w, "could not compute the report: "+err.Error(), http.StatusInternalServerError)
+		// The error's text (SQL, paths) stays in the log, under the request
+		// id the analyst is shown.
+		s.plainError(w, r, "dashboard: build report "+name, err)
 		return nil, false
 	}
 	return rep, true
@@ -162,7 +163,7 @@ func (s *Server) buildPilot(w http.ResponseWriter, r *http.Request) (*pilot.Repo
 func (s *Server) dashboardExport(w http.ResponseWriter, r *http.Request) {
 	table := pathParam(r, "table")
 	if !slices.Contains(pilot.Tables, table) {
-		http.Error(w, fmt.Sprintf("no such export; try one of %s", strings.Join(pilot.Tables, ", ")), http.StatusNotFound)
+		plainFail(w, r, http.StatusNotFound, "no_export", strings.Join(pilot.Tables, ", "))
 		return
 	}
 	rep, ok := s.buildPilot(w, r)
@@ -174,7 +175,7 @@ func (s *Server) dashboardExport(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s.csv"`, safeFile(rep.Data.Name), table))
 	if err := rep.WriteTable(w, table); err != nil {
-		s.cfg.Logger.Error("dashboard: export", "table", table, "err", err)
+		s.cfg.Logger.ErrorContext(r.Context(), "dashboard: export", "table", table, "err", err)
 	}
 }
 

@@ -77,6 +77,29 @@ func TestDashboardInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The page opens with the decision: the primary metric's verdict per arm,
+	// the sequential reading and the guardrails, before anything else; the
+	// exploratory segments and the sequential row follow.
+	decision, err := chromedp.Run(ctx, chromedp.Text("#decision"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := chromedp.Run(ctx, chromedp.Evaluate[string]("document.querySelector('section').id"))
+	if err != nil || first != "decision" {
+		t.Errorf("the first section is %q (%v), want the decision summary", first, err)
+	}
+	for _, want := range []string{"Primary metric: Liquidation", "Treatment", "Sequential reading", "boundary"} {
+		if !strings.Contains(decision, want) {
+			t.Errorf("decision summary lacks %q:\n%s", want, decision)
+		}
+	}
+	segs, err := chromedp.Run(ctx, chromedp.Text("#segments"))
+	if err != nil || !strings.Contains(segs, "exploratory") || !strings.Contains(segs, "dpd_") {
+		t.Errorf("segments section %q, %v", segs, err)
+	}
+	if lift, err := chromedp.Run(ctx, chromedp.Text("#lift")); err != nil || !strings.Contains(lift, "Share paid, sequential reading") {
+		t.Errorf("lift table lacks the sequential row: %v", err)
+	}
 	box, err := chromedp.Run(ctx, chromedp.Dimensions("svg.km"))
 	if err != nil || box.Width < 300 || box.Height < 150 {
 		t.Errorf("chart box %+v, err %v: not rendered", box, err)

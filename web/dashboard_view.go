@@ -121,6 +121,8 @@ func (s *Server) dashboardExperiment(w http.ResponseWriter, r *http.Request) {
 		"Lang": lang, "T": t, "Langs": sandboxLangs, "Nonce": pageHeaders(w), "Path": base,
 		"X": d, "AsOf": rep.AsOf.Format("2006-01-02 15:04 UTC"), "Debtors": len(d.Rows),
 		"SRMFlag": srm.Flag, "SRMDetail": srmDetail,
+		"Decision": decision(rep, t, math.Pow10(acuerdo.MinorDigits(d.Currency))), "Primary": metricLabel(t, primaryMetric(rep)),
+		"Segments":  segments(rep, t),
 		"Lift":      liftRows(shown(rep), t, math.Pow10(acuerdo.MinorDigits(d.Currency)), false),
 		"Scenarios": liftRows(rep.Results, t, 1, true), "Chart": kmSVG(rep.Curves, t), "Ticks": ticks, "AtRisk": atRisk, "Logrank": logrank,
 		"Cost": costRows(rep.Results, t), "Funnel": funnelRows(rep.Funnel, t), "Downloads": downloads,
@@ -165,6 +167,9 @@ func liftRows(rs []experiments.Result, t map[string]string, minor float64, scena
 		if strings.HasPrefix(x.Metric, "conversion_") != scenarios {
 			continue
 		}
+		if x.Segment != "" {
+			continue // exploratory segment rows are not the pilot's lift
+		}
 		k := key{x.Metric, x.CUPED}
 		row := by[k]
 		if row == nil {
@@ -173,7 +178,7 @@ func liftRows(rs []experiments.Result, t map[string]string, minor float64, scena
 			by[k] = row
 			order = append(order, k)
 		}
-		pct := strings.HasPrefix(x.Metric, "liquidation_rate_") || strings.HasPrefix(x.Metric, "share_paid_") || scenarios
+		pct := strings.HasPrefix(x.Metric, "liquidation_rate_") || strings.HasPrefix(x.Metric, "share_paid_") || x.Metric == "sequential_share_paid" || scenarios
 		scale := 1.0
 		if moneyMetrics[x.Metric] {
 			scale = minor

@@ -16,11 +16,10 @@ var bodyLimits = []struct {
 	prefix string
 	max    int64
 }{
-	{"/api/v1/", apiMaxBody},              // batches of up to apiMaxItems debtors
-	{"/webhooks/twilio/", maxWebhookBody}, // Twilio's forms
-	{"/webhooks/", maxPayhookBody},        // payment providers' events
-	// A receipt of up to 5 MB, in base64 inside the JSON.
-	{"/sandbox/api/send", maxSandboxFile*4/3 + 64<<10},
+	{"/api/v1/", apiMaxBody},                   // batches of up to apiMaxItems debtors
+	{"/webhooks/twilio/", maxWebhookBody},      // Twilio's forms
+	{"/webhooks/", maxPayhookBody},             // payment providers' events
+	{"/sandbox/", maxSandboxFile*4/3 + 64<<10}, // a receipt of up to 5 MB in base64
 }
 
 // maxBody returns the body limit of a path.

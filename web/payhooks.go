@@ -61,7 +61,7 @@ func (s *Server) payhook(h PaymentWebhook) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(io.LimitReader(r.Body, maxPayhookBody+1))
 		if err != nil {
-			http.Error(w, "could not read the request", http.StatusBadRequest)
+			plainFail(w, r, http.StatusBadRequest, "bad_form")
 			return
 		}
 		if len(body) > maxPayhookBody {
@@ -90,7 +90,7 @@ func (s *Server) payhook(h PaymentWebhook) http.HandlerFunc {
 		defer cancel()
 		if seen, err := s.cfg.Store.ProviderEventSeen(ctx, name, n.EventID); err != nil {
 			log.Error("payment webhook: store", "err", err)
-			http.Error(w, "try again", http.StatusServiceUnavailable)
+			plainFail(w, r, http.StatusServiceUnavailable, "retry")
 			return
 		} else if seen {
 			writeText(w, http.StatusOK, store.ProviderDuplicate)
@@ -105,7 +105,7 @@ func (s *Server) payhook(h PaymentWebhook) http.HandlerFunc {
 		} else if err != nil {
 			// The provider could not be asked; its retry will ask again.
 			log.Warn("payment webhook: could not confirm with the provider", "err", err)
-			http.Error(w, "could not confirm with the provider; try again", http.StatusServiceUnavailable)
+			plainFail(w, r, http.StatusServiceUnavailable, "retry")
 			return
 		}
 		if !c.Paid {
@@ -129,7 +129,7 @@ func (s *Server) payhook(h PaymentWebhook) http.HandlerFunc {
 			ExternalID: c.ExternalID, Amount: c.Amount, PaidAt: c.PaidAt, Method: c.Method}, s.thanks)
 		if err != nil {
 			log.Error("payment webhook: store", "err", err)
-			http.Error(w, "try again", http.StatusServiceUnavailable)
+			plainFail(w, r, http.StatusServiceUnavailable, "retry")
 			return
 		}
 		log.Info("payment webhook", "outcome", out.Outcome, "rule", out.Rule, "payment", out.PaymentID, "account", out.AccountID)
@@ -146,14 +146,14 @@ func (s *Server) payhook(h PaymentWebhook) http.HandlerFunc {
 
 // refuseWebhook audits a refused notification and answers it.
 func (s *Server) refuseWebhook(ctx context.Context, w http.ResponseWriter, provider, rule, detail string, code int) {
-	s.cfg.Logger.Warn("payment webhook refused", "provider", provider, "rule", rule, "detail", detail)
+	s.cfg.Logger.WarnContext(ctx, "payment webhook refused", "provider", provider, "rule", rule, "detail", detail)
 	if s.cfg.Metrics != nil {
 		s.cfg.Metrics.Rejected(provider + "_" + rule)
 	}
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.StoreTimeout)
 	defer cancel()
 	if err := s.cfg.Store.AuditWebhook(actx, provider, rule, detail); err != nil {
-		s.cfg.Logger.Error("payment webhook: audit", "err", err)
+		s.cfg.Logger.ErrorContext(ctx, "payment webhook: audit", "err", err)
 	}
 	writeText(w, code, "refused: "+rule)
 }

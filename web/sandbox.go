@@ -61,8 +61,8 @@ func (s *Server) sandbox(w http.ResponseWriter, r *http.Request) {
 	lang := pickLang(r)
 	debtors, err := s.cfg.Store.Debtors(r.Context(), sandboxDebtors)
 	if err != nil {
-		s.cfg.Logger.Error("sandbox: list debtors", "err", err)
-		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+		s.cfg.Logger.ErrorContext(r.Context(), "sandbox: list debtors", "err", err)
+		plainFail(w, r, http.StatusServiceUnavailable, "db_down")
 		return
 	}
 	sel := r.URL.Query().Get("debtor")
@@ -94,7 +94,7 @@ func (s *Server) sandbox(w http.ResponseWriter, r *http.Request) {
 		"HasDebtors": len(debtors) > 0, "Nonce": nonce,
 	})
 	if err != nil {
-		s.cfg.Logger.Error("sandbox: render", "err", err)
+		s.cfg.Logger.ErrorContext(r.Context(), "sandbox: render", "err", err)
 	}
 }
 
@@ -171,7 +171,7 @@ func (s *Server) sandboxSend(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := s.storeCtx(r)
 	defer cancel()
 	if _, err := s.cfg.Engine.Receive(ctx, acuerdo.ChannelSandbox, phone, acuerdo.Message{ProviderID: id, Body: text, CreatedAt: s.cfg.Clock()}, media); err != nil {
-		s.cfg.Logger.Error("sandbox: store message", "err", err)
+		s.cfg.Logger.ErrorContext(r.Context(), "sandbox: store message", "err", err)
 		jsonError(w, http.StatusInternalServerError, "could not store the message")
 		return
 	}
@@ -200,7 +200,7 @@ func (s *Server) sandboxMessages(w http.ResponseWriter, r *http.Request) {
 	after, _ := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
 	msgs, err := s.cfg.Store.Thread(r.Context(), acuerdo.ChannelSandbox, phone, after, 200)
 	if err != nil {
-		s.cfg.Logger.Error("sandbox: read messages", "err", err)
+		s.cfg.Logger.ErrorContext(r.Context(), "sandbox: read messages", "err", err)
 		jsonError(w, http.StatusServiceUnavailable, "database unavailable")
 		return
 	}

@@ -69,8 +69,8 @@ func (s *Server) verified(w http.ResponseWriter, r *http.Request) (url.Values, b
 
 func (s *Server) reject(w http.ResponseWriter, r *http.Request, status int, reason string) {
 	s.cfg.Metrics.Rejected(reason)
-	s.cfg.Logger.Warn("webhook rejected", "path", r.URL.Path, "reason", reason, "status", status, "remote", r.RemoteAddr)
-	http.Error(w, http.StatusText(status), status)
+	s.cfg.Logger.WarnContext(r.Context(), "webhook rejected", "path", r.URL.Path, "reason", reason, "status", status, "remote", r.RemoteAddr)
+	plainFail(w, r, status, map[int]string{http.StatusForbidden: "forbidden", http.StatusRequestEntityTooLarge: "too_large_webhook", http.StatusBadRequest: "invalid"}[status])
 }
 
 // storeCtx is the context of the durable write behind an acknowledgement. It
@@ -85,6 +85,16 @@ func (s *Server) storeCtx(r *http.Request) (context.Context, context.CancelFunc)
 // stored too: the agent answers them with a short customer-service flow that
 // discloses nothing.
 func (s *Server) inbound(w http.ResponseWriter, r *http.Request) {
+	s.receive(w, r, acuerdo.ChannelWhatsApp)
+}
+
+// inboundSMS stores a reply to an SMS (STOP included: the agent's opt-out
+// guard reads it) on the debtor's sms conversation; it is answered by SMS.
+func (s *Server) inboundSMS(w http.ResponseWriter, r *http.Request) {
+	s.receive(w, r, acuerdo.ChannelSMS)
+}
+
+func (s *Server) receive(w http.ResponseWriter, r *http.Request, channel string) {
 	form, ok := s.verified(w, r)
 	if !ok {
 		return
@@ -104,18 +114,18 @@ func (s *Server) inbound(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := s.storeCtx(r)
 	defer cancel()
-	created, err := s.cfg.Engine.Receive(ctx, acuerdo.ChannelWhatsApp, in.From,
+	created, err := s.cfg.Engine.Receive(ctx, channel, in.From,
 		acuerdo.Message{ProviderID: in.MessageSid, Body: body, CreatedAt: s.cfg.Clock()}, media)
 	if err != nil {
 		// Not stored, so not acknowledged: Twilio may deliver it again.
-		s.cfg.Logger.Error("store inbound message", "sid", in.MessageSid, "from", maskPhone(in.From), "err", err)
-		http.Error(w, "could not store the message; retry", http.StatusInternalServerError)
+		s.cfg.Logger.ErrorContext(r.Context(), "store inbound message", "sid", in.MessageSid, "from", maskPhone(in.From), "err", err)
+		plainFail(w, r, http.StatusInternalServerError, "retry")
 		return
 	}
 	if created && len(media) > 0 && s.cfg.Media != nil {
 		s.cfg.Media.Kick()
 	}
-	s.cfg.Logger.Debug("inbound message", "sid", in.MessageSid, "from", maskPhone(in.From), "created", created, "media", len(media))
+	s.cfg.Logger.DebugContext(r.Context(), "inbound message", "sid", in.MessageSid, "from", maskPhone(in.From), "created", created, "media", len(media))
 	w.Header().Set("Content-Type", "text/xml")
 	_, _ = w.Write([]byte(emptyTwiML))
 }
@@ -139,18 +149,18 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := s.storeCtx(r)
 	defer cancel()
 	if err := s.cfg.Engine.Status(ctx, st.MessageSid, st.MessageStatus, code); err != nil {
-		s.cfg.Logger.Error("store status callback", "sid", st.MessageSid, "status", st.MessageStatus, "err", err)
-		http.Error(w, "could not store the status; retry", http.StatusInternalServerError)
+		s.cfg.Logger.ErrorContext(r.Context(), "store status callback", "sid", st.MessageSid, "status", st.MessageStatus, "err", err)
+		plainFail(w, r, http.StatusInternalServerError, "retry")
 		return
 	}
 	if !whatsapp.KnownStatus(st.MessageStatus) {
 		// Stored as the message's unranked status and acknowledged: a 4xx
 		// only makes Twilio retry. The log line is the cue to teach
 		// whatsapp.StatusRank where it belongs.
-		s.cfg.Logger.Warn("unknown Twilio message status", "sid", st.MessageSid, "status", st.MessageStatus)
+		s.cfg.Logger.WarnContext(r.Context(), "unknown Twilio message status", "sid", st.MessageSid, "status", st.MessageStatus)
 	}
 	if code != "" {
-		s.cfg.Logger.Info("message not delivered", "sid", st.MessageSid, "status", st.MessageStatus, "code", code)
+		s.cfg.Logger.InfoContext(r.Context(), "message not delivered", "sid", st.MessageSid, "status", st.MessageStatus, "code", code)
 	}
 	w.WriteHeader(http.StatusOK)
 }

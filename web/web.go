@@ -121,6 +121,7 @@ func New(cfg Config) http.Handler {
 	r := chi.NewRouter()
 	r.Use(withRequestID, s.recoverer, s.limitBodies)
 	r.Post(whatsapp.InboundPath, s.inbound)
+	r.Post(whatsapp.SMSPath, s.inboundSMS)
 	r.Post(whatsapp.StatusPath, s.status)
 	r.Get("/healthz", s.healthz)
 	if cfg.Gatherer != nil {
@@ -170,7 +171,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	if err := s.cfg.Store.Ping(ctx); err != nil {
-		s.cfg.Logger.Error("health check: database", "err", err)
+		s.cfg.Logger.ErrorContext(r.Context(), "health check: database", "err", err)
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = w.Write([]byte("database unavailable\n"))
 		return

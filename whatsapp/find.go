@@ -41,6 +41,9 @@ func (c *Client) FindAll(ctx context.Context, to, body string, since time.Time) 
 	if err != nil {
 		return nil, &SendError{Permanent: true, Message: "recipient is not an E.164 phone number", Err: err}
 	}
+	if c.sms {
+		addr = strings.TrimPrefix(addr, "whatsapp:")
+	}
 	since = since.UTC().Truncate(time.Second)
 	for _, dated := range []bool{true, false} {
 		params := &twapi.ListMessageParams{}

@@ -72,6 +72,9 @@ func (c *Client) create(ctx context.Context, to string, params *twapi.CreateMess
 	if err != nil {
 		return Sent{}, &SendError{Permanent: true, Message: "recipient is not an E.164 phone number", Err: err}
 	}
+	if c.sms {
+		addr = strings.TrimPrefix(addr, "whatsapp:")
+	}
 	params.SetTo(addr)
 	params.SetFrom(c.from)
 	if c.cfg.MessagingServiceSID != "" {

@@ -79,7 +79,8 @@ func ConfigFromEnv(getenv func(string) string) Config {
 // It is safe for concurrent use.
 type Client struct {
 	cfg  Config
-	from string   // normalised "whatsapp:+E164"
+	from string   // normalised "whatsapp:+E164" ("+E164" for SMS)
+	sms  bool     // an SMS sender: recipients are plain numbers
 	api  *url.URL // parsed APIURL
 	http *http.Client
 }

@@ -316,3 +316,46 @@ func TestServeSignInBurst(t *testing.T) {
 		}
 	}
 }
+
+// TestImportRefusesMergedRows is issue 10, item 10, through the binary: an
+// unbalanced quote that used to merge ten rows into three is a rejected row
+// with its number and what to do, nothing written; an unrecognised column is
+// named in the summary, and --map reads it.
+func TestImportRefusesMergedRows(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "i.db")
+	bad := filepath.Join(dir, "bad.csv")
+	rows := "Credito,Numero,Nombre,Cedula\n"
+	for i := 1; i <= 10; i++ {
+		name := fmt.Sprintf("Persona %d", i)
+		if i == 3 {
+			name = `"` + name // the unbalanced quote
+		}
+		rows += fmt.Sprintf("Q%d,30011500%02d,%s,10000000%02d\n", i, i, name, i)
+	}
+	os.WriteFile(bad, []byte(rows), 0o644)
+	code, out, errOut := runCLI(t, "import", "debtors", bad, "--db", db)
+	if code != 1 || !strings.Contains(errOut, "row 4: a quoted value runs across lines 4 to 11") || !strings.Contains(out, "nothing was written") {
+		t.Fatalf("unbalanced quote: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if n := sqlInt(t, db, `SELECT COUNT(*) FROM debtors`); n != 0 {
+		t.Fatalf("%d debtors written from a malformed file", n)
+	}
+
+	f := filepath.Join(dir, "due.csv")
+	os.WriteFile(f, []byte("Credito,Numero,Nombre,Vence el\nV1,3001160001,Ana Uno,2026-03-15\n"), 0o644)
+	code, out, errOut = runCLI(t, "import", "debtors", f, "--db", db)
+	if code != 0 || !strings.Contains(out, `ignored columns (not recognised, not imported): "Vence el"`) {
+		t.Fatalf("unknown column: exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, errOut = runCLI(t, "import", "debtors", f, "--map", "Vence el=due_date", "--db", db)
+	if code != 0 || strings.Contains(out, "ignored") {
+		t.Fatalf("--map: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if got := sqlString(t, db, `SELECT COALESCE(next_due_date, '') FROM accounts WHERE ref = 'V1'`); got != "2026-03-15" {
+		t.Errorf("due date after --map = %q", got)
+	}
+	if code, _, errOut := runCLI(t, "import", "debtors", f, "--map", "Vence el=vencimiento", "--db", db); code != 2 || !strings.Contains(errOut, "due_date") {
+		t.Errorf("--map to an unknown field: exit %d %s", code, errOut)
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"acuerdo/pilot"
 	"acuerdo/prompts"
 	"acuerdo/store"
+	"acuerdo/whatsapp"
 )
 
 func init() {
@@ -336,9 +337,9 @@ func runExperimentLaunch(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	l, err := launch(ctx, db, name, pol.CreditorName)
+	l, err := launch(ctx, db, name, pol.CreditorName, e.getenv("TWILIO_WHATSAPP_FROM"))
 	if err != nil {
-		if acuerdo.ErrorCode(err) == acuerdo.ENOTFOUND {
+		if code := acuerdo.ErrorCode(err); code == acuerdo.ENOTFOUND || code == acuerdo.EINVALID {
 			return &exitError{1, fmt.Errorf("%s", acuerdo.ErrorMessage(err))}
 		}
 		return err
@@ -348,18 +349,36 @@ func runExperimentLaunch(ctx context.Context, e *env, args []string) error {
 }
 
 // launch queues the first contact of every arm but control: the first_contact
-// template, or the one the arm's variant chose.
-func launch(ctx context.Context, db *store.DB, name, creditor string) (store.Launched, error) {
+// template, or the one the arm's variant chose; an SMS-first arm
+// (channel=sms) gets sms_first_contact, whose wa.me link opens a WhatsApp chat
+// with whatsappFrom and a first message already typed in their language.
+func launch(ctx context.Context, db *store.DB, name, creditor, whatsappFrom string) (store.Launched, error) {
 	if _, ok := prompts.LookupTemplate("first_contact"); !ok {
 		return store.Launched{}, fmt.Errorf("template first_contact is missing from the catalogue")
 	}
+	x, err := db.ExperimentByName(ctx, name)
+	if err != nil {
+		return store.Launched{}, err
+	}
+	for _, a := range x.Arms {
+		if a.Variant.Channel != acuerdo.ChannelSMS {
+			continue
+		}
+		if _, err := whatsapp.WaMeLink(whatsappFrom, ""); err != nil {
+			return store.Launched{}, acuerdo.Errorf(acuerdo.EINVALID, "arm %s sends SMS that lead into WhatsApp: set TWILIO_WHATSAPP_FROM (e.g. whatsapp:+14155238886) so the SMS can link to it", a.Name)
+		}
+	}
 	return db.LaunchExperiment(ctx, name, func(t store.LaunchTarget) store.Outgoing {
+		first, _, _ := strings.Cut(t.Name, " ")
+		vars := map[string]string{"name": first, "creditor": creditor}
 		tmpl, ok := prompts.LookupTemplate(t.Variant.Template)
+		if t.Variant.Channel == acuerdo.ChannelSMS {
+			tmpl, ok = prompts.LookupTemplate("sms_first_contact")
+			vars["link"], _ = whatsapp.WaMeLink(whatsappFrom, prompts.T(t.Locale, "sms_prefill"))
+		}
 		if !ok {
 			tmpl, _ = prompts.LookupTemplate("first_contact")
 		}
-		first, _, _ := strings.Cut(t.Name, " ")
-		vars := map[string]string{"name": first, "creditor": creditor}
 		return store.Outgoing{Body: tmpl.Render(t.Locale, vars), Author: acuerdo.AuthorBot, Template: tmpl.Name, Variables: vars, Business: true}
 	})
 }

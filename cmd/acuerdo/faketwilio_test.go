@@ -39,6 +39,7 @@ type fakeTwilio struct {
 	msgs    []fakeMessage     // every accepted create, in order
 	failTo  map[string]int    // To → Twilio error code to answer with
 	delay   time.Duration     // before answering a create, to widen crash windows
+	delayN  int               // when > 0, only this many more creates wait delay
 	media   map[string][]byte // media name → bytes
 	cdnAuth int               // CDN requests that carried credentials (must stay 0)
 }
@@ -81,6 +82,11 @@ func (f *fakeTwilio) create(w http.ResponseWriter, r *http.Request) {
 	form := r.PostForm
 	f.mu.Lock()
 	delay, code := f.delay, f.failTo[form.Get("To")]
+	if f.delayN > 0 {
+		if f.delayN--; f.delayN == 0 {
+			f.delay = 0
+		}
+	}
 	f.mu.Unlock()
 	if code != 0 {
 		f.record(form, "") // Twilio counts the attempt; tests count POSTs

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"sync/atomic"
 
 	"acuerdo/importer"
@@ -34,6 +35,14 @@ transaccion); a payment already recorded under the same id is skipped.
 CSV may use , ; or tab, in UTF-8 (with or without BOM) or Latin-1. Dates are
 YYYY-MM-DD or DD/MM/YYYY (MM/DD/YYYY with --country US).
 
+Columns under names acuerdo does not know are listed as ignored in the summary;
+--map 'HEADER=field' (repeatable) reads one as a field: account, phone, name,
+balance, installment_amount, due_date, days_past_due, document, email,
+currency, country, time_zone, consent, segment (payments: account, amount,
+paid_at, method, external_id). A row whose number of fields differs from the
+header's, or a quoted value running across lines (an unclosed quote), is an
+invalid row.
+
 If any row is invalid, every invalid row is listed with its row number and
 column, and nothing is written, unless --skip-invalid is given.
 Exit status: 0 imported, 1 rows rejected, 2 usage or file error.`
@@ -42,6 +51,8 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	fs, dbPath := flags(e, "import", "import debtors|payments FILE [flags]", importAbout)
 	country := fs.String("country", "CO", "ISO country `code` for phone numbers written without +country code")
 	skip := fs.Bool("skip-invalid", false, "write the valid rows and list the invalid ones")
+	maps := columnMap{}
+	fs.Var(maps, "map", "read the column `HEADER=field` as that field (repeatable), e.g. --map 'Vence el=due_date'")
 	// Flags may come before or after KIND FILE.
 	var pos []string
 	for {
@@ -82,7 +93,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	defer db.Close()
 
 	bar := newProgress(e, size, &read)
-	opt := importer.Options{Country: *country, SkipInvalid: *skip, Progress: bar.rows}
+	opt := importer.Options{Country: *country, SkipInvalid: *skip, Progress: bar.rows, Map: maps}
 	var sum importer.Summary
 	if kind == "debtors" {
 		sum, err = importer.Portfolio(ctx, db, t, opt)
@@ -103,5 +114,19 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	if sum.Rejected > 0 {
 		return &exitError{1, fmt.Errorf("%d rows rejected", sum.Rejected)}
 	}
+	return nil
+}
+
+// columnMap collects --map HEADER=field flags.
+type columnMap map[string]string
+
+func (m columnMap) String() string { return fmt.Sprint(map[string]string(m)) }
+
+func (m columnMap) Set(v string) error {
+	h, f, ok := strings.Cut(v, "=")
+	if !ok || strings.TrimSpace(h) == "" || strings.TrimSpace(f) == "" {
+		return fmt.Errorf("want HEADER=field, like 'Vence el=due_date'")
+	}
+	m[strings.TrimSpace(h)] = strings.TrimSpace(f)
 	return nil
 }

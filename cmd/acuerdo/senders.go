@@ -2,11 +2,10 @@ package main
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"strconv"
 	"time"
 
+	"acuerdo"
 	"acuerdo/engine"
 	"acuerdo/store"
 	"acuerdo/whatsapp"
@@ -33,6 +32,15 @@ func (s twilioSender) SendText(ctx context.Context, to, body string) (engine.Sen
 func (s twilioSender) SendTemplate(ctx context.Context, to string, t engine.Template) (engine.Sent, error) {
 	sent, err := s.c.SendTemplate(ctx, to, t.ContentID, t.Variables)
 	return engine.Sent{ID: sent.SID, Status: sent.Status}, err
+}
+
+// smsSender sends SMS: there are no approved templates on this channel, so
+// the text the engine rendered goes as the body, within the same contact
+// policy (consent on the sms channel, hours, caps) as any business message.
+type smsSender struct{ twilioSender }
+
+func (s smsSender) SendTemplate(ctx context.Context, to string, t engine.Template) (engine.Sent, error) {
+	return s.SendText(ctx, to, t.Text)
 }
 
 func (twilioSender) Permanent(err error) bool { return whatsapp.IsPermanent(err) }
@@ -80,7 +88,7 @@ func (s twilioSender) Find(ctx context.Context, to, body string, since time.Time
 func recorded(db *store.DB) func(context.Context, string) (bool, error) {
 	return func(ctx context.Context, id string) (bool, error) {
 		_, _, err := db.MessageStatus(ctx, id)
-		if errors.Is(err, sql.ErrNoRows) {
+		if acuerdo.ErrorCode(err) == acuerdo.ENOTFOUND {
 			return false, nil
 		}
 		return err == nil, err

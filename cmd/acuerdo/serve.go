@@ -181,6 +181,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	var receipts *engine.Receipts
 	if tw != nil {
 		senders[acuerdo.ChannelWhatsApp] = twilioSender{c: tw.client, known: recorded(db)}
+		if tw.sms != nil {
+			senders[acuerdo.ChannelSMS] = smsSender{twilioSender{c: tw.sms, known: recorded(db)}}
+		}
 		receipts = engine.NewReceipts(engine.ReceiptsConfig{Store: db, Fetcher: tw.client, Permanent: whatsapp.IsPermanent, Clock: clock, Logger: logger})
 	}
 	if *demoMode {

@@ -18,6 +18,9 @@ import (
 type twilio struct {
 	client *whatsapp.Client
 	cfg    whatsapp.Config
+	// sms sends SMS from TWILIO_SMS_FROM through the same account; nil
+	// without it.
+	sms *whatsapp.Client
 }
 
 // twilioFromEnv builds the Twilio client when TWILIO_ACCOUNT_SID,
@@ -44,7 +47,15 @@ func twilioFromEnv(e *env) (*twilio, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &twilio{client: c, cfg: cfg}, nil
+	tw := &twilio{client: c, cfg: cfg}
+	if from := strings.TrimSpace(e.getenv("TWILIO_SMS_FROM")); from != "" {
+		sc := cfg
+		sc.From = from
+		if tw.sms, err = whatsapp.NewSMS(sc); err != nil {
+			return nil, err
+		}
+	}
+	return tw, nil
 }
 
 var contentSID = regexp.MustCompile(`^HX[0-9a-fA-F]{32}$`)

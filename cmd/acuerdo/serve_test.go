@@ -119,8 +119,24 @@ func TestServeWhatsApp(t *testing.T) {
 			Body: "gracias, mañana reviso", Status: acuerdo.MessageReceived, CreatedAt: last}); err != nil {
 			t.Fatal(err)
 		}
+		// Outside the window the message is business-initiated, even an
+		// operator's: consent and contact hours apply (issue 10, item 13).
+		// Marta consents; the hours are the real clock's, as serve runs on it.
+		if _, err := st.RecordConsent(ctx, conv.DebtorID, store.ConsentRecord{Channel: store.ConsentChannelWhatsApp, Scope: store.ConsentScopeCollections,
+			Source: "contract", GrantedAt: time.Now().Add(-48 * time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
 		if err := st.Enqueue(ctx, conv.ID, []store.Outgoing{{Body: "Hola Marta, soy Laura del equipo. ¿Pudiste revisar?", Author: acuerdo.AuthorOperator, Template: "reengage"}}); err != nil {
 			t.Fatal(err)
+		}
+		if now := time.Now(); policy.Default().NextContactTime("CO", "", now).After(now.Add(time.Minute)) {
+			waitFor(t, "the template held for contact hours", func() bool {
+				return sqlInt(t, db, `SELECT COUNT(*) FROM outbox WHERE conversation_id = ? AND last_error LIKE 'contact_hours%'`, conv.ID) == 1
+			})
+			if n := len(f.to(marta)); n != 0 {
+				t.Fatalf("%d messages to Marta outside contact hours", n)
+			}
+			return
 		}
 		waitFor(t, "the template to Marta", func() bool { return len(f.to(marta)) >= 1 })
 		m := f.to(marta)[0]

@@ -92,7 +92,7 @@ func runSimulate(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	printTruth(e.stdout, cfg, r)
-	fmt.Fprintf(e.stdout, "\nthe full report: acuerdo report %s --db %s\n", *name, *dbPath)
+	fmt.Fprintf(e.stdout, "\nthe full report: acuerdo report %s --db %s\n", *name, store.RedactDSN(*dbPath))
 	return nil
 }
 
@@ -153,7 +153,7 @@ func simulatePilot(ctx context.Context, e *env, dbPath string, cfg experiments.S
 	if err != nil {
 		return &exitError{2, err}
 	}
-	l, err := launch(ctx, db, cfg.Salt, pol.CreditorName)
+	l, err := launch(ctx, db, cfg.Salt, pol.CreditorName, e.getenv("TWILIO_WHATSAPP_FROM"))
 	if err != nil {
 		return err
 	}
