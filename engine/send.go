@@ -134,7 +134,18 @@ func (e *Engine) deliver(ctx context.Context, it store.OutboxItem) error {
 		tid = tmpl.ContentID
 	}
 	e.cfg.Metrics.outbound(it.Channel, "sent")
-	return e.cfg.Store.MarkSent(rec, it, sent.ID, sent.Status, tid, e.cfg.Rank)
+	return e.markSent(rec, it, sent.ID, sent.Status, tid)
+}
+
+// markSent records an accepted send. A status callback that beat the send's
+// answer (Twilio's can) is applied then, and an error code it carried counts
+// as it would have in order: an unreachable number is marked so.
+func (e *Engine) markSent(ctx context.Context, it store.OutboxItem, providerID, status, templateID string) error {
+	code, err := e.cfg.Store.MarkSent(ctx, it, providerID, status, templateID, e.cfg.Rank)
+	if err != nil || code == "" {
+		return err
+	}
+	return e.markUnreachable(ctx, it.ConversationID, code)
 }
 
 // sendFailed records a failed send. A permanent failure ends the message (and
@@ -269,7 +280,7 @@ func (e *Engine) reconcile(ctx context.Context) error {
 			continue
 		}
 		if found {
-			err = e.cfg.Store.MarkSent(ctx, it, sent.ID, sent.Status, "", e.cfg.Rank)
+			err = e.markSent(ctx, it, sent.ID, sent.Status, "")
 		} else {
 			err = e.cfg.Store.Retry(ctx, it.ID, e.cfg.Clock(), "not received by the provider before a restart")
 		}

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -169,4 +170,36 @@ func TestUnsubscribedRecordsOptOut(t *testing.T) {
 	if !found {
 		t.Fatal("no audit line for the opt-out")
 	}
+}
+
+// A status callback can beat the send's own answer (Twilio's sometimes does):
+// it waits in the store until the send is recorded, and its error code then
+// counts as it would have in order — here, WhatsApp saying it cannot deliver
+// to the number marks the debtor unreachable.
+func TestEarlyStatusMarksUnreachable(t *testing.T) {
+	r := newRig(t, false, func(c *engine.Config) {
+		c.Agent = fixedTurner{"hola"}
+		c.Rank = func(s string) int { return map[string]int{"queued": 1, "undelivered": 5}[s] }
+		c.Unreachable = func(code string) string {
+			if code == "63024" {
+				return acuerdo.UnreachableInvalidRecipient
+			}
+			return ""
+		}
+	})
+	ctx := context.Background()
+	r.snd.fail = func(n int) error {
+		// The callback for the message being sent arrives before its answer.
+		if err := r.eng.Status(ctx, fmt.Sprintf("SMout%d", n), "undelivered", "63024"); err != nil {
+			t.Error(err)
+		}
+		return nil
+	}
+	r.receive(t, "SM1", "hola")
+	r.start()
+	defer r.stop(t)
+	eventually(t, "the debtor marked unreachable", func() bool {
+		d, err := r.db.DebtorByPhone(ctx, "+573001234567")
+		return err == nil && d.Unreachable == acuerdo.UnreachableInvalidRecipient && d.UnreachableDetail == "63024"
+	})
 }

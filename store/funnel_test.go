@@ -33,7 +33,7 @@ func TestExperimentFunnel(t *testing.T) {
 		}
 		items, _ := db.ClaimOutbox(ctx, 1, time.Minute)
 		_ = db.MarkSending(ctx, items[0], "")
-		_ = db.MarkSent(ctx, items[0], "SM-"+c.Phone, "queued", "", func(s string) int { return map[string]int{"queued": 1, "delivered": 3}[s] })
+		_, _ = db.MarkSent(ctx, items[0], "SM-"+c.Phone, "queued", "", func(s string) int { return map[string]int{"queued": 1, "delivered": 3}[s] })
 		if _, err := db.ApplyStatus(ctx, "SM-"+c.Phone, "delivered", "", func(s string) int { return map[string]int{"queued": 1, "delivered": 3}[s] }); err != nil {
 			t.Fatal(err)
 		}

@@ -100,8 +100,10 @@ func (db *DB) MarkSending(ctx context.Context, it OutboxItem, sent string) error
 }
 
 // MarkSent records the provider's acceptance, then applies any status callback
-// that arrived before it.
-func (db *DB) MarkSent(ctx context.Context, it OutboxItem, providerID, status, templateID string, rank func(string) int) error {
+// that arrived before it. It returns the error code such an early callback
+// carried (the last non-empty one), so the caller can act on it as it would
+// on a callback that came in order: a number that cannot be reached.
+func (db *DB) MarkSent(ctx context.Context, it OutboxItem, providerID, status, templateID string, rank func(string) int) (string, error) {
 	if status == "" {
 		status = acuerdo.MessageQueued
 	}
@@ -115,11 +117,11 @@ func (db *DB) MarkSent(ctx context.Context, it OutboxItem, providerID, status, t
 		return err
 	})
 	if err != nil || providerID == "" {
-		return err
+		return "", err
 	}
 	rows, err := db.write.QueryContext(ctx, `SELECT status, error_code FROM early_statuses WHERE provider_id = ?`, providerID)
 	if err != nil {
-		return err
+		return "", err
 	}
 	type early struct{ status, code string }
 	var es []early
@@ -127,20 +129,24 @@ func (db *DB) MarkSent(ctx context.Context, it OutboxItem, providerID, status, t
 		var e early
 		if err := rows.Scan(&e.status, &e.code); err != nil {
 			rows.Close()
-			return err
+			return "", err
 		}
 		es = append(es, e)
 	}
 	rows.Close()
+	code := ""
 	for _, e := range es {
 		if _, err := db.ApplyStatus(ctx, providerID, e.status, e.code, rank); err != nil {
-			return err
+			return "", err
+		}
+		if e.code != "" {
+			code = e.code
 		}
 	}
 	if len(es) > 0 {
 		_, err = db.write.ExecContext(ctx, `DELETE FROM early_statuses WHERE provider_id = ?`, providerID)
 	}
-	return err
+	return code, err
 }
 
 // SendUnknown records a send whose outcome is unknown (the provider may have

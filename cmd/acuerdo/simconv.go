@@ -187,7 +187,7 @@ func deliverFirstContacts(ctx context.Context, db *store.DB, simulated map[strin
 				return n, err
 			}
 			sid := fmt.Sprintf("SMsim%026d", it.ID)
-			if err := db.MarkSent(ctx, it, sid, acuerdo.MessageDelivered, "HXsimulated"+it.Template, whatsapp.StatusRank); err != nil {
+			if _, err := db.MarkSent(ctx, it, sid, acuerdo.MessageDelivered, "HXsimulated"+it.Template, whatsapp.StatusRank); err != nil {
 				return n, err
 			}
 			n++
