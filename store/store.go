@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"sync"
 	"time"
 
 	"acuerdo"
@@ -30,6 +31,12 @@ type DB struct {
 	read  *sql.DB
 	path  string
 	pg    bool
+	// The committer's queue (SQLite only; groupcommit.go).
+	txq     chan *txReq
+	quit    chan struct{}
+	stopped chan struct{}
+	closeMu sync.RWMutex
+	closed  bool
 	// Now is the clock every stored time comes from.
 	Now acuerdo.Clock
 }
@@ -80,7 +87,7 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	// Each multi-row upsert keeps a statement journal to undo itself on a
 	// constraint error; in memory it costs no system calls.
 	wq.Add("_pragma", "temp_store(memory)")
-	wc, err := newStmtCache("file:" + path + "?" + wq.Encode())
+	wc, err := newStmtCache("file:"+path+"?"+wq.Encode(), true)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -99,7 +106,7 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 
 	rq := common
 	rq.Set("_query_only", "on")
-	rc, err := newStmtCache("file:" + path + "?" + rq.Encode())
+	rc, err := newStmtCache("file:"+path+"?"+rq.Encode(), false)
 	if err != nil {
 		write.Close()
 		return nil, fmt.Errorf("open %s for reading: %w", path, err)
@@ -108,11 +115,15 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	read.SetMaxOpenConns(opt.ReadConns)
 	read.SetMaxIdleConns(opt.ReadConns)
 	db.read = read
+	db.startCommitter()
 	return db, nil
 }
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	if db.txq != nil {
+		db.stopCommitter()
+	}
 	if db.read == db.write {
 		return db.write.Close()
 	}
@@ -138,8 +149,13 @@ func notFound(err error, format string, args ...any) error {
 	return err
 }
 
-// inTx runs fn in a write transaction, committing when fn returns nil.
+// inTx runs fn in a write transaction, committing when fn returns nil. On
+// SQLite, concurrent calls share one commit (groupcommit.go); fn's writes are
+// still all or nothing, and durable when inTx returns nil.
 func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	if db.txq != nil {
+		return db.grouped(ctx, fn)
+	}
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return err
