@@ -208,6 +208,23 @@ func (db *DB) OpenCase(ctx context.Context, c acuerdo.Case, audit ...acuerdo.Aud
 		c.State = acuerdo.CaseComplete
 	}
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		// The conversation's row is locked (on PostgreSQL) while the case is
+		// opened and the bot paused, and what the case names must exist: a
+		// missing row is ENOTFOUND, not a foreign-key failure.
+		var one int
+		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM conversations WHERE id = ? FOR UPDATE`, c.ConversationID).Scan(&one); err != nil {
+			return fmt.Errorf("open case: %w", notFound(err, "no conversation %d", c.ConversationID))
+		}
+		if c.DebtorID != 0 {
+			if err := tx.QueryRowContext(ctx, `SELECT 1 FROM debtors WHERE id = ?`, c.DebtorID).Scan(&one); err != nil {
+				return fmt.Errorf("open case: %w", notFound(err, "no debtor %d", c.DebtorID))
+			}
+		}
+		if c.AccountID != 0 {
+			if err := tx.QueryRowContext(ctx, `SELECT 1 FROM accounts WHERE id = ?`, c.AccountID).Scan(&one); err != nil {
+				return fmt.Errorf("open case: %w", notFound(err, "no account %d", c.AccountID))
+			}
+		}
 		var amount any
 		var cur string
 		if c.Amount != nil {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"acuerdo"
@@ -44,15 +45,19 @@ func (db *DB) QuietConversations(ctx context.Context, quietSince, windowSince ti
 // Nudge queues an inactivity message and counts it; the second one also ends the
 // flow, so the next message from the debtor starts afresh.
 func (db *DB) Nudge(ctx context.Context, conversationID int64, body string, closing bool) error {
-	if err := db.Enqueue(ctx, conversationID, []Outgoing{{Body: body, Author: acuerdo.AuthorBot}}); err != nil {
+	// One transaction: a nudge queued but not counted would be sent again by
+	// the next round.
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := enqueueTo(ctx, tx, conversationID, []Outgoing{{Body: body, Author: acuerdo.AuthorBot}}, db.now()); err != nil {
+			return err
+		}
+		q := `UPDATE conversations SET nudges = nudges + 1 WHERE id = ?`
+		if closing {
+			q = `UPDATE conversations SET nudges = nudges + 1, state = '' WHERE id = ?`
+		}
+		_, err := tx.ExecContext(ctx, q, conversationID)
 		return err
-	}
-	q := `UPDATE conversations SET nudges = nudges + 1 WHERE id = ?`
-	if closing {
-		q = `UPDATE conversations SET nudges = nudges + 1, state = '' WHERE id = ?`
-	}
-	_, err := db.write.ExecContext(ctx, q, conversationID)
-	return err
+	})
 }
 
 // ResetNudges is called when the debtor writes.
