@@ -15,6 +15,7 @@ import (
 	"acuerdo"
 	"acuerdo/phone"
 	"acuerdo/store"
+	"acuerdo/web/internal/httpx"
 )
 
 // openAPIDoc is the contract of /api/v1, served as is and checked against the
@@ -164,13 +165,13 @@ func apiJSON(w http.ResponseWriter, status int, v any) {
 
 // apiFail answers with a translated message from apiText.
 func apiFail(w http.ResponseWriter, r *http.Request, status int, code, msgKey string, args ...any) {
-	apiJSON(w, status, map[string]any{"error": apiErrorBody{Code: code, Message: apiMsg(r, msgKey, args...), RequestID: requestID(r)}})
+	apiJSON(w, status, map[string]any{"error": apiErrorBody{Code: code, Message: apiMsg(r, msgKey, args...), RequestID: httpx.RequestID(r)}})
 }
 
 // apiFailMsg answers with a message that is already written, such as a
 // validation message of the store.
 func apiFailMsg(w http.ResponseWriter, r *http.Request, status int, code, msg string, items []itemError) {
-	apiJSON(w, status, map[string]any{"error": apiErrorBody{Code: code, Message: msg, Items: items, RequestID: requestID(r)}})
+	apiJSON(w, status, map[string]any{"error": apiErrorBody{Code: code, Message: msg, Items: items, RequestID: httpx.RequestID(r)}})
 }
 
 func (s *Server) apiInternal(w http.ResponseWriter, r *http.Request, what string, err error) {
@@ -184,7 +185,7 @@ func (s *Server) apiStoreError(w http.ResponseWriter, r *http.Request, what stri
 	if errors.Is(err, context.Canceled) {
 		return // the client left
 	}
-	status, code := errorStatus(err)
+	status, code := httpx.ErrorStatus(err)
 	apiCode, ok := apiCodes[code]
 	if !ok || status == http.StatusInternalServerError {
 		s.apiInternal(w, r, what, err)
@@ -228,7 +229,7 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
 // apiDebtorRef finds the debtor a path's {ref} names: a phone number in E.164
 // (+573001234567) or acuerdo's numeric debtor id.
 func (s *Server) apiDebtorRef(w http.ResponseWriter, r *http.Request) (acuerdo.Debtor, bool) {
-	ref := pathParam(r, "ref")
+	ref := httpx.PathParam(r, "ref")
 	var d acuerdo.Debtor
 	var err error
 	switch {
@@ -269,4 +270,13 @@ func apiTimePtr(t *time.Time) any {
 		return nil
 	}
 	return apiTime(*t)
+}
+
+// refuseAPIBody answers a body the limits refused in the API's JSON.
+func refuseAPIBody(w http.ResponseWriter, r *http.Request, status int, max int64) {
+	if status == http.StatusUnsupportedMediaType {
+		apiFail(w, r, status, codeMediaType, "media_type")
+	} else {
+		apiFail(w, r, status, codeTooLarge, "too_large", max>>20)
+	}
 }

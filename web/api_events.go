@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"acuerdo/store"
+	"acuerdo/web/internal/httpx"
 )
 
 // apiEvents lists recent webhook events and how their delivery went, newest
@@ -39,7 +40,7 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) {
 
 // apiRedeliver sends a failed event again, from its first attempt.
 func (s *Server) apiRedeliver(w http.ResponseWriter, r *http.Request) {
-	id := pathParam(r, "id")
+	id := httpx.PathParam(r, "id")
 	if err := s.cfg.Store.RedeliverEvent(r.Context(), id, apiAudit(r, "event_redeliver", id)); err != nil {
 		s.apiStoreError(w, r, "redeliver", err)
 		return

@@ -21,6 +21,7 @@ import (
 
 	"acuerdo"
 	"acuerdo/pilot"
+	"acuerdo/web/internal/httpx"
 )
 
 //go:embed dashboard.html
@@ -82,7 +83,7 @@ func (s *Server) dashboardAuth(next http.Handler) http.Handler {
 			return
 		}
 		w.Header().Set("WWW-Authenticate", `Bearer realm="acuerdo dashboard"`)
-		plainFail(w, r, http.StatusUnauthorized, "dash_token")
+		httpx.PlainFail(w, r, http.StatusUnauthorized, "dash_token")
 	})
 }
 
@@ -107,11 +108,11 @@ type listEntry struct {
 }
 
 func (s *Server) dashboardList(w http.ResponseWriter, r *http.Request) {
-	lang := pickLang(r)
+	lang := httpx.PickLang(r)
 	xs, err := s.cfg.Store.Experiments(r.Context())
 	if err != nil {
 		s.cfg.Logger.ErrorContext(r.Context(), "dashboard: list experiments", "err", err)
-		plainFail(w, r, http.StatusServiceUnavailable, "db_down")
+		httpx.PlainFail(w, r, http.StatusServiceUnavailable, "db_down")
 		return
 	}
 	now := s.cfg.Clock()
@@ -124,7 +125,7 @@ func (s *Server) dashboardList(w http.ResponseWriter, r *http.Request) {
 		entries = append(entries, listEntry{Name: x.Name, Created: x.CreatedAt.UTC().Format("2006-01-02 15:04 UTC"), Currency: x.Currency,
 			Horizon: x.HorizonDays, Debtors: n, Running: x.Running(now)})
 	}
-	s.render(w, "list", map[string]any{"Lang": lang, "T": dashboardText[lang], "Langs": sandboxLangs, "Nonce": pageHeaders(w),
+	s.render(w, "list", map[string]any{"Lang": lang, "T": dashboardText[lang], "Langs": httpx.Langs, "Nonce": pageHeaders(w),
 		"Experiments": entries, "Path": "/dashboard"})
 }
 
@@ -132,12 +133,12 @@ func (s *Server) dashboardList(w http.ResponseWriter, r *http.Request) {
 // (an RFC 3339 instant, which the page passes on to its download links so the
 // files match what is on screen) or now.
 func (s *Server) buildPilot(w http.ResponseWriter, r *http.Request) (*pilot.Report, bool) {
-	name := pathParam(r, "name")
+	name := httpx.PathParam(r, "name")
 	asOf := s.cfg.Clock().UTC().Truncate(time.Second)
 	if v := r.URL.Query().Get("as_of"); v != "" {
 		t, err := time.Parse(time.RFC3339, v)
 		if err != nil {
-			plainFail(w, r, http.StatusBadRequest, "bad_as_of")
+			httpx.PlainFail(w, r, http.StatusBadRequest, "bad_as_of")
 			return nil, false
 		}
 		asOf = t.UTC()
@@ -145,25 +146,25 @@ func (s *Server) buildPilot(w http.ResponseWriter, r *http.Request) (*pilot.Repo
 	rep, err := pilot.Build(r.Context(), s.cfg.Store, name, asOf, pilot.Options{Resamples: s.cfg.DashboardResamples, Prices: s.cfg.DashboardPrices})
 	switch {
 	case acuerdo.ErrorCode(err) == acuerdo.ENOTFOUND:
-		plainFail(w, r, http.StatusNotFound, "no_pilot")
+		httpx.PlainFail(w, r, http.StatusNotFound, "no_pilot")
 		return nil, false
 	case errors.Is(err, pilot.ErrEmpty):
 		// Nothing to compute is the experiment's state, not a server fault.
-		plainFail(w, r, http.StatusConflict, "no_assigned")
+		httpx.PlainFail(w, r, http.StatusConflict, "no_assigned")
 		return nil, false
 	case err != nil:
 		// The error's text (SQL, paths) stays in the log, under the request
 		// id the analyst is shown.
-		s.plainError(w, r, "dashboard: build report "+name, err)
+		httpx.PlainError(s.cfg.Logger, w, r, "dashboard: build report "+name, err)
 		return nil, false
 	}
 	return rep, true
 }
 
 func (s *Server) dashboardExport(w http.ResponseWriter, r *http.Request) {
-	table := pathParam(r, "table")
+	table := httpx.PathParam(r, "table")
 	if !slices.Contains(pilot.Tables, table) {
-		plainFail(w, r, http.StatusNotFound, "no_export", strings.Join(pilot.Tables, ", "))
+		httpx.PlainFail(w, r, http.StatusNotFound, "no_export", strings.Join(pilot.Tables, ", "))
 		return
 	}
 	rep, ok := s.buildPilot(w, r)

@@ -12,6 +12,7 @@ import (
 	"acuerdo/experiments"
 	"acuerdo/pilot"
 	"acuerdo/store"
+	"acuerdo/web/internal/httpx"
 )
 
 // cell is one estimate with its interval, formatted.
@@ -87,7 +88,7 @@ func (s *Server) dashboardExperiment(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	lang := pickLang(r)
+	lang := httpx.PickLang(r)
 	t := dashboardText[lang]
 	d := rep.Data
 	srm := rep.SRM
@@ -118,7 +119,7 @@ func (s *Server) dashboardExperiment(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.render(w, "experiment", map[string]any{
-		"Lang": lang, "T": t, "Langs": sandboxLangs, "Nonce": pageHeaders(w), "Path": base,
+		"Lang": lang, "T": t, "Langs": httpx.Langs, "Nonce": pageHeaders(w), "Path": base,
 		"X": d, "AsOf": rep.AsOf.Format("2006-01-02 15:04 UTC"), "Debtors": len(d.Rows),
 		"SRMFlag": srm.Flag, "SRMDetail": srmDetail,
 		"Decision": decision(rep, t, math.Pow10(acuerdo.MinorDigits(d.Currency))), "Primary": metricLabel(t, primaryMetric(rep)),
