@@ -21,6 +21,7 @@ import (
 	"acuerdo/pilot"
 	"acuerdo/policy"
 	"acuerdo/store"
+	"acuerdo/web/dashboard"
 	"acuerdo/web/internal/httpx"
 	"acuerdo/web/sandbox"
 	"acuerdo/whatsapp"
@@ -141,7 +142,12 @@ func New(cfg Config) http.Handler {
 		sandbox.Mount(r, sandbox.Config{Store: cfg.Store, Engine: cfg.Engine, Clock: cfg.Clock, Logger: cfg.Logger, StoreTimeout: cfg.StoreTimeout})
 	}
 	if cfg.Dashboard {
-		s.mountDashboard(r)
+		dc := dashboard.Config{Store: cfg.Store, Clock: cfg.Clock, Logger: cfg.Logger,
+			Token: cfg.DashboardToken, Resamples: cfg.DashboardResamples, Prices: cfg.DashboardPrices}
+		if cfg.Console {
+			dc.SignedIn = s.signedIn
+		}
+		dashboard.Mount(r, dc)
 	}
 	if cfg.Console {
 		s.mountConsole(r)
