@@ -78,7 +78,8 @@ type Finder interface {
 
 // Config builds an Engine.
 type Config struct {
-	Store   *store.DB
+	// Store is the database (*store.DB, on SQLite or PostgreSQL).
+	Store   Store
 	Agent   Turner
 	Senders map[string]Sender // by channel: acuerdo.ChannelWhatsApp, acuerdo.ChannelSandbox
 	Policy  policy.Config

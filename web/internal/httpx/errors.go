@@ -1,4 +1,9 @@
-package web
+// Package httpx is what the web doors share: the one mapping from acuerdo's
+// error codes to HTTP (status, request id, localized plain-text answer), the
+// request-body limits, the recoverer, path parameters and the language choice.
+// It knows no door; each door (web/api, web/console, web/dashboard,
+// web/sandbox, web/webhooks) imports it, and web assembles them.
+package httpx
 
 import (
 	"context"
@@ -8,6 +13,8 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"runtime/debug"
+	"time"
 
 	"acuerdo"
 )
@@ -18,9 +25,9 @@ import (
 // not speak JSON or HTML. Internal error text never reaches a client: it goes
 // to the log under the request id the client was shown.
 
-// errorStatus maps an error to its HTTP status and the code of the root
+// ErrorStatus maps an error to its HTTP status and the code of the root
 // package's error.go (EINTERNAL for anything that is not an *acuerdo.Error).
-func errorStatus(err error) (int, string) {
+func ErrorStatus(err error) (int, string) {
 	code := acuerdo.ErrorCode(err)
 	switch code {
 	case acuerdo.EINVALID:
@@ -47,10 +54,10 @@ type requestIDKey struct{}
 // client cannot put arbitrary text into our logs.
 var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{8,64}$`)
 
-// withRequestID gives every request an id: the proxy's X-Request-Id when it
+// WithRequestID gives every request an id: the proxy's X-Request-Id when it
 // is sane, else a new random one. It is echoed in the X-Request-Id response
 // header, in every error body and in every log line of the request.
-func withRequestID(next http.Handler) http.Handler {
+func WithRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-Id")
 		if !validRequestID.MatchString(id) {
@@ -63,34 +70,35 @@ func withRequestID(next http.Handler) http.Handler {
 	})
 }
 
-// requestID returns the id withRequestID gave the request ("" outside it).
-func requestID(r *http.Request) string {
+// RequestID returns the id WithRequestID gave the request ("" outside it).
+func RequestID(r *http.Request) string {
 	id, _ := r.Context().Value(requestIDKey{}).(string)
 	return id
 }
 
-// requestIDHandler adds the request id of a log call's context to the line,
+// LogHandler adds the request id of a log call's context to the line,
 // so a handler only has to log with r.Context().
-type requestIDHandler struct{ slog.Handler }
+type LogHandler struct{ slog.Handler }
 
-func (h requestIDHandler) Handle(ctx context.Context, rec slog.Record) error {
+func (h LogHandler) Handle(ctx context.Context, rec slog.Record) error {
 	if id, ok := ctx.Value(requestIDKey{}).(string); ok {
 		rec.AddAttrs(slog.String("request_id", id))
 	}
 	return h.Handler.Handle(ctx, rec)
 }
 
-func (h requestIDHandler) WithAttrs(as []slog.Attr) slog.Handler {
-	return requestIDHandler{h.Handler.WithAttrs(as)}
+func (h LogHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return LogHandler{h.Handler.WithAttrs(as)}
 }
 
-func (h requestIDHandler) WithGroup(name string) slog.Handler {
-	return requestIDHandler{h.Handler.WithGroup(name)}
+func (h LogHandler) WithGroup(name string) slog.Handler {
+	return LogHandler{h.Handler.WithGroup(name)}
 }
 
-// errorText is the plain-text doors' messages (webhooks, dashboard, health),
-// per language; the API (api_i18n.go) and the console (console_i18n.go) have
-// their own, in the same three languages.
+// errorText is the plain-text doors' messages (webhooks, sandbox, dashboard,
+// health), per language; the API (web/api/i18n.go), the console
+// (web/console/i18n.go) and the dashboard's own refusals have their own texts,
+// in the same three languages, over the same status mapping.
 var errorText = map[string]map[string]string{
 	"en": {
 		"internal":          "Internal error. Retry later; if it persists, give the operator of acuerdo this request id.",
@@ -106,11 +114,6 @@ var errorText = map[string]map[string]string{
 		"forbidden":         "Forbidden.",
 		"signin":            "Sign in first.",
 		"no_impl":           "Not available here.",
-		"bad_as_of":         "as_of must be an RFC 3339 time, e.g. 2026-01-31T00:00:00Z.",
-		"no_export":         "No such export; try one of %s.",
-		"no_pilot":          "No such experiment.",
-		"no_assigned":       "This experiment has no assigned debtors yet: launch it first (acuerdo experiment launch).",
-		"dash_token":        "Unauthorized: send Authorization: Bearer $ACUERDO_DASHBOARD_TOKEN, or open /dashboard?token=…",
 	},
 	"es": {
 		"internal":          "Error interno. Reintenta más tarde; si continúa, da este identificador de solicitud al operador de acuerdo.",
@@ -126,11 +129,6 @@ var errorText = map[string]map[string]string{
 		"forbidden":         "No permitido.",
 		"signin":            "Inicia sesión primero.",
 		"no_impl":           "No disponible aquí.",
-		"bad_as_of":         "as_of debe ser una hora RFC 3339, p. ej. 2026-01-31T00:00:00Z.",
-		"no_export":         "No existe esa exportación; prueba una de %s.",
-		"no_pilot":          "No existe ese experimento.",
-		"no_assigned":       "Este experimento aún no tiene deudores asignados: lánzalo primero (acuerdo experiment launch).",
-		"dash_token":        "No autorizado: envía Authorization: Bearer $ACUERDO_DASHBOARD_TOKEN, o abre /dashboard?token=…",
 	},
 	"pt-BR": {
 		"internal":          "Erro interno. Tente mais tarde; se continuar, informe este identificador de requisição ao operador do acuerdo.",
@@ -146,24 +144,19 @@ var errorText = map[string]map[string]string{
 		"forbidden":         "Não permitido.",
 		"signin":            "Entre primeiro.",
 		"no_impl":           "Não disponível aqui.",
-		"bad_as_of":         "as_of deve ser um horário RFC 3339, p. ex. 2026-01-31T00:00:00Z.",
-		"no_export":         "Essa exportação não existe; tente uma de %s.",
-		"no_pilot":          "Esse experimento não existe.",
-		"no_assigned":       "Este experimento ainda não tem devedores atribuídos: lance-o primeiro (acuerdo experiment launch).",
-		"dash_token":        "Não autorizado: envie Authorization: Bearer $ACUERDO_DASHBOARD_TOKEN, ou abra /dashboard?token=…",
 	},
 }
 
-// codeText is the plain-text message key of each acuerdo error code.
-var codeText = map[string]string{
+// CodeText is the plain-text message key of each acuerdo error code.
+var CodeText = map[string]string{
 	acuerdo.EINVALID: "invalid", acuerdo.ENOTFOUND: "not_found", acuerdo.ECONFLICT: "conflict", acuerdo.EPOLICY: "conflict",
 	acuerdo.EUNAUTHORIZED: "signin", acuerdo.EFORBIDDEN: "forbidden", acuerdo.ENOTIMPLEMENTED: "no_impl", acuerdo.EINTERNAL: "internal",
 }
 
-// plainFail answers a plain-text error in the client's language with the
+// PlainFail answers a plain-text error in the client's language with the
 // request id, for the doors that speak neither JSON nor HTML.
-func plainFail(w http.ResponseWriter, r *http.Request, status int, key string, args ...any) {
-	lang := pickLang(r)
+func PlainFail(w http.ResponseWriter, r *http.Request, status int, key string, args ...any) {
+	lang := PickLang(r)
 	msg, ok := errorText[lang][key]
 	if !ok {
 		msg = errorText["en"][key]
@@ -171,20 +164,63 @@ func plainFail(w http.ResponseWriter, r *http.Request, status int, key string, a
 	if len(args) > 0 {
 		msg = fmt.Sprintf(msg, args...)
 	}
+	PlainText(w, r, status, msg)
+}
+
+// PlainText answers msg, already in the client's language, as a plain-text
+// error with the request id.
+func PlainText(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_, _ = fmt.Fprintf(w, "%s\nrequest id: %s\n", msg, requestID(r))
+	_, _ = fmt.Fprintf(w, "%s\nrequest id: %s\n", msg, RequestID(r))
 }
 
-// plainError answers err through the mapping: its status, a localized
+// PlainError answers err through the mapping: its status, a localized
 // message for its code, and, for an internal error, a log line (with the
 // request id) holding the text the client does not see.
-func (s *Server) plainError(w http.ResponseWriter, r *http.Request, what string, err error) {
-	status, code := errorStatus(err)
+func PlainError(log *slog.Logger, w http.ResponseWriter, r *http.Request, what string, err error) {
+	status, code := ErrorStatus(err)
 	if status == http.StatusInternalServerError {
-		s.cfg.Logger.ErrorContext(r.Context(), what, "path", r.URL.Path, "err", err)
+		log.ErrorContext(r.Context(), what, "path", r.URL.Path, "err", err)
 	}
-	plainFail(w, r, status, codeText[code])
+	PlainFail(w, r, status, CodeText[code])
+}
+
+// Recoverer turns a panic into a 500 and a log line instead of a dropped
+// connection, keeping the stack out of the response.
+func Recoverer(log *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			defer func() {
+				if v := recover(); v != nil {
+					if v == http.ErrAbortHandler {
+						panic(v)
+					}
+					log.ErrorContext(r.Context(), "panic in handler", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+					PlainFail(w, r, http.StatusInternalServerError, "internal")
+				}
+			}()
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// MaskPhone keeps a country prefix and the last four digits, for logs and the
+// sandbox picker: "+57•••••4567".
+func MaskPhone(p string) string {
+	if len(p) <= 7 {
+		return "•••"
+	}
+	head := 3
+	return p[:head] + "•••••" + p[len(p)-4:]
+}
+
+// StoreCtx is the context of the durable write behind an acknowledgement. It
+// does not end when the client hangs up: a write that started should finish,
+// so that the retry a provider (or the sandbox page) sends finds the message
+// instead of racing it.
+func StoreCtx(r *http.Request, timeout time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(r.Context()), timeout)
 }

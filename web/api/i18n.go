@@ -1,8 +1,10 @@
-package web
+package api
 
 import (
 	"fmt"
 	"net/http"
+
+	"acuerdo/web/internal/httpx"
 )
 
 // apiText holds the API's own error messages, per language. A client gets
@@ -84,7 +86,7 @@ func apiLang(r *http.Request) string {
 	if r.Header.Get("Accept-Language") == "" && r.URL.Query().Get("lang") == "" {
 		return "en"
 	}
-	return pickLang(r)
+	return httpx.PickLang(r)
 }
 
 func apiMsg(r *http.Request, key string, args ...any) string {

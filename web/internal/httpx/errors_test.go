@@ -1,4 +1,4 @@
-package web
+package httpx
 
 import (
 	"errors"
@@ -20,11 +20,11 @@ func TestErrorStatus(t *testing.T) {
 		{acuerdo.Errorf(acuerdo.ENOTIMPLEMENTED, "x"), 501}, {acuerdo.Errorf(acuerdo.EINTERNAL, "x"), 500},
 		{errors.New("disk full"), 500}, {fmt.Errorf("wrapped: %w", acuerdo.Errorf(acuerdo.ENOTFOUND, "x")), 404},
 	} {
-		if got, _ := errorStatus(c.err); got != c.want {
-			t.Errorf("errorStatus(%v) = %d, want %d", c.err, got, c.want)
+		if got, _ := ErrorStatus(c.err); got != c.want {
+			t.Errorf("ErrorStatus(%v) = %d, want %d", c.err, got, c.want)
 		}
 	}
-	for code, key := range codeText {
+	for code, key := range CodeText {
 		for lang, texts := range errorText {
 			if texts[key] == "" {
 				t.Errorf("%s: no %s text for code %s", lang, key, code)

@@ -1,4 +1,8 @@
-package web
+// Package sandbox is the demo chat over the sandbox channel (acuerdo serve
+// --demo): a page to pick a debtor of the demo portfolio and talk to the agent
+// through the same engine intake as WhatsApp, and the Sender that "delivers"
+// the replies by leaving them in the database for the page to read.
+package sandbox
 
 import (
 	"crypto/rand"
@@ -15,33 +19,69 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"context"
+	"log/slog"
+
 	"github.com/go-chi/chi/v5"
 
 	"acuerdo"
 	"acuerdo/store"
+	"acuerdo/web/internal/httpx"
 	"acuerdo/whatsapp"
 )
 
-//go:embed sandbox.html
-var sandboxFS embed.FS
+// Store is what the sandbox reads: the picker's debtors and a conversation's
+// messages.
+type Store interface {
+	Debtors(ctx context.Context, limit int) ([]acuerdo.Debtor, error)
+	Thread(ctx context.Context, channel, phone string, afterID int64, limit int) ([]acuerdo.Message, error)
+}
 
-var sandboxPage = template.Must(template.ParseFS(sandboxFS, "sandbox.html"))
+// Engine is the intake a typed message goes through, as a WhatsApp webhook's
+// does.
+type Engine interface {
+	Receive(ctx context.Context, channel, phone string, m acuerdo.Message, media []store.InboundMedia) (bool, error)
+}
+
+// Config is the sandbox's. Store, Engine, Clock and Logger are required.
+type Config struct {
+	Store  Store
+	Engine Engine
+	Clock  acuerdo.Clock
+	Logger *slog.Logger
+	// StoreTimeout bounds the durable write behind an acknowledgement.
+	StoreTimeout time.Duration
+}
+
+// MaxBody is the sandbox's request-body limit: a receipt of up to 5 MB in
+// base64, and the rest.
+const MaxBody = maxFile*4/3 + 64<<10
+
+type server struct{ cfg Config }
+
+//go:embed sandbox.html
+var pageFS embed.FS
+
+var pageTmpl = template.Must(template.ParseFS(pageFS, "sandbox.html"))
 
 // UnknownNumber is the sandbox's number outside the portfolio, to try the
 // customer-service flow that discloses nothing. It is Twilio's documented
 // test number, so it can be no real debtor's.
 const UnknownNumber = "+15005550006"
 
-// sandboxDebtors bounds the picker: the demo portfolio has 200.
-const sandboxDebtors = 500
+// pickerDebtors bounds the picker: the demo portfolio has 200.
+const pickerDebtors = 500
 
-// maxSandboxText is WhatsApp's limit on one message's text.
-const maxSandboxText = 4096
+// maxText is WhatsApp's limit on one message's text.
+const maxText = 4096
 
-func (s *Server) mountSandbox(r chi.Router) {
-	r.Get("/sandbox", s.sandbox)
-	r.Post("/sandbox/api/send", s.sandboxSend)
-	r.Get("/sandbox/api/messages", s.sandboxMessages)
+// Mount serves GET /sandbox, POST /sandbox/api/send and GET
+// /sandbox/api/messages on r.
+func Mount(r chi.Router, cfg Config) {
+	s := &server{cfg: cfg}
+	r.Get("/sandbox", s.page)
+	r.Post("/sandbox/api/send", s.send)
+	r.Get("/sandbox/api/messages", s.messages)
 }
 
 type pickerEntry struct {
@@ -54,25 +94,25 @@ type pickerEntry struct {
 	Selected bool
 }
 
-// sandbox renders the picker and, for the chosen debtor, the chat. Everything
+// page renders the picker and, for the chosen debtor, the chat. Everything
 // the debtor or the agent wrote is inserted by html/template or, in the page's
 // script, as textContent: never as markup.
-func (s *Server) sandbox(w http.ResponseWriter, r *http.Request) {
-	lang := pickLang(r)
-	debtors, err := s.cfg.Store.Debtors(r.Context(), sandboxDebtors)
+func (s *server) page(w http.ResponseWriter, r *http.Request) {
+	lang := httpx.PickLang(r)
+	debtors, err := s.cfg.Store.Debtors(r.Context(), pickerDebtors)
 	if err != nil {
 		s.cfg.Logger.ErrorContext(r.Context(), "sandbox: list debtors", "err", err)
-		plainFail(w, r, http.StatusServiceUnavailable, "db_down")
+		httpx.PlainFail(w, r, http.StatusServiceUnavailable, "db_down")
 		return
 	}
 	sel := r.URL.Query().Get("debtor")
 	entries := make([]pickerEntry, 0, len(debtors)+1)
-	entries = append(entries, pickerEntry{ID: "unknown", Name: sandboxText[lang]["unknown"], Phone: UnknownNumber,
-		Masked: maskPhone(UnknownNumber), Selected: sel == "unknown"})
+	entries = append(entries, pickerEntry{ID: "unknown", Name: pageText[lang]["unknown"], Phone: UnknownNumber,
+		Masked: httpx.MaskPhone(UnknownNumber), Selected: sel == "unknown"})
 	var chosen *pickerEntry
 	for _, d := range debtors {
 		id := strconv.FormatInt(d.ID, 10)
-		entries = append(entries, pickerEntry{ID: id, Name: d.Name, Phone: d.Phone, Masked: maskPhone(d.Phone),
+		entries = append(entries, pickerEntry{ID: id, Name: d.Name, Phone: d.Phone, Masked: httpx.MaskPhone(d.Phone),
 			Locale: d.Locale, DocLast4: lastDigits(d.DocumentID, 4), Selected: sel == id})
 	}
 	for i := range entries {
@@ -89,8 +129,8 @@ func (s *Server) sandbox(w http.ResponseWriter, r *http.Request) {
 	nonce := base64.StdEncoding.EncodeToString(nb[:])
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; script-src 'nonce-"+nonce+"'; style-src 'nonce-"+nonce+"'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	err = sandboxPage.Execute(w, map[string]any{
-		"Lang": lang, "T": sandboxText[lang], "Langs": sandboxLangs, "Debtors": entries, "Chosen": chosen,
+	err = pageTmpl.Execute(w, map[string]any{
+		"Lang": lang, "T": pageText[lang], "Langs": httpx.Langs, "Debtors": entries, "Chosen": chosen,
 		"HasDebtors": len(debtors) > 0, "Nonce": nonce,
 	})
 	if err != nil {
@@ -98,25 +138,25 @@ func (s *Server) sandbox(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-type sandboxSendRequest struct {
+type sendRequest struct {
 	Phone string `json:"phone"`
 	Text  string `json:"text"`
 	// Attachment is a receipt as WhatsApp would bring it: an image or a PDF.
-	Attachment *sandboxAttachment `json:"attachment,omitempty"`
+	Attachment *attachment `json:"attachment,omitempty"`
 }
 
-type sandboxAttachment struct {
+type attachment struct {
 	Name string `json:"name"`
 	Data []byte `json:"data"` // base64 in the JSON
 }
 
-// maxSandboxFile is WhatsApp's limit for an image (5 MB); documents may be
+// maxFile is WhatsApp's limit for an image (5 MB); documents may be
 // larger there, but a receipt is not.
-const maxSandboxFile = 5 << 20
+const maxFile = 5 << 20
 
-// sandboxMediaType is the attachment's type from its bytes, not from what the
+// mediaType is the attachment's type from its bytes, not from what the
 // browser claims: a receipt is an image or a PDF, nothing else.
-func sandboxMediaType(data []byte) (string, bool) {
+func mediaType(data []byte) (string, bool) {
 	ct := http.DetectContentType(data)
 	switch ct {
 	case "image/jpeg", "image/png", "image/webp", "image/gif", "application/pdf":
@@ -125,17 +165,17 @@ func sandboxMediaType(data []byte) (string, bool) {
 	return ct, false
 }
 
-// sandboxSend takes a message typed in the sandbox through the same intake as a
+// send takes a message typed in the sandbox through the same intake as a
 // WhatsApp webhook: engine.Receive, on the sandbox channel, with a fresh
 // provider id. Requiring a JSON body keeps other sites' forms from posting here.
-func (s *Server) sandboxSend(w http.ResponseWriter, r *http.Request) {
+func (s *server) send(w http.ResponseWriter, r *http.Request) {
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
 		jsonError(w, http.StatusUnsupportedMediaType, "send JSON: {\"phone\": \"+57…\", \"text\": \"hola\"}")
 		return
 	}
-	var req sandboxSendRequest
+	var req sendRequest
 	// Room for a 5 MB file in base64 (4/3) and the rest.
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxSandboxFile*4/3+64<<10)).Decode(&req); err != nil {
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBody)).Decode(&req); err != nil {
 		jsonError(w, http.StatusBadRequest, "invalid JSON, or an attachment over 5 MB")
 		return
 	}
@@ -147,18 +187,18 @@ func (s *Server) sandboxSend(w http.ResponseWriter, r *http.Request) {
 	text := strings.TrimSpace(strings.ToValidUTF8(req.Text, "\uFFFD"))
 	var media []store.InboundMedia
 	if a := req.Attachment; a != nil {
-		if len(a.Data) == 0 || len(a.Data) > maxSandboxFile {
+		if len(a.Data) == 0 || len(a.Data) > maxFile {
 			jsonError(w, http.StatusBadRequest, "the attachment must have 1 byte to 5 MB")
 			return
 		}
-		ct, ok := sandboxMediaType(a.Data)
+		ct, ok := mediaType(a.Data)
 		if !ok {
 			jsonError(w, http.StatusUnsupportedMediaType, "attach a receipt as an image (JPEG, PNG, WebP, GIF) or a PDF; this file is "+ct)
 			return
 		}
 		media = []store.InboundMedia{{ContentType: ct, Data: a.Data}}
 	}
-	if (text == "" && media == nil) || utf8.RuneCountInString(text) > maxSandboxText {
+	if (text == "" && media == nil) || utf8.RuneCountInString(text) > maxText {
 		jsonError(w, http.StatusBadRequest, "text must have 1 to 4096 characters (or attach a file)")
 		return
 	}
@@ -168,7 +208,7 @@ func (s *Server) sandboxSend(w http.ResponseWriter, r *http.Request) {
 	for i := range media {
 		media[i].URL = fmt.Sprintf("sandbox:%s/%d", id, i)
 	}
-	ctx, cancel := s.storeCtx(r)
+	ctx, cancel := httpx.StoreCtx(r, s.cfg.StoreTimeout)
 	defer cancel()
 	if _, err := s.cfg.Engine.Receive(ctx, acuerdo.ChannelSandbox, phone, acuerdo.Message{ProviderID: id, Body: text, CreatedAt: s.cfg.Clock()}, media); err != nil {
 		s.cfg.Logger.ErrorContext(r.Context(), "sandbox: store message", "err", err)
@@ -178,7 +218,7 @@ func (s *Server) sandboxSend(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusAccepted, map[string]any{"ok": true, "id": id})
 }
 
-type sandboxMessage struct {
+type message struct {
 	ID        int64     `json:"id"`
 	Direction string    `json:"direction"`
 	Author    string    `json:"author"`
@@ -187,11 +227,11 @@ type sandboxMessage struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// sandboxMessages returns the conversation after a message id. Replies still
+// messages returns the conversation after a message id. Replies still
 // queued (the outbox has not "delivered" them) end the list, so the page never
 // shows a message before the one the engine sends first, and its cursor never
 // skips one.
-func (s *Server) sandboxMessages(w http.ResponseWriter, r *http.Request) {
+func (s *server) messages(w http.ResponseWriter, r *http.Request) {
 	phone, err := whatsapp.E164(r.URL.Query().Get("phone"))
 	if err != nil {
 		jsonError(w, http.StatusBadRequest, "phone must be E.164, e.g. +573001234567")
@@ -204,12 +244,12 @@ func (s *Server) sandboxMessages(w http.ResponseWriter, r *http.Request) {
 		jsonError(w, http.StatusServiceUnavailable, "database unavailable")
 		return
 	}
-	out := make([]sandboxMessage, 0, len(msgs))
+	out := make([]message, 0, len(msgs))
 	for _, m := range msgs {
 		if m.Direction == acuerdo.Outbound && m.Status == acuerdo.MessageQueued {
 			break
 		}
-		out = append(out, sandboxMessage{ID: m.ID, Direction: m.Direction, Author: m.Author, Body: m.Body, Status: m.Status, CreatedAt: m.CreatedAt})
+		out = append(out, message{ID: m.ID, Direction: m.Direction, Author: m.Author, Body: m.Body, Status: m.Status, CreatedAt: m.CreatedAt})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"messages": out})
 }

@@ -1,19 +1,7 @@
-package web
+package sandbox
 
-import (
-	"net/http"
-	"sort"
-	"strconv"
-	"strings"
-)
-
-// sandboxLang is one language the sandbox page speaks.
-type sandboxLang struct{ Code, Name string }
-
-var sandboxLangs = []sandboxLang{{"es", "Español"}, {"pt-BR", "Português"}, {"en", "English"}}
-
-// sandboxText holds every user-visible string of the sandbox page, per language.
-var sandboxText = map[string]map[string]string{
+// pageText holds every user-visible string of the sandbox page, per language.
+var pageText = map[string]map[string]string{
 	"es": {
 		"title":       "acuerdo · sandbox",
 		"intro":       "Conversa con el agente como una persona del portafolio de demostración, por el mismo motor que atiende WhatsApp. Todos los datos son sintéticos.",
@@ -80,52 +68,4 @@ var sandboxText = map[string]map[string]string{
 		"language":    "Page language",
 		"no_debtors":  "There are no debtors in the database. Start “acuerdo serve --demo” on an empty database to load the demo portfolio.",
 	},
-}
-
-// pickLang chooses the page's language: ?lang= when it names one we speak,
-// else the best match of Accept-Language, else Spanish.
-func pickLang(r *http.Request) string {
-	if l := matchLang(r.URL.Query().Get("lang")); l != "" {
-		return l
-	}
-	type cand struct {
-		tag string
-		q   float64
-	}
-	var cands []cand
-	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
-		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		q := 1.0
-		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
-			if f, err := strconv.ParseFloat(v, 64); err == nil {
-				q = f
-			}
-		}
-		if tag != "" && q > 0 {
-			cands = append(cands, cand{tag, q})
-		}
-	}
-	sort.SliceStable(cands, func(i, j int) bool { return cands[i].q > cands[j].q })
-	for _, c := range cands {
-		if l := matchLang(c.tag); l != "" {
-			return l
-		}
-	}
-	return "es"
-}
-
-// matchLang maps a language tag to one of ours by its primary subtag: any
-// Portuguese gets pt-BR, any Spanish es, any English en.
-func matchLang(tag string) string {
-	primary, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
-	primary, _, _ = strings.Cut(primary, "_")
-	switch primary {
-	case "es":
-		return "es"
-	case "pt":
-		return "pt-BR"
-	case "en":
-		return "en"
-	}
-	return ""
 }

@@ -1,4 +1,4 @@
-package web
+package dashboard
 
 import (
 	"fmt"
@@ -12,6 +12,7 @@ import (
 	"acuerdo/experiments"
 	"acuerdo/pilot"
 	"acuerdo/store"
+	"acuerdo/web/internal/httpx"
 )
 
 // cell is one estimate with its interval, formatted.
@@ -82,12 +83,12 @@ var noLiftTable = map[string]bool{"sample_ratio": true, "logrank_time_to_pay": t
 	"llm_cost_usd_per_debtor": true, "template_cost_usd_per_debtor": true, "operator_minutes_per_debtor": true,
 	"operator_cost_usd_per_debtor": true, "cost_usd_per_debtor": true}
 
-func (s *Server) dashboardExperiment(w http.ResponseWriter, r *http.Request) {
+func (s *server) experiment(w http.ResponseWriter, r *http.Request) {
 	rep, ok := s.buildPilot(w, r)
 	if !ok {
 		return
 	}
-	lang := pickLang(r)
+	lang := httpx.PickLang(r)
 	t := dashboardText[lang]
 	d := rep.Data
 	srm := rep.SRM
@@ -118,7 +119,7 @@ func (s *Server) dashboardExperiment(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.render(w, "experiment", map[string]any{
-		"Lang": lang, "T": t, "Langs": sandboxLangs, "Nonce": pageHeaders(w), "Path": base,
+		"Lang": lang, "T": t, "Langs": httpx.Langs, "Nonce": pageHeaders(w), "Path": base,
 		"X": d, "AsOf": rep.AsOf.Format("2006-01-02 15:04 UTC"), "Debtors": len(d.Rows),
 		"SRMFlag": srm.Flag, "SRMDetail": srmDetail,
 		"Decision": decision(rep, t, math.Pow10(acuerdo.MinorDigits(d.Currency))), "Primary": metricLabel(t, primaryMetric(rep)),
