@@ -16,6 +16,7 @@ import (
 	"acuerdo"
 	"acuerdo/policy"
 	"acuerdo/store"
+	"acuerdo/web/internal/httpx"
 )
 
 // ConsoleOptions tune the operator console. The zero value is the production
@@ -221,7 +222,7 @@ func (s *Server) newPage(w http.ResponseWriter, r *http.Request, nav, title stri
 	q.Del("err")
 	u := url.URL{Path: r.URL.Path, RawQuery: q.Encode()}
 	p.Self = u.String()
-	for _, l := range sandboxLangs {
+	for _, l := range httpx.Langs {
 		lq := r.URL.Query()
 		lq.Del("ok")
 		lq.Del("err")
@@ -251,23 +252,23 @@ func (s *Server) renderConsole(w http.ResponseWriter, status int, name string, p
 // consoleLang picks the console's language: ?lang= (remembered in a cookie),
 // then the cookie, then the browser's Accept-Language, then Spanish.
 func consoleLang(w http.ResponseWriter, r *http.Request) string {
-	if l := matchLang(r.URL.Query().Get("lang")); l != "" {
+	if l := httpx.MatchLang(r.URL.Query().Get("lang")); l != "" {
 		http.SetCookie(w, &http.Cookie{Name: "acuerdo_lang", Value: l, Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 		return l
 	}
 	if c, err := r.Cookie("acuerdo_lang"); err == nil {
-		if l := matchLang(c.Value); l != "" {
+		if l := httpx.MatchLang(c.Value); l != "" {
 			return l
 		}
 	}
-	return pickLang(r)
+	return httpx.PickLang(r)
 }
 
 // fail shows an error page in the user's language with the status of the
 // one mapping (errors.go). The message is a text key; internal errors are
 // logged under the request id the page shows, never shown.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	status, code := errorStatus(err)
+	status, code := httpx.ErrorStatus(err)
 	key := map[string]string{acuerdo.ENOTFOUND: "err_not_found", acuerdo.EFORBIDDEN: "err_forbidden", acuerdo.ECONFLICT: "err_conflict",
 		acuerdo.EPOLICY: "err_conflict", acuerdo.EINVALID: "err_invalid", acuerdo.EUNAUTHORIZED: "err_unauthorized"}[code]
 	if key == "" {
@@ -281,7 +282,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		// so they follow the localised sentence as detail.
 		p.Data = acuerdo.ErrorMessage(err)
 	} else {
-		p.Data = p.T["request_id"] + ": " + requestID(r)
+		p.Data = p.T["request_id"] + ": " + httpx.RequestID(r)
 	}
 	s.renderConsole(w, status, "error", p)
 }

@@ -13,6 +13,7 @@ import (
 	"acuerdo"
 	"acuerdo/prompts"
 	"acuerdo/store"
+	"acuerdo/web/internal/httpx"
 )
 
 // reasons lists the case reasons in the order the filters offer them.
@@ -162,9 +163,9 @@ func (s *Server) consoleInbox(w http.ResponseWriter, r *http.Request) {
 
 // caseID reads {id} from the path.
 func caseID(r *http.Request, name string) (int64, error) {
-	id, err := strconv.ParseInt(pathParam(r, name), 10, 64)
+	id, err := strconv.ParseInt(httpx.PathParam(r, name), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, acuerdo.Errorf(acuerdo.ENOTFOUND, "no such id %q", pathParam(r, name))
+		return 0, acuerdo.Errorf(acuerdo.ENOTFOUND, "no such id %q", httpx.PathParam(r, name))
 	}
 	return id, nil
 }
@@ -405,7 +406,7 @@ func (s *Server) kick() {
 
 // languageName names a conversation's language in its own words.
 func languageName(locale string) string {
-	for _, l := range sandboxLangs {
+	for _, l := range httpx.Langs {
 		if l.Code == prompts.Locale(locale) {
 			return l.Name
 		}

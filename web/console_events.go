@@ -9,6 +9,7 @@ import (
 	"acuerdo"
 	"acuerdo/hooks"
 	"acuerdo/store"
+	"acuerdo/web/internal/httpx"
 )
 
 // consoleEventsLimit is how many recent deliveries the events page lists.
@@ -144,7 +145,7 @@ func (s *Server) consoleEvents(w http.ResponseWriter, r *http.Request) {
 // with an admin audit line naming who did it.
 func (s *Server) consoleEventRedeliver(w http.ResponseWriter, r *http.Request) {
 	si := signedInFrom(r)
-	id := pathParam(r, "id")
+	id := httpx.PathParam(r, "id")
 	self := "/console/events"
 	if q := r.PostFormValue("query"); q != "" {
 		if v, err := url.ParseQuery(q); err == nil {
@@ -172,4 +173,12 @@ func (s *Server) consoleEventRedeliver(w http.ResponseWriter, r *http.Request) {
 	}
 	s.kickEvents()
 	back(w, r, self, "ok", "ok_event_redelivered")
+}
+
+// kickEvents wakes the hooks sender after the console recorded something
+// that emits webhook events.
+func (s *Server) kickEvents() {
+	if s.cfg.Events != nil {
+		s.cfg.Events.Kick()
+	}
 }

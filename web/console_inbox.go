@@ -8,6 +8,7 @@ import (
 
 	"acuerdo"
 	"acuerdo/store"
+	"acuerdo/web/internal/httpx"
 )
 
 // colleague is a user a case can be transferred to.
@@ -103,7 +104,7 @@ func (s *Server) consoleCanned(w http.ResponseWriter, r *http.Request) {
 	}
 	p := s.newPage(w, r, "canned", "canned", nil)
 	d := cannedData{Rows: cs}
-	for _, l := range sandboxLangs {
+	for _, l := range httpx.Langs {
 		d.Langs = append(d.Langs, langLink{Code: l.Code, Name: l.Name, Current: l.Code == p.Lang})
 	}
 	p.Data = d

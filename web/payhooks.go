@@ -14,6 +14,7 @@ import (
 	"acuerdo/paylink"
 	"acuerdo/prompts"
 	"acuerdo/store"
+	"acuerdo/web/internal/httpx"
 )
 
 // Payment provider webhook paths.
@@ -61,7 +62,7 @@ func (s *Server) payhook(h PaymentWebhook) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(io.LimitReader(r.Body, maxPayhookBody+1))
 		if err != nil {
-			plainFail(w, r, http.StatusBadRequest, "bad_form")
+			httpx.PlainFail(w, r, http.StatusBadRequest, "bad_form")
 			return
 		}
 		if len(body) > maxPayhookBody {
@@ -90,7 +91,7 @@ func (s *Server) payhook(h PaymentWebhook) http.HandlerFunc {
 		defer cancel()
 		if seen, err := s.cfg.Store.ProviderEventSeen(ctx, name, n.EventID); err != nil {
 			log.Error("payment webhook: store", "err", err)
-			plainFail(w, r, http.StatusServiceUnavailable, "retry")
+			httpx.PlainFail(w, r, http.StatusServiceUnavailable, "retry")
 			return
 		} else if seen {
 			writeText(w, http.StatusOK, store.ProviderDuplicate)
@@ -105,7 +106,7 @@ func (s *Server) payhook(h PaymentWebhook) http.HandlerFunc {
 		} else if err != nil {
 			// The provider could not be asked; its retry will ask again.
 			log.Warn("payment webhook: could not confirm with the provider", "err", err)
-			plainFail(w, r, http.StatusServiceUnavailable, "retry")
+			httpx.PlainFail(w, r, http.StatusServiceUnavailable, "retry")
 			return
 		}
 		if !c.Paid {
@@ -129,7 +130,7 @@ func (s *Server) payhook(h PaymentWebhook) http.HandlerFunc {
 			ExternalID: c.ExternalID, Amount: c.Amount, PaidAt: c.PaidAt, Method: c.Method}, s.thanks)
 		if err != nil {
 			log.Error("payment webhook: store", "err", err)
-			plainFail(w, r, http.StatusServiceUnavailable, "retry")
+			httpx.PlainFail(w, r, http.StatusServiceUnavailable, "retry")
 			return
 		}
 		log.Info("payment webhook", "outcome", out.Outcome, "rule", out.Rule, "payment", out.PaymentID, "account", out.AccountID)

@@ -3,6 +3,8 @@ package web
 import (
 	"html/template"
 	"net/http"
+
+	"acuerdo/web/internal/httpx"
 )
 
 // PaidPath is where Stripe Checkout and MercadoPago send the debtor after
@@ -24,7 +26,7 @@ var paidPage = template.Must(template.New("paid").Parse(`<!doctype html>
 `))
 
 func (s *Server) paid(w http.ResponseWriter, r *http.Request) {
-	lang := pickLang(r)
+	lang := httpx.PickLang(r)
 	t, ok := paidText[lang]
 	if !ok {
 		lang, t = "es", paidText["es"]

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -9,6 +8,7 @@ import (
 
 	"acuerdo"
 	"acuerdo/store"
+	"acuerdo/web/internal/httpx"
 	"acuerdo/whatsapp"
 )
 
@@ -70,14 +70,7 @@ func (s *Server) verified(w http.ResponseWriter, r *http.Request) (url.Values, b
 func (s *Server) reject(w http.ResponseWriter, r *http.Request, status int, reason string) {
 	s.cfg.Metrics.Rejected(reason)
 	s.cfg.Logger.WarnContext(r.Context(), "webhook rejected", "path", r.URL.Path, "reason", reason, "status", status, "remote", r.RemoteAddr)
-	plainFail(w, r, status, map[int]string{http.StatusForbidden: "forbidden", http.StatusRequestEntityTooLarge: "too_large_webhook", http.StatusBadRequest: "invalid"}[status])
-}
-
-// storeCtx is the context of the durable write behind an acknowledgement. It
-// does not end when the client hangs up: a write that started should finish,
-// so that the retry Twilio sends finds the message instead of racing it.
-func (s *Server) storeCtx(r *http.Request) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.WithoutCancel(r.Context()), s.cfg.StoreTimeout)
+	httpx.PlainFail(w, r, status, map[int]string{http.StatusForbidden: "forbidden", http.StatusRequestEntityTooLarge: "too_large_webhook", http.StatusBadRequest: "invalid"}[status])
 }
 
 // inbound stores a debtor's message durably and idempotently (by MessageSid)
@@ -112,20 +105,20 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, channel string)
 	for i, m := range in.Media {
 		media[i] = store.InboundMedia{URL: m.URL, ContentType: m.ContentType}
 	}
-	ctx, cancel := s.storeCtx(r)
+	ctx, cancel := httpx.StoreCtx(r, s.cfg.StoreTimeout)
 	defer cancel()
 	created, err := s.cfg.Engine.Receive(ctx, channel, in.From,
 		acuerdo.Message{ProviderID: in.MessageSid, Body: body, CreatedAt: s.cfg.Clock()}, media)
 	if err != nil {
 		// Not stored, so not acknowledged: Twilio may deliver it again.
-		s.cfg.Logger.ErrorContext(r.Context(), "store inbound message", "sid", in.MessageSid, "from", maskPhone(in.From), "err", err)
-		plainFail(w, r, http.StatusInternalServerError, "retry")
+		s.cfg.Logger.ErrorContext(r.Context(), "store inbound message", "sid", in.MessageSid, "from", httpx.MaskPhone(in.From), "err", err)
+		httpx.PlainFail(w, r, http.StatusInternalServerError, "retry")
 		return
 	}
 	if created && len(media) > 0 && s.cfg.Media != nil {
 		s.cfg.Media.Kick()
 	}
-	s.cfg.Logger.DebugContext(r.Context(), "inbound message", "sid", in.MessageSid, "from", maskPhone(in.From), "created", created, "media", len(media))
+	s.cfg.Logger.DebugContext(r.Context(), "inbound message", "sid", in.MessageSid, "from", httpx.MaskPhone(in.From), "created", created, "media", len(media))
 	w.Header().Set("Content-Type", "text/xml")
 	_, _ = w.Write([]byte(emptyTwiML))
 }
@@ -146,11 +139,11 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 	if st.ErrorCode != 0 {
 		code = strconv.Itoa(st.ErrorCode)
 	}
-	ctx, cancel := s.storeCtx(r)
+	ctx, cancel := httpx.StoreCtx(r, s.cfg.StoreTimeout)
 	defer cancel()
 	if err := s.cfg.Engine.Status(ctx, st.MessageSid, st.MessageStatus, code); err != nil {
 		s.cfg.Logger.ErrorContext(r.Context(), "store status callback", "sid", st.MessageSid, "status", st.MessageStatus, "err", err)
-		plainFail(w, r, http.StatusInternalServerError, "retry")
+		httpx.PlainFail(w, r, http.StatusInternalServerError, "retry")
 		return
 	}
 	if !whatsapp.KnownStatus(st.MessageStatus) {

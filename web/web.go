@@ -9,7 +9,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"runtime/debug"
 	"sync"
 	"time"
 
@@ -22,6 +21,10 @@ import (
 	"acuerdo/pilot"
 	"acuerdo/policy"
 	"acuerdo/store"
+	"acuerdo/web/api"
+	"acuerdo/web/dashboard"
+	"acuerdo/web/internal/httpx"
+	"acuerdo/web/sandbox"
 	"acuerdo/whatsapp"
 )
 
@@ -104,6 +107,15 @@ type Server struct {
 	dummy     []byte
 }
 
+// bodyLimits are the doors' request-body limits, by path prefix; every other
+// path gets httpx.DefaultMaxBody (the console's forms, the dashboard).
+var bodyLimits = []httpx.BodyLimit{
+	{Prefix: "/api/v1/", Max: api.MaxBody, Refuse: api.RefuseBody}, // batches of debtors
+	{Prefix: "/webhooks/twilio/", Max: maxWebhookBody},             // Twilio's forms
+	{Prefix: "/webhooks/", Max: maxPayhookBody},                    // payment providers' events
+	{Prefix: "/sandbox/", Max: sandbox.MaxBody},                    // a receipt of up to 5 MB in base64
+}
+
 // New returns the router.
 func New(cfg Config) http.Handler {
 	if cfg.Clock == nil {
@@ -112,14 +124,14 @@ func New(cfg Config) http.Handler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	cfg.Logger = slog.New(requestIDHandler{cfg.Logger.Handler()})
+	cfg.Logger = slog.New(httpx.LogHandler{Handler: cfg.Logger.Handler()})
 	if cfg.StoreTimeout <= 0 {
 		cfg.StoreTimeout = 10 * time.Second
 	}
 	cfg.ConsoleOptions = cfg.ConsoleOptions.withDefaults()
 	s := &Server{cfg: cfg, hashSlots: make(chan struct{}, cfg.ConsoleOptions.HashSlots)}
 	r := chi.NewRouter()
-	r.Use(withRequestID, s.recoverer, s.limitBodies)
+	r.Use(httpx.WithRequestID, httpx.Recoverer(cfg.Logger), httpx.LimitBodies(cfg.Logger, bodyLimits))
 	r.Post(whatsapp.InboundPath, s.inbound)
 	r.Post(whatsapp.SMSPath, s.inboundSMS)
 	r.Post(whatsapp.StatusPath, s.status)
@@ -128,36 +140,24 @@ func New(cfg Config) http.Handler {
 		r.Handle("/metrics", promhttp.HandlerFor(cfg.Gatherer, promhttp.HandlerOpts{ErrorLog: slogPrinter{cfg.Logger}}))
 	}
 	if cfg.Sandbox {
-		s.mountSandbox(r)
+		sandbox.Mount(r, sandbox.Config{Store: cfg.Store, Engine: cfg.Engine, Clock: cfg.Clock, Logger: cfg.Logger, StoreTimeout: cfg.StoreTimeout})
 	}
 	if cfg.Dashboard {
-		s.mountDashboard(r)
+		dc := dashboard.Config{Store: cfg.Store, Clock: cfg.Clock, Logger: cfg.Logger,
+			Token: cfg.DashboardToken, Resamples: cfg.DashboardResamples, Prices: cfg.DashboardPrices}
+		if cfg.Console {
+			dc.SignedIn = s.signedIn
+		}
+		dashboard.Mount(r, dc)
 	}
 	if cfg.Console {
 		s.mountConsole(r)
 	}
 	s.mountPayhooks(r)
 	if cfg.API {
-		s.mountAPI(r)
+		api.Mount(r, api.Config{Store: cfg.Store, Clock: cfg.Clock, Logger: cfg.Logger, Events: cfg.Events})
 	}
 	return r
-}
-
-// recoverer turns a panic into a 500 and a log line instead of a dropped
-// connection, keeping the stack out of the response.
-func (s *Server) recoverer(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		defer func() {
-			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler {
-					panic(v)
-				}
-				s.cfg.Logger.ErrorContext(r.Context(), "panic in handler", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
-				plainFail(w, r, http.StatusInternalServerError, "internal")
-			}
-		}()
-		next.ServeHTTP(w, r)
-	})
 }
 
 // healthz answers 200 when the database answers; load balancers take a 503 as
@@ -191,16 +191,6 @@ const WhatsAppOff = "whatsapp: off (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TW
 type slogPrinter struct{ l *slog.Logger }
 
 func (p slogPrinter) Println(v ...any) { p.l.Error("metrics", "err", v) }
-
-// maskPhone keeps a country prefix and the last four digits, for logs and the
-// sandbox picker: "+57•••••4567".
-func maskPhone(p string) string {
-	if len(p) <= 7 {
-		return "•••"
-	}
-	head := 3
-	return p[:head] + "•••••" + p[len(p)-4:]
-}
 
 // windowOpen is policy.WindowOpen with the configured service window.
 func (s *Server) windowOpen(lastInbound *time.Time, at time.Time) bool {
