@@ -71,6 +71,13 @@ func (s *Server) secure(r *http.Request) bool {
 // errReplaced is session's answer when the user signed in on another device.
 var errReplaced = errors.New("signed in on another device")
 
+// signedIn reports whether the request carries a live console session: the
+// dashboard lets such a request in (analysts may sign in through the console).
+func (s *Server) signedIn(r *http.Request) bool {
+	si, err := s.session(r)
+	return err == nil && si != nil
+}
+
 // session looks the request's session up; nil when there is none or it ended
 // (with errReplaced when the one-device rule ended it).
 func (s *Server) session(r *http.Request) (*signedIn, error) {

@@ -174,3 +174,11 @@ func (s *Server) consoleEventRedeliver(w http.ResponseWriter, r *http.Request) {
 	s.kickEvents()
 	back(w, r, self, "ok", "ok_event_redelivered")
 }
+
+// kickEvents wakes the hooks sender after the console recorded something
+// that emits webhook events.
+func (s *Server) kickEvents() {
+	if s.cfg.Events != nil {
+		s.cfg.Events.Kick()
+	}
+}

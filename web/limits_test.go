@@ -3,6 +3,7 @@ package web
 import (
 	"testing"
 
+	"acuerdo/web/api"
 	"acuerdo/web/internal/httpx"
 	"acuerdo/web/sandbox"
 )
@@ -14,7 +15,7 @@ func TestBodyLimits(t *testing.T) {
 		"/console/login":            httpx.DefaultMaxBody,
 		"/console/cases/1/reply":    httpx.DefaultMaxBody,
 		"/sandbox/api/send":         sandbox.MaxBody,
-		"/api/v1/debtors":           apiMaxBody,
+		"/api/v1/debtors":           api.MaxBody,
 		"/webhooks/twilio/inbound":  maxWebhookBody,
 		"/webhooks/stripe":          maxPayhookBody,
 		"/dashboard/pilot/export/x": httpx.DefaultMaxBody,

@@ -21,6 +21,8 @@ import (
 	"acuerdo/pilot"
 	"acuerdo/policy"
 	"acuerdo/store"
+	"acuerdo/web/api"
+	"acuerdo/web/dashboard"
 	"acuerdo/web/internal/httpx"
 	"acuerdo/web/sandbox"
 	"acuerdo/whatsapp"
@@ -108,10 +110,10 @@ type Server struct {
 // bodyLimits are the doors' request-body limits, by path prefix; every other
 // path gets httpx.DefaultMaxBody (the console's forms, the dashboard).
 var bodyLimits = []httpx.BodyLimit{
-	{Prefix: "/api/v1/", Max: apiMaxBody, Refuse: refuseAPIBody}, // batches of up to apiMaxItems debtors
-	{Prefix: "/webhooks/twilio/", Max: maxWebhookBody},           // Twilio's forms
-	{Prefix: "/webhooks/", Max: maxPayhookBody},                  // payment providers' events
-	{Prefix: "/sandbox/", Max: sandbox.MaxBody},                  // a receipt of up to 5 MB in base64
+	{Prefix: "/api/v1/", Max: api.MaxBody, Refuse: api.RefuseBody}, // batches of debtors
+	{Prefix: "/webhooks/twilio/", Max: maxWebhookBody},             // Twilio's forms
+	{Prefix: "/webhooks/", Max: maxPayhookBody},                    // payment providers' events
+	{Prefix: "/sandbox/", Max: sandbox.MaxBody},                    // a receipt of up to 5 MB in base64
 }
 
 // New returns the router.
@@ -141,14 +143,19 @@ func New(cfg Config) http.Handler {
 		sandbox.Mount(r, sandbox.Config{Store: cfg.Store, Engine: cfg.Engine, Clock: cfg.Clock, Logger: cfg.Logger, StoreTimeout: cfg.StoreTimeout})
 	}
 	if cfg.Dashboard {
-		s.mountDashboard(r)
+		dc := dashboard.Config{Store: cfg.Store, Clock: cfg.Clock, Logger: cfg.Logger,
+			Token: cfg.DashboardToken, Resamples: cfg.DashboardResamples, Prices: cfg.DashboardPrices}
+		if cfg.Console {
+			dc.SignedIn = s.signedIn
+		}
+		dashboard.Mount(r, dc)
 	}
 	if cfg.Console {
 		s.mountConsole(r)
 	}
 	s.mountPayhooks(r)
 	if cfg.API {
-		s.mountAPI(r)
+		api.Mount(r, api.Config{Store: cfg.Store, Clock: cfg.Clock, Logger: cfg.Logger, Events: cfg.Events})
 	}
 	return r
 }

@@ -1,12 +1,15 @@
-package web
+package dashboard
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
+
+	"acuerdo/web/internal/httpx"
 )
 
 // dashboardText holds every user-visible string of the analyst dashboard, per
-// language; the language itself is chosen by pickLang, as for the sandbox.
+// language; the language itself is chosen by httpx.PickLang, as for every door.
 var dashboardText = map[string]map[string]string{
 	"es": {
 		"title": "acuerdo · panel de pilotos", "language": "Idioma de la página", "experiments": "Experimentos",
@@ -191,4 +194,40 @@ func init() {
 	for lang, t := range dashboardText {
 		t["lang"] = lang
 	}
+}
+
+// errText is the dashboard's own refusals, per language; the rest of its
+// errors go through httpx's one mapping.
+var errText = map[string]map[string]string{
+	"es": {
+		"bad_as_of":   "as_of debe ser una hora RFC 3339, p. ej. 2026-01-31T00:00:00Z.",
+		"no_export":   "No existe esa exportación; prueba una de %s.",
+		"no_pilot":    "No existe ese experimento.",
+		"no_assigned": "Este experimento aún no tiene deudores asignados: lánzalo primero (acuerdo experiment launch).",
+		"dash_token":  "No autorizado: envía Authorization: Bearer $ACUERDO_DASHBOARD_TOKEN, o abre /dashboard?token=…",
+	},
+	"pt-BR": {
+		"bad_as_of":   "as_of deve ser um horário RFC 3339, p. ex. 2026-01-31T00:00:00Z.",
+		"no_export":   "Essa exportação não existe; tente uma de %s.",
+		"no_pilot":    "Esse experimento não existe.",
+		"no_assigned": "Este experimento ainda não tem devedores atribuídos: lance-o primeiro (acuerdo experiment launch).",
+		"dash_token":  "Não autorizado: envie Authorization: Bearer $ACUERDO_DASHBOARD_TOKEN, ou abra /dashboard?token=…",
+	},
+	"en": {
+		"bad_as_of":   "as_of must be an RFC 3339 time, e.g. 2026-01-31T00:00:00Z.",
+		"no_export":   "No such export; try one of %s.",
+		"no_pilot":    "No such experiment.",
+		"no_assigned": "This experiment has no assigned debtors yet: launch it first (acuerdo experiment launch).",
+		"dash_token":  "Unauthorized: send Authorization: Bearer $ACUERDO_DASHBOARD_TOKEN, or open /dashboard?token=…",
+	},
+}
+
+// fail answers one of the dashboard's refusals as plain text, in the client's
+// language, with the request id.
+func fail(w http.ResponseWriter, r *http.Request, status int, key string, args ...any) {
+	msg := errText[httpx.PickLang(r)][key]
+	if len(args) > 0 {
+		msg = fmt.Sprintf(msg, args...)
+	}
+	httpx.PlainText(w, r, status, msg)
 }

@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"fmt"
@@ -12,7 +12,7 @@ import (
 // (store.ExportDebtor), shaped as the API documents: amounts as decimal
 // strings in the account's currency, dates YYYY-MM-DD, instants RFC 3339 UTC.
 
-func (s *Server) apiSnapshot(w http.ResponseWriter, r *http.Request) (store.DebtorExport, map[int64]string, bool) {
+func (s *server) apiSnapshot(w http.ResponseWriter, r *http.Request) (store.DebtorExport, map[int64]string, bool) {
 	d, ok := s.apiDebtorRef(w, r)
 	if !ok {
 		return store.DebtorExport{}, nil, false
@@ -36,7 +36,7 @@ func dateOrNil(d acuerdo.Date) any {
 	return d.String()
 }
 
-func (s *Server) apiDebtor(w http.ResponseWriter, r *http.Request) {
+func (s *server) apiDebtor(w http.ResponseWriter, r *http.Request) {
 	x, _, ok := s.apiSnapshot(w, r)
 	if !ok {
 		return
@@ -70,7 +70,7 @@ func (s *Server) apiDebtor(w http.ResponseWriter, r *http.Request) {
 		"created_at": apiTime(d.CreatedAt), "updated_at": apiTime(d.UpdatedAt), "accounts": accts, "consents": consents})
 }
 
-func (s *Server) apiPromises(w http.ResponseWriter, r *http.Request) {
+func (s *server) apiPromises(w http.ResponseWriter, r *http.Request) {
 	x, refs, ok := s.apiSnapshot(w, r)
 	if !ok {
 		return
@@ -84,7 +84,7 @@ func (s *Server) apiPromises(w http.ResponseWriter, r *http.Request) {
 	apiJSON(w, http.StatusOK, map[string]any{"promises": out})
 }
 
-func (s *Server) apiPlans(w http.ResponseWriter, r *http.Request) {
+func (s *server) apiPlans(w http.ResponseWriter, r *http.Request) {
 	x, refs, ok := s.apiSnapshot(w, r)
 	if !ok {
 		return
@@ -102,7 +102,7 @@ func (s *Server) apiPlans(w http.ResponseWriter, r *http.Request) {
 	apiJSON(w, http.StatusOK, map[string]any{"plans": out})
 }
 
-func (s *Server) apiCases(w http.ResponseWriter, r *http.Request) {
+func (s *server) apiCases(w http.ResponseWriter, r *http.Request) {
 	x, refs, ok := s.apiSnapshot(w, r)
 	if !ok {
 		return
@@ -122,7 +122,7 @@ func (s *Server) apiCases(w http.ResponseWriter, r *http.Request) {
 
 // apiOutcomes sums up each conversation: how far it got (verified, promises,
 // plans, cases) and how it ended (opted out, handed to a person).
-func (s *Server) apiOutcomes(w http.ResponseWriter, r *http.Request) {
+func (s *server) apiOutcomes(w http.ResponseWriter, r *http.Request) {
 	x, _, ok := s.apiSnapshot(w, r)
 	if !ok {
 		return
@@ -167,7 +167,7 @@ func (s *Server) apiOutcomes(w http.ResponseWriter, r *http.Request) {
 
 // apiExport is everything held about the debtor, as `acuerdo export` prints
 // it: the stored records themselves (amounts in minor units).
-func (s *Server) apiExport(w http.ResponseWriter, r *http.Request) {
+func (s *server) apiExport(w http.ResponseWriter, r *http.Request) {
 	x, _, ok := s.apiSnapshot(w, r)
 	if !ok {
 		return

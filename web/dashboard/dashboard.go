@@ -1,6 +1,10 @@
-package web
+// Package dashboard is the analysts' read-only view of pilots (/dashboard):
+// each experiment's report (pilot.Build) as a page with charts, and its tables
+// as CSV downloads.
+package dashboard
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -10,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"log/slog"
 	"math"
 	"net/http"
 	"slices"
@@ -21,6 +26,7 @@ import (
 
 	"acuerdo"
 	"acuerdo/pilot"
+	"acuerdo/store"
 	"acuerdo/web/internal/httpx"
 )
 
@@ -33,22 +39,54 @@ var dashboardPage = template.Must(template.ParseFS(dashboardFS, "dashboard.html"
 // cookie store never holds the secret itself.
 const dashboardCookie = "acuerdo_dashboard"
 
-func (s *Server) mountDashboard(r chi.Router) {
+// Store is what the dashboard reads: the experiments, and each one's report
+// data (pilot.Source).
+type Store interface {
+	Experiments(ctx context.Context) ([]store.ExperimentInfo, error)
+	pilot.Source
+}
+
+// Config is the dashboard's. Store, Clock and Logger are required.
+type Config struct {
+	Store  Store
+	Clock  acuerdo.Clock
+	Logger *slog.Logger
+	// Token is the read-only token (Bearer, or ?token= which sets a cookie);
+	// empty lets anyone in, so cmd only mounts the dashboard without one in
+	// --demo.
+	Token string
+	// Resamples is the bootstrap's per report (default
+	// experiments.DefaultBootstrap); tests make it small.
+	Resamples int
+	// Prices are the template and operator rates (ACUERDO_PRICES); nil is
+	// pilot's built-in table.
+	Prices *pilot.Prices
+	// SignedIn, when set, lets a request in that it accepts: analysts may
+	// also sign in through the operator console, which provides it.
+	SignedIn func(*http.Request) bool
+}
+
+type server struct{ cfg Config }
+
+// Mount serves GET /dashboard, /dashboard/{name} and
+// /dashboard/{name}/export/{table}.csv on r, behind the token.
+func Mount(r chi.Router, cfg Config) {
+	s := &server{cfg: cfg}
 	r.Group(func(r chi.Router) {
-		r.Use(s.dashboardAuth)
-		r.Get("/dashboard", s.dashboardList)
-		r.Get("/dashboard/{name}", s.dashboardExperiment)
-		r.Get("/dashboard/{name}/export/{table}.csv", s.dashboardExport)
+		r.Use(s.auth)
+		r.Get("/dashboard", s.list)
+		r.Get("/dashboard/{name}", s.experiment)
+		r.Get("/dashboard/{name}/export/{table}.csv", s.export)
 	})
 }
 
-// dashboardAuth lets a request through with the read-only token as a Bearer
+// auth lets a request through with the read-only token as a Bearer
 // header or as the cookie ?token= set. The token in a URL is swapped for the
 // cookie at once and the browser sent back to the URL without it, so that it
 // does not linger in history, logs or Referer headers. With no token
 // configured everything passes: cmd only mounts the dashboard so in --demo.
-func (s *Server) dashboardAuth(next http.Handler) http.Handler {
-	want := s.cfg.DashboardToken
+func (s *server) auth(next http.Handler) http.Handler {
+	want := s.cfg.Token
 	sum := sha256.Sum256([]byte("acuerdo-dashboard\x00" + want))
 	cookie := hex.EncodeToString(sum[:])
 	eq := func(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
@@ -58,11 +96,9 @@ func (s *Server) dashboardAuth(next http.Handler) http.Handler {
 			return
 		}
 		// Analysts may also sign in through the operator console.
-		if s.cfg.Console {
-			if si, err := s.session(r); err == nil && si != nil {
-				next.ServeHTTP(w, r)
-				return
-			}
+		if s.cfg.SignedIn != nil && s.cfg.SignedIn(r) {
+			next.ServeHTTP(w, r)
+			return
 		}
 		if bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && eq(strings.TrimSpace(bearer), want) {
 			next.ServeHTTP(w, r)
@@ -83,7 +119,7 @@ func (s *Server) dashboardAuth(next http.Handler) http.Handler {
 			return
 		}
 		w.Header().Set("WWW-Authenticate", `Bearer realm="acuerdo dashboard"`)
-		httpx.PlainFail(w, r, http.StatusUnauthorized, "dash_token")
+		fail(w, r, http.StatusUnauthorized, "dash_token")
 	})
 }
 
@@ -107,7 +143,7 @@ type listEntry struct {
 	Running                 bool
 }
 
-func (s *Server) dashboardList(w http.ResponseWriter, r *http.Request) {
+func (s *server) list(w http.ResponseWriter, r *http.Request) {
 	lang := httpx.PickLang(r)
 	xs, err := s.cfg.Store.Experiments(r.Context())
 	if err != nil {
@@ -132,25 +168,25 @@ func (s *Server) dashboardList(w http.ResponseWriter, r *http.Request) {
 // buildPilot computes the report the page and its exports show, as of ?as_of=
 // (an RFC 3339 instant, which the page passes on to its download links so the
 // files match what is on screen) or now.
-func (s *Server) buildPilot(w http.ResponseWriter, r *http.Request) (*pilot.Report, bool) {
+func (s *server) buildPilot(w http.ResponseWriter, r *http.Request) (*pilot.Report, bool) {
 	name := httpx.PathParam(r, "name")
 	asOf := s.cfg.Clock().UTC().Truncate(time.Second)
 	if v := r.URL.Query().Get("as_of"); v != "" {
 		t, err := time.Parse(time.RFC3339, v)
 		if err != nil {
-			httpx.PlainFail(w, r, http.StatusBadRequest, "bad_as_of")
+			fail(w, r, http.StatusBadRequest, "bad_as_of")
 			return nil, false
 		}
 		asOf = t.UTC()
 	}
-	rep, err := pilot.Build(r.Context(), s.cfg.Store, name, asOf, pilot.Options{Resamples: s.cfg.DashboardResamples, Prices: s.cfg.DashboardPrices})
+	rep, err := pilot.Build(r.Context(), s.cfg.Store, name, asOf, pilot.Options{Resamples: s.cfg.Resamples, Prices: s.cfg.Prices})
 	switch {
 	case acuerdo.ErrorCode(err) == acuerdo.ENOTFOUND:
-		httpx.PlainFail(w, r, http.StatusNotFound, "no_pilot")
+		fail(w, r, http.StatusNotFound, "no_pilot")
 		return nil, false
 	case errors.Is(err, pilot.ErrEmpty):
 		// Nothing to compute is the experiment's state, not a server fault.
-		httpx.PlainFail(w, r, http.StatusConflict, "no_assigned")
+		fail(w, r, http.StatusConflict, "no_assigned")
 		return nil, false
 	case err != nil:
 		// The error's text (SQL, paths) stays in the log, under the request
@@ -161,10 +197,10 @@ func (s *Server) buildPilot(w http.ResponseWriter, r *http.Request) (*pilot.Repo
 	return rep, true
 }
 
-func (s *Server) dashboardExport(w http.ResponseWriter, r *http.Request) {
+func (s *server) export(w http.ResponseWriter, r *http.Request) {
 	table := httpx.PathParam(r, "table")
 	if !slices.Contains(pilot.Tables, table) {
-		httpx.PlainFail(w, r, http.StatusNotFound, "no_export", strings.Join(pilot.Tables, ", "))
+		fail(w, r, http.StatusNotFound, "no_export", strings.Join(pilot.Tables, ", "))
 		return
 	}
 	rep, ok := s.buildPilot(w, r)
@@ -190,7 +226,7 @@ func safeFile(s string) string {
 	}, s)
 }
 
-func (s *Server) render(w http.ResponseWriter, name string, data map[string]any) {
+func (s *server) render(w http.ResponseWriter, name string, data map[string]any) {
 	if err := dashboardPage.ExecuteTemplate(w, name, data); err != nil {
 		s.cfg.Logger.Error("dashboard: render", "page", name, "err", err)
 	}

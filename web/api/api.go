@@ -1,10 +1,14 @@
-package web
+// Package api is the creditor's core-system API, /api/v1 (API-key auth):
+// portfolio and payment batches, consents, erasure, reads per debtor, and the
+// event log with redelivery. openapi.json is its contract.
+package api
 
 import (
 	"context"
 	_ "embed"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -41,11 +45,39 @@ const (
 )
 
 const (
-	// apiMaxBody and apiMaxItems bound one request: a core system sends its
+	// MaxBody and apiMaxItems bound one request: a core system sends its
 	// portfolio in many batches, not one huge body held in memory.
-	apiMaxBody  = 8 << 20
+	MaxBody     = 8 << 20
 	apiMaxItems = 1000
 )
+
+// Store is what the API reads and writes.
+type Store interface {
+	APIKeyByKey(ctx context.Context, key string) (store.APIKey, error)
+	TouchAPIKey(ctx context.Context, id int64) error
+	AppendAudit(ctx context.Context, entries ...acuerdo.AuditEntry) error
+	BeginPortfolioImport(ctx context.Context) (*store.PortfolioImport, error)
+	BeginPaymentImport(ctx context.Context, source string) (*store.PaymentImport, error)
+	DebtorByID(ctx context.Context, id int64) (acuerdo.Debtor, error)
+	DebtorByPhone(ctx context.Context, phone string) (acuerdo.Debtor, error)
+	Erase(ctx context.Context, phone string, audit ...acuerdo.AuditEntry) (store.Erased, error)
+	EventDeliveries(ctx context.Context, f store.EventFilter) ([]store.EventDelivery, error)
+	ExportDebtor(ctx context.Context, debtorID int64) (store.DebtorExport, error)
+	RecordConsent(ctx context.Context, debtorID int64, r store.ConsentRecord, audit ...acuerdo.AuditEntry) (acuerdo.Consent, error)
+	RedeliverEvent(ctx context.Context, eventID string, audit ...acuerdo.AuditEntry) error
+}
+
+// Config is the API's. Store, Clock and Logger are required.
+type Config struct {
+	Store  Store
+	Clock  acuerdo.Clock
+	Logger *slog.Logger
+	// Events is kicked after the API records something that emits webhook
+	// events (the hooks sender), so they go out now; may be nil.
+	Events interface{ Kick() }
+}
+
+type server struct{ cfg Config }
 
 // apiCtxKey keys the authenticated API key in a request's context.
 type apiCtxKey string
@@ -66,7 +98,9 @@ type apiErrorBody struct {
 	RequestID string      `json:"request_id,omitempty"`
 }
 
-func (s *Server) mountAPI(r chi.Router) {
+// Mount serves /api/v1 on r.
+func Mount(r chi.Router, cfg Config) {
+	s := &server{cfg: cfg}
 	r.Route("/api/v1", func(r chi.Router) {
 		r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 			apiFail(w, r, http.StatusNotFound, codeNotFound, "no_route")
@@ -102,7 +136,7 @@ func (s *Server) mountAPI(r chi.Router) {
 
 // apiAuth lets through requests whose Bearer key is known, not revoked and of
 // a scope that covers need.
-func (s *Server) apiAuth(need string) func(http.Handler) http.Handler {
+func (s *server) apiAuth(need string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			// The scheme is case-insensitive (RFC 7235); the key is not.
@@ -174,14 +208,14 @@ func apiFailMsg(w http.ResponseWriter, r *http.Request, status int, code, msg st
 	apiJSON(w, status, map[string]any{"error": apiErrorBody{Code: code, Message: msg, Items: items, RequestID: httpx.RequestID(r)}})
 }
 
-func (s *Server) apiInternal(w http.ResponseWriter, r *http.Request, what string, err error) {
+func (s *server) apiInternal(w http.ResponseWriter, r *http.Request, what string, err error) {
 	s.cfg.Logger.ErrorContext(r.Context(), "api: "+what, "path", r.URL.Path, "err", err)
 	apiFail(w, r, http.StatusInternalServerError, codeInternal, "internal")
 }
 
 // apiStoreError answers an error of the store through the one mapping
 // (errors.go), with the API's stable code for it.
-func (s *Server) apiStoreError(w http.ResponseWriter, r *http.Request, what string, err error) {
+func (s *server) apiStoreError(w http.ResponseWriter, r *http.Request, what string, err error) {
 	if errors.Is(err, context.Canceled) {
 		return // the client left
 	}
@@ -201,19 +235,19 @@ var apiCodes = map[string]string{
 	acuerdo.EUNAUTHORIZED: codeUnauthorized, acuerdo.EFORBIDDEN: codeForbidden,
 }
 
-// decodeBody reads a JSON request body of at most apiMaxBody bytes into v,
+// decodeBody reads a JSON request body of at most MaxBody bytes into v,
 // answering the error itself when it cannot.
 func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(strings.ToLower(ct), "application/json") {
 		apiFail(w, r, http.StatusUnsupportedMediaType, codeMediaType, "media_type")
 		return false
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, apiMaxBody))
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			apiFail(w, r, http.StatusRequestEntityTooLarge, codeTooLarge, "too_large", apiMaxBody>>20)
+			apiFail(w, r, http.StatusRequestEntityTooLarge, codeTooLarge, "too_large", MaxBody>>20)
 			return false
 		}
 		apiFail(w, r, http.StatusBadRequest, codeInvalid, "bad_json", err.Error())
@@ -228,7 +262,7 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
 
 // apiDebtorRef finds the debtor a path's {ref} names: a phone number in E.164
 // (+573001234567) or acuerdo's numeric debtor id.
-func (s *Server) apiDebtorRef(w http.ResponseWriter, r *http.Request) (acuerdo.Debtor, bool) {
+func (s *server) apiDebtorRef(w http.ResponseWriter, r *http.Request) (acuerdo.Debtor, bool) {
 	ref := httpx.PathParam(r, "ref")
 	var d acuerdo.Debtor
 	var err error
@@ -272,8 +306,9 @@ func apiTimePtr(t *time.Time) any {
 	return apiTime(*t)
 }
 
-// refuseAPIBody answers a body the limits refused in the API's JSON.
-func refuseAPIBody(w http.ResponseWriter, r *http.Request, status int, max int64) {
+// RefuseBody answers, in the API's JSON, a body the assembler's limits
+// refused (httpx.BodyLimit.Refuse).
+func RefuseBody(w http.ResponseWriter, r *http.Request, status int, max int64) {
 	if status == http.StatusUnsupportedMediaType {
 		apiFail(w, r, status, codeMediaType, "media_type")
 	} else {

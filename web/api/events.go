@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"net/http"
@@ -10,7 +10,7 @@ import (
 
 // apiEvents lists recent webhook events and how their delivery went, newest
 // first, so the creditor can see what reached them and what did not.
-func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) {
+func (s *server) apiEvents(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := store.EventFilter{State: q.Get("state"), Limit: 50}
 	switch f.State {
@@ -39,7 +39,7 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) {
 }
 
 // apiRedeliver sends a failed event again, from its first attempt.
-func (s *Server) apiRedeliver(w http.ResponseWriter, r *http.Request) {
+func (s *server) apiRedeliver(w http.ResponseWriter, r *http.Request) {
 	id := httpx.PathParam(r, "id")
 	if err := s.cfg.Store.RedeliverEvent(r.Context(), id, apiAudit(r, "event_redeliver", id)); err != nil {
 		s.apiStoreError(w, r, "redeliver", err)

@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"fmt"
@@ -68,7 +68,7 @@ func refuseBatch(w http.ResponseWriter, r *http.Request, atomic bool, errs []ite
 
 // apiUpsertDebtors creates or updates debtors and their accounts, each item
 // validated exactly as a row of a portfolio file (importer.Record).
-func (s *Server) apiUpsertDebtors(w http.ResponseWriter, r *http.Request) {
+func (s *server) apiUpsertDebtors(w http.ResponseWriter, r *http.Request) {
 	body, atomic, ok := readBatch(w, r)
 	if !ok {
 		return
@@ -139,7 +139,7 @@ func (s *Server) apiUpsertDebtors(w http.ResponseWriter, r *http.Request) {
 
 // apiPostPayments records payments idempotently on their external id: a
 // payment sent again is reported already_recorded and changes nothing.
-func (s *Server) apiPostPayments(w http.ResponseWriter, r *http.Request) {
+func (s *server) apiPostPayments(w http.ResponseWriter, r *http.Request) {
 	body, atomic, ok := readBatch(w, r)
 	if !ok {
 		return
@@ -240,7 +240,7 @@ type consentBody struct {
 	RevokedAt *time.Time `json:"revoked_at"`
 }
 
-func (s *Server) apiPostConsent(w http.ResponseWriter, r *http.Request) {
+func (s *server) apiPostConsent(w http.ResponseWriter, r *http.Request) {
 	d, ok := s.apiDebtorRef(w, r)
 	if !ok {
 		return
@@ -276,7 +276,7 @@ func consentJSON(c acuerdo.Consent) map[string]any {
 
 // apiErase erases the debtor's personal data (store.Erase), as `acuerdo
 // erase --phone` does.
-func (s *Server) apiErase(w http.ResponseWriter, r *http.Request) {
+func (s *server) apiErase(w http.ResponseWriter, r *http.Request) {
 	d, ok := s.apiDebtorRef(w, r)
 	if !ok {
 		return
@@ -290,7 +290,7 @@ func (s *Server) apiErase(w http.ResponseWriter, r *http.Request) {
 		"messages": out.Messages, "media": out.Media, "cases": out.Cases}})
 }
 
-func (s *Server) kickEvents() {
+func (s *server) kickEvents() {
 	if s.cfg.Events != nil {
 		s.cfg.Events.Kick()
 	}

@@ -1,4 +1,4 @@
-package web
+package dashboard
 
 import (
 	"fmt"
@@ -83,7 +83,7 @@ var noLiftTable = map[string]bool{"sample_ratio": true, "logrank_time_to_pay": t
 	"llm_cost_usd_per_debtor": true, "template_cost_usd_per_debtor": true, "operator_minutes_per_debtor": true,
 	"operator_cost_usd_per_debtor": true, "cost_usd_per_debtor": true}
 
-func (s *Server) dashboardExperiment(w http.ResponseWriter, r *http.Request) {
+func (s *server) experiment(w http.ResponseWriter, r *http.Request) {
 	rep, ok := s.buildPilot(w, r)
 	if !ok {
 		return
