@@ -25,14 +25,14 @@ import (
 	"acuerdo/web/dashboard"
 	"acuerdo/web/internal/httpx"
 	"acuerdo/web/sandbox"
-	"acuerdo/whatsapp"
+	"acuerdo/web/webhooks"
 )
 
-// Engine is what the handlers need of the engine: durable, idempotent intake of
-// inbound messages and status callbacks.
+// Engine is what the doors need of the engine (each door declares its part):
+// durable, idempotent intake of inbound messages and status callbacks.
 type Engine interface {
-	Receive(ctx context.Context, channel, phone string, m acuerdo.Message, media []store.InboundMedia) (bool, error)
-	Status(ctx context.Context, providerID, status, errorCode string) error
+	webhooks.Engine
+	sandbox.Engine
 }
 
 // Config builds the router.
@@ -77,9 +77,9 @@ type Config struct {
 	Outbox interface{ Kick() }
 	// Stripe and MercadoPago, when set, serve POST /webhooks/stripe and
 	// /webhooks/mercadopago: verified, confirmed payment notifications
-	// (web/payhooks.go). A confirmed payment's thank-you also kicks Outbox.
-	Stripe      PaymentWebhook
-	MercadoPago PaymentWebhook
+	// (web/webhooks). A confirmed payment's thank-you also kicks Outbox.
+	Stripe      webhooks.PaymentWebhook
+	MercadoPago webhooks.PaymentWebhook
 	Clock       acuerdo.Clock
 	Logger      *slog.Logger
 	// ServiceWindow is WhatsApp's customer-service window as the policy
@@ -111,8 +111,8 @@ type Server struct {
 // path gets httpx.DefaultMaxBody (the console's forms, the dashboard).
 var bodyLimits = []httpx.BodyLimit{
 	{Prefix: "/api/v1/", Max: api.MaxBody, Refuse: api.RefuseBody}, // batches of debtors
-	{Prefix: "/webhooks/twilio/", Max: maxWebhookBody},             // Twilio's forms
-	{Prefix: "/webhooks/", Max: maxPayhookBody},                    // payment providers' events
+	{Prefix: "/webhooks/twilio/", Max: webhooks.MaxTwilioBody},     // Twilio's forms
+	{Prefix: "/webhooks/", Max: webhooks.MaxPaymentBody},           // payment providers' events
 	{Prefix: "/sandbox/", Max: sandbox.MaxBody},                    // a receipt of up to 5 MB in base64
 }
 
@@ -132,9 +132,9 @@ func New(cfg Config) http.Handler {
 	s := &Server{cfg: cfg, hashSlots: make(chan struct{}, cfg.ConsoleOptions.HashSlots)}
 	r := chi.NewRouter()
 	r.Use(httpx.WithRequestID, httpx.Recoverer(cfg.Logger), httpx.LimitBodies(cfg.Logger, bodyLimits))
-	r.Post(whatsapp.InboundPath, s.inbound)
-	r.Post(whatsapp.SMSPath, s.inboundSMS)
-	r.Post(whatsapp.StatusPath, s.status)
+	webhooks.Mount(r, webhooks.Config{Engine: cfg.Engine, Store: cfg.Store, Clock: cfg.Clock, Logger: cfg.Logger,
+		AuthToken: cfg.AuthToken, AccountSID: cfg.AccountSID, PublicURL: cfg.PublicURL, Media: cfg.Media, Metrics: cfg.Metrics,
+		Stripe: cfg.Stripe, MercadoPago: cfg.MercadoPago, Outbox: cfg.Outbox, ServiceWindow: cfg.ServiceWindow, StoreTimeout: cfg.StoreTimeout})
 	r.Get("/healthz", s.healthz)
 	if cfg.Gatherer != nil {
 		r.Handle("/metrics", promhttp.HandlerFor(cfg.Gatherer, promhttp.HandlerOpts{ErrorLog: slogPrinter{cfg.Logger}}))
@@ -153,7 +153,6 @@ func New(cfg Config) http.Handler {
 	if cfg.Console {
 		s.mountConsole(r)
 	}
-	s.mountPayhooks(r)
 	if cfg.API {
 		api.Mount(r, api.Config{Store: cfg.Store, Clock: cfg.Clock, Logger: cfg.Logger, Events: cfg.Events})
 	}
