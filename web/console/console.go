@@ -410,7 +410,7 @@ func consoleLang(w http.ResponseWriter, r *http.Request) string {
 }
 
 // fail shows an error page in the user's language with the status of the
-// one mapping (errors.go). The message is a text key; internal errors are
+// one mapping (httpx.ErrorStatus). The message is a text key; internal errors are
 // logged under the request id the page shows, never shown.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	status, code := httpx.ErrorStatus(err)
