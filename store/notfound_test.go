@@ -45,7 +45,7 @@ func TestNoErrNoRowsLeaves(t *testing.T) {
 			continue
 		}
 		called++
-		err, panicked := callMissing(v.Method(i), ft)
+		panicked, err := callMissing(v.Method(i), ft)
 		if panicked != nil {
 			t.Errorf("%s panicked on missing rows: %v", m.Name, panicked)
 			continue
@@ -61,7 +61,7 @@ func TestNoErrNoRowsLeaves(t *testing.T) {
 
 // callMissing calls method with a context and arguments naming nothing that
 // exists, and returns its error (the last result).
-func callMissing(method reflect.Value, ft reflect.Type) (err error, panicked any) {
+func callMissing(method reflect.Value, ft reflect.Type) (panicked any, err error) {
 	defer func() { panicked = recover() }()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -77,7 +77,7 @@ func callMissing(method reflect.Value, ft reflect.Type) (err error, panicked any
 	if e := out[len(out)-1]; !e.IsNil() {
 		err = e.Interface().(error)
 	}
-	return err, nil
+	return nil, err
 }
 
 var (
