@@ -119,6 +119,18 @@ func (db *DB) MarkSent(ctx context.Context, it OutboxItem, providerID, status, t
 	if err != nil || providerID == "" {
 		return "", err
 	}
+	return db.applyEarly(ctx, providerID, rank)
+}
+
+// applyEarly applies and forgets the status callbacks kept for providerID
+// before its message carried that id, and returns the last error code they
+// carried. Both MarkSent (after writing the id) and ApplyStatus (after
+// keeping a callback it could not place) call it once their own transaction
+// has committed: whichever of the two commits last then sees the other's
+// row, so on PostgreSQL, where they run side by side on different replicas,
+// an early callback is never stranded. Applying one twice is harmless: a
+// status never goes back.
+func (db *DB) applyEarly(ctx context.Context, providerID string, rank func(string) int) (string, error) {
 	rows, err := db.write.QueryContext(ctx, `SELECT status, error_code FROM early_statuses WHERE provider_id = ?`, providerID)
 	if err != nil {
 		return "", err
@@ -136,7 +148,7 @@ func (db *DB) MarkSent(ctx context.Context, it OutboxItem, providerID, status, t
 	rows.Close()
 	code := ""
 	for _, e := range es {
-		if _, err := db.ApplyStatus(ctx, providerID, e.status, e.code, rank); err != nil {
+		if _, err := db.applyStatus(ctx, providerID, e.status, e.code, rank); err != nil {
 			return "", err
 		}
 		if e.code != "" {
@@ -262,6 +274,26 @@ func (db *DB) BusinessSends(ctx context.Context, conversationID int64, since tim
 // order and any number of times; rank says which state is further, and a state
 // never goes back. A status rank does not know (0) is kept in unranked_status. It returns false when no message has that provider id.
 func (db *DB) ApplyStatus(ctx context.Context, providerID, status, errorCode string, rank func(string) int) (bool, error) {
+	found, err := db.applyStatus(ctx, providerID, status, errorCode, rank)
+	if err != nil || found {
+		return found, err
+	}
+	// Kept as early: if MarkSent wrote the provider id meanwhile and already
+	// looked for early callbacks, nobody else will apply this one.
+	var id int64
+	switch err := db.write.QueryRowContext(ctx, `SELECT id FROM messages WHERE provider_id = ?`, providerID).Scan(&id); {
+	case errors.Is(err, sql.ErrNoRows):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("status %s: %w", providerID, err)
+	}
+	_, err = db.applyEarly(ctx, providerID, rank)
+	return true, err
+}
+
+// applyStatus is ApplyStatus's transaction: it applies the status to the
+// message with providerID, or keeps it as early when there is none yet.
+func (db *DB) applyStatus(ctx context.Context, providerID, status, errorCode string, rank func(string) int) (bool, error) {
 	var found bool
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		var id int64

@@ -176,3 +176,64 @@ func TestChangeDueDateStaleDecision(t *testing.T) {
 		t.Fatalf("a change decided before the last one: %v, want ECONFLICT", err)
 	}
 }
+
+// TestEarlyStatusRace: a status callback that arrives while the send's answer
+// is being recorded (another replica's MarkSent) is never lost, whichever
+// commits first: the message ends delivered and no early status is left
+// behind. On PostgreSQL both run side by side.
+func TestEarlyStatusRace(t *testing.T) {
+	db, path := open(t)
+	ctx := context.Background()
+	rank := func(s string) int {
+		return map[string]int{acuerdo.MessageQueued: 1, acuerdo.MessageSent: 2, acuerdo.MessageDelivered: 3}[s]
+	}
+	const n = 40
+	var items []store.OutboxItem
+	for i := range n {
+		conv, err := db.Conversation(ctx, acuerdo.ChannelWhatsApp, fmt.Sprintf("+5730077%05d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Enqueue(ctx, conv.ID, []store.Outgoing{{Body: "hola"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for len(items) < n {
+		got, err := db.ClaimOutbox(ctx, n, time.Minute)
+		if err != nil || len(got) == 0 {
+			t.Fatalf("claimed %d, %v", len(got), err)
+		}
+		items = append(items, got...)
+	}
+	var wg sync.WaitGroup
+	for i, it := range items {
+		sid := fmt.Sprintf("SMrace%03d", i)
+		if err := db.MarkSending(ctx, it, it.Body); err != nil {
+			t.Fatal(err)
+		}
+		start := make(chan struct{})
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			<-start
+			if _, err := db.MarkSent(ctx, it, sid, acuerdo.MessageQueued, "", rank); err != nil {
+				t.Error(err)
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			<-start
+			if _, err := db.ApplyStatus(ctx, sid, acuerdo.MessageDelivered, "", rank); err != nil {
+				t.Error(err)
+			}
+		}()
+		close(start)
+	}
+	wg.Wait()
+	if left := count(t, path, `SELECT COUNT(*) FROM early_statuses`); left != 0 {
+		t.Errorf("%d early statuses never applied", left)
+	}
+	if lost := count(t, path, `SELECT COUNT(*) FROM messages WHERE provider_id LIKE 'SMrace%' AND status <> ?`, acuerdo.MessageDelivered); lost != 0 {
+		t.Errorf("%d of %d messages lost their delivered callback", lost, n)
+	}
+}
