@@ -107,6 +107,20 @@ func negotiatedSince(ctx context.Context, tx *sql.Tx, accountID int64, kind stri
 	return acuerdo.Errorf(acuerdo.ECONFLICT, "the account %d had another %s at %s, after this one was decided: decide again", accountID, kind, last.UTC().Format(time.RFC3339))
 }
 
+// lockDebtor takes the debtor's row lock (on PostgreSQL) for a transaction
+// that decides on the debtor's consent: a consent granted through the API on
+// one replica and an opt-out written on another then run one after the
+// other, and the grant sees the opt-out (and is refused) instead of both
+// committing. 0 (a number outside the portfolio) locks nothing.
+func lockDebtor(ctx context.Context, tx *sql.Tx, debtorID int64) error {
+	if debtorID == 0 {
+		return nil
+	}
+	var one int
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM debtors WHERE id = ? FOR UPDATE`, debtorID).Scan(&one)
+	return notFound(err, "no debtor %d", debtorID)
+}
+
 func insertNegotiation(ctx context.Context, tx *sql.Tx, accountID, conversationID int64, kind, old, new string, now time.Time) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO negotiations (account_id, conversation_id, kind, old_value, new_value, created_at) VALUES (?,?,?,?,?,?)`,
 		accountID, nullID(conversationID), kind, old, new, now)
@@ -322,6 +336,9 @@ func (db *DB) OpenCases(ctx context.Context, conversationID int64) ([]acuerdo.Ca
 func (db *DB) OptOut(ctx context.Context, conversationID, debtorID int64, audit ...acuerdo.AuditEntry) error {
 	now := db.now()
 	return db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := lockDebtor(ctx, tx, debtorID); err != nil {
+			return fmt.Errorf("opt out: %w", err)
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE conversations SET opted_out = TRUE, updated_at = ? WHERE id = ?`, now, conversationID); err != nil {
 			return fmt.Errorf("opt out: %w", err)
 		}
@@ -349,6 +366,9 @@ func (db *DB) OptOut(ctx context.Context, conversationID, debtorID int64, audit 
 func (db *DB) RecordWrongNumber(ctx context.Context, conversationID, debtorID int64, audit ...acuerdo.AuditEntry) error {
 	now := db.now()
 	return db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := lockDebtor(ctx, tx, debtorID); err != nil {
+			return fmt.Errorf("wrong number: %w", err)
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE conversations SET opted_out = TRUE, verified = FALSE, verified_at = NULL, third_party_at = ?, updated_at = ? WHERE id = ?`,
 			now, now, conversationID); err != nil {
 			return fmt.Errorf("wrong number: %w", err)

@@ -15,7 +15,9 @@ import (
 // full-text index over the passages' analysed terms (package kb analyses;
 // the store only stores and matches). The index differs by backend — an
 // FTS5 table on SQLite, a generated tsvector with a GIN index on PostgreSQL
-// (migrations 0021) — and both match the same space-separated terms.
+// (migrations 0021) — and both match the same space-separated terms. Each
+// backend's index SQL is in its own file: knowledge_sqlite.go and
+// knowledge_postgres.go.
 
 // ReplaceKnowledge replaces every document with docs, in one transaction:
 // either the whole new set is searchable or nothing changed.
@@ -30,7 +32,7 @@ func (db *DB) ReplaceKnowledge(ctx context.Context, docs []acuerdo.KnowledgeDoc,
 	now := db.now()
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		if !db.pg {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM kb_fts`); err != nil {
+			if err := sqliteKBClear(ctx, tx); err != nil {
 				return fmt.Errorf("clear the knowledge index: %w", err)
 			}
 		}
@@ -90,7 +92,7 @@ func (db *DB) DeleteKnowledgeDoc(ctx context.Context, id int64, audit ...acuerdo
 
 func (db *DB) deleteDoc(ctx context.Context, tx *sql.Tx, id int64) error {
 	if !db.pg {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM kb_fts WHERE rowid IN (SELECT id FROM kb_passages WHERE document_id = ?)`, id); err != nil {
+		if err := sqliteKBUnindex(ctx, tx, id); err != nil {
 			return fmt.Errorf("remove document %d from the index: %w", id, err)
 		}
 	}
@@ -126,7 +128,7 @@ func (db *DB) insertDocID(ctx context.Context, tx *sql.Tx, d acuerdo.KnowledgeDo
 			return 0, fmt.Errorf("store %s, passage %d: %w", d.Name, p.Seq, err)
 		}
 		if !db.pg {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO kb_fts (rowid, terms) VALUES (?, ?)`, pid, p.Terms); err != nil {
+			if err := sqliteKBIndex(ctx, tx, pid, p.Terms); err != nil {
 				return 0, fmt.Errorf("index %s, passage %d: %w", d.Name, p.Seq, err)
 			}
 		}
@@ -197,9 +199,9 @@ func (db *DB) KnowledgeVocabulary(ctx context.Context) (map[string]int, int, flo
 	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*), AVG(length) FROM kb_passages`).Scan(&n, &mean); err != nil {
 		return nil, 0, 0, err
 	}
-	q := `SELECT term, doc FROM kb_vocab`
+	q := sqliteKBVocabulary
 	if db.pg {
-		q = `SELECT word, ndoc FROM ts_stat('SELECT tsv FROM kb_passages')`
+		q = pgKBVocabulary
 	}
 	rows, err := db.read.QueryContext(ctx, q)
 	if err != nil {
@@ -233,19 +235,9 @@ func (db *DB) KnowledgeCandidates(ctx context.Context, terms []string, limit int
 		return nil, nil
 	}
 	const cols = `p.id, p.document_id, p.seq, p.heading, p.body, p.terms, d.name, d.title, d.lang, d.format`
-	var q, match string
+	q, args := sqliteKBCandidates(cols, clean, limit)
 	if db.pg {
-		match = strings.Join(clean, " | ")
-		q = `SELECT ` + cols + ` FROM kb_passages p JOIN kb_documents d ON d.id = p.document_id
-			WHERE p.tsv @@ to_tsquery('simple', ?) ORDER BY ts_rank(p.tsv, to_tsquery('simple', ?)) DESC, p.id LIMIT ?`
-	} else {
-		match = `"` + strings.Join(clean, `" OR "`) + `"`
-		q = `SELECT ` + cols + ` FROM kb_fts f JOIN kb_passages p ON p.id = f.rowid JOIN kb_documents d ON d.id = p.document_id
-			WHERE kb_fts MATCH ? ORDER BY bm25(kb_fts), p.id LIMIT ?`
-	}
-	args := []any{match, limit}
-	if db.pg {
-		args = []any{match, match, limit}
+		q, args = pgKBCandidates(cols, clean, limit)
 	}
 	rows, err := db.read.QueryContext(ctx, q, args...)
 	if err != nil {

@@ -237,3 +237,61 @@ func TestEarlyStatusRace(t *testing.T) {
 		t.Errorf("%d of %d messages lost their delivered callback", lost, n)
 	}
 }
+
+// TestConsentRace: a consent granted through the API while the debtor's
+// opt-out is being recorded on another replica never survives the opt-out:
+// either the grant comes first and the opt-out withdraws it, or the grant
+// sees the opt-out and is refused.
+func TestConsentRace(t *testing.T) {
+	db, path := open(t)
+	ctx := context.Background()
+	const n = 30
+	im, err := db.BeginPortfolioImport(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		if err := im.Add(store.PortfolioRow{Debtor: acuerdo.Debtor{Phone: fmt.Sprintf("+5730088%05d", i), Name: "Ana"},
+			Account: acuerdo.Account{Ref: fmt.Sprintf("CR-C%d", i), Balance: &acuerdo.Money{Amount: 1000, Currency: "COP"}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := im.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := range n {
+		phone := fmt.Sprintf("+5730088%05d", i)
+		d, err := db.DebtorByPhone(ctx, phone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conv, err := db.Conversation(ctx, acuerdo.ChannelWhatsApp, phone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := make(chan struct{})
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			<-start
+			_, err := db.RecordConsent(ctx, d.ID, store.ConsentRecord{Channel: store.ConsentChannelWhatsApp, Scope: store.ConsentScopeCollections,
+				Source: "web_form", GrantedAt: db.Now().Add(-time.Minute)})
+			if err != nil && acuerdo.ErrorCode(err) != acuerdo.ECONFLICT {
+				t.Error(err)
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			<-start
+			if err := db.OptOut(ctx, conv.ID, d.ID); err != nil {
+				t.Error(err)
+			}
+		}()
+		close(start)
+	}
+	wg.Wait()
+	if n := count(t, path, `SELECT COUNT(*) FROM consents WHERE revoked_at IS NULL`); n != 0 {
+		t.Errorf("%d debtors who opted out still have a live consent", n)
+	}
+}
