@@ -374,15 +374,18 @@ func (a *Agent) guards(ctx context.Context, t *turn) (bool, error) {
 		}
 		// A relative telling of hardship or a dispute still reaches a person,
 		// who will know not to discuss the debt with them.
+		key := "third_party"
 		for _, other := range r.Guards[1:] {
 			if reason := escalationReason(other); reason != "" {
 				if err := a.escalateQuiet(ctx, t, reason, "A third party (not the debtor) wrote: "+clip(text, 300)); err != nil {
 					return true, err
 				}
+				// "He passed away": sympathy, and a word that a person follows up.
+				key = "third_party_escalated"
 				break
 			}
 		}
-		t.reply(prompts.T(t.locale, "third_party"))
+		t.reply(prompts.T(t.locale, key))
 		return true, a.finish(ctx, t)
 	case understand.Legal, understand.Complaint, understand.Dispute, understand.Hardship, understand.Human:
 		return true, a.guardEscalate(ctx, t, escalationReason(g))
@@ -603,12 +606,13 @@ func clip(s string, n int) string {
 }
 
 // readContext is what the understanding layer needs to read dates and
-// amounts: the debtor's language, country, today in their zone, and the next
-// due date when the message counts days from it.
+// amounts: the debtor's language, country, today in their zone, the next
+// due date when the message counts days from it, and the debtor's name,
+// which a stranger holding the number answers with ("¿quién es Juan?").
 func (a *Agent) readContext(t *turn) understand.Context {
 	c := understand.Context{Locale: t.locale, Now: a.cfg.Clock()}
 	if t.debtor != nil {
-		c.Country = t.debtor.Country
+		c.Country, c.Name = t.debtor.Country, t.debtor.Name
 		if t.debtor.TimeZone != "" {
 			if l, err := time.LoadLocation(t.debtor.TimeZone); err == nil {
 				c.Now = c.Now.In(l)
