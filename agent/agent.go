@@ -68,6 +68,9 @@ type Config struct {
 	// one reply within a minute, and the turn ends well before the engine
 	// would give up on it.
 	ModelBudget time.Duration
+	// Knowledge answers questions from the creditor's own documents; nil
+	// (or no documents imported) leaves questions to the dialogue.
+	Knowledge Knowledge
 }
 
 // DefaultModelBudget is ModelBudget's default.
@@ -174,6 +177,9 @@ type turn struct {
 	// modelBy is when the turn's model budget runs out (real time, as
 	// contexts' deadlines are).
 	modelBy time.Time
+	// kb are the passages of the creditor's documents that answer the
+	// message, for the model to quote (knowledge.go).
+	kb []acuerdo.KnowledgeHit
 }
 
 // Turn answers the debtor's latest message in a conversation. The inbound message
@@ -221,7 +227,13 @@ func (a *Agent) Turn(ctx context.Context, conversationID int64, in Inbound) (Res
 	if err := a.readVariant(ctx, t); err != nil {
 		return t.res, err
 	}
-	if a.cfg.Model != nil && t.variant.Mode != acuerdo.ModeMenu {
+	useModel := a.cfg.Model != nil && t.variant.Mode != acuerdo.ModeMenu
+	if handled, err := a.knowledge(ctx, t, useModel); err != nil {
+		return t.res, err
+	} else if handled {
+		return t.res, a.finish(ctx, t)
+	}
+	if useModel {
 		ok, err := a.llmTurn(ctx, t)
 		if err != nil {
 			return t.res, err
@@ -362,15 +374,18 @@ func (a *Agent) guards(ctx context.Context, t *turn) (bool, error) {
 		}
 		// A relative telling of hardship or a dispute still reaches a person,
 		// who will know not to discuss the debt with them.
+		key := "third_party"
 		for _, other := range r.Guards[1:] {
 			if reason := escalationReason(other); reason != "" {
 				if err := a.escalateQuiet(ctx, t, reason, "A third party (not the debtor) wrote: "+clip(text, 300)); err != nil {
 					return true, err
 				}
+				// "He passed away": sympathy, and a word that a person follows up.
+				key = "third_party_escalated"
 				break
 			}
 		}
-		t.reply(prompts.T(t.locale, "third_party"))
+		t.reply(prompts.T(t.locale, key))
 		return true, a.finish(ctx, t)
 	case understand.Legal, understand.Complaint, understand.Dispute, understand.Hardship, understand.Human:
 		return true, a.guardEscalate(ctx, t, escalationReason(g))
@@ -591,12 +606,13 @@ func clip(s string, n int) string {
 }
 
 // readContext is what the understanding layer needs to read dates and
-// amounts: the debtor's language, country, today in their zone, and the next
-// due date when the message counts days from it.
+// amounts: the debtor's language, country, today in their zone, the next
+// due date when the message counts days from it, and the debtor's name,
+// which a stranger holding the number answers with ("¿quién es Juan?").
 func (a *Agent) readContext(t *turn) understand.Context {
 	c := understand.Context{Locale: t.locale, Now: a.cfg.Clock()}
 	if t.debtor != nil {
-		c.Country = t.debtor.Country
+		c.Country, c.Name = t.debtor.Country, t.debtor.Name
 		if t.debtor.TimeZone != "" {
 			if l, err := time.LoadLocation(t.debtor.TimeZone); err == nil {
 				c.Now = c.Now.In(l)

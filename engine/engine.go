@@ -78,7 +78,8 @@ type Finder interface {
 
 // Config builds an Engine.
 type Config struct {
-	Store   *store.DB
+	// Store is the database (*store.DB, on SQLite or PostgreSQL).
+	Store   Store
 	Agent   Turner
 	Senders map[string]Sender // by channel: acuerdo.ChannelWhatsApp, acuerdo.ChannelSandbox
 	Policy  policy.Config
@@ -92,7 +93,7 @@ type Config struct {
 	// ModelSlots bounds concurrent turns that may call a model (default 4).
 	ModelSlots int
 	// Lease is how long a claimed turn is reserved without news from its
-	// worker (default 30 s). The worker renews it every third of that while
+	// worker (default 15 s). The worker renews it every third of that while
 	// the turn runs, so a slow turn keeps it and a dead worker's turn is taken
 	// over soon; a worker that lost its lease discards its reply.
 	Lease time.Duration

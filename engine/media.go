@@ -17,7 +17,7 @@ type MediaFetcher interface {
 
 // ReceiptsConfig builds a Receipts worker.
 type ReceiptsConfig struct {
-	Store   *store.DB
+	Store   ReceiptsStore
 	Fetcher MediaFetcher
 	// Permanent reports whether a download error will not go away by retrying
 	// (whatsapp.IsPermanent); nil treats every error as transient.

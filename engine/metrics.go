@@ -7,7 +7,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"acuerdo/agent"
-	"acuerdo/store"
 )
 
 // Metrics are the engine's Prometheus series. A nil *Metrics records nothing, so
@@ -26,9 +25,9 @@ type Metrics struct {
 	WebhookRejected *prometheus.CounterVec
 }
 
-// NewMetrics registers the series on reg, with the store's queue depths as
+// NewMetrics registers the series on reg; with db, also the queue depths as
 // gauges read at scrape time.
-func NewMetrics(reg prometheus.Registerer, db *store.DB) *Metrics {
+func NewMetrics(reg prometheus.Registerer, db Depths) *Metrics {
 	const ns = "acuerdo"
 	m := &Metrics{
 		Inbound:         prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "inbound_messages_total", Help: "Inbound messages stored, by channel."}, []string{"channel"}),

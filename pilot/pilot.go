@@ -58,9 +58,17 @@ const day = 24 * time.Hour
 // is nothing to report.
 var ErrEmpty = errors.New("no assigned debtors")
 
+// Source is what Build reads of the database (*store.DB on either backend).
+type Source interface {
+	ExperimentData(ctx context.Context, name string, asOf time.Time) (store.ExperimentData, error)
+	ExperimentFunnel(ctx context.Context, name string, asOf time.Time) ([]store.Funnel, error)
+}
+
+var _ Source = (*store.DB)(nil)
+
 // Build reads the experiment as of asOf and runs experiments.Report on it. An
 // unknown experiment is acuerdo.ENOTFOUND.
-func Build(ctx context.Context, db *store.DB, name string, asOf time.Time, o Options) (*Report, error) {
+func Build(ctx context.Context, db Source, name string, asOf time.Time, o Options) (*Report, error) {
 	data, err := db.ExperimentData(ctx, name, asOf)
 	if err != nil {
 		return nil, err

@@ -25,13 +25,20 @@ func (db *DB) LastNegotiation(ctx context.Context, accountID int64, kind string)
 }
 
 // ChangeDueDate moves the account's next due date and records the negotiation
-// with its audit line, atomically.
-func (db *DB) ChangeDueDate(ctx context.Context, accountID, conversationID int64, newDate acuerdo.Date, audit ...acuerdo.AuditEntry) error {
+// with its audit line, atomically. seen is the last date change the caller's
+// policy decision saw (LastNegotiation; nil for none): if another was recorded
+// since — the bot and an operator, or two replicas, deciding at once — nothing
+// changes and the answer is ECONFLICT, so a once-per-period rule cannot be
+// passed twice.
+func (db *DB) ChangeDueDate(ctx context.Context, accountID, conversationID int64, newDate acuerdo.Date, seen *time.Time, audit ...acuerdo.AuditEntry) error {
 	now := db.now()
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		var old sql.NullString
 		if err := tx.QueryRowContext(ctx, `SELECT next_due_date FROM accounts WHERE id = ? FOR UPDATE`, accountID).Scan(&old); err != nil {
 			return fmt.Errorf("change due date: %w", notFound(err, "no account %d", accountID))
+		}
+		if err := negotiatedSince(ctx, tx, accountID, acuerdo.NegotiationDateChange, seen); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET next_due_date = ?, updated_at = ? WHERE id = ?`, newDate.String(), now, accountID); err != nil {
 			return err
@@ -49,10 +56,19 @@ func (db *DB) ChangeDueDate(ctx context.Context, accountID, conversationID int64
 }
 
 // PauseAccount stops business-initiated contact about the account until the
-// given date and records the negotiation.
-func (db *DB) PauseAccount(ctx context.Context, accountID, conversationID int64, until acuerdo.Date, audit ...acuerdo.AuditEntry) error {
+// given date and records the negotiation. seen is the last pause the caller's
+// policy decision saw, as for ChangeDueDate: a pause recorded since is an
+// ECONFLICT.
+func (db *DB) PauseAccount(ctx context.Context, accountID, conversationID int64, until acuerdo.Date, seen *time.Time, audit ...acuerdo.AuditEntry) error {
 	now := db.now()
 	return db.inTx(ctx, func(tx *sql.Tx) error {
+		var one int
+		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM accounts WHERE id = ? FOR UPDATE`, accountID).Scan(&one); err != nil {
+			return fmt.Errorf("pause: %w", notFound(err, "no account %d", accountID))
+		}
+		if err := negotiatedSince(ctx, tx, accountID, acuerdo.NegotiationPause, seen); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET paused_until = ?, updated_at = ? WHERE id = ?`, until.String(), now, accountID); err != nil {
 			return fmt.Errorf("pause: %w", err)
 		}
@@ -72,6 +88,37 @@ func (db *DB) PausedUntil(ctx context.Context, accountID int64) (acuerdo.Date, e
 	var d acuerdo.Date
 	err := db.read.QueryRowContext(ctx, `SELECT paused_until FROM accounts WHERE id = ?`, accountID).Scan(&d)
 	return d, notFound(err, "no account %d", accountID)
+}
+
+// negotiatedSince is ECONFLICT when the account's last negotiation of kind is
+// not seen (nil: none). The caller holds the account's row lock, which every
+// writer of negotiations takes first, so the answer stays true until commit.
+func negotiatedSince(ctx context.Context, tx *sql.Tx, accountID int64, kind string, seen *time.Time) error {
+	var last time.Time
+	err := tx.QueryRowContext(ctx, `SELECT created_at FROM negotiations WHERE account_id = ? AND kind = ? ORDER BY created_at DESC LIMIT 1`, accountID, kind).Scan(&last)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil // none at all, so none newer than seen
+	case err != nil:
+		return err
+	case seen != nil && last.Equal(*seen):
+		return nil
+	}
+	return acuerdo.Errorf(acuerdo.ECONFLICT, "the account %d had another %s at %s, after this one was decided: decide again", accountID, kind, last.UTC().Format(time.RFC3339))
+}
+
+// lockDebtor takes the debtor's row lock (on PostgreSQL) for a transaction
+// that decides on the debtor's consent: a consent granted through the API on
+// one replica and an opt-out written on another then run one after the
+// other, and the grant sees the opt-out (and is refused) instead of both
+// committing. 0 (a number outside the portfolio) locks nothing.
+func lockDebtor(ctx context.Context, tx *sql.Tx, debtorID int64) error {
+	if debtorID == 0 {
+		return nil
+	}
+	var one int
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM debtors WHERE id = ? FOR UPDATE`, debtorID).Scan(&one)
+	return notFound(err, "no debtor %d", debtorID)
 }
 
 func insertNegotiation(ctx context.Context, tx *sql.Tx, accountID, conversationID int64, kind, old, new string, now time.Time) error {
@@ -208,6 +255,23 @@ func (db *DB) OpenCase(ctx context.Context, c acuerdo.Case, audit ...acuerdo.Aud
 		c.State = acuerdo.CaseComplete
 	}
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		// The conversation's row is locked (on PostgreSQL) while the case is
+		// opened and the bot paused, and what the case names must exist: a
+		// missing row is ENOTFOUND, not a foreign-key failure.
+		var one int
+		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM conversations WHERE id = ? FOR UPDATE`, c.ConversationID).Scan(&one); err != nil {
+			return fmt.Errorf("open case: %w", notFound(err, "no conversation %d", c.ConversationID))
+		}
+		if c.DebtorID != 0 {
+			if err := tx.QueryRowContext(ctx, `SELECT 1 FROM debtors WHERE id = ?`, c.DebtorID).Scan(&one); err != nil {
+				return fmt.Errorf("open case: %w", notFound(err, "no debtor %d", c.DebtorID))
+			}
+		}
+		if c.AccountID != 0 {
+			if err := tx.QueryRowContext(ctx, `SELECT 1 FROM accounts WHERE id = ?`, c.AccountID).Scan(&one); err != nil {
+				return fmt.Errorf("open case: %w", notFound(err, "no account %d", c.AccountID))
+			}
+		}
 		var amount any
 		var cur string
 		if c.Amount != nil {
@@ -272,6 +336,9 @@ func (db *DB) OpenCases(ctx context.Context, conversationID int64) ([]acuerdo.Ca
 func (db *DB) OptOut(ctx context.Context, conversationID, debtorID int64, audit ...acuerdo.AuditEntry) error {
 	now := db.now()
 	return db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := lockDebtor(ctx, tx, debtorID); err != nil {
+			return fmt.Errorf("opt out: %w", err)
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE conversations SET opted_out = TRUE, updated_at = ? WHERE id = ?`, now, conversationID); err != nil {
 			return fmt.Errorf("opt out: %w", err)
 		}
@@ -299,6 +366,9 @@ func (db *DB) OptOut(ctx context.Context, conversationID, debtorID int64, audit 
 func (db *DB) RecordWrongNumber(ctx context.Context, conversationID, debtorID int64, audit ...acuerdo.AuditEntry) error {
 	now := db.now()
 	return db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := lockDebtor(ctx, tx, debtorID); err != nil {
+			return fmt.Errorf("wrong number: %w", err)
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE conversations SET opted_out = TRUE, verified = FALSE, verified_at = NULL, third_party_at = ?, updated_at = ? WHERE id = ?`,
 			now, now, conversationID); err != nil {
 			return fmt.Errorf("wrong number: %w", err)

@@ -104,17 +104,18 @@ func (db *DB) Cases(ctx context.Context, f CaseFilter) ([]CaseView, error) {
 		args = append(args, f.Label)
 	}
 	if s := strings.TrimSpace(f.Query); s != "" {
-		like := "%" + escapeLike(s) + "%"
+		like, folded := "%"+escapeLike(s)+"%", db.containsFoldedArg(s)
 		digits := strings.Map(func(r rune) rune {
 			if r >= '0' && r <= '9' {
 				return r
 			}
 			return -1
 		}, s)
-		// lower() on both sides: SQLite's LIKE ignores case, PostgreSQL's does not.
-		cond := `c.phone LIKE ? ESCAPE '\' OR lower(d.name) LIKE lower(?) ESCAPE '\' OR lower(a.ref) LIKE lower(?) ESCAPE '\'
-			OR EXISTS (SELECT 1 FROM accounts x WHERE x.debtor_id = k.debtor_id AND lower(x.ref) LIKE lower(?) ESCAPE '\')`
-		args = append(args, like, like, like, like)
+		// Names and references are compared folded (db.containsFolded):
+		// case and accents ignored alike on both backends.
+		cond := `c.phone LIKE ? ESCAPE '\' OR ` + db.containsFolded("d.name") + ` OR ` + db.containsFolded("a.ref") + `
+			OR EXISTS (SELECT 1 FROM accounts x WHERE x.debtor_id = k.debtor_id AND ` + db.containsFolded("x.ref") + `)`
+		args = append(args, like, folded, folded, folded)
 		if digits != "" && len(digits) >= 4 {
 			cond += ` OR c.phone LIKE ?`
 			args = append(args, "%"+digits+"%")

@@ -56,6 +56,9 @@ func (db *DB) RecordConsent(ctx context.Context, debtorID int64, r ConsentRecord
 	}
 	c := acuerdo.Consent{DebtorID: debtorID, Channel: r.Channel, Scope: r.Scope, Source: r.Source, GrantedAt: r.GrantedAt.UTC()}
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := lockDebtor(ctx, tx, debtorID); err != nil {
+			return fmt.Errorf("record consent: %w", err)
+		}
 		var old acuerdo.Consent
 		err := tx.QueryRowContext(ctx, `SELECT granted_at, revoked_at FROM consents WHERE debtor_id = ? AND channel = ? AND scope = ? FOR UPDATE`, debtorID, r.Channel, r.Scope).
 			Scan(&old.GrantedAt, &old.RevokedAt)

@@ -267,7 +267,7 @@ func (db *DB) CompleteTurn(ctx context.Context, c TurnClaim, handled []int64, ou
 		}
 		var phone, channel string
 		if err := tx.QueryRowContext(ctx, `SELECT phone, channel FROM conversations WHERE id = ?`, conversationID).Scan(&phone, &channel); err != nil {
-			return fmt.Errorf("complete turn: %w", err)
+			return fmt.Errorf("complete turn: %w", notFound(err, "no conversation %d", conversationID))
 		}
 		if err := enqueue(ctx, tx, conversationID, phone, channel, out, now); err != nil {
 			return err
@@ -293,15 +293,21 @@ func (db *DB) CompleteTurn(ctx context.Context, c TurnClaim, handled []int64, ou
 func (db *DB) Enqueue(ctx context.Context, conversationID int64, out []Outgoing, audit ...acuerdo.AuditEntry) error {
 	now := db.now()
 	return db.inTx(ctx, func(tx *sql.Tx) error {
-		var phone, channel string
-		if err := tx.QueryRowContext(ctx, `SELECT phone, channel FROM conversations WHERE id = ?`, conversationID).Scan(&phone, &channel); err != nil {
-			return fmt.Errorf("enqueue: %w", err)
-		}
-		if err := enqueue(ctx, tx, conversationID, phone, channel, out, now); err != nil {
+		if err := enqueueTo(ctx, tx, conversationID, out, now); err != nil {
 			return err
 		}
 		return appendAll(ctx, tx, audit, now)
 	})
+}
+
+// enqueueTo queues messages to the conversation's number and channel in tx;
+// an unknown conversation is ENOTFOUND.
+func enqueueTo(ctx context.Context, tx *sql.Tx, conversationID int64, out []Outgoing, now time.Time) error {
+	var phone, channel string
+	if err := tx.QueryRowContext(ctx, `SELECT phone, channel FROM conversations WHERE id = ?`, conversationID).Scan(&phone, &channel); err != nil {
+		return fmt.Errorf("enqueue: %w", notFound(err, "no conversation %d", conversationID))
+	}
+	return enqueue(ctx, tx, conversationID, phone, channel, out, now)
 }
 
 func enqueue(ctx context.Context, tx *sql.Tx, convID int64, phone, channel string, out []Outgoing, now time.Time) error {

@@ -59,7 +59,7 @@ func insertEvent(ctx context.Context, tx *sql.Tx, typ string, sub EventSubject, 
 		var ref string
 		var debtor int64
 		if err := tx.QueryRowContext(ctx, `SELECT ref, debtor_id FROM accounts WHERE id = ?`, sub.AccountID).Scan(&ref, &debtor); err != nil {
-			return fmt.Errorf("event %s: account %d: %w", typ, sub.AccountID, err)
+			return fmt.Errorf("event %s: %w", typ, notFound(err, "no account %d", sub.AccountID))
 		}
 		data["account_ref"] = ref
 		if sub.DebtorID == 0 {
@@ -70,7 +70,7 @@ func insertEvent(ctx context.Context, tx *sql.Tx, typ string, sub EventSubject, 
 	if sub.ConversationID != 0 {
 		var debtor int64
 		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(debtor_id, 0), phone FROM conversations WHERE id = ?`, sub.ConversationID).Scan(&debtor, &convPhone); err != nil {
-			return fmt.Errorf("event %s: conversation %d: %w", typ, sub.ConversationID, err)
+			return fmt.Errorf("event %s: %w", typ, notFound(err, "no conversation %d", sub.ConversationID))
 		}
 		data["conversation_id"] = sub.ConversationID
 		if sub.DebtorID == 0 {
@@ -82,7 +82,7 @@ func insertEvent(ctx context.Context, tx *sql.Tx, typ string, sub EventSubject, 
 	if sub.DebtorID != 0 {
 		var phone string
 		if err := tx.QueryRowContext(ctx, `SELECT phone FROM debtors WHERE id = ?`, sub.DebtorID).Scan(&phone); err != nil {
-			return fmt.Errorf("event %s: debtor %d: %w", typ, sub.DebtorID, err)
+			return fmt.Errorf("event %s: %w", typ, notFound(err, "no debtor %d", sub.DebtorID))
 		}
 		data["debtor"] = map[string]any{"id": sub.DebtorID, "phone": phone}
 		stream, debtorID = fmt.Sprintf("d%d", sub.DebtorID), sub.DebtorID

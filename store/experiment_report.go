@@ -1,10 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"acuerdo"
@@ -85,24 +87,39 @@ const PriorWindow = 90 * 24 * time.Hour
 // ExperimentData reads an experiment's cohort and the payments on its accounts
 // (those in its currency that existed at assignment) before asOf. Payments up to
 // the instant of assignment are prior; later ones are outcomes.
+//
+// It streams every query into the result row by row, on the read pool, and
+// keeps what it holds small, because a pilot has a million debtors and three
+// million payments (docs/ARCHITECTURE.md, Speed): the cohort is allocated once
+// at its known size, rows of other queries find their debtor by walking the
+// cohort in debtor order (no map of a million entries), repeated strings (arm,
+// stratum, country, segment, method) are shared, and the payments are read
+// by plain scans where that reads less (cohortPayments).
 func (db *DB) ExperimentData(ctx context.Context, name string, asOf time.Time) (ExperimentData, error) {
 	x, err := db.ExperimentByName(ctx, name)
 	if err != nil {
 		return ExperimentData{}, err
 	}
 	out := ExperimentData{ExperimentInfo: x}
-	index := map[int64]int{}
+	size := 0
+	for _, n := range x.Counts {
+		size += n
+	}
+	asOf = asOf.UTC()
+	out.Rows = make([]CohortRow, 0, size)
+	strs := interner{}
+	var arm, stratum, country, segment sql.RawBytes
 	err = scanRows(ctx, db.read, func(r *sql.Rows) error {
 		var c CohortRow
 		var placed, dpd sql.NullInt64
-		if err := r.Scan(&c.DebtorID, &c.Arm, &c.Bucket, &c.Stratum, &c.AssignedAt, &c.LaunchedAt, &placed, &dpd, &c.Country, &c.Segment); err != nil {
+		if err := r.Scan(&c.DebtorID, &arm, &c.Bucket, &stratum, &c.AssignedAt, &c.LaunchedAt, &placed, &dpd, &country, &segment); err != nil {
 			return err
 		}
+		c.Arm, c.Stratum, c.Country, c.Segment = strs.get(arm), strs.get(stratum), strs.get(country), strs.get(segment)
 		c.Placed, c.DaysPastDue = -1, int(dpd.Int64)
 		if placed.Valid {
 			c.Placed = placed.Int64
 		}
-		index[c.DebtorID] = len(out.Rows)
 		out.Rows = append(out.Rows, c)
 		return nil
 	}, `SELECT s.debtor_id, s.arm, s.bucket, s.stratum, s.assigned_at, s.launched_at, s.placed, s.days_past_due, COALESCE(d.country, ''), COALESCE(d.segment, '')
@@ -110,38 +127,28 @@ func (db *DB) ExperimentData(ctx context.Context, name string, asOf time.Time) (
 	if err != nil {
 		return out, fmt.Errorf("report %s: %w", name, err)
 	}
-	asOf = asOf.UTC()
-	err = scanRows(ctx, db.read, func(r *sql.Rows) error {
-		var p CohortPayment
-		var id int64
-		if err := r.Scan(&id, &p.AccountRef, &p.Amount, &p.PaidAt, &p.Method); err != nil {
-			return err
-		}
-		p.Row = index[id]
-		c := &out.Rows[p.Row]
-		switch {
-		case p.PaidAt.After(c.AssignedAt):
-			out.Payments = append(out.Payments, p)
-		case p.PaidAt.After(c.AssignedAt.Add(-PriorWindow)):
-			c.Prior += p.Amount
-		}
-		return nil
-	}, `SELECT s.debtor_id, a.ref, p.amount, p.paid_at, COALESCE(p.method, '') FROM assignments s
-		JOIN accounts a ON a.debtor_id = s.debtor_id AND a.currency = ? AND a.created_at <= s.assigned_at
-		JOIN payments p ON p.account_id = a.id AND p.currency = a.currency
-		WHERE s.experiment_id = ? AND p.paid_at < ? ORDER BY s.debtor_id, p.paid_at, p.id`, x.Currency, x.ID, asOf)
-	if err != nil {
+	pays := cohortPayments{rows: out.Rows, strs: strs}
+	if err := pays.read(ctx, db, x, asOf); err != nil {
 		return out, fmt.Errorf("report %s: payments: %w", name, err)
 	}
+	out.Payments = pays.sorted()
+
+	rows := cohortIndex{rows: out.Rows}
+	var model, outcome sql.RawBytes
 	err = scanRows(ctx, db.read, func(r *sql.Rows) error {
 		var id int64
 		var c CohortLLMCall
-		var detail string
-		if err := r.Scan(&id, &c.At, &c.Model, &c.Outcome, &detail); err != nil {
+		var detail sql.RawBytes
+		if err := r.Scan(&id, &c.At, &model, &outcome, &detail); err != nil {
 			return err
 		}
-		c.Row = index[id]
+		row, ok := rows.find(id)
+		if !ok {
+			return nil // assigned after the cohort was read
+		}
+		c.Row, c.Model, c.Outcome = row, strs.get(model), strs.get(outcome)
 		parseModelDetail(detail, &c)
+		c.Provider = strs.get([]byte(c.Provider))
 		out.Rows[c.Row].CostUSD += c.CostUSD
 		out.LLMCalls = append(out.LLMCalls, c)
 		return nil
@@ -152,13 +159,21 @@ func (db *DB) ExperimentData(ctx context.Context, name string, asOf time.Time) (
 	if err != nil {
 		return out, fmt.Errorf("report %s: model calls: %w", name, err)
 	}
+	rows = cohortIndex{rows: out.Rows}
+	var dir, author, status, code, tmpl, tmplID sql.RawBytes
 	err = scanRows(ctx, db.read, func(r *sql.Rows) error {
 		var id int64
 		var m CohortMessage
-		if err := r.Scan(&id, &m.ID, &m.At, &m.Direction, &m.Author, &m.Status, &m.ErrorCode, &m.Template, &m.TemplateID, &m.Chars); err != nil {
+		if err := r.Scan(&id, &m.ID, &m.At, &dir, &author, &status, &code, &tmpl, &tmplID, &m.Chars); err != nil {
 			return err
 		}
-		m.Row = index[id]
+		row, ok := rows.find(id)
+		if !ok {
+			return nil // assigned after the cohort was read
+		}
+		m.Row = row
+		m.Direction, m.Author, m.Status, m.ErrorCode = strs.get(dir), strs.get(author), strs.get(status), strs.get(code)
+		m.Template, m.TemplateID = strs.get(tmpl), strs.get(tmplID)
 		out.Messages = append(out.Messages, m)
 		return nil
 	}, `SELECT s.debtor_id, m.id, m.created_at, m.direction, m.author, m.status, m.error_code, COALESCE(o.template, ''), m.template_id, LENGTH(m.body)
@@ -170,13 +185,18 @@ func (db *DB) ExperimentData(ctx context.Context, name string, asOf time.Time) (
 	if err != nil {
 		return out, fmt.Errorf("report %s: messages: %w", name, err)
 	}
+	rows = cohortIndex{rows: out.Rows}
 	err = scanRows(ctx, db.read, func(r *sql.Rows) error {
 		var id int64
 		var n int
 		if err := r.Scan(&id, &n); err != nil {
 			return err
 		}
-		out.Rows[index[id]].OperatorCases = n
+		row, ok := rows.find(id)
+		if !ok {
+			return nil // assigned after the cohort was read
+		}
+		out.Rows[row].OperatorCases = n
 		return nil
 	}, `SELECT s.debtor_id, COUNT(*) FROM assignments s
 		JOIN cases k ON k.debtor_id = s.debtor_id
@@ -188,9 +208,47 @@ func (db *DB) ExperimentData(ctx context.Context, name string, asOf time.Time) (
 	return out, nil
 }
 
+// cohortIndex finds a debtor's row in the cohort, which is in debtor order.
+// Queries that also come in debtor order find each row next to the last one
+// found; anything else is a binary search.
+type cohortIndex struct {
+	rows []CohortRow
+	next int
+}
+
+func (ix *cohortIndex) find(debtor int64) (int, bool) {
+	for i := ix.next; i < len(ix.rows) && i <= ix.next+1; i++ {
+		if ix.rows[i].DebtorID == debtor {
+			ix.next = i
+			return i, true
+		}
+	}
+	i, ok := slices.BinarySearchFunc(ix.rows, debtor, func(r CohortRow, id int64) int { return cmp.Compare(r.DebtorID, id) })
+	if ok {
+		ix.next = i
+	}
+	return i, ok
+}
+
+// interner shares the few distinct values of a text column (arms, strata,
+// countries, methods) instead of allocating one string per row.
+type interner map[string]string
+
+func (m interner) get(b []byte) string {
+	if s, ok := m[string(b)]; ok {
+		return s
+	}
+	if len(m) > 10_000 { // not a repeated value after all: stop remembering
+		return string(b)
+	}
+	s := string(b)
+	m[s] = s
+	return s
+}
+
 // parseModelDetail reads a model audit line's detail (written by the agent:
 // provider, token counts, latency, cost_usd when the price table knew the model).
-func parseModelDetail(detail string, c *CohortLLMCall) {
+func parseModelDetail(detail []byte, c *CohortLLMCall) {
 	var d struct {
 		Provider         string   `json:"provider"`
 		PromptTokens     int      `json:"prompt_tokens"`
@@ -199,7 +257,7 @@ func parseModelDetail(detail string, c *CohortLLMCall) {
 		LatencyMS        int      `json:"latency_ms"`
 		CostUSD          *float64 `json:"cost_usd"`
 	}
-	if json.Unmarshal([]byte(detail), &d) != nil {
+	if json.Unmarshal(detail, &d) != nil {
 		return
 	}
 	c.Provider, c.PromptTokens, c.CompletionTokens, c.CachedTokens, c.LatencyMS = d.Provider, d.PromptTokens, d.CompletionTokens, d.CachedTokens, d.LatencyMS

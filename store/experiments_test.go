@@ -191,7 +191,18 @@ func TestLaunchExperimentOnce(t *testing.T) {
 	}
 }
 
+// TestExperimentData runs both ways the report reads payments: the scans of
+// a pilot covering most of the portfolio and the join of a small one.
 func TestExperimentData(t *testing.T) {
+	for _, join := range []bool{false, true} {
+		t.Run(fmt.Sprintf("join=%t", join), func(t *testing.T) {
+			store.ForceReportJoin(t, join)
+			testExperimentData(t)
+		})
+	}
+}
+
+func testExperimentData(t *testing.T) {
 	db, _ := open(t)
 	ctx := context.Background()
 	phones := seedPilot(t, db, 4)
@@ -217,6 +228,7 @@ func TestExperimentData(t *testing.T) {
 	pay("A-2", assigned.AddDate(0, 0, -10), 50, "prior")     // prior
 	pay("A-2", assigned.Add(time.Hour), 300, "day1")         // outcome, day 1
 	pay("A-2", assigned.AddDate(0, 0, 40), 400, "later")     // after as-of
+	pay("A-2", assigned.Add(30*time.Minute), 20, "early")    // recorded later, paid first
 	pay("A-5", assigned.Add(time.Hour), 999, "other-cur")    // BRL debtor, not in the experiment
 	pay("A-3", assigned.AddDate(0, 0, 5), 700, "control-d6") // control
 	if _, err := pi.Commit(); err != nil {
@@ -239,8 +251,8 @@ func TestExperimentData(t *testing.T) {
 	if r.DebtorID != 2 || r.Arm != acuerdo.ArmTreatment || r.Placed != 2000 || r.DaysPastDue != 20 || r.Prior != 50 || r.CostUSD != 0.75 || !r.AssignedAt.Equal(assigned) {
 		t.Fatalf("debtor 2: %+v", r)
 	}
-	if len(d.Payments) != 2 || d.Payments[0].Amount != 300 || d.Payments[0].Row != 1 || d.Payments[1].Amount != 700 || d.Payments[1].AccountRef != "A-3" ||
-		d.Payments[0].Method != "pse-day1" {
+	if len(d.Payments) != 3 || d.Payments[0].Amount != 20 || d.Payments[1].Amount != 300 || d.Payments[1].Row != 1 || d.Payments[2].Amount != 700 ||
+		d.Payments[2].AccountRef != "A-3" || d.Payments[2].Row != 2 || d.Payments[1].Method != "pse-day1" || d.Payments[1].AccountRef != "A-2" {
 		t.Fatalf("payments %+v", d.Payments)
 	}
 	if r.Country != "CO" || len(d.LLMCalls) != 2 || d.LLMCalls[0].PromptTokens != 10 || !d.LLMCalls[0].Priced || d.LLMCalls[0].Row != 1 {

@@ -71,7 +71,7 @@ func (db *DB) MediaUnavailable(ctx context.Context, m Media, reason string) erro
 		}
 		var conv int64
 		if err := tx.QueryRowContext(ctx, `SELECT conversation_id FROM messages WHERE id = ?`, m.MessageID).Scan(&conv); err != nil {
-			return fmt.Errorf("media %d: %w", m.ID, err)
+			return fmt.Errorf("media %d: %w", m.ID, notFound(err, "no message %d", m.MessageID))
 		}
 		return appendAudit(ctx, tx, acuerdo.AuditEntry{Time: now, ConversationID: conv, Kind: acuerdo.AuditContact,
 			Name: "download_media", Outcome: acuerdo.Failed, Rule: "media_unavailable", Detail: reason}, now)

@@ -120,43 +120,48 @@ func (db *DB) MarkSent(ctx context.Context, it OutboxItem, providerID, status, t
 	if status == "" {
 		status = acuerdo.MessageQueued
 	}
-	type early struct{ status, code string }
-	var es []early
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		es = nil
 		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = ?, provider_id = ?, lease_until = NULL, last_error = '' WHERE id = ?`, OutboxSent, providerID, it.ID); err != nil {
 			return err
 		}
 		// A status callback may have beaten this write: keep whichever state is further.
-		if _, err := tx.ExecContext(ctx, `UPDATE messages SET provider_id = ?, template_id = ?, status = ? WHERE id = ?`,
-			nullString(providerID), templateID, status, it.MessageID); err != nil {
-			return err
-		}
-		if providerID == "" {
-			return nil
-		}
-		// Callbacks that came before: read here, in the transaction that made
-		// later ones find the message, so none falls between the two.
-		rows, err := tx.QueryContext(ctx, `SELECT status, error_code FROM early_statuses WHERE provider_id = ?`, providerID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var e early
-			if err := rows.Scan(&e.status, &e.code); err != nil {
-				return err
-			}
-			es = append(es, e)
-		}
-		return rows.Err()
+		_, err := tx.ExecContext(ctx, `UPDATE messages SET provider_id = ?, template_id = ?, status = ? WHERE id = ?`,
+			nullString(providerID), templateID, status, it.MessageID)
+		return err
 	})
 	if err != nil || providerID == "" {
 		return "", err
 	}
+	return db.applyEarly(ctx, providerID, rank)
+}
+
+// applyEarly applies and forgets the status callbacks kept for providerID
+// before its message carried that id, and returns the last error code they
+// carried. Both MarkSent (after writing the id) and ApplyStatus (after
+// keeping a callback it could not place) call it once their own transaction
+// has committed: whichever of the two commits last then sees the other's
+// row, so on PostgreSQL, where they run side by side on different replicas,
+// an early callback is never stranded. Applying one twice is harmless: a
+// status never goes back.
+func (db *DB) applyEarly(ctx context.Context, providerID string, rank func(string) int) (string, error) {
+	rows, err := db.write.QueryContext(ctx, `SELECT status, error_code FROM early_statuses WHERE provider_id = ?`, providerID)
+	if err != nil {
+		return "", err
+	}
+	type early struct{ status, code string }
+	var es []early
+	for rows.Next() {
+		var e early
+		if err := rows.Scan(&e.status, &e.code); err != nil {
+			rows.Close()
+			return "", err
+		}
+		es = append(es, e)
+	}
+	rows.Close()
 	code := ""
 	for _, e := range es {
-		if _, err := db.ApplyStatus(ctx, providerID, e.status, e.code, rank); err != nil {
+		if _, err := db.applyStatus(ctx, providerID, e.status, e.code, rank); err != nil {
 			return "", err
 		}
 		if e.code != "" {
@@ -282,6 +287,26 @@ func (db *DB) BusinessSends(ctx context.Context, conversationID int64, since tim
 // order and any number of times; rank says which state is further, and a state
 // never goes back. A status rank does not know (0) is kept in unranked_status. It returns false when no message has that provider id.
 func (db *DB) ApplyStatus(ctx context.Context, providerID, status, errorCode string, rank func(string) int) (bool, error) {
+	found, err := db.applyStatus(ctx, providerID, status, errorCode, rank)
+	if err != nil || found {
+		return found, err
+	}
+	// Kept as early: if MarkSent wrote the provider id meanwhile and already
+	// looked for early callbacks, nobody else will apply this one.
+	var id int64
+	switch err := db.write.QueryRowContext(ctx, `SELECT id FROM messages WHERE provider_id = ?`, providerID).Scan(&id); {
+	case errors.Is(err, sql.ErrNoRows):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("status %s: %w", providerID, err)
+	}
+	_, err = db.applyEarly(ctx, providerID, rank)
+	return true, err
+}
+
+// applyStatus is ApplyStatus's transaction: it applies the status to the
+// message with providerID, or keeps it as early when there is none yet.
+func (db *DB) applyStatus(ctx context.Context, providerID, status, errorCode string, rank func(string) int) (bool, error) {
 	var found bool
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		var id int64

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"acuerdo"
@@ -18,24 +19,28 @@ const surveyEvery = 30 * 24 * time.Hour
 // the debtor was asked recently, the satisfaction question after it.
 func (db *DB) CloseConversation(ctx context.Context, conversationID int64, closing, question string) error {
 	now := db.now()
-	var last scanTime
-	if err := db.read.QueryRowContext(ctx, `SELECT survey_at FROM conversations WHERE id = ?`, conversationID).Scan(&last); err != nil {
+	// One transaction, the conversation's row locked while survey_at is read:
+	// two replicas closing the same conversation must not both ask.
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		var last scanTime
+		if err := tx.QueryRowContext(ctx, `SELECT survey_at FROM conversations WHERE id = ? FOR UPDATE`, conversationID).Scan(&last); err != nil {
+			return notFound(err, "no conversation %d", conversationID)
+		}
+		ask := question != "" && (!last.Valid || now.Sub(last.Time) > surveyEvery)
+		out := []Outgoing{{Body: closing, Author: acuerdo.AuthorBot}}
+		if ask {
+			out = append(out, Outgoing{Body: question, Author: acuerdo.AuthorBot})
+		}
+		if err := enqueueTo(ctx, tx, conversationID, out, now); err != nil {
+			return err
+		}
+		if ask {
+			_, err := tx.ExecContext(ctx, `UPDATE conversations SET nudges = nudges + 1, state = ?, survey_at = ? WHERE id = ?`, StepSurvey, now, conversationID)
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE conversations SET nudges = nudges + 1, state = '' WHERE id = ?`, conversationID)
 		return err
-	}
-	ask := question != "" && (!last.Valid || now.Sub(last.Time) > surveyEvery)
-	out := []Outgoing{{Body: closing, Author: acuerdo.AuthorBot}}
-	if ask {
-		out = append(out, Outgoing{Body: question, Author: acuerdo.AuthorBot})
-	}
-	if err := db.Enqueue(ctx, conversationID, out); err != nil {
-		return err
-	}
-	if ask {
-		_, err := db.write.ExecContext(ctx, `UPDATE conversations SET nudges = nudges + 1, state = ?, survey_at = ? WHERE id = ?`, StepSurvey, now, conversationID)
-		return err
-	}
-	_, err := db.write.ExecContext(ctx, `UPDATE conversations SET nudges = nudges + 1, state = '' WHERE id = ?`, conversationID)
-	return err
+	})
 }
 
 // RecordSatisfaction stores a debtor's answer to the satisfaction question.

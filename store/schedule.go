@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"acuerdo"
@@ -44,15 +45,19 @@ func (db *DB) QuietConversations(ctx context.Context, quietSince, windowSince ti
 // Nudge queues an inactivity message and counts it; the second one also ends the
 // flow, so the next message from the debtor starts afresh.
 func (db *DB) Nudge(ctx context.Context, conversationID int64, body string, closing bool) error {
-	if err := db.Enqueue(ctx, conversationID, []Outgoing{{Body: body, Author: acuerdo.AuthorBot}}); err != nil {
+	// One transaction: a nudge queued but not counted would be sent again by
+	// the next round.
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := enqueueTo(ctx, tx, conversationID, []Outgoing{{Body: body, Author: acuerdo.AuthorBot}}, db.now()); err != nil {
+			return err
+		}
+		q := `UPDATE conversations SET nudges = nudges + 1 WHERE id = ?`
+		if closing {
+			q = `UPDATE conversations SET nudges = nudges + 1, state = '' WHERE id = ?`
+		}
+		_, err := tx.ExecContext(ctx, q, conversationID)
 		return err
-	}
-	q := `UPDATE conversations SET nudges = nudges + 1 WHERE id = ?`
-	if closing {
-		q = `UPDATE conversations SET nudges = nudges + 1, state = '' WHERE id = ?`
-	}
-	_, err := db.write.ExecContext(ctx, q, conversationID)
-	return err
+	})
 }
 
 // ResetNudges is called when the debtor writes.
@@ -90,27 +95,39 @@ func (db *DB) PendingPromises(ctx context.Context, until acuerdo.Date) ([]Promis
 	return out, rows.Err()
 }
 
-// RemindPromise queues the reminder of a promise once.
+// RemindPromise queues the reminder of a promise once: the conditional
+// update and the message are one transaction, so a crash between them
+// neither loses the reminder nor, on a retry, sends it twice.
 func (db *DB) RemindPromise(ctx context.Context, p PromiseDue, out Outgoing) error {
-	res, err := db.write.ExecContext(ctx, `UPDATE promises SET reminded_at = ? WHERE id = ? AND reminded_at IS NULL`, db.now(), p.Promise.ID)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return nil
-	}
-	return db.Enqueue(ctx, p.ConversationID, []Outgoing{out})
+	now := db.now()
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE promises SET reminded_at = ? WHERE id = ? AND reminded_at IS NULL`, now, p.Promise.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		return enqueueTo(ctx, tx, p.ConversationID, []Outgoing{out}, now)
+	})
 }
 
 // BreakPromise marks a promise broken (its date passed unpaid) and queues the
 // follow-up, once.
 func (db *DB) BreakPromise(ctx context.Context, p PromiseDue, out Outgoing) error {
-	res, err := db.write.ExecContext(ctx, `UPDATE promises SET status = ?, resolved_at = ? WHERE id = ? AND status = ?`, acuerdo.PromiseBroken, db.now(), p.Promise.ID, acuerdo.PromisePending)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return nil
-	}
-	return db.Enqueue(ctx, p.ConversationID, []Outgoing{out})
+	now := db.now()
+	// Conditional on the promise still pending: a payment that kept it in
+	// the meantime (keepPromises, on another replica) wins, and on
+	// PostgreSQL this update waits for that one's row lock and then finds
+	// nothing to break.
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE promises SET status = ?, resolved_at = ? WHERE id = ? AND status = ?`, acuerdo.PromiseBroken, now, p.Promise.ID, acuerdo.PromisePending)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		return enqueueTo(ctx, tx, p.ConversationID, []Outgoing{out}, now)
+	})
 }

@@ -1,22 +1,19 @@
 // Package store is acuerdo's memory: hand-written SQL over database/sql. SQLite
 // (modernc.org/sqlite, no cgo) is the default; PostgreSQL (jackc/pgx v5) is
 // chosen by a postgres:// URL. Both run the same statements: what differs
-// between them is in dialect.go, pgdriver.go, locks.go and the per-dialect
-// migration files.
+// between them is listed in dialect.go, and lives in sqlite.go and
+// stmtcache.go (SQLite), postgres.go, pgdriver.go, locks.go, notify.go and
+// imports_postgres.go (PostgreSQL), and the per-dialect migration files.
 package store
 
 import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
-	"net/url"
 	"sync"
 	"time"
 
 	"acuerdo"
-
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
 // DB is an open acuerdo database. SQLite allows one writer at a time, so writes go
@@ -62,61 +59,7 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	if isPostgresURL(path) {
 		return openPostgres(ctx, path, opt)
 	}
-	if opt.ReadConns <= 0 {
-		opt.ReadConns = 4
-	}
-	common := url.Values{}
-	common.Set("_busy_timeout", "10000")
-	common.Set("_foreign_keys", "on")
-	// Times are stored as integer microseconds since the epoch: a sixth of the
-	// size of text timestamps, which matters at millions of rows, and still read
-	// back as time.Time from TIMESTAMP columns.
-	common.Set("_time_integer_format", "unix_micro")
-	common.Set("_inttotime", "1")
-
-	wq := url.Values{}
-	for k, v := range common {
-		wq[k] = v
-	}
-	wq.Set("_journal_mode", "wal")
-	wq.Set("_synchronous", "normal")
-	wq.Set("_txlock", "immediate")
-	// A 16 MiB page cache keeps a large import's index pages in memory instead of
-	// spilling them to the WAL mid-transaction.
-	wq.Add("_pragma", "cache_size(-16384)")
-	// Each multi-row upsert keeps a statement journal to undo itself on a
-	// constraint error; in memory it costs no system calls.
-	wq.Add("_pragma", "temp_store(memory)")
-	wc, err := newStmtCache("file:"+path+"?"+wq.Encode(), true)
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	write := sql.OpenDB(wc)
-	write.SetMaxOpenConns(1)
-	write.SetConnMaxIdleTime(0)
-	if err := write.PingContext(ctx); err != nil {
-		write.Close()
-		return nil, fmt.Errorf("open %s: %w (is the path writable?)", path, err)
-	}
-	db := &DB{write: write, path: path, Now: opt.Clock}
-	if err := db.migrate(ctx); err != nil {
-		write.Close()
-		return nil, err
-	}
-
-	rq := common
-	rq.Set("_query_only", "on")
-	rc, err := newStmtCache("file:"+path+"?"+rq.Encode(), false)
-	if err != nil {
-		write.Close()
-		return nil, fmt.Errorf("open %s for reading: %w", path, err)
-	}
-	read := sql.OpenDB(rc)
-	read.SetMaxOpenConns(opt.ReadConns)
-	read.SetMaxIdleConns(opt.ReadConns)
-	db.read = read
-	db.startCommitter()
-	return db, nil
+	return openSQLite(ctx, path, opt)
 }
 
 // Close closes both pools.

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"acuerdo"
 	"acuerdo/store"
@@ -318,5 +319,60 @@ func TestAcceptRace(t *testing.T) {
 	f.refuse(t, e, tools.AcceptPaymentPlan, fmt.Sprintf(`{"plan_id":%q}`, p.id), "plan_already_accepted")
 	if n := f.count(t, "installments", "plan_id = ?", p.id); n != 2 {
 		t.Errorf("%d installments scheduled, want 2", n)
+	}
+}
+
+// racingStore commits another date change or pause on the same account — an
+// operator's, or another replica's — between the tool's policy decision and
+// its write, once.
+type racingStore struct {
+	*store.DB
+	raced *bool
+}
+
+func (s racingStore) ChangeDueDate(ctx context.Context, accountID, convID int64, d acuerdo.Date, seen *time.Time, audit ...acuerdo.AuditEntry) error {
+	if !*s.raced {
+		*s.raced = true
+		if err := s.DB.ChangeDueDate(ctx, accountID, convID, d.AddDays(1), seen); err != nil {
+			return err
+		}
+	}
+	return s.DB.ChangeDueDate(ctx, accountID, convID, d, seen, audit...)
+}
+
+func (s racingStore) PauseAccount(ctx context.Context, accountID, convID int64, until acuerdo.Date, seen *time.Time, audit ...acuerdo.AuditEntry) error {
+	if !*s.raced {
+		*s.raced = true
+		if err := s.DB.PauseAccount(ctx, accountID, convID, until, seen); err != nil {
+			return err
+		}
+	}
+	return s.DB.PauseAccount(ctx, accountID, convID, until, seen, audit...)
+}
+
+// TestNegotiationRace: a date change or pause committed by someone else after
+// the tool checked the once-per-period rule makes the tool decide again, and
+// the rule now refuses: the account gets one change, not two.
+func TestNegotiationRace(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ tool, args, rule, kind string }{
+		{tools.ProposeDateChange, `{"new_date":"2026-04-01"}`, "date_change_frequency", acuerdo.NegotiationDateChange},
+		{tools.ProposePause, `{"days":10}`, "pause_frequency", acuerdo.NegotiationPause},
+	} {
+		t.Run(tc.tool, func(t *testing.T) {
+			raced := false
+			f := newFixtureWith(t, func(db *store.DB) tools.Store { return racingStore{db, &raced} })
+			e := f.verified(t, anaPhone)
+			r, a := f.call(t, e, tc.tool, tc.args)
+			if !raced {
+				t.Fatal("the store was never asked to write")
+			}
+			if r.OK || r.Rule != tc.rule || a.Outcome != acuerdo.Refused {
+				t.Fatalf("ok=%v rule=%q (%s), audit %q; want refused by %q", r.OK, r.Rule, r.Message, a.Outcome, tc.rule)
+			}
+			if n := f.count(t, "negotiations", "kind = ?", tc.kind); n != 1 {
+				t.Errorf("%d %s negotiations recorded, want the other writer's only", n, tc.kind)
+			}
+		})
 	}
 }

@@ -28,9 +28,9 @@ func all() []tool {
 				"scope":  enum("", "total", "overdue", "installment", "custom"),
 				"amount": pattern("decimal, scope custom only", decimalPattern)}), sendPaymentLink},
 		{ProposeDateChange, "Move the next due date (policy limits apply).",
-			object([]string{"new_date"}, map[string]*schema{"account_id": accountArg, "new_date": pattern("YYYY-MM-DD", datePattern)}), proposeDateChange},
+			object([]string{"new_date"}, map[string]*schema{"account_id": accountArg, "new_date": pattern("YYYY-MM-DD", datePattern)}), decidedAgain(proposeDateChange)},
 		{ProposePause, "Pause collection for some days (policy limits apply).",
-			object([]string{"days"}, map[string]*schema{"account_id": accountArg, "days": integer("", 1, 366)}), proposePause},
+			object([]string{"days"}, map[string]*schema{"account_id": accountArg, "days": integer("", 1, 366)}), decidedAgain(proposePause)},
 		{OfferPaymentPlan, "Offer a plan of N monthly installments. Call accept_payment_plan only after the debtor accepts.",
 			object([]string{"installments"}, map[string]*schema{"account_id": accountArg, "installments": integer("", 1, 60),
 				"first_date": pattern("YYYY-MM-DD of the first installment; omit for a week from today", datePattern)}), offerPaymentPlan},
@@ -229,6 +229,20 @@ func sendPaymentLink(ctx context.Context, s *Set, c *call) (Result, error) {
 		Facts: Facts{Amounts: []acuerdo.Money{amount}, URLs: []string{url}}}, nil
 }
 
+// decidedAgain runs a tool whose store write is conditional on the facts its
+// policy decision read (ChangeDueDate, PauseAccount): when another writer
+// changed them in between (ECONFLICT), it decides once more on the new facts,
+// which then usually refuse under the frequency rule.
+func decidedAgain(run func(context.Context, *Set, *call) (Result, error)) func(context.Context, *Set, *call) (Result, error) {
+	return func(ctx context.Context, s *Set, c *call) (Result, error) {
+		r, err := run(ctx, s, c)
+		if acuerdo.ErrorCode(err) == acuerdo.ECONFLICT {
+			r, err = run(ctx, s, c)
+		}
+		return r, err
+	}
+}
+
 func proposeDateChange(ctx context.Context, s *Set, c *call) (Result, error) {
 	p, r, err := s.account(ctx, c)
 	if r != nil || err != nil {
@@ -259,7 +273,7 @@ func proposeDateChange(ctx context.Context, s *Set, c *call) (Result, error) {
 		}
 		rule = exceptionRule(d.Rule)
 	}
-	if err := s.Store.ChangeDueDate(ctx, p.ID, c.Conv.ID, nd, s.allowed(c, rule, exceptionDetail(c))); err != nil {
+	if err := s.Store.ChangeDueDate(ctx, p.ID, c.Conv.ID, nd, last, s.allowed(c, rule, exceptionDetail(c))); err != nil {
 		return Result{}, err
 	}
 	return Result{OK: true, committed: true, Data: map[string]any{"account_id": p.Ref, "new_due_date": nd.String()}, Facts: Facts{Dates: []acuerdo.Date{nd}}}, nil
@@ -285,7 +299,7 @@ func proposePause(ctx context.Context, s *Set, c *call) (Result, error) {
 		rule = exceptionRule(d.Rule)
 	}
 	until := today.AddDays(days)
-	if err := s.Store.PauseAccount(ctx, p.ID, c.Conv.ID, until, s.allowed(c, rule, exceptionDetail(c))); err != nil {
+	if err := s.Store.PauseAccount(ctx, p.ID, c.Conv.ID, until, last, s.allowed(c, rule, exceptionDetail(c))); err != nil {
 		return Result{}, err
 	}
 	return Result{OK: true, committed: true, Data: map[string]any{"account_id": p.Ref, "paused_until": until.String()}, Facts: Facts{Dates: []acuerdo.Date{until}}}, nil

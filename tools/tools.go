@@ -40,8 +40,11 @@ type Store interface {
 	CollectedSince(ctx context.Context, accountID int64, t time.Time) (int64, error)
 	SaveConversation(ctx context.Context, c acuerdo.Conversation, audit ...acuerdo.AuditEntry) error
 	LastNegotiation(ctx context.Context, accountID int64, kind string) (*time.Time, error)
-	ChangeDueDate(ctx context.Context, accountID, conversationID int64, newDate acuerdo.Date, audit ...acuerdo.AuditEntry) error
-	PauseAccount(ctx context.Context, accountID, conversationID int64, until acuerdo.Date, audit ...acuerdo.AuditEntry) error
+	// ChangeDueDate and PauseAccount take the last negotiation of their kind
+	// the policy decision saw, and refuse (ECONFLICT) when another was
+	// recorded since: the frequency rules hold across replicas.
+	ChangeDueDate(ctx context.Context, accountID, conversationID int64, newDate acuerdo.Date, seen *time.Time, audit ...acuerdo.AuditEntry) error
+	PauseAccount(ctx context.Context, accountID, conversationID int64, until acuerdo.Date, seen *time.Time, audit ...acuerdo.AuditEntry) error
 	CreatePromise(ctx context.Context, p acuerdo.Promise, audit ...acuerdo.AuditEntry) (acuerdo.Promise, error)
 	OfferPlan(ctx context.Context, p acuerdo.Plan, audit ...acuerdo.AuditEntry) (acuerdo.Plan, error)
 	Plan(ctx context.Context, id int64) (acuerdo.Plan, error)

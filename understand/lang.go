@@ -24,10 +24,14 @@ func init() {
 		isso esse essa este esta quanto quando onde como pagar divida credito parcela data semana mes dia dias hoje amanha agora ja muito bem
 		boa bom tarde noite preciso falar pessoa por favor ajuda vou fazer pode podem sem com pagamento paguei reais mil eu sou tem algo nada
 		tudo outro outra depois entao tambem aqui ali sim nao trabalho dinheiro segunda terca quarta quinta sexta sabado domingo gostaria ta`)
-	add(2, `the a an of to in on and but because i im my me you your it is are was can want need have has do does dont hi hello thanks thank
+	add(2, `the an of to in on and but because i im my you your it is are was can want need have has does dont hi hello thanks thank
 		please pay debt loan payment date week month day days today tomorrow now already very good morning afternoon evening talk person help
 		will would could with without money dollars what when where how much yes no not this that there here work job monday tuesday wednesday
-		thursday friday saturday sunday ill id ive balance owe link plan`)
+		thursday friday saturday sunday ill id ive balance owe`)
+	// Words of two languages mark both: "para" is Spanish and Portuguese;
+	// "me", "a" and "plan" are not English evidence in "me gustaría un plan".
+	add(0, `un una unos en le lo para gustaria quisiera`)
+	add(1, `para gostaria queria`)
 }
 
 // GuessLanguage guesses the language of a first message from someone whose
@@ -67,11 +71,33 @@ func detectLang(words string) string {
 			second = i
 		}
 	}
-	// Clear: at least three marking words and twice the runner-up's.
-	if score[best] < 3 || score[best] < 2*score[second]+1 {
+	// Clear: at least three marking words and twice the runner-up's; or, in
+	// a short sentence of three words or more, two marking words, none of
+	// another language, not all of them courtesy ("Wrong number, I'm not
+	// Juan" is English; "ok thank you" from a Colombian may not be).
+	clear := score[best] >= 3 && score[best] >= 2*score[second]+1 ||
+		score[best] >= 2 && score[second] == 0 && len(strings.Fields(words)) >= 3 && !onlyCourtesy(words, best)
+	if !clear {
 		return ""
 	}
 	return [3]string{"es", "pt-BR", "en"}[best]
+}
+
+// courtesy words mark a language weakly: people borrow them across languages.
+var courtesy = map[string]bool{
+	"hola": true, "gracias": true, "por": true, "favor": true, "si": true, "buenas": true, "buenos": true,
+	"oi": true, "ola": true, "obrigado": true, "obrigada": true, "sim": true, "bom": true, "boa": true,
+	"hi": true, "hello": true, "thanks": true, "thank": true, "you": true, "please": true, "yes": true, "no": true, "good": true, "morning": true,
+}
+
+// onlyCourtesy reports whether every word marking language i is a courtesy word.
+func onlyCourtesy(words string, i int) bool {
+	for _, w := range strings.Fields(words) {
+		if v := langWords[w]; v[i] && !(v[0] && v[1] && v[2]) && !courtesy[w] {
+			return false
+		}
+	}
+	return true
 }
 
 // langScores counts each language's marking words among the words.
@@ -105,9 +131,31 @@ func switchRequest(words string) string {
 	// "No hablo bien el español, ¿en inglés?": the last named is wanted, unless
 	// the message says it does not understand that one.
 	name := m[len(m)-1]
-	if len(m) > 1 && regexp.MustCompile(`\b(no|dont|nao) (hablo|entiendo|speak|understand|falo|entendo) (bien |well |bem )?(el |o )?`+name).MatchString(words) {
+	if notSpoken(words, name) {
+		if len(m) == 1 {
+			// "Sorry I don't speak Spanish": the language they write in,
+			// when it is plain, is the one they want.
+			score := langScores(words)
+			for i, l := range [3]string{"es", "pt-BR", "en"} {
+				if score[i] > 0 && score[i] > score[(i+1)%3] && score[i] > score[(i+2)%3] && langName(name) != l {
+					return l
+				}
+			}
+			return ""
+		}
 		name = m[0]
 	}
+	return langName(name)
+}
+
+// notSpoken reports whether the words say the writer does not speak or
+// understand the language called name.
+func notSpoken(words, name string) bool {
+	return regexp.MustCompile(`\b(no|dont|nao|cant|can not|cannot) (hablo|entiendo|speak|understand|read|falo|entendo|leo|leio) (bien |well |bem |mucho |muito |much )?(el |o )?` + name).MatchString(words)
+}
+
+// langName is the locale a language's folded name stands for.
+func langName(name string) string {
 	switch name {
 	case "ingles", "english":
 		return "en"

@@ -85,6 +85,10 @@ type rule struct {
 	negation bool // a preceding negation cancels a match ("no estoy enfermo")
 }
 
+// shortOfMoney marks the everyday words for having no money; Read makes it
+// Hardship unless the message also names a day to pay.
+const shortOfMoney Intent = "short_of_money"
+
 // optOutWords are opt-out keywords that count only when they are essentially
 // the whole message: "STOP", "Baja 🙏", "cancelar por favor". Inside a sentence
 // they mean other things ("quiero cancelar mi deuda", "end of month").
@@ -140,6 +144,10 @@ var rules = []rule{
 		`(remove|take|delete) (me|my number) (off|from)`, `no more (messages|texts|text|msgs|whatsapps?)`, `leave me alone`,
 		`cancel (my )?(subscription|messages|notifications|texts)`, `(dont|do not) (want|wish) (any )?(more )?(messages|texts)`,
 		`lose my number`, `(quit|stop) (texting|messaging|hitting) me`,
+		// "No molesten más" needs no "me"; a profane "go away" is a stop too.
+		`(ya )?(no|nao) (molesten|moleste|jodan|joda|fastidien|chinguen|encham|perturbem|incomodem|amolen)( mas| o saco| mais)?`,
+		`(vete|vayanse|vayase|anda|andate|idos) a la (mierda|verga|chingada)`, `(vai|vao|va) (se foder|tomar no cu|a merda|pro inferno|pro caralho|catar coquinho)`,
+		`(fuck|f|piss|bugger) (off|outta here)`, `go away`, `go to hell`,
 	), false},
 	{WrongNumber, phrases(
 		`(numero|telefono|celular|linea) equivocad[oa]`, `equivocad[oa]s? de (numero|persona)`, `se equivoc(o|aron|an|a) de (numero|persona)`,
@@ -154,21 +162,42 @@ var rules = []rule{
 		`(this|that) is not (his|her|their|his or her) (number|phone)( anymore)?`, `(this|its) my number now`, `(new|recycled|reassigned) number`,
 		`(got|have|had|bought) this (number|phone number|sim)`, `(this|that|it) (is not|isnt) (his|her|their) (number|phone)`, `(number|phone) (is not|isnt) (his|hers|theirs) anymore`, `(doesnt|does not) (live|have this number) here`,
 		`no longer (his|her|their) (number|phone)`, `you have the wrong`,
+		// Whoever does not know the debtor has the wrong number, whatever
+		// else they say: the reply promises not to write again, and no word
+		// about the debt reaches them.
+		`no (lo|la) conozco`, `no (conozco|se quien es|se quien sea|tengo idea (de )?quien es) (a )?(esa persona|ese senor|esa senora|el senor|la senora|ese man|ese tipo|esa muchacha|ese muchacho)`,
+		`no conozco (a )?(ningun|ninguna|ningun senor|ninguna senora|nadie)`, `(quien|quienes) (es|son) (ese|esa) (senor|senora|persona|man|tipo|man)`,
+		`nao (conheco|sei quem e) (essa pessoa|ele|ela|esse cara|essa mulher|esse homem|esse senhor|essa senhora|nenhum|nenhuma|ninguem)`, `(vcs|voces|voce) (erraram|errou|se enganaram|se enganou)( o| de)? (numero|pessoa)`, `(erraram|errou) (o|de) numero`,
+		`(dont|do not|never) (know|heard of) (him|her|this person|that person|who that is|anyone (by|with) that name|anybody (by|with) that name)`,
+		`(este|ese|el|esse|o|this|that) (numero|telefono|celular|cel|whatsapp|telefone|number|phone|cell)( (ya|ahora|mais|ja))? (no|nao|is not|isnt) ((es|e|eh) )?(de|do|da|del|his|hers)`,
+		`(no|nao) (vive|mora) (nadie|ninguem|ningun|ninguna)?( \w+)? ?(aqui|aca|aki)`, `^(no|nao) (es|e) (aqui|aca)$`, `(nobody|no one|noone) (by|with|named|called) (that|this) name`,
+		`^(\w+ )?(creo que |parece que |ustedes )?se (equivocaron|equivoco|confundieron)( (de )?(numero|persona|contacto|whatsapp))?$`, `^(wrong|equivocad[oa]|errad[oa]|engano|numero errado)$`,
 	), false},
 	{ThirdParty, phrases(
 		`no soy (yo|el|ella|esa persona|la persona|quien (busca|buscan)|el titular|la titular|su cliente|el deudor|la deudora|quien debe)`,
 		`(soy|habla|le habla|te habla|les habla|escribe|le escribe) (la|el|su) (mama|papa|madre|padre|esposa|esposo|marido|mujer|hija|hijo|hermana|hermano|tia|tio|abuela|abuelo|prima|primo|novia|novio|pareja|suegra|suegro|nuera|yerno|cunada|cunado|sobrina|sobrino|vecina|vecino|amiga|amigo|jefa|jefe|secretaria|companera|companero)( de)?`,
 		`(escribo|llamo|hablo|pregunto|contesto|respondo) (por|de parte de|en nombre de) (mi|el|la) `, `de parte de (mi|su) (mama|papa|madre|padre|esposa|esposo|marido|mujer|hija|hijo|hermana|hermano)`,
-		`(el|ella) (no esta|esta (trabajando|ocupad[oa]|de viaje|hospitalizad[oa]|preso|en el hospital))`, `no (lo|la) conozco`, `no (conozco|se quien es) (a )?(esa persona|ese senor|esa senora|el senor|la senora)`,
+		`(el|ella) (no esta|esta (trabajando|ocupad[oa]|de viaje|hospitalizad[oa]|preso|en el hospital))`,
 		`(este|esta) (es el )?(celular|telefono|numero) (es )?de (mi|su) (mama|papa|madre|padre|esposa|esposo|marido|mujer|hija|hijo|hermana|hermano)`,
 		`(le|les) (paso el mensaje|doy el recado)`,
 		`nao sou (eu|ele|ela|essa pessoa|a pessoa|o titular|a titular|o devedor|a devedora|quem voces procuram)`,
 		`(sou|aqui e|quem fala e|fala) (a|o) (mae|pai|esposa|esposo|marido|mulher|filha|filho|irma|irmao|tia|tio|avo|prima|primo|namorada|namorado|sogra|sogro|cunhada|cunhado|vizinha|vizinho|amiga|amigo|patroa|patrao|chefe)( dele| dela| do| da)?`,
-		`(estou|to) (escrevendo|falando) (pela|pelo|por) (minha|meu|ele|ela)`, `nao conheco (essa pessoa|ele|ela|esse|essa|esse cara)`, `ele (nao esta|ta preso|esta viajando)`,
+		`(estou|to) (escrevendo|falando) (pela|pelo|por) (minha|meu|ele|ela)`, `ele (nao esta|ta preso|esta viajando)`,
 		`(esse|este) (celular|numero|telefone) e (da|do) (minha|meu) (mae|pai|esposa|marido|filha|filho|irma|irmao)`, `(eu )?(aviso|falo|passo o recado) (pra|para) (ele|ela)`,
 		`(im|i am|this is) (his|her|their|the debtors|the) (mom|mother|dad|father|wife|husband|daughter|son|sister|brother|aunt|uncle|grandmother|grandfather|girlfriend|boyfriend|partner|roommate|neighbor|neighbour|friend|boss|cousin|niece|nephew|caretaker|caregiver)`,
 		`(calling|writing|texting|messaging|asking|answering) (for|on behalf of) (my|his|her) `, `on behalf of (my|his|her) `, `(its|it is|this is) not me`, `not me`,
-		`(dont|do not) know (him|her|this person|that person|who that is|who this is)`, `(he|she) (is not|isnt) (here|available|home)`, `ill (tell|let) (him|her)`,
+		`(he|she) (is not|isnt) (here|available|home)`, `ill (tell|let) (him|her)`,
+		// The debtor died: whoever tells it is someone else (a person follows
+		// up, with the hardship lexicon's bereavement).
+		`(el|ella|ele|ela|he|she|el titular|la titular|el senor|la senora|o titular|a titular|o senhor|a senhora) (ya )?(fallecio|murio|se murio|faleceu|morreu|died|passed away|passed|has passed|has died|is dead|esta muert[oa]|ta mort[oa]|esta mort[oa]|e falecid[oa])`,
+		`(es|era|e|was|is) (fallecid[oa]|falecid[oa]|finad[oa]|deceased)`,
+		// The holder spoken of by someone else: "ella era la titular", "a titular é minha mãe".
+		`(el|ella|ele|ela|he|she) (era|es|fue|foi|e|was|is) (el |la |o |a |the )?(titular|deudor|deudora|devedor|devedora|account holder|cliente)`,
+		`(el|la|o|a|the) (titular|account holder) (es|era|e|is|was) (mi|minha|meu|my)`,
+		// Someone answers for a debtor who cannot: in jail, in hospital, away.
+		`(hes|he is|shes|she is|theyre|they are) (in jail|in prison|locked up|incarcerated|in the hospital|hospitalized|deployed|abroad|out of the country)`,
+		`(no|nao) (puede|pode|consegue) (contestar|responder|atender)`, `(he|she) (cant|cannot|can not) (answer|talk|respond|reply|text|come to the phone)`,
+		`(soy|sou|i am|im) (mama|papa|madre|padre|esposa|esposo|marido|mujer|hija|hijo|hermana|hermano|mae|pai|mulher|filha|filho|irma|irmao|wife|husband|mother|father|mom|dad|son|daughter|sister|brother) (de|do|da|dele|dela|of)`,
 		`(this|that|its|it is) (is )?(my|his|her) (mom|mother|dad|father|wife|husband|son|daughter|sister|brother|boyfriend|girlfriend|partner)s? (number|phone|cell)`,
 	), false},
 	{Legal, phrases(
@@ -185,6 +214,10 @@ var rules = []rule{
 		`pqrs?`, `reportar(los|las)? (a|con|ante)`, `los voy a reportar`, `(esto|eso) (es|es un) (robo|abuso|acoso)`, `mala atencion`, `pesimo servicio`, `falta de respeto`,
 		`reclamacao`, `(vou|vamos|quero|voy a|vamos a|quiero) reclamar`, `reclamar (no|na|com|ao|ante|en la|a la|en)`, `procon`, `reclame aqui`, `reclameaqui`, `ouvidoria`, `assedio`,
 		`banco central`, `bacen`, `consumidor gov`, `consumidor gov br`, `senacon`, `denunciar (voces|a empresa)`, `falta de respeito`, `constrangimento`, `abusiv[oa]`,
+		// Name-calling is anger a person should answer, not the menu.
+		`(ladrones|ladron|rateros|estafadores|usureros|sinverguenzas|extorsionadores|delincuentes|malparidos|hijueputas|gonorreas|hdp|hps|hijos de (puta|perra)|pendejos|imbeciles|idiotas|estupidos|cabrones|ratas|buitres|abusivos)`,
+		`(ladroes|ladrao|safados|vagabundos|golpistas|picaretas|caloteiros|agiotas|filhos da puta|fdp|otarios|imbecis|babacas|sanguessugas)`, `(encheu|encher|enchendo) o saco`, `saco cheio`,
+		`(thieves|crooks|scammers|scumbags|bloodsuckers|leeches|idiots|morons|assholes|loan sharks|vultures)`, `(fuck|f) (you|u|this|yourselves|your company)`, `sick (and tired )?of (you|this|these|your)`,
 		`complaint`, `complain(ing)?`, `abuse`, `abusive`, `harass(ment|ing|ed)?`, `cfpb`, `consumer (financial )?protection`, `better business bureau`, `bbb`,
 		`attorney general`, `ftc`, `report (you|this|your company)`, `unprofessional`, `rude`,
 	), false},
@@ -212,7 +245,7 @@ var rules = []rule{
 		`enfermedad`, `hospital`, `clinica`, `cancer`, `cirugia`, `(tuve|me hicieron|despues de|recuperandome de|recuperando de|me van a hacer|me hacen) (una|la) operacion`, `me (operaron|van a operar|internaron|hospitalizaron)`, `incapacidad`, `discapacidad`, `quimio(terapia)?`, `dialisis`,
 		`diabet(es|ico|ica)`, `infarto`, `derrame`, `tumor`, `depresion`, `ansiedad`, `covid`, `fractur(a|e)`, `(tuve|sufri|un|del|de|en) accidente`, `embarazo`, `parto`, `dengue`,
 		`(mama|papa|madre|padre|esposo|esposa|marido|mujer|hijo|hija|hermano|hermana|abuelo|abuela|pareja|bebe|nino|nina) (murio|fallecio|se murio|esta (enferm[oa]|hospitalizad[oa]|grave|internad[oa]))`,
-		`(murio|fallecio|perdi a) mi`, `fallecio`, `fallecimiento`, `(estoy|estamos) de luto`, `funeral`, `velorio`, `entierro`, `sepelio`,
+		`(murio|fallecio|perdi a) mi`, `fallecio`, `(el|ella|ele|ela|he|she) (ya )?(se murio|murio|morreu|died|is dead|esta muert[oa]|ta mort[oa]|esta mort[oa])`, `fallecimiento`, `(estoy|estamos) de luto`, `funeral`, `velorio`, `entierro`, `sepelio`,
 		`(mi )?(esposo|esposa|marido|mujer|pareja|novio|novia) (me )?(dejo|abandono|se fue|me abandono)`, `me (separe|divorcie|abandono|dejo sol[oa])`, `divorcio`, `separacion`,
 		`(me )?(robaron|asaltaron)`, `(se )?(inundo|quemo|incendio) (mi|la) casa`, `(inundacion|incendio|terremoto|huracan)`, `(madre|padre) soltera?`, `cuido (a )?mi (mama|papa|hijo|hija)`,
 		`(no puedo|no he podido) trabajar`, `situacion (muy )?(dificil|complicada|critica)`, `(mala|dificil) racha`, `(muy )?dificil (situacion|momento)`, `estoy pasando (por )?(un )?(mal|dificil)`,
@@ -231,6 +264,16 @@ var rules = []rule{
 		`(hours|shifts|pay|wages|salary) (got |were |was |have been |has been )?(cut|reduced|slashed)`, `(company|factory|store|shop|business|plant|restaurant)( \w+){0,4} (closed|shut down|went under)`, `(cut|reduced) my (hours|shifts|pay)`, `(wife|husband|partner|boyfriend|girlfriend) (left|walked out)`, `(divorce|separated|separation)`,
 		`(going|been going) through (a lot|a hard time|hard times|a rough patch|some stuff)`, `hard times`, `struggling`, `(im|i am|totally|completely|flat|so|dead) broke`, `evicted`, `eviction`, `homeless`,
 		`(house|home|apartment) (burned|flooded)`, `(hurricane|flood|wildfire)`, `(cant|cannot) work`, `single (mom|mother|dad|father)`, `(got|been) robbed`,
+	), true},
+	// Short of money, in everyday words: hardship, unless the same message
+	// names the day they will pay ("no tengo plata hoy, el viernes sí").
+	{shortOfMoney, phrases(
+		`no (tengo|tenemos|hay) (nada de )?(plata|dinero|lana|billete|feria|un peso|ni un peso|ni un centavo|ni un quinto|ingresos|trabajo|empleo|chamba|con que pagar|como pagar)`,
+		`(ando|estoy|quede|me quede|estamos|andamos) (muy |bien |super )?(cort[oa]s?|apretad[oa]s?|pelad[oa]s?|quebrad[oa]s?|en la ruina|sin un peso|sin plata|sin dinero|sin lana|sin un centavo|sin un quinto|limpi[oa])( de (plata|dinero|lana|billete))?`,
+		`(nao|n) (tenho|temos|tem) (nenhum |nem um )?(dinheiro|grana|renda|real|emprego|trabalho|como pagar)`, `sem (grana|dinheiro|um real|trampo|emprego|trabalho|renda)`,
+		`(estou|to|tou|ando|fiquei|estamos|tamo|tamos|ta) (muito |bem |super |mt )?(apertad[oa]s?|quebrad[oa]s?|lis[oa]|dur[oa]|na pior|zerad[oa]|sem grana|sem dinheiro|no vermelho|endividad[oa])`,
+		`(dont|do not|didnt) have (any |the )?(money|cash|income|a job|the money)`, `(have|got) no (money|cash|income|job)`, `(out of|low on|short on|short of|tight on) (money|cash|funds)`,
+		`(money|things|cash) (is|are|s|has been|have been) (really |very |so |super )?(tight|short)`, `(cant|cannot) make ends meet`, `between jobs`, `living paycheck to paycheck`,
 	), true},
 	{Human, phrases(
 		`(hablar|comunicarme|conversar|chatear|pasar|pasame|pasenme|comuniqueme|comunicame|comunica|comunique|comuniquen|pasa|pase|pasen|contactar|comunicar|conectame|conectenme|transferir|transfiere|transfieranme) (con|a) (alguien|(un|una|el|la|algun|alguna|otra) (persona|asesor|asesora|humano|humana|agente|operador|operadora|ejecutivo|ejecutiva|funcionario|funcionaria|supervisor|supervisora|gerente|encargado|encargada|empleado|empleada|ser humano))`,
@@ -291,7 +334,7 @@ var rules = []rule{
 		`(i ?ll|i will|i can|i could|let me|going to|gonna) pay (\w+ )?(on|by|next|this|tomorrow|today|friday|monday|tuesday|wednesday|thursday|saturday|sunday|in|at|the rest|\d+)`, `(i )?promise`, `the rest (on|by|next|in)`,
 	), false},
 	{PaymentRep, phrases(
-		`ya (le |les |te )?(pague|pagamos|cancele|deposite|transferi|hice el pago|realice el pago|abone|consigne)`, `(pague|deposite|transferi|consigne|abone) (ayer|hoy|el|la|esta|antier|anoche|hace)`, `comprobante`, `recibo`, `voucher`, `(te|les|le) (mando|envio|paso) (el|la) (comprobante|captura|foto|recibo)`,
+		`ya (le |les |te )?(pague|pagamos|cancele|deposite|transferi|hice el pago|realice el pago|abone|consigne)`, `(pague|deposite|transferi|consigne|abone) (ayer|hoy|el|la|esta|antier|anoche|hace)`, `comprobante`, `(el|un|mi|del|este|ese|o|um|meu|esse|the|mando|envio|paso|adjunto|segue) recibo`, `recibo (de|del|do|da) (pago|pagamento|deposito|transferencia|consignacion)`, `^recibo$`, `voucher`, `(te|les|le) (mando|envio|paso) (el|la) (comprobante|captura|foto|recibo)`,
 		`(hice|realice) (el|la|una) (pago|transferencia|deposito|consignacion)`, `ya (esta|quedo) (pago|pagado|paga)`, `captura (de pantalla)?`, `pantallazo`,
 		`(ja )?(paguei|quitei|transferi|depositei|fiz o pix|fiz o pagamento|fiz a transferencia)`, `comprovante`, `(manda|mandei|enviei|segue) (o )?(comprovante|print|recibo)`, `ja (esta|ta) pag[oa]`,
 		`(already|just) (paid|payed|sent|transferred|made the payment)`, `i paid`, `i (made|sent) (the|a) payment`, `receipt`, `(proof|confirmation) of payment`, `screenshot`, `i have paid`, `paid (it )?(yesterday|today|last)`,
@@ -324,6 +367,21 @@ var rules = []rule{
 // negations that cancel a following hardship or request phrase.
 var negations = regexp.MustCompile(`\b(no|nao|not|dont|never|nunca|ni|nem|sin)( (quiero|necesito|quero|preciso|want|need|want to|need to|estoy|estou|am|soy|sou|tengo|tenho|have|estaba|estava|was|he|tuve|tive|es|e|is|hay))?( (hablar|falar|talk|speak|conversar|chatear|chat|to talk|to speak|to chat))?( (con|com|to|with))?( (un|una|a|an|um|uma|el|la|o))?( de| que)? $`)
 
+// negatedBefore reports whether the words before position i end in a
+// negation. A bare "no" is Portuguese for "in the" when the message reads
+// Portuguese: "minha mãe tá no hospital" is not "no hospital".
+func negatedBefore(words string, i int) bool {
+	before := words[:i]
+	if !negations.MatchString(before) {
+		return false
+	}
+	if before == "no " || strings.HasSuffix(before, " no ") {
+		score := langScores(words)
+		return score[1] <= score[0]
+	}
+	return true
+}
+
 // lexicon reports which intents some lexicon matches in the words.
 func lexicon(words string) map[Intent]bool {
 	found := map[Intent]bool{}
@@ -333,7 +391,7 @@ func lexicon(words string) map[Intent]bool {
 	pre := prefixesOf(words)
 	for _, r := range rules {
 		for _, m := range r.pattern.find(words, pre) {
-			if r.negation && negations.MatchString(words[:m[0]]) {
+			if r.negation && negatedBefore(words, m[0]) {
 				continue
 			}
 			found[r.intent] = true
@@ -413,7 +471,7 @@ func fuzzy(words string, found map[Intent]bool) {
 // negatedAt reports whether the first occurrence of w follows a negation.
 func negatedAt(words, w string) bool {
 	i := strings.Index(words, w)
-	return i > 0 && negations.MatchString(words[:i])
+	return i > 0 && negatedBefore(words, i)
 }
 
 // negatedGuard reports whether the words deny the guard intent the
@@ -424,7 +482,7 @@ func negatedGuard(words string, i Intent) bool {
 			continue
 		}
 		for _, m := range r.pattern.find(words, prefixesOf(words)) {
-			if negations.MatchString(words[:m[0]]) {
+			if negatedBefore(words, m[0]) {
 				return true
 			}
 		}

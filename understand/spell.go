@@ -24,12 +24,26 @@ func buildVocab() {
 	defer indexDeletes()
 	vocab, byLen = map[string]int{}, map[int][]string{}
 	// The lexicons' own words are known words too: never "corrected" away.
+	add := func(w string) {
+		if vocab[w] == 0 && len(w) >= 4 {
+			byLen[len(w)] = append(byLen[len(w)], w)
+		}
+		vocab[w]++
+	}
 	for _, r := range rules {
-		for _, w := range lexWord.FindAllString(r.pattern.String(), -1) {
-			if vocab[w] == 0 && len(w) >= 4 {
-				byLen[len(w)] = append(byLen[len(w)], w)
+		src := r.pattern.String()
+		for _, w := range lexWord.FindAllString(src, -1) {
+			add(w)
+		}
+		// "cort[oa]s?" names "corto", "corta", "cortos" and "cortas": known
+		// words too, or "corto" would be "corrected" to "certo".
+		for _, m := range lexClass.FindAllStringSubmatch(src, -1) {
+			for _, c := range m[2] {
+				add(m[1] + string(c))
+				if m[3] != "" {
+					add(m[1] + string(c) + "s")
+				}
 			}
-			vocab[w]++
 		}
 	}
 	for _, e := range ParseCorpus(trainTSV) {
@@ -67,7 +81,10 @@ func spell(words string) string {
 	return strings.Join(f, " ")
 }
 
-var lexWord = regexp.MustCompile(`[a-z]{4,}`)
+var (
+	lexWord  = regexp.MustCompile(`[a-z]{4,}`)
+	lexClass = regexp.MustCompile(`([a-z]{3,})\[([a-z]+)\](s\?)?`)
+)
 
 // indexDeletes indexes every known word under itself less each one letter,
 // so that the words one edit from a typo are found by a few lookups (the

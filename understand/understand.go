@@ -66,6 +66,9 @@ type Context struct {
 	Country string       // the debtor's country (ISO 3166 alpha-2): slang, date order, currency
 	Now     time.Time    // now, in the debtor's time zone (dates are anchored to it)
 	DueDate acuerdo.Date // the next due date, when known: "10 days after my date"
+	// Name is the debtor's name as the creditor has it, when known: "¿quién
+	// es Juan?" and "not Juan lol" are read against it (see aboutName).
+	Name string
 }
 
 // Reading is what a message says.
@@ -146,6 +149,28 @@ func Read(text string, c Context) Reading {
 
 	found := lexicon(words)
 	if notNamed.MatchString(text) {
+		found[ThirdParty] = true
+	}
+	if ahead(r.Dates, c.Now) && !found[PaymentRep] {
+		// A day ahead and a verb of paying are a promise however worded
+		// ("consigo pagar 150 na sexta", "I get paid on the 15th, I'll pay
+		// then"): with an amount, or where a lexicon read wanting to pay.
+		if found[PayLink] || len(r.Amounts) > 0 && payingWord.MatchString(words) {
+			found[Promise] = true
+			delete(found, PayLink)
+		}
+	}
+	if found[shortOfMoney] {
+		if len(r.Dates) == 0 && !found[Promise] {
+			found[Hardship] = true
+		}
+		delete(found, shortOfMoney)
+	}
+	switch wrong, other := aboutName(words, c.Name); {
+	case wrong:
+		found[WrongNumber] = true
+		delete(found, ThirdParty)
+	case other && !found[WrongNumber]:
 		found[ThirdParty] = true
 	}
 	for _, i := range guardOrder {
@@ -287,6 +312,24 @@ var slang = map[string]string{
 // A capitalised name after "no soy" / "não sou" / "I'm not" in the original
 // text: "No soy Juan", "Não sou a Maria", "I'm not Robert".
 var notNamed = regexp.MustCompile(`(?:\b[Nn]o soy|\b[Nn][aã]o sou(?: [oa])?|\bI['’]?m not|\bI am not|\b[Tt]his is not|\b[Tt]his isn'?t)\s+\p{Lu}\p{Ll}+`)
+
+// payingWord finds a verb of paying, in any of the three languages.
+var payingWord = regexp.MustCompile(`\b(pag[a-z]*|pay[a-z]*|deposit[a-z]*|consign[a-z]*|transfer[a-z]*|abon[a-z]*|pix|send|mando|mandar|envio|enviar)\b`)
+
+// ahead reports whether some date is after the day of now: a day still to
+// come, on which something can be promised.
+func ahead(dates []Date, now time.Time) bool {
+	if now.IsZero() {
+		now = time.Now()
+	}
+	today := acuerdo.DateOf(now)
+	for _, d := range dates {
+		if today.Before(d.Date) {
+			return true
+		}
+	}
+	return false
+}
 
 // identityAnswer is a message carrying four or more digits: most likely the
 // last digits of a document, which the classifier must not read as a story.

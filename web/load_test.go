@@ -25,6 +25,7 @@ import (
 	"acuerdo/policy"
 	"acuerdo/store"
 	"acuerdo/web"
+	"acuerdo/web/sandbox"
 	"acuerdo/whatsapp"
 )
 
@@ -227,7 +228,7 @@ func acuerdoTarget(b *testing.B, n int, turns bool) loadTarget {
 	pol := policy.Default()
 	pol.DebtorMinGap, pol.SendRatePerSecond = 0, 1e6 // measure the engine, not the policy's pacing
 	eng := engine.New(engine.Config{Store: db, Agent: eval.NewAgent(db, acuerdo.SystemClock, nil, pol, logger), Policy: pol,
-		Senders: map[string]engine.Sender{acuerdo.ChannelWhatsApp: web.SandboxSender{}}, Logger: logger, Rank: whatsapp.StatusRank, Workers: *loadWorkers})
+		Senders: map[string]engine.Sender{acuerdo.ChannelWhatsApp: sandbox.Sender{}}, Logger: logger, Rank: whatsapp.StatusRank, Workers: *loadWorkers})
 	srv := httptest.NewServer(web.New(web.Config{Engine: eng, Store: db, AuthToken: testToken, Logger: logger}))
 	runCtx, cancel := context.WithCancel(ctx)
 	stopped := make(chan struct{})

@@ -24,6 +24,7 @@ import (
 	"acuerdo/policy"
 	"acuerdo/store"
 	"acuerdo/web"
+	"acuerdo/web/sandbox"
 	"acuerdo/whatsapp"
 )
 
@@ -107,7 +108,7 @@ func newRig(t testing.TB, o rigOptions) *rig {
 	r.reg = prometheus.NewRegistry()
 	metrics := engine.NewMetrics(r.reg, db)
 	r.eng = engine.New(engine.Config{Store: db, Agent: eval.NewAgent(db, acuerdo.SystemClock, nil, pol, logger), Policy: pol,
-		Senders: map[string]engine.Sender{acuerdo.ChannelWhatsApp: r.wa, acuerdo.ChannelSandbox: web.SandboxSender{}},
+		Senders: map[string]engine.Sender{acuerdo.ChannelWhatsApp: r.wa, acuerdo.ChannelSandbox: sandbox.Sender{}},
 		Logger:  logger, Metrics: metrics, Rank: whatsapp.StatusRank, Poll: 20 * time.Millisecond, Workers: 4})
 	r.handler = web.New(web.Config{Engine: r.eng, Store: db, AuthToken: testToken, AccountSID: testAccount,
 		Metrics: metrics, Gatherer: r.reg, Sandbox: o.sandbox, Logger: logger})

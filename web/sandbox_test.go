@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"acuerdo/web"
+	"acuerdo/web/sandbox"
 )
 
 func TestSandboxOnlyInDemo(t *testing.T) {
@@ -62,7 +62,7 @@ func TestSandboxPage(t *testing.T) {
 	if !strings.Contains(page, `const phone = "+573001234568"`) || strings.Contains(page, "<img src=x") {
 		t.Errorf("chat page for the hostile name is not escaped:\n%s", page)
 	}
-	if _, page, _ = get("?debtor=unknown", "en"); !strings.Contains(page, `const phone = "`+web.UnknownNumber+`"`) {
+	if _, page, _ = get("?debtor=unknown", "en"); !strings.Contains(page, `const phone = "`+sandbox.UnknownNumber+`"`) {
 		t.Error("the unknown-number chat is missing")
 	}
 }

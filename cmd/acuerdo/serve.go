@@ -24,6 +24,7 @@ import (
 	"acuerdo/pilot"
 	"acuerdo/store"
 	"acuerdo/web"
+	"acuerdo/web/sandbox"
 	"acuerdo/whatsapp"
 )
 
@@ -187,7 +188,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		receipts = engine.NewReceipts(engine.ReceiptsConfig{Store: db, Fetcher: tw.client, Permanent: whatsapp.IsPermanent, Clock: clock, Logger: logger})
 	}
 	if *demoMode {
-		senders[acuerdo.ChannelSandbox] = web.SandboxSender{}
+		senders[acuerdo.ChannelSandbox] = sandbox.Sender{}
 	}
 	var turner engine.Turner = agent
 	if e.tracer != nil {

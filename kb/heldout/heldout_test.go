@@ -1,0 +1,181 @@
+// Package heldout measures the knowledge base's answers on question sets
+// (../testdata): it links the store, so it lives apart from package kb's
+// own tests, which the fuzzer instruments.
+package heldout_test
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"acuerdo"
+	"acuerdo/kb"
+	"acuerdo/store"
+	"acuerdo/store/storetest"
+)
+
+// question is one line of a question set.
+type question struct {
+	lang, want, text string
+}
+
+func readQuestions(t *testing.T, path string) []question {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []question
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "#") || strings.TrimSpace(line) == "" {
+			continue
+		}
+		p := strings.Split(line, "\t")
+		if len(p) != 3 {
+			t.Fatalf("%s: %q: want 3 tab-separated columns", path, line)
+		}
+		out = append(out, question{p[0], p[1], p[2]})
+	}
+	return out
+}
+
+// corpus loads testdata/docs into a fresh database and returns a searcher.
+func corpus(t *testing.T) (*kb.Searcher, *store.DB) {
+	t.Helper()
+	docs, err := kb.LoadDir("../testdata/docs", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, _ := storetest.Open(t, store.Options{})
+	if err := db.ReplaceKnowledge(context.Background(), docs); err != nil {
+		t.Fatal(err)
+	}
+	return kb.NewSearcher(db), db
+}
+
+// matches reports whether a hit is the expected passage: "file#words" names
+// the document and words of the passage's heading.
+func matches(h acuerdo.KnowledgeHit, want string) bool {
+	file, heading, _ := strings.Cut(want, "#")
+	return h.Doc.Name == file && strings.Contains(acuerdo.FoldWords(h.Passage.Heading), acuerdo.FoldWords(heading))
+}
+
+// score runs a question set: accuracy is the share of answerable questions
+// whose best passage, above the threshold, is the expected one; no-answer
+// precision the share of "I don't have that information" answers given to
+// questions the documents really do not answer, and recall the share of
+// those questions that got it.
+func score(t *testing.T, s *kb.Searcher, qs []question, threshold float64) (acc, naPrec, naRecall float64) {
+	t.Helper()
+	ctx := context.Background()
+	var answerable, right, silent, saidNone, saidNoneRight int
+	for _, q := range qs {
+		hits, err := s.Search(ctx, q.text, q.lang, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		answered := len(hits) > 0 && hits[0].Score >= threshold
+		top := "(none)"
+		if len(hits) > 0 {
+			top = hits[0].Doc.Name + "#" + hits[0].Passage.Heading
+		}
+		var sc float64
+		if len(hits) > 0 {
+			sc = hits[0].Score
+		}
+		ok := false
+		if q.want == "-" {
+			silent++
+			ok = !answered
+		} else {
+			answerable++
+			ok = answered && matches(hits[0], q.want)
+			if ok {
+				right++
+			}
+		}
+		if !answered {
+			saidNone++
+			if q.want == "-" {
+				saidNoneRight++
+			}
+		}
+		if t != quiet && (!ok || testing.Verbose()) {
+			mark := "ok  "
+			if !ok {
+				mark = "MISS"
+			}
+			t.Logf("%s %.2f %-5s %q → %s (want %s)", mark, sc, q.lang, q.text, top, q.want)
+		}
+	}
+	acc = float64(right) / float64(answerable)
+	naPrec = 1
+	if saidNone > 0 {
+		naPrec = float64(saidNoneRight) / float64(saidNone)
+	}
+	naRecall = float64(saidNoneRight) / float64(silent)
+	return acc, naPrec, naRecall
+}
+
+// quiet is a *testing.T that score does not log to.
+var quiet = &testing.T{}
+
+// TestHeldOut measures answers on questions never used for tuning
+// (testdata/heldout.tsv). Run with -v to see every question.
+func TestHeldOut(t *testing.T) {
+	s, _ := corpus(t)
+	acc, prec, rec := score(t, s, readQuestions(t, "../testdata/heldout.tsv"), kb.Threshold)
+	t.Logf("held-out: answer accuracy %.2f, no-answer precision %.2f, no-answer recall %.2f", acc, prec, rec)
+	// What the blind set measured at the end of the second round (0.69, 0.54, 0.64):
+	// below the 0.85 and 0.90 this feature aims at. Lexical retrieval
+	// misses paraphrases that share no word with the documents; these
+	// floors keep it from getting worse while that is worked on.
+	if acc < 0.65 || prec < 0.5 || rec < 0.6 {
+		t.Errorf("held-out: accuracy %.2f (want ≥ 0.65), no-answer precision %.2f (want ≥ 0.50), recall %.2f (want ≥ 0.60)", acc, prec, rec)
+	}
+}
+
+// TestHeldOutSeen reports the first held-out set, whose misses were looked
+// at after the first tuning round (so it is no longer blind; see
+// testdata/heldout-seen.tsv). It asserts only what was measured then.
+func TestHeldOutSeen(t *testing.T) {
+	s, _ := corpus(t)
+	acc, prec, rec := score(t, s, readQuestions(t, "../testdata/heldout-seen.tsv"), kb.Threshold)
+	t.Logf("held-out (seen): answer accuracy %.2f, no-answer precision %.2f, no-answer recall %.2f", acc, prec, rec)
+	if acc < 0.75 || prec < 0.65 {
+		t.Errorf("held-out (seen): accuracy %.2f, no-answer precision %.2f, worse than measured after the second round (0.77, 0.69)", acc, prec)
+	}
+}
+
+// TestTuning is the set the analyser and threshold were chosen on.
+func TestTuning(t *testing.T) {
+	s, _ := corpus(t)
+	acc, prec, rec := score(t, s, readQuestions(t, "../testdata/tuning.tsv"), kb.Threshold)
+	t.Logf("tuning: answer accuracy %.2f, no-answer precision %.2f, no-answer recall %.2f", acc, prec, rec)
+	if acc < 0.9 || prec < 0.95 || rec < 0.7 {
+		t.Errorf("tuning: accuracy %.2f, no-answer precision %.2f, recall %.2f", acc, prec, rec)
+	}
+}
+
+// TestSweep prints the tuning set's scores over the free parameters; it
+// never looks at the held-out set.
+func TestSweep(t *testing.T) {
+	if !testing.Verbose() {
+		t.Skip("a tuning aid: go test -v -run Sweep ./kb")
+	}
+	s, _ := corpus(t)
+	qs := readQuestions(t, "../testdata/tuning.tsv")
+	defer func() { s.UnknownWeight = 0 }()
+	for _, u := range []float64{0.5, 1, 1.5, 2} {
+		for _, th := range []float64{0.35, 0.4, 0.45, 0.5, 0.55, 0.6} {
+			s.UnknownWeight = u
+			acc, prec, rec := score(quiet, s, qs, th)
+			t.Logf("unknown weight %.1f threshold %.2f: accuracy %.2f, no-answer precision %.2f, recall %.2f", u, th, acc, prec, rec)
+		}
+	}
+}

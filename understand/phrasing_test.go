@@ -1,0 +1,123 @@
+package understand
+
+import (
+	"slices"
+	"testing"
+)
+
+// TestGuardsAsDebtorsWrite reads guard phrasings found by trying the product
+// the way debtors and strangers write: the debtor's name in lower case, no
+// accents, Portuguese "no" meaning "in the", the debtor's death told by a
+// relative, money troubles in everyday words, name-calling.
+func TestGuardsAsDebtorsWrite(t *testing.T) {
+	tests := []struct {
+		name, text string
+		want       Intent // the most urgent guard; "" for none
+		also       Intent // another guard that must be present too
+	}{
+		// Whoever does not know the debtor has the wrong number.
+		{"Juan Sánchez Torres", "este número no es de Juan, se equivocaron", WrongNumber, ""},
+		{"Juan Sánchez Torres", "quien es juan? yo no soy", WrongNumber, ""},
+		{"Juan Sánchez Torres", "quien?? no conozco a ningun juan", WrongNumber, ""},
+		{"Juan Sánchez Torres", "aqui no vive ningun juan", WrongNumber, ""},
+		{"Mateus Oliveira Lima", "quem é mateus? nao sou eu", WrongNumber, ""},
+		{"Mateus Oliveira Lima", "nao conheco nenhum mateus", WrongNumber, ""},
+		{"Robert King", "who is robert", WrongNumber, ""},
+		{"Robert King", "i dont know any robert", WrongNumber, ""},
+		{"", "no conozco a esa persona", WrongNumber, ""},
+		{"", "no lo conozco", WrongNumber, ""},
+		{"", "ese numero no es de el", WrongNumber, ""},
+		{"", "vcs erraram o numero", WrongNumber, ""},
+		{"", "se equivocaron", WrongNumber, ""},
+		{"", "equivocado", WrongNumber, ""},
+		{"", "ese man no vive aqui", WrongNumber, ""},
+		{"", "I don't know who that is", WrongNumber, ""},
+		// Someone else, who may know the debtor.
+		{"Juan Sánchez Torres", "no soy juan", ThirdParty, ""},
+		{"Robert King", "not robert lol", ThirdParty, ""},
+		{"", "sou esposa do mateus", ThirdParty, ""},
+		{"", "hes in jail", ThirdParty, ""},
+		{"", "mi esposo esta hospitalizado y no puede contestar", ThirdParty, Hardship},
+		// The debtor died: a third party, and a person follows up.
+		{"", "ele faleceu", ThirdParty, Hardship},
+		{"", "he passed away", ThirdParty, Hardship},
+		{"", "el murio hace un mes", ThirdParty, Hardship},
+		{"Juan Sánchez Torres", "juan fallecio el mes pasado", ThirdParty, Hardship},
+		// Hardship in everyday words; "no hospital" is Portuguese "in the hospital".
+		{"", "minha mae ta no hospital", Hardship, ""},
+		{"", "ando corto de dinero este mes", Hardship, ""},
+		{"", "tô apertado esse mes", Hardship, ""},
+		{"", "nao tenho dinheiro", Hardship, ""},
+		{"", "i dont have money right now", Hardship, ""},
+		{"", "no tengo plata hoy, el viernes le pago", "", ""},
+		// Stop, however rudely.
+		{"", "no molesten mas", OptOut, ""},
+		{"", "vete a la mierda", OptOut, ""},
+		{"", "fuck off", OptOut, ""},
+		// Name-calling reaches a person.
+		{"", "ustedes son unos ladrones", Complaint, ""},
+		{"", "vcs sao uns ladroes", Complaint, ""},
+		{"", "you guys are scammers", Complaint, ""},
+		// Not guards.
+		{"Juan Sánchez Torres", "soy juan", "", ""},
+		{"Juan Sánchez Torres", "si, juan al habla", "", ""},
+		{"", "el monto esta equivocado", Dispute, ""},
+		{"", "que empresa es esta", "", ""},
+		{"", "my phone died", "", ""},
+	}
+	for _, tt := range tests {
+		c := testCtx
+		c.Name = tt.name
+		r := Read(tt.text, c)
+		if r.Guard() != tt.want || tt.also != "" && !slices.Contains(r.Guards, tt.also) {
+			t.Errorf("Read(%q) with name %q: guards %v; want %q first (and %q)", tt.text, tt.name, r.Guards, tt.want, tt.also)
+		}
+	}
+}
+
+// TestIntentsAsDebtorsWrite: promises in their words, a receipt that is not one.
+func TestIntentsAsDebtorsWrite(t *testing.T) {
+	tests := []struct {
+		text string
+		want Intent
+	}{
+		{"consigo pagar 150 na sexta", Promise},
+		{"i get paid on the 15th, ill pay then", Promise},
+		{"quiero pagar el viernes", Promise},
+		{"quiero pagar", PayLink},
+		{"quiero pagar hoy", PayLink},
+		{"le mando el recibo", PaymentRep},
+		{"ya pague", PaymentRep},
+	}
+	for _, tt := range tests {
+		if r := Read(tt.text, testCtx); r.Intent != tt.want {
+			t.Errorf("Read(%q).Intent = %q; want %q", tt.text, r.Intent, tt.want)
+		}
+	}
+}
+
+// TestLanguageAsDebtorsWrite: a short sentence plainly in one language is
+// that language; courtesy words and words two languages share are not.
+func TestLanguageAsDebtorsWrite(t *testing.T) {
+	tests := []struct {
+		text, lang, switchTo string
+	}{
+		{"Wrong number, I'm not Juan", "en", ""},
+		{"I already paid", "en", ""},
+		{"i lost my job", "en", ""},
+		{"eu ja paguei", "pt-BR", ""},
+		{"me gustaria un plan de pagos", "es", ""},
+		{"ok thank you", "", ""},
+		{"hola gracias", "", ""},
+		{"ok thanks bro", "", ""},
+		{"sorry i dont speak spanish", "en", "en"},
+		{"no hablo bien el español, en inglés por favor", "", "en"},
+		{"no entiendo portugues", "", ""},
+	}
+	for _, tt := range tests {
+		r := Read(tt.text, testCtx)
+		if r.Lang != tt.lang || r.SwitchTo != tt.switchTo {
+			t.Errorf("Read(%q): Lang %q, SwitchTo %q; want %q, %q", tt.text, r.Lang, r.SwitchTo, tt.lang, tt.switchTo)
+		}
+	}
+}
