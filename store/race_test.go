@@ -295,3 +295,78 @@ func TestConsentRace(t *testing.T) {
 		t.Errorf("%d debtors who opted out still have a live consent", n)
 	}
 }
+
+// TestLastAdminRace: two admins, each disabling the other at the same time
+// on different replicas, cannot leave nobody to manage users: one change
+// goes through and the other is told why not (ECONFLICT), not a deadlock.
+func TestLastAdminRace(t *testing.T) {
+	db, _ := openConsoleDB(t)
+	ctx := context.Background()
+	a := mustUser(t, db, "a@example.com", store.RoleAdmin)
+	b := mustUser(t, db, "b@example.com", store.RoleAdmin)
+	yes, no := true, false
+	for round := range 5 {
+		start := make(chan struct{})
+		errs := make([]error, 2)
+		var wg sync.WaitGroup
+		for i, id := range []int64{a.ID, b.ID} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				_, errs[i] = db.UpdateUser(ctx, id, store.UserChange{Disabled: &yes})
+			}()
+		}
+		close(start)
+		wg.Wait()
+		won := 0
+		for i, err := range errs {
+			if err == nil {
+				won++
+				// Enabled again by the other, for the next round.
+				if _, err := db.UpdateUser(ctx, []int64{a.ID, b.ID}[i], store.UserChange{Disabled: &no}); err != nil {
+					t.Fatal(err)
+				}
+			} else if acuerdo.ErrorCode(err) != acuerdo.ECONFLICT {
+				t.Errorf("round %d: %v, want ECONFLICT", round, err)
+			}
+		}
+		if won != 1 {
+			t.Fatalf("round %d: %d of 2 disablings went through (%v), want 1", round, won, errs)
+		}
+	}
+}
+
+// TestExperimentCreationRace: experiments created at the same time on two
+// replicas never both take a debtor (each reads who is busy, then assigns);
+// and an email added twice at once makes one user and one ECONFLICT.
+func TestExperimentCreationRace(t *testing.T) {
+	db, path := open(t)
+	ctx := context.Background()
+	seedPilot(t, db, 20)
+	cop := filters(t, "CURRENCY=COP")
+	won, lost := race(t, func(i int) error {
+		_, err := db.CreateExperiment(ctx, store.NewExperiment{Name: fmt.Sprintf("p%d", i), Salt: "s", Treatment: 0.5, HorizonDays: 90, Filters: cop}, alternate)
+		return err
+	})
+	if won < 1 {
+		t.Fatalf("no experiment created: %v", lost)
+	}
+	for _, err := range lost {
+		if acuerdo.ErrorCode(err) != acuerdo.EINVALID { // "no eligible debtors"
+			t.Errorf("a loser got %v, want EINVALID (nobody left to assign)", err)
+		}
+	}
+	if n := count(t, path, `SELECT COUNT(*) FROM (SELECT debtor_id FROM assignments GROUP BY debtor_id HAVING COUNT(*) > 1) twice`); n != 0 {
+		t.Errorf("%d debtors assigned to two experiments at once", n)
+	}
+
+	won, lost = race(t, func(int) error {
+		_, err := db.CreateUser(ctx, store.User{Email: "same@example.com", Role: store.RoleOperator, PasswordHash: "x"})
+		return err
+	})
+	if won != 1 {
+		t.Fatalf("%d users created with one email, want 1 (%v)", won, lost)
+	}
+	onlyConflicts(t, "create user", lost)
+}

@@ -84,6 +84,11 @@ func (db *DB) CreateUser(ctx context.Context, u User, audit ...acuerdo.AuditEntr
 	now := db.now()
 	u.Email, u.CreatedAt, u.UpdatedAt = email, now, now
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		// Two admins adding the same email at once: the second waits and is
+		// told it exists, instead of failing on the unique index.
+		if err := db.txLock(ctx, tx, "user:"+email); err != nil {
+			return err
+		}
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE email = ?`, email).Scan(&n); err != nil {
 			return err
@@ -162,6 +167,15 @@ func (db *DB) UpdateUser(ctx context.Context, id int64, c UserChange, audit ...a
 	now := db.now()
 	var u User
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		if c.Role != nil || c.Disabled != nil {
+			// The last-admin check below locks the other enabled admins. Two
+			// admins demoting each other at once would each hold their own
+			// row and wait for the other's: a deadlock. Locking the target
+			// and every enabled admin first, in id order, queues them instead.
+			if _, err := tx.ExecContext(ctx, `SELECT id FROM users WHERE id = ? OR (role = ? AND disabled = FALSE) ORDER BY id FOR UPDATE`, id, RoleAdmin); err != nil {
+				return err
+			}
+		}
 		var err error
 		u, err = scanUser(tx.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = ? FOR UPDATE`, id))
 		if errors.Is(err, sql.ErrNoRows) {
