@@ -68,6 +68,9 @@ type Config struct {
 	// one reply within a minute, and the turn ends well before the engine
 	// would give up on it.
 	ModelBudget time.Duration
+	// Knowledge answers questions from the creditor's own documents; nil
+	// (or no documents imported) leaves questions to the dialogue.
+	Knowledge Knowledge
 }
 
 // DefaultModelBudget is ModelBudget's default.
@@ -174,6 +177,9 @@ type turn struct {
 	// modelBy is when the turn's model budget runs out (real time, as
 	// contexts' deadlines are).
 	modelBy time.Time
+	// kb are the passages of the creditor's documents that answer the
+	// message, for the model to quote (knowledge.go).
+	kb []acuerdo.KnowledgeHit
 }
 
 // Turn answers the debtor's latest message in a conversation. The inbound message
@@ -221,7 +227,13 @@ func (a *Agent) Turn(ctx context.Context, conversationID int64, in Inbound) (Res
 	if err := a.readVariant(ctx, t); err != nil {
 		return t.res, err
 	}
-	if a.cfg.Model != nil && t.variant.Mode != acuerdo.ModeMenu {
+	useModel := a.cfg.Model != nil && t.variant.Mode != acuerdo.ModeMenu
+	if handled, err := a.knowledge(ctx, t, useModel); err != nil {
+		return t.res, err
+	} else if handled {
+		return t.res, a.finish(ctx, t)
+	}
+	if useModel {
 		ok, err := a.llmTurn(ctx, t)
 		if err != nil {
 			return t.res, err

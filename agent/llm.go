@@ -27,6 +27,9 @@ func (a *Agent) llmTurn(ctx context.Context, t *turn) (bool, error) {
 		return false, err
 	}
 	sys := a.system(t)
+	if len(t.kb) > 0 {
+		sys += kbContext(t, facts)
+	}
 	unusable := 0
 	for round := 0; ; round++ {
 		req := Request{System: sys, Messages: msgs, Tools: a.specs(t, facts)}
@@ -41,7 +44,11 @@ func (a *Agent) llmTurn(ctx context.Context, t *turn) (bool, error) {
 			if strings.TrimSpace(resp.Content) == "" {
 				return false, nil
 			}
-			return a.checkReply(ctx, t, sys, msgs, resp.Content, facts)
+			ok, err := a.checkReply(ctx, t, sys, msgs, resp.Content, facts)
+			if ok && err == nil && len(t.kb) > 0 {
+				err = a.kbCited(ctx, t)
+			}
+			return ok, err
 		}
 		msgs = append(msgs, Message{Role: RoleAssistant, Content: resp.Content, ToolCalls: resp.ToolCalls})
 		bad := 0

@@ -26,16 +26,17 @@ import (
 //	offer_payment_plan    plan (the schedule, one line per installment), plan_total, plan_installments
 //	record_promise_to_pay promise_amount, promise_date
 //	request_callback      callback_at (booked), nearest_slot (offered instead)
+//	(the creditor's documents) kb1, kb2, kb3: a passage quoted with its source
 //
 // A placeholder with no value in this conversation, or an unknown name,
 // fails the reply like an invented fact does.
 var placeholderNames = []string{"balance", "overdue", "installment", "due_date", "latest_due_date", "max_pause_days",
 	"pay_link", "pay_amount", "new_due_date", "paused_until", "plan", "plan_total", "plan_installments", "promise_amount", "promise_date",
-	"callback_at", "nearest_slot"}
+	"callback_at", "nearest_slot", "kb1", "kb2", "kb3"}
 
 // noIdentityNeeded are the placeholders that tell nothing about the debt:
 // they fill before verification too.
-var noIdentityNeeded = map[string]bool{"callback_at": true, "nearest_slot": true}
+var noIdentityNeeded = map[string]bool{"callback_at": true, "nearest_slot": true, "kb1": true, "kb2": true, "kb3": true}
 
 // factValue is one placeholder's value, kept typed so it is rendered in the
 // locale of the reply (the debtor may switch language mid-conversation).

@@ -7,6 +7,7 @@ import (
 
 	"acuerdo"
 	"acuerdo/agent"
+	"acuerdo/kb"
 	"acuerdo/paylink"
 	"acuerdo/policy"
 	"acuerdo/store"
@@ -27,7 +28,7 @@ func NewAgent(db *store.DB, clock acuerdo.Clock, model agent.Model, pol policy.C
 	}
 	links := paylink.Template{Secret: linkSecret, Clock: clock}
 	ts := tools.New(tools.Config{Store: db, Policy: pol, Links: links, Clock: clock, Logger: logger})
-	return agent.New(agent.Config{Store: db, Tools: ts, Policy: pol, Model: model, Clock: clock, Logger: logger})
+	return agent.New(agent.Config{Store: db, Tools: ts, Policy: pol, Model: model, Clock: clock, Logger: logger, Knowledge: kb.NewSearcher(db)})
 }
 
 func offlineWiring(_ context.Context, db *store.DB, clock acuerdo.Clock) (*agent.Agent, func(), error) {

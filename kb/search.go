@@ -339,3 +339,9 @@ func init() {
 		questionWords[w] = true
 	}
 }
+
+// Empty reports whether there are no passages at all (nothing imported).
+func (s *Searcher) Empty(ctx context.Context) (bool, error) {
+	_, n, _, err := s.stats(ctx)
+	return n == 0, err
+}

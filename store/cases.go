@@ -104,17 +104,17 @@ func (db *DB) Cases(ctx context.Context, f CaseFilter) ([]CaseView, error) {
 		args = append(args, f.Label)
 	}
 	if s := strings.TrimSpace(f.Query); s != "" {
-		like, folded := "%"+escapeLike(s)+"%", foldLike(s)
+		like, folded := "%"+escapeLike(s)+"%", db.containsFoldedArg(s)
 		digits := strings.Map(func(r rune) rune {
 			if r >= '0' && r <= '9' {
 				return r
 			}
 			return -1
 		}, s)
-		// Names and references are compared folded (db.fold): case and
-		// accents ignored alike on both backends.
-		cond := `c.phone LIKE ? ESCAPE '\' OR ` + db.fold("d.name") + ` LIKE ? ESCAPE '\' OR ` + db.fold("a.ref") + ` LIKE ? ESCAPE '\'
-			OR EXISTS (SELECT 1 FROM accounts x WHERE x.debtor_id = k.debtor_id AND ` + db.fold("x.ref") + ` LIKE ? ESCAPE '\')`
+		// Names and references are compared folded (db.containsFolded):
+		// case and accents ignored alike on both backends.
+		cond := `c.phone LIKE ? ESCAPE '\' OR ` + db.containsFolded("d.name") + ` OR ` + db.containsFolded("a.ref") + `
+			OR EXISTS (SELECT 1 FROM accounts x WHERE x.debtor_id = k.debtor_id AND ` + db.containsFolded("x.ref") + `)`
 		args = append(args, like, folded, folded, folded)
 		if digits != "" && len(digits) >= 4 {
 			cond += ` OR c.phone LIKE ?`

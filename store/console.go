@@ -79,10 +79,10 @@ func (db *DB) Contacts(ctx context.Context, f ContactFilter) ([]Contact, int, er
 	where := ` WHERE c.phone NOT LIKE 'erased:%' AND c.created_at >= ?`
 	args := []any{f.Since.UTC()}
 	if s := strings.TrimSpace(f.Query); s != "" {
-		// The name is compared folded (db.fold): case and accents ignored
-		// alike on both backends.
-		where += ` AND (c.phone LIKE ? ESCAPE '\' OR ` + db.fold("d.name") + ` LIKE ? ESCAPE '\')`
-		args = append(args, "%"+escapeLike(s)+"%", foldLike(s))
+		// The name is compared folded (db.containsFolded): case and
+		// accents ignored alike on both backends.
+		where += ` AND (c.phone LIKE ? ESCAPE '\' OR ` + db.containsFolded("d.name") + `)`
+		args = append(args, "%"+escapeLike(s)+"%", db.containsFoldedArg(s))
 	}
 	from := ` FROM conversations c LEFT JOIN debtors d ON d.id = c.debtor_id`
 	var total int
@@ -91,7 +91,7 @@ func (db *DB) Contacts(ctx context.Context, f ContactFilter) ([]Contact, int, er
 	}
 	order := map[string]string{
 		"created_asc": "c.created_at, c.id",
-		"name":        db.foldOrder("COALESCE(NULLIF(d.name, ''), c.phone)") + ", c.id",
+		"name":        db.lowerOrder("COALESCE(NULLIF(d.name, ''), c.phone)") + ", c.id",
 		"last":        "last_id DESC, c.id DESC",
 	}[f.Sort]
 	if order == "" {

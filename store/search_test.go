@@ -48,6 +48,7 @@ func TestSearchFoldsCaseAndAccents(t *testing.T) {
 		{"+573001110002", "JOSÉ ÑÚÑEZ", "CR-0002"},
 		{"+573001110003", "Çağla Łukasz", "CR-0003"},
 		{"+573001110004", "100% Ramírez_x", "CR-0004"},
+		{"+573001110005", "beto Álvarez", "CR-0005"},
 	}
 	im, _ := db.BeginPortfolioImport(ctx)
 	for _, p := range people {
@@ -67,8 +68,8 @@ func TestSearchFoldsCaseAndAccents(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// Sorted by name, folded: the same order on both backends, accents
-	// where a reader expects them ("Çağla" among the c's, not after "JOSÉ").
+	// Sorted by name, lower-cased, by code point: the same order on both
+	// backends ("beto" before "JOSÉ"; accented initials after z).
 	sorted, _, err := db.Contacts(ctx, store.ContactFilter{Sort: "name", Since: clk.now().AddDate(0, 0, -1)})
 	if err != nil {
 		t.Fatal(err)
@@ -77,7 +78,7 @@ func TestSearchFoldsCaseAndAccents(t *testing.T) {
 	for _, c := range sorted {
 		order = append(order, c.Name)
 	}
-	if want := []string{"100% Ramírez_x", "Ana Pérez", "Çağla Łukasz", "JOSÉ ÑÚÑEZ"}; strings.Join(order, "|") != strings.Join(want, "|") {
+	if want := []string{"100% Ramírez_x", "Ana Pérez", "beto Álvarez", "JOSÉ ÑÚÑEZ", "Çağla Łukasz"}; strings.Join(order, "|") != strings.Join(want, "|") {
 		t.Errorf("contacts by name: %q, want %q", order, want)
 	}
 	for _, tc := range []struct {
@@ -98,6 +99,9 @@ func TestSearchFoldsCaseAndAccents(t *testing.T) {
 		{"%", []string{"100% Ramírez_x"}, nil}, // a literal %, not "anything"
 		{"_", []string{"100% Ramírez_x"}, nil}, // a literal _
 		{"ram_rez", nil, nil},
+		{"ram.rez", nil, nil}, // a regular expression's dot is literal too
+		{"ALVAREZ", []string{"beto Álvarez"}, nil},
+		{"z b", nil, nil},
 		{"perez ana", nil, nil},
 		{"1110002", []string{"JOSÉ ÑÚÑEZ"}, nil}, // by phone
 	} {

@@ -89,23 +89,32 @@ func sqliteSQL(query string) string {
 	return forUpdateClause.ReplaceAllString(query, "")
 }
 
-// sqliteFold is the SQLite function behind DB.fold: acuerdo.FoldRune on every
-// rune, the same folding PostgreSQL's expression does (pgFold), so searches
-// ignore case and accents alike on both backends.
+// sqliteFold is the SQLite function behind DB.containsFolded:
+// acuerdo.FoldRune on every rune, the folding PostgreSQL's pattern matches
+// (pgFoldPattern), so searches ignore case and accents alike on both
+// backends.
 const sqliteFold = "acuerdo_fold"
 
+// Two functions: acuerdo_fold, and lower() replaced by Go's Unicode
+// lower-casing. SQLite's own lower() folds only ASCII, so "ÓSCAR" would sort
+// apart from "óscar" while PostgreSQL's lower() joins them (lowerOrder).
 func init() {
-	err := sqlite.RegisterDeterministicScalarFunction(sqliteFold, 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
-		switch s := args[0].(type) {
-		case string:
-			return strings.Map(acuerdo.FoldRune, s), nil
-		case []byte:
-			return strings.Map(acuerdo.FoldRune, string(s)), nil
-		default:
-			return s, nil
+	text := func(f func(string) string) func(*sqlite.FunctionContext, []driver.Value) (driver.Value, error) {
+		return func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+			switch s := args[0].(type) {
+			case string:
+				return f(s), nil
+			case []byte:
+				return f(string(s)), nil
+			default:
+				return s, nil
+			}
 		}
-	})
-	if err != nil {
+	}
+	if err := sqlite.RegisterDeterministicScalarFunction(sqliteFold, 1, text(func(s string) string { return strings.Map(acuerdo.FoldRune, s) })); err != nil {
+		panic(err)
+	}
+	if err := sqlite.RegisterDeterministicScalarFunction("lower", 1, text(strings.ToLower)); err != nil {
 		panic(err)
 	}
 }

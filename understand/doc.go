@@ -14,4 +14,15 @@
 // rest and catches what no pattern lists (hardship told as a story). The
 // held-out split (testdata/heldout.tsv) is never trained or tuned on; its
 // per-intent precision and recall are printed by TestHeldOut.
+//
+// Strangers who hold a debtor's old number answer with the debtor's name
+// ("¿quién es Juan?", "not robert lol"), which no lexicon can list: given
+// Context.Name, those forms are read against it (names.go). Whoever says they
+// do not know the debtor has a wrong number; whoever says only that they are
+// someone else (a relative, or telling of the debtor's death) is a third party.
+//
+// A message's language is clear with three marking words and twice the
+// runner-up's, or, in a sentence of three words or more, with two marking
+// words of one language, none of another, not all of them courtesy words
+// people borrow ("ok thank you").
 package understand

@@ -191,6 +191,9 @@ var rules = []rule{
 		// up, with the hardship lexicon's bereavement).
 		`(el|ella|ele|ela|he|she|el titular|la titular|el senor|la senora|o titular|a titular|o senhor|a senhora) (ya )?(fallecio|murio|se murio|faleceu|morreu|died|passed away|passed|has passed|has died|is dead|esta muert[oa]|ta mort[oa]|esta mort[oa]|e falecid[oa])`,
 		`(es|era|e|was|is) (fallecid[oa]|falecid[oa]|finad[oa]|deceased)`,
+		// The holder spoken of by someone else: "ella era la titular", "a titular é minha mãe".
+		`(el|ella|ele|ela|he|she) (era|es|fue|foi|e|was|is) (el |la |o |a |the )?(titular|deudor|deudora|devedor|devedora|account holder|cliente)`,
+		`(el|la|o|a|the) (titular|account holder) (es|era|e|is|was) (mi|minha|meu|my)`,
 		// Someone answers for a debtor who cannot: in jail, in hospital, away.
 		`(hes|he is|shes|she is|theyre|they are) (in jail|in prison|locked up|incarcerated|in the hospital|hospitalized|deployed|abroad|out of the country)`,
 		`(no|nao) (puede|pode|consegue) (contestar|responder|atender)`, `(he|she) (cant|cannot|can not) (answer|talk|respond|reply|text|come to the phone)`,

@@ -11,6 +11,7 @@ import (
 	"acuerdo"
 	"acuerdo/agent"
 	"acuerdo/agent/llm"
+	"acuerdo/kb"
 	"acuerdo/paylink"
 	"acuerdo/policy"
 	"acuerdo/store"
@@ -87,6 +88,7 @@ func newAgent(ctx context.Context, e *env, db *store.DB, clock acuerdo.Clock, lo
 			closer = func() { cl.Close() }
 		}
 	}
-	a := agent.New(agent.Config{Store: db, Tools: ts, Policy: pol, Model: model, Cost: llm.Cost, Clock: clock, Logger: logger})
+	a := agent.New(agent.Config{Store: db, Tools: ts, Policy: pol, Model: model, Cost: llm.Cost, Clock: clock, Logger: logger,
+		Knowledge: kb.NewSearcher(db)})
 	return a, closer, nil
 }
