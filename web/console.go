@@ -159,6 +159,7 @@ func (s *Server) mountConsole(r chi.Router) {
 			r.Post("/console/canned/{id}/delete", s.consoleCannedDelete)
 			r.Get("/console/events", s.consoleEvents)
 			r.Post("/console/events/{id}/redeliver", s.consoleEventRedeliver)
+			s.mountKB(r)
 		})
 	})
 }

@@ -18,6 +18,7 @@ import (
 
 	"acuerdo"
 	"acuerdo/engine"
+	"acuerdo/kb"
 	"acuerdo/pilot"
 	"acuerdo/policy"
 	"acuerdo/store"
@@ -110,10 +111,11 @@ type Server struct {
 // bodyLimits are the doors' request-body limits, by path prefix; every other
 // path gets httpx.DefaultMaxBody (the console's forms, the dashboard).
 var bodyLimits = []httpx.BodyLimit{
-	{Prefix: "/api/v1/", Max: api.MaxBody, Refuse: api.RefuseBody}, // batches of debtors
-	{Prefix: "/webhooks/twilio/", Max: maxWebhookBody},             // Twilio's forms
-	{Prefix: "/webhooks/", Max: maxPayhookBody},                    // payment providers' events
-	{Prefix: "/sandbox/", Max: sandbox.MaxBody},                    // a receipt of up to 5 MB in base64
+	{Prefix: "/api/v1/", Max: api.MaxBody, Refuse: api.RefuseBody},     // batches of debtors
+	{Prefix: "/webhooks/twilio/", Max: maxWebhookBody},                 // Twilio's forms
+	{Prefix: "/webhooks/", Max: maxPayhookBody},                        // payment providers' events
+	{Prefix: "/sandbox/", Max: sandbox.MaxBody},                        // a receipt of up to 5 MB in base64
+	{Prefix: kbUploadPath, Max: kb.MaxFileBytes, Refuse: kbRefuseBody}, // a document, as the body (console_kb.go)
 }
 
 // New returns the router.
