@@ -25,7 +25,9 @@ func (db *DB) TransferCase(ctx context.Context, id, toUserID int64, audit ...acu
 			return acuerdo.Errorf(acuerdo.ECONFLICT, "case %d is closed (%s)", id, state)
 		}
 		var disabled bool
-		if err := tx.QueryRowContext(ctx, `SELECT disabled FROM users WHERE id = ?`, toUserID).Scan(&disabled); err != nil || disabled {
+		// Locked: a user being disabled meanwhile (UpdateUser) is not handed
+		// the case after their sessions ended.
+		if err := tx.QueryRowContext(ctx, `SELECT disabled FROM users WHERE id = ? FOR UPDATE`, toUserID).Scan(&disabled); err != nil || disabled {
 			return acuerdo.Errorf(acuerdo.EINVALID, "user %d cannot take cases (unknown or disabled)", toUserID)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE cases SET state = ?, assignee_id = ?, claimed_at = ?, updated_at = ? WHERE id = ?`,

@@ -295,3 +295,44 @@ func TestConsentRace(t *testing.T) {
 		t.Errorf("%d debtors who opted out still have a live consent", n)
 	}
 }
+
+// TestLastAdminRace: two admins, each disabling the other at the same time
+// on different replicas, cannot leave nobody to manage users: one change
+// goes through and the other is told why not (ECONFLICT), not a deadlock.
+func TestLastAdminRace(t *testing.T) {
+	db, _ := openConsoleDB(t)
+	ctx := context.Background()
+	a := mustUser(t, db, "a@example.com", store.RoleAdmin)
+	b := mustUser(t, db, "b@example.com", store.RoleAdmin)
+	yes, no := true, false
+	for round := range 5 {
+		start := make(chan struct{})
+		errs := make([]error, 2)
+		var wg sync.WaitGroup
+		for i, id := range []int64{a.ID, b.ID} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				_, errs[i] = db.UpdateUser(ctx, id, store.UserChange{Disabled: &yes})
+			}()
+		}
+		close(start)
+		wg.Wait()
+		won := 0
+		for i, err := range errs {
+			if err == nil {
+				won++
+				// Enabled again by the other, for the next round.
+				if _, err := db.UpdateUser(ctx, []int64{a.ID, b.ID}[i], store.UserChange{Disabled: &no}); err != nil {
+					t.Fatal(err)
+				}
+			} else if acuerdo.ErrorCode(err) != acuerdo.ECONFLICT {
+				t.Errorf("round %d: %v, want ECONFLICT", round, err)
+			}
+		}
+		if won != 1 {
+			t.Fatalf("round %d: %d of 2 disablings went through (%v), want 1", round, won, errs)
+		}
+	}
+}

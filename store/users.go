@@ -162,6 +162,15 @@ func (db *DB) UpdateUser(ctx context.Context, id int64, c UserChange, audit ...a
 	now := db.now()
 	var u User
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		if c.Role != nil || c.Disabled != nil {
+			// The last-admin check below locks the other enabled admins. Two
+			// admins demoting each other at once would each hold their own
+			// row and wait for the other's: a deadlock. Locking the target
+			// and every enabled admin first, in id order, queues them instead.
+			if _, err := tx.ExecContext(ctx, `SELECT id FROM users WHERE id = ? OR (role = ? AND disabled = FALSE) ORDER BY id FOR UPDATE`, id, RoleAdmin); err != nil {
+				return err
+			}
+		}
 		var err error
 		u, err = scanUser(tx.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = ? FOR UPDATE`, id))
 		if errors.Is(err, sql.ErrNoRows) {

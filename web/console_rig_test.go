@@ -26,6 +26,7 @@ import (
 	"acuerdo/policy"
 	"acuerdo/store"
 	"acuerdo/web"
+	"acuerdo/web/console"
 	"acuerdo/whatsapp"
 )
 
@@ -176,7 +177,7 @@ func newConsoleRig(t testing.TB, o consoleRigOptions) *consoleRig {
 		Logger: logger, Rank: whatsapp.StatusRank, Poll: 20 * time.Millisecond, Workers: 2})
 	h := web.New(web.Config{Engine: eng, Store: db, AuthToken: testToken, AccountSID: testAccount, Console: true, Outbox: eng, Tools: ag.Tools(), API: true,
 		Dashboard: true, DashboardToken: testToken, Clock: r.clk.Now, Logger: logger,
-		ConsoleOptions: web.ConsoleOptions{BcryptCost: bcrypt.MinCost, LoginPerEmail: o.loginPerEmail, TemplateBudget: o.budget, Creditor: "Acuerdo Demo"}})
+		ConsoleOptions: console.Options{BcryptCost: bcrypt.MinCost, LoginPerEmail: o.loginPerEmail, TemplateBudget: o.budget, Creditor: "Acuerdo Demo"}})
 	r.srv = httptest.NewServer(h)
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})

@@ -494,7 +494,7 @@ func TestConsoleContacts(t *testing.T) {
 	if code != http.StatusOK || err != nil || len(recs) != 3 || recs[0][0] != "created_at" || !strings.HasPrefix(h.Get("Content-Type"), "text/csv") {
 		t.Fatalf("export: %d %v %v", code, recs, err)
 	}
-	// An invalid value is 422 everywhere, the one mapping of web/errors.go.
+	// An invalid value is 422 everywhere, the one mapping of httpx.ErrorStatus.
 	if code, _, _ := op.get("/console/contacts/export.csv?range=week"); code != http.StatusUnprocessableEntity {
 		t.Errorf("unknown range: %d", code)
 	}

@@ -6,6 +6,7 @@ import (
 	"acuerdo/web/api"
 	"acuerdo/web/internal/httpx"
 	"acuerdo/web/sandbox"
+	"acuerdo/web/webhooks"
 )
 
 // TestBodyLimits: every route has a limit, large only where the route needs
@@ -16,8 +17,8 @@ func TestBodyLimits(t *testing.T) {
 		"/console/cases/1/reply":    httpx.DefaultMaxBody,
 		"/sandbox/api/send":         sandbox.MaxBody,
 		"/api/v1/debtors":           api.MaxBody,
-		"/webhooks/twilio/inbound":  maxWebhookBody,
-		"/webhooks/stripe":          maxPayhookBody,
+		"/webhooks/twilio/inbound":  webhooks.MaxTwilioBody,
+		"/webhooks/stripe":          webhooks.MaxPaymentBody,
 		"/dashboard/pilot/export/x": httpx.DefaultMaxBody,
 	} {
 		if got := httpx.LimitOf(bodyLimits, path).Max; got != want {

@@ -13,7 +13,7 @@ import (
 	"acuerdo/paylink"
 	"acuerdo/paylink/mercadopago"
 	"acuerdo/paylink/mercadopago/mptest"
-	"acuerdo/web"
+	"acuerdo/web/webhooks"
 )
 
 const (
@@ -26,7 +26,7 @@ func newMPRig(t *testing.T) (*payRig, *mercadopago.Client, *mptest.Fake) {
 	r := newPayRig(t)
 	fake := mptest.New(t, mpToken)
 	c, err := mercadopago.New(mercadopago.Config{AccessToken: mpToken, WebhookSecret: mpSecret, APIURL: fake.URL,
-		NotificationURL: "https://acuerdo.example" + web.MercadoPagoWebhookPath, Ledger: r.db, Clock: r.clock.now})
+		NotificationURL: "https://acuerdo.example" + webhooks.MercadoPagoPath, Ledger: r.db, Clock: r.clock.now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +42,7 @@ func (r *payRig) notify(t *testing.T, notificationID int64, action string, payme
 	ts := strconv.FormatInt(signedAt.Unix(), 10)
 	reqID := fmt.Sprintf("req-%d", notificationID)
 	sig := mercadopago.Sign(secret, mercadopago.Manifest(strconv.Itoa(paymentID), reqID, ts))
-	path := fmt.Sprintf("%s?data.id=%d&type=payment", web.MercadoPagoWebhookPath, paymentID)
+	path := fmt.Sprintf("%s?data.id=%d&type=payment", webhooks.MercadoPagoPath, paymentID)
 	return r.deliver(t, path, body, map[string]string{"x-signature": "ts=" + ts + ",v1=" + sig, "x-request-id": reqID})
 }
 
@@ -141,7 +141,7 @@ func TestMercadoPagoWebhookRefusals(t *testing.T) {
 func TestPaymentWebhooksNotMounted(t *testing.T) {
 	r := newPayRig(t)
 	r.serve(t, nil, nil)
-	for _, p := range []string{web.StripeWebhookPath, web.MercadoPagoWebhookPath} {
+	for _, p := range []string{webhooks.StripePath, webhooks.MercadoPagoPath} {
 		if code, _ := r.deliver(t, p, []byte(`{}`), nil); code != http.StatusNotFound && code != http.StatusMethodNotAllowed {
 			t.Errorf("%s: %d, want 404", p, code)
 		}
@@ -158,7 +158,7 @@ func TestPaidPage(t *testing.T) {
 		{"en-US", "en", "Thank you for your payment!"},
 		{"fr-FR", "es", "¡Gracias por tu pago!"},
 	} {
-		req, _ := http.NewRequest(http.MethodGet, r.srv.URL+web.PaidPath, nil)
+		req, _ := http.NewRequest(http.MethodGet, r.srv.URL+webhooks.PaidPath, nil)
 		req.Header.Set("Accept-Language", tt.accept)
 		resp, err := r.srv.Client().Do(req)
 		if err != nil {

@@ -17,6 +17,7 @@ import (
 	"acuerdo"
 	"acuerdo/store"
 	"acuerdo/web"
+	"acuerdo/web/webhooks"
 )
 
 // payClock is a clock tests move by hand; store, providers and handlers
@@ -104,7 +105,7 @@ func newPayRig(t *testing.T) *payRig {
 }
 
 // serve mounts the web layer with the given providers.
-func (r *payRig) serve(t *testing.T, stripe, mp web.PaymentWebhook) {
+func (r *payRig) serve(t *testing.T, stripe, mp webhooks.PaymentWebhook) {
 	cfg := web.Config{Store: r.db, Outbox: r.outbox, Clock: r.clock.now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if stripe != nil {
 		cfg.Stripe = stripe

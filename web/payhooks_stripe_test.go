@@ -13,7 +13,7 @@ import (
 	"acuerdo/paylink"
 	"acuerdo/paylink/stripe"
 	"acuerdo/paylink/stripe/stripetest"
-	"acuerdo/web"
+	"acuerdo/web/webhooks"
 )
 
 const stripeSecret = "whsec_acuerdo_test"
@@ -60,7 +60,7 @@ func TestStripeWebhookEndToEnd(t *testing.T) {
 		t.Fatalf("%d provider links recorded", n)
 	}
 	post := func(body []byte, at time.Time) (int, string) {
-		return r.deliver(t, web.StripeWebhookPath, body, map[string]string{stripe.SignatureHeader: fake.Sign(body, at)})
+		return r.deliver(t, webhooks.StripePath, body, map[string]string{stripe.SignatureHeader: fake.Sign(body, at)})
 	}
 
 	// A bank debit: the session completes unpaid. Nothing to record yet.
@@ -129,7 +129,7 @@ func TestStripeWebhookRefusals(t *testing.T) {
 			if tt.header != "" {
 				h[stripe.SignatureHeader] = tt.header
 			}
-			code, body := r.deliver(t, web.StripeWebhookPath, tt.body, h)
+			code, body := r.deliver(t, webhooks.StripePath, tt.body, h)
 			if code != tt.code || !strings.Contains(body, tt.rule) {
 				t.Fatalf("%d %q, want %d %s", code, body, tt.code, tt.rule)
 			}
@@ -142,12 +142,12 @@ func TestStripeWebhookRefusals(t *testing.T) {
 	// The event claims the link's amount, but Stripe says the session was paid
 	// less (the link was tampered with): refused, settled, not retried.
 	fake.SetAmount(cs, 1500000)
-	if code, body := r.deliver(t, web.StripeWebhookPath, event, map[string]string{stripe.SignatureHeader: fake.Sign(event, r.clock.now())}); code != http.StatusOK || !strings.Contains(body, "amount_mismatch") {
+	if code, body := r.deliver(t, webhooks.StripePath, event, map[string]string{stripe.SignatureHeader: fake.Sign(event, r.clock.now())}); code != http.StatusOK || !strings.Contains(body, "amount_mismatch") {
 		t.Fatalf("claim mismatch: %d %q", code, body)
 	}
 	// An event that agrees with Stripe, but both disagree with the link.
 	lowered := fake.Event("evt_2", stripe.EventCheckoutCompleted, cs, r.clock.now())
-	if code, body := r.deliver(t, web.StripeWebhookPath, lowered, map[string]string{stripe.SignatureHeader: fake.Sign(lowered, r.clock.now())}); code != http.StatusOK || !strings.Contains(body, "amount_mismatch") {
+	if code, body := r.deliver(t, webhooks.StripePath, lowered, map[string]string{stripe.SignatureHeader: fake.Sign(lowered, r.clock.now())}); code != http.StatusOK || !strings.Contains(body, "amount_mismatch") {
 		t.Fatalf("link mismatch: %d %q", code, body)
 	}
 	for _, q := range []string{`SELECT COUNT(*) FROM payments`, `SELECT COUNT(*) FROM provider_events`, `SELECT COUNT(*) FROM outbox`,
@@ -177,7 +177,7 @@ func TestStripeWebhookProviderDown(t *testing.T) {
 	r.serve(t, down, nil)
 	event := []byte(`{"id":"evt_1","object":"event","type":"checkout.session.completed","created":1763650800,
 		"data":{"object":{"id":"cs_test_0001","object":"checkout.session","amount_total":15000000,"currency":"cop","payment_status":"paid"}}}`)
-	code, _ := r.deliver(t, web.StripeWebhookPath, event, map[string]string{stripe.SignatureHeader: fake.Sign(event, r.clock.now())})
+	code, _ := r.deliver(t, webhooks.StripePath, event, map[string]string{stripe.SignatureHeader: fake.Sign(event, r.clock.now())})
 	if code != http.StatusServiceUnavailable {
 		t.Fatalf("status %d, want 503 so Stripe retries", code)
 	}
@@ -208,7 +208,7 @@ func TestStripeWebhookConcurrentDeliveries(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			ev := events[i%2]
-			code, body := r.deliver(t, web.StripeWebhookPath, ev, map[string]string{stripe.SignatureHeader: fake.Sign(ev, r.clock.now())})
+			code, body := r.deliver(t, webhooks.StripePath, ev, map[string]string{stripe.SignatureHeader: fake.Sign(ev, r.clock.now())})
 			results[i] = fmt.Sprintf("%d %s", code, strings.TrimSpace(body))
 		}()
 	}
@@ -248,7 +248,7 @@ func TestStripeWebhookOtherSales(t *testing.T) {
 	}
 	fake.Pay(cs)
 	ev := fake.Event("evt_shop", stripe.EventCheckoutCompleted, cs, r.clock.now())
-	if code, body := r.deliver(t, web.StripeWebhookPath, ev, map[string]string{stripe.SignatureHeader: fake.Sign(ev, r.clock.now())}); code != http.StatusOK || !strings.Contains(body, "not an acuerdo link") {
+	if code, body := r.deliver(t, webhooks.StripePath, ev, map[string]string{stripe.SignatureHeader: fake.Sign(ev, r.clock.now())}); code != http.StatusOK || !strings.Contains(body, "not an acuerdo link") {
 		t.Fatalf("%d %q", code, body)
 	}
 	if n := r.count(t, `SELECT COUNT(*) FROM payments`) + r.count(t, `SELECT COUNT(*) FROM audit WHERE outcome = 'refused'`); n != 0 {

@@ -1,15 +1,16 @@
-// Package web is acuerdo's doors: the chi router with Twilio's webhooks, the
-// health check, Prometheus metrics, the analysts' dashboard and, in demo mode,
-// the sandbox chat. Handlers verify and parse what comes in and hand it to the
-// engine or the store; they decide nothing about conversations.
+// Package web assembles acuerdo's doors into one chi router: the providers'
+// webhooks (web/webhooks), the operators' console (web/console), the
+// creditor's API (web/api), the analysts' dashboard (web/dashboard) and, in
+// demo mode, the sandbox chat (web/sandbox), behind the shared request ids,
+// recoverer and body limits (web/internal/httpx); and it serves /healthz and
+// /metrics itself. Each door has its own Config and declares the part of the
+// store it uses; New hands them their parts of one Config.
 package web
 
 import (
-	"cmp"
 	"context"
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -20,26 +21,37 @@ import (
 	"acuerdo/engine"
 	"acuerdo/kb"
 	"acuerdo/pilot"
-	"acuerdo/policy"
-	"acuerdo/store"
 	"acuerdo/web/api"
+	"acuerdo/web/console"
 	"acuerdo/web/dashboard"
 	"acuerdo/web/internal/httpx"
 	"acuerdo/web/sandbox"
-	"acuerdo/whatsapp"
+	"acuerdo/web/webhooks"
 )
 
-// Engine is what the handlers need of the engine: durable, idempotent intake of
-// inbound messages and status callbacks.
+// Engine is what the doors need of the engine (each door declares its part):
+// durable, idempotent intake of inbound messages and status callbacks.
 type Engine interface {
-	Receive(ctx context.Context, channel, phone string, m acuerdo.Message, media []store.InboundMedia) (bool, error)
-	Status(ctx context.Context, providerID, status, errorCode string) error
+	webhooks.Engine
+	sandbox.Engine
+}
+
+// Store is what the doors need of the store (a *store.DB), each door
+// declaring its own part, and Ping for /healthz. web.New hands each door the
+// same store through its door's interface, so no door sees more of it.
+type Store interface {
+	Ping(ctx context.Context) error
+	webhooks.Store
+	api.Store
+	dashboard.Store
+	sandbox.Store
+	console.Store
 }
 
 // Config builds the router.
 type Config struct {
 	Engine Engine
-	Store  *store.DB
+	Store  Store
 	// AuthToken verifies X-Twilio-Signature; empty refuses every webhook (403),
 	// since nothing can be verified.
 	AuthToken string
@@ -72,15 +84,15 @@ type Config struct {
 	// contacts, users).
 	Console bool
 	// ConsoleOptions tune the console; the zero value is the production setting.
-	ConsoleOptions ConsoleOptions
+	ConsoleOptions console.Options
 	// Outbox is kicked after the console queues a message (an operator's
 	// reply), so it goes out now rather than at the next poll; may be nil.
 	Outbox interface{ Kick() }
 	// Stripe and MercadoPago, when set, serve POST /webhooks/stripe and
 	// /webhooks/mercadopago: verified, confirmed payment notifications
-	// (web/payhooks.go). A confirmed payment's thank-you also kicks Outbox.
-	Stripe      PaymentWebhook
-	MercadoPago PaymentWebhook
+	// (web/webhooks). A confirmed payment's thank-you also kicks Outbox.
+	Stripe      webhooks.PaymentWebhook
+	MercadoPago webhooks.PaymentWebhook
 	Clock       acuerdo.Clock
 	Logger      *slog.Logger
 	// ServiceWindow is WhatsApp's customer-service window as the policy
@@ -96,26 +108,20 @@ type Config struct {
 	Events interface{ Kick() }
 	// Tools are the agent's tools, which the console's agreements (plan,
 	// promise, due date, pause) go through; nil refuses them.
-	Tools ConsoleTools
+	Tools console.Tools
 }
 
-// Server holds the handlers' dependencies.
-type Server struct {
-	cfg Config
-	// hashSlots bounds concurrent password checks (ConsoleOptions.HashSlots).
-	hashSlots chan struct{}
-	dummyOnce sync.Once
-	dummy     []byte
-}
+// server holds what the assembler's own routes (/healthz) need.
+type server struct{ cfg Config }
 
 // bodyLimits are the doors' request-body limits, by path prefix; every other
 // path gets httpx.DefaultMaxBody (the console's forms, the dashboard).
 var bodyLimits = []httpx.BodyLimit{
-	{Prefix: "/api/v1/", Max: api.MaxBody, Refuse: api.RefuseBody},     // batches of debtors
-	{Prefix: "/webhooks/twilio/", Max: maxWebhookBody},                 // Twilio's forms
-	{Prefix: "/webhooks/", Max: maxPayhookBody},                        // payment providers' events
-	{Prefix: "/sandbox/", Max: sandbox.MaxBody},                        // a receipt of up to 5 MB in base64
-	{Prefix: kbUploadPath, Max: kb.MaxFileBytes, Refuse: kbRefuseBody}, // a document, as the body (console_kb.go)
+	{Prefix: "/api/v1/", Max: api.MaxBody, Refuse: api.RefuseBody},                     // batches of debtors
+	{Prefix: "/webhooks/twilio/", Max: webhooks.MaxTwilioBody},                         // Twilio's forms
+	{Prefix: "/webhooks/", Max: webhooks.MaxPaymentBody},                               // payment providers' events
+	{Prefix: "/sandbox/", Max: sandbox.MaxBody},                                        // a receipt of up to 5 MB in base64
+	{Prefix: console.KBUploadPath, Max: kb.MaxFileBytes, Refuse: console.RefuseKBBody}, // a document, as the body
 }
 
 // New returns the router.
@@ -130,16 +136,21 @@ func New(cfg Config) http.Handler {
 	if cfg.StoreTimeout <= 0 {
 		cfg.StoreTimeout = 10 * time.Second
 	}
-	cfg.ConsoleOptions = cfg.ConsoleOptions.withDefaults()
-	s := &Server{cfg: cfg, hashSlots: make(chan struct{}, cfg.ConsoleOptions.HashSlots)}
+	s := &server{cfg: cfg}
 	r := chi.NewRouter()
 	r.Use(httpx.WithRequestID, httpx.Recoverer(cfg.Logger), httpx.LimitBodies(cfg.Logger, bodyLimits))
-	r.Post(whatsapp.InboundPath, s.inbound)
-	r.Post(whatsapp.SMSPath, s.inboundSMS)
-	r.Post(whatsapp.StatusPath, s.status)
+	webhooks.Mount(r, webhooks.Config{Engine: cfg.Engine, Store: cfg.Store, Clock: cfg.Clock, Logger: cfg.Logger,
+		AuthToken: cfg.AuthToken, AccountSID: cfg.AccountSID, PublicURL: cfg.PublicURL, Media: cfg.Media, Metrics: cfg.Metrics,
+		Stripe: cfg.Stripe, MercadoPago: cfg.MercadoPago, Outbox: cfg.Outbox, ServiceWindow: cfg.ServiceWindow, StoreTimeout: cfg.StoreTimeout})
 	r.Get("/healthz", s.healthz)
 	if cfg.Gatherer != nil {
 		r.Handle("/metrics", promhttp.HandlerFor(cfg.Gatherer, promhttp.HandlerOpts{ErrorLog: slogPrinter{cfg.Logger}}))
+	}
+	var con *console.Server
+	if cfg.Console {
+		con = console.New(console.Config{Store: cfg.Store, Clock: cfg.Clock, Logger: cfg.Logger, Options: cfg.ConsoleOptions,
+			Tools: cfg.Tools, Outbox: cfg.Outbox, Events: cfg.Events, ServiceWindow: cfg.ServiceWindow, PublicURL: cfg.PublicURL})
+		con.Mount(r)
 	}
 	if cfg.Sandbox {
 		sandbox.Mount(r, sandbox.Config{Store: cfg.Store, Engine: cfg.Engine, Clock: cfg.Clock, Logger: cfg.Logger, StoreTimeout: cfg.StoreTimeout})
@@ -147,15 +158,11 @@ func New(cfg Config) http.Handler {
 	if cfg.Dashboard {
 		dc := dashboard.Config{Store: cfg.Store, Clock: cfg.Clock, Logger: cfg.Logger,
 			Token: cfg.DashboardToken, Resamples: cfg.DashboardResamples, Prices: cfg.DashboardPrices}
-		if cfg.Console {
-			dc.SignedIn = s.signedIn
+		if con != nil {
+			dc.SignedIn = con.SignedIn
 		}
 		dashboard.Mount(r, dc)
 	}
-	if cfg.Console {
-		s.mountConsole(r)
-	}
-	s.mountPayhooks(r)
 	if cfg.API {
 		api.Mount(r, api.Config{Store: cfg.Store, Clock: cfg.Clock, Logger: cfg.Logger, Events: cfg.Events})
 	}
@@ -167,7 +174,7 @@ func New(cfg Config) http.Handler {
 // whether the WhatsApp door is open, since serve runs without Twilio settings
 // (a team uses the console and API while Meta reviews its sender) and an
 // operator checking a deployment should see that at once.
-func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -193,13 +200,3 @@ const WhatsAppOff = "whatsapp: off (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TW
 type slogPrinter struct{ l *slog.Logger }
 
 func (p slogPrinter) Println(v ...any) { p.l.Error("metrics", "err", v) }
-
-// windowOpen is policy.WindowOpen with the configured service window.
-func (s *Server) windowOpen(lastInbound *time.Time, at time.Time) bool {
-	return policy.WindowOpen(s.cfg.ServiceWindow, lastInbound, at)
-}
-
-// window is the configured service window.
-func (s *Server) window() time.Duration {
-	return cmp.Or(s.cfg.ServiceWindow, policy.Default().ServiceWindow)
-}

@@ -14,6 +14,7 @@ import (
 	"acuerdo/store"
 	"acuerdo/tools"
 	"acuerdo/web"
+	"acuerdo/web/webhooks"
 )
 
 // payments is the payment-provider side of the binary: the links the agent
@@ -51,7 +52,7 @@ func paymentsFromEnv(e *env, db *store.DB, clock acuerdo.Clock, template tools.P
 			return nil, fmt.Errorf("payment links: Stripe needs ACUERDO_PUBLIC_URL: Checkout sends the debtor back to it after paying")
 		}
 		c, err := stripe.New(stripe.Config{APIKey: key, WebhookSecret: secret, APIURL: e.getenv("STRIPE_API_URL"),
-			SuccessURL: public + web.PaidPath, Ledger: db, Clock: clock})
+			SuccessURL: public + webhooks.PaidPath, Ledger: db, Clock: clock})
 		if err != nil {
 			return nil, err
 		}
@@ -63,10 +64,10 @@ func paymentsFromEnv(e *env, db *store.DB, clock acuerdo.Clock, template tools.P
 			return nil, fmt.Errorf("payment links: MercadoPago needs MERCADOPAGO_ACCESS_TOKEN and MERCADOPAGO_WEBHOOK_SECRET together")
 		}
 		if public == "" {
-			return nil, fmt.Errorf("payment links: MercadoPago needs ACUERDO_PUBLIC_URL: its notifications are posted to ACUERDO_PUBLIC_URL%s", web.MercadoPagoWebhookPath)
+			return nil, fmt.Errorf("payment links: MercadoPago needs ACUERDO_PUBLIC_URL: its notifications are posted to ACUERDO_PUBLIC_URL%s", webhooks.MercadoPagoPath)
 		}
 		c, err := mercadopago.New(mercadopago.Config{AccessToken: token, WebhookSecret: mpSecret, APIURL: e.getenv("MERCADOPAGO_API_URL"),
-			NotificationURL: public + web.MercadoPagoWebhookPath, BackURL: public + web.PaidPath, Ledger: db, Clock: clock})
+			NotificationURL: public + webhooks.MercadoPagoPath, BackURL: public + webhooks.PaidPath, Ledger: db, Clock: clock})
 		if err != nil {
 			return nil, err
 		}

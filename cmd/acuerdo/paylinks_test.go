@@ -20,7 +20,7 @@ import (
 	"acuerdo/paylink/stripe"
 	"acuerdo/paylink/stripe/stripetest"
 	"acuerdo/tools"
-	"acuerdo/web"
+	"acuerdo/web/webhooks"
 	"acuerdo/whatsapp"
 )
 
@@ -175,7 +175,7 @@ func TestServeStripePayment(t *testing.T) {
 	stripeFake.Pay(session)
 	event := stripeFake.Event("evt_serve_1", stripe.EventCheckoutCompleted, session, time.Now())
 	post := func() string {
-		req, _ := http.NewRequest(http.MethodPost, s.url+web.StripeWebhookPath, bytes.NewReader(event))
+		req, _ := http.NewRequest(http.MethodPost, s.url+webhooks.StripePath, bytes.NewReader(event))
 		req.Header.Set(stripe.SignatureHeader, stripeFake.Sign(event, time.Now()))
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -219,14 +219,14 @@ func TestServeMercadoPagoPayment(t *testing.T) {
 		}
 		return false
 	})
-	if pref.Items[0].UnitPrice != 150000 || pref.Items[0].CurrencyID != "COP" || pref.NotificationURL != publicURL+web.MercadoPagoWebhookPath {
+	if pref.Items[0].UnitPrice != 150000 || pref.Items[0].CurrencyID != "COP" || pref.NotificationURL != publicURL+webhooks.MercadoPagoPath {
 		t.Fatalf("preference = %+v", pref)
 	}
 	pay := mp.Pay(pref.ID, 0, "approved", time.Now())
 	body := mptest.Notification(99, "payment.updated", pay, time.Now())
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
 	sig := mercadopago.Sign("mp-serve", mercadopago.Manifest(strconv.Itoa(pay), "req-99", ts))
-	req, _ := http.NewRequest(http.MethodPost, s.url+web.MercadoPagoWebhookPath+"?data.id="+strconv.Itoa(pay)+"&type=payment", bytes.NewReader(body))
+	req, _ := http.NewRequest(http.MethodPost, s.url+webhooks.MercadoPagoPath+"?data.id="+strconv.Itoa(pay)+"&type=payment", bytes.NewReader(body))
 	req.Header.Set("x-signature", "ts="+ts+",v1="+sig)
 	req.Header.Set("x-request-id", "req-99")
 	resp, err := http.DefaultClient.Do(req)

@@ -15,7 +15,7 @@ import (
 	"acuerdo"
 	"acuerdo/policy"
 	"acuerdo/store"
-	"acuerdo/web"
+	"acuerdo/web/console"
 )
 
 func init() {
@@ -165,8 +165,8 @@ func runUserDisable(ctx context.Context, e *env, args []string) error {
 // consoleOptions reads the console's settings from the environment:
 // ACUERDO_TEMPLATE_BUDGET (template messages per month, 0 for none) and
 // ACUERDO_CONSOLE_TZ (the team's time zone for "today").
-func consoleOptions(e *env, pol policy.Config) (web.ConsoleOptions, error) {
-	o := web.ConsoleOptions{Creditor: pol.CreditorName, Negotiation: pol.Negotiation}
+func consoleOptions(e *env, pol policy.Config) (console.Options, error) {
+	o := console.Options{Creditor: pol.CreditorName, Negotiation: pol.Negotiation}
 	if v := strings.TrimSpace(e.getenv("ACUERDO_TEMPLATE_BUDGET")); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
@@ -182,7 +182,7 @@ func consoleOptions(e *env, pol policy.Config) (web.ConsoleOptions, error) {
 		o.Location = loc
 	}
 	if v := strings.TrimSpace(e.getenv("ACUERDO_TRUSTED_PROXIES")); v != "" {
-		p, err := web.ParseTrustedProxies(v)
+		p, err := console.ParseTrustedProxies(v)
 		if err != nil {
 			return o, usageErr("ACUERDO_TRUSTED_PROXIES: %v; want the reverse proxies in front of acuerdo, comma-separated, like 10.0.0.0/8,192.0.2.10", err)
 		}

@@ -214,7 +214,7 @@ func (s *server) apiInternal(w http.ResponseWriter, r *http.Request, what string
 }
 
 // apiStoreError answers an error of the store through the one mapping
-// (errors.go), with the API's stable code for it.
+// (httpx.ErrorStatus), with the API's stable code for it.
 func (s *server) apiStoreError(w http.ResponseWriter, r *http.Request, what string, err error) {
 	if errors.Is(err, context.Canceled) {
 		return // the client left

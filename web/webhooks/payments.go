@@ -1,4 +1,4 @@
-package web
+package webhooks
 
 import (
 	"context"
@@ -8,10 +8,9 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-
 	"acuerdo"
 	"acuerdo/paylink"
+	"acuerdo/policy"
 	"acuerdo/prompts"
 	"acuerdo/store"
 	"acuerdo/web/internal/httpx"
@@ -19,8 +18,8 @@ import (
 
 // Payment provider webhook paths.
 const (
-	StripeWebhookPath      = "/webhooks/stripe"
-	MercadoPagoWebhookPath = "/webhooks/mercadopago"
+	StripePath      = "/webhooks/stripe"
+	MercadoPagoPath = "/webhooks/mercadopago"
 )
 
 // PaymentWebhook is what the handlers need of a payment provider:
@@ -35,38 +34,28 @@ type PaymentWebhook interface {
 	Confirm(ctx context.Context, n paylink.Notification) (paylink.Confirmation, error)
 }
 
-// maxPayhookBody bounds what a provider may post; real events are a few KB.
-const maxPayhookBody = 1 << 20
+// MaxPaymentBody bounds what a provider may post; real events are a few KB.
+const MaxPaymentBody = 1 << 20
 
 // providerTimeout bounds the confirmation call, so a slow provider makes its
 // own webhook fail (and be retried) instead of holding the connection.
 const providerTimeout = 20 * time.Second
-
-func (s *Server) mountPayhooks(r chi.Router) {
-	r.Get(PaidPath, s.paid)
-	if s.cfg.Stripe != nil {
-		r.Post(StripeWebhookPath, s.payhook(s.cfg.Stripe))
-	}
-	if s.cfg.MercadoPago != nil {
-		r.Post(MercadoPagoWebhookPath, s.payhook(s.cfg.MercadoPago))
-	}
-}
 
 // payhook handles one provider's notifications: verify, deduplicate, confirm
 // with the provider, then record. Status codes tell the provider whether to
 // retry: 2xx for everything settled (recorded, duplicate, ignored, refused on
 // the merits), 4xx for requests that are not the provider's, 5xx when we or
 // the provider could not answer now.
-func (s *Server) payhook(h PaymentWebhook) http.HandlerFunc {
+func (s *server) payhook(h PaymentWebhook) http.HandlerFunc {
 	name := h.Name()
 	return func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(io.LimitReader(r.Body, maxPayhookBody+1))
+		body, err := io.ReadAll(io.LimitReader(r.Body, MaxPaymentBody+1))
 		if err != nil {
 			httpx.PlainFail(w, r, http.StatusBadRequest, "bad_form")
 			return
 		}
-		if len(body) > maxPayhookBody {
-			s.refuseWebhook(r.Context(), w, name, "too_large", fmt.Sprintf("body over %d bytes", maxPayhookBody), http.StatusRequestEntityTooLarge)
+		if len(body) > MaxPaymentBody {
+			s.refuseWebhook(r.Context(), w, name, "too_large", fmt.Sprintf("body over %d bytes", MaxPaymentBody), http.StatusRequestEntityTooLarge)
 			return
 		}
 		n, err := h.Verify(r, body)
@@ -146,7 +135,7 @@ func (s *Server) payhook(h PaymentWebhook) http.HandlerFunc {
 }
 
 // refuseWebhook audits a refused notification and answers it.
-func (s *Server) refuseWebhook(ctx context.Context, w http.ResponseWriter, provider, rule, detail string, code int) {
+func (s *server) refuseWebhook(ctx context.Context, w http.ResponseWriter, provider, rule, detail string, code int) {
 	s.cfg.Logger.WarnContext(ctx, "payment webhook refused", "provider", provider, "rule", rule, "detail", detail)
 	if s.cfg.Metrics != nil {
 		s.cfg.Metrics.Rejected(provider + "_" + rule)
@@ -163,9 +152,9 @@ func (s *Server) refuseWebhook(ctx context.Context, w http.ResponseWriter, provi
 // it is a reply to someone who just paid through our link; outside it, it is
 // business-initiated, so consent, hours and caps apply, and the engine sends
 // the approved payment_thanks template instead of the free text.
-func (s *Server) thanks(t store.ThankYou) store.Outgoing {
+func (s *server) thanks(t store.ThankYou) store.Outgoing {
 	amount := prompts.Money(t.Locale, t.Amount)
-	business := !s.windowOpen(t.LastInbound, s.cfg.Clock())
+	business := !policy.WindowOpen(s.cfg.ServiceWindow, t.LastInbound, s.cfg.Clock())
 	return store.Outgoing{
 		Body:      prompts.T(t.Locale, "payment_thanks", "{name}", t.Name, "{amount}", amount),
 		Author:    acuerdo.AuthorBot,

@@ -1,4 +1,4 @@
-package web
+package console
 
 import (
 	"encoding/csv"
@@ -56,7 +56,7 @@ func (s *Server) consoleContacts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := s.newPage(w, r, "contacts", "contacts", nil)
-	loc := s.cfg.ConsoleOptions.Location
+	loc := s.cfg.Options.Location
 	d := contactsData{Q: f.Query, Sort: f.Sort, Total: total, Page: pageNo}
 	for _, v := range []string{"", "created_asc", "name", "last"} {
 		d.Sorts = append(d.Sorts, option{Value: v, Label: p.T["sort_"+v]})

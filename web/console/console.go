@@ -1,14 +1,22 @@
-package web
+// Package console is the operators' console (/console): sign-in and users,
+// the inbox, cases with their conversation, replies, notes and agreements
+// (through the agent's tools, under the same policy), contacts, the creditor's
+// event deliveries, canned responses and reports.
+package console
 
 import (
+	"cmp"
+	"context"
 	"embed"
 	"html/template"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"net/netip"
 	"net/url"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -19,9 +27,146 @@ import (
 	"acuerdo/web/internal/httpx"
 )
 
-// ConsoleOptions tune the operator console. The zero value is the production
+// Config is the console's. Store, Clock and Logger are required.
+type Config struct {
+	Store  Store
+	Clock  acuerdo.Clock
+	Logger *slog.Logger
+	// Options tune the console; the zero value is the production setting.
+	Options Options
+	// Tools are the agent's tools, which the console's agreements (plan,
+	// promise, due date, pause) go through; nil refuses them.
+	Tools Tools
+	// Outbox is kicked after the console queues a message (an operator's
+	// reply), so it goes out now rather than at the next poll; may be nil.
+	Outbox interface{ Kick() }
+	// Events is kicked after the console records something that emits
+	// webhook events (the hooks sender); may be nil.
+	Events interface{ Kick() }
+	// ServiceWindow is WhatsApp's customer-service window as the policy
+	// configures it (service_window); zero is the default's. The console asks
+	// policy.WindowOpen with it, as the engine does.
+	ServiceWindow time.Duration
+	// PublicURL (ACUERDO_PUBLIC_URL), when https, marks the session cookie
+	// Secure even behind a proxy that does not say X-Forwarded-Proto.
+	PublicURL string
+}
+
+// Store covers what the console reads and writes (a *store.DB), in the parts
+// below; it is declared here, by its consumer, with only the methods the
+// console calls.
+type Store interface {
+	UserStore
+	CaseStore
+	ConversationStore
+	DebtorStore
+	InboxStore
+	EventStore
+	KnowledgeStore
+}
+
+// UserStore covers the operators: accounts, sessions and the sign-in limits.
+type UserStore interface {
+	CreateUser(ctx context.Context, u store.User, audit ...acuerdo.AuditEntry) (store.User, error)
+	UpdateUser(ctx context.Context, id int64, c store.UserChange, audit ...acuerdo.AuditEntry) (store.User, error)
+	UserByEmail(ctx context.Context, email string) (store.User, error)
+	UserByID(ctx context.Context, id int64) (store.User, error)
+	Users(ctx context.Context) ([]store.User, error)
+	StartSession(ctx context.Context, s store.Session, audit ...acuerdo.AuditEntry) error
+	SessionUser(ctx context.Context, tokenHash string, idle time.Duration) (store.Session, store.User, error)
+	TouchSession(ctx context.Context, tokenHash string) error
+	EndSession(ctx context.Context, tokenHash string, audit ...acuerdo.AuditEntry) error
+	ReserveLoginAttempt(ctx context.Context, limits ...store.LoginLimit) (ok bool, retryAt time.Time, err error)
+	ReleaseLoginAttempt(ctx context.Context, reset []string, giveBack ...string) error
+}
+
+// CaseStore covers cases: the inbox, their state and the operators' actions on them, and the counts the pages show.
+type CaseStore interface {
+	Cases(ctx context.Context, f store.CaseFilter) ([]store.CaseView, error)
+	CaseByID(ctx context.Context, id int64) (store.CaseView, error)
+	ConversationCases(ctx context.Context, conversationID int64) ([]store.CaseView, error)
+	ClaimCase(ctx context.Context, id, userID int64, takeOver bool, audit ...acuerdo.AuditEntry) error
+	CloseCase(ctx context.Context, id int64, state string, useful *bool, outcome string, audit ...acuerdo.AuditEntry) error
+	HandBack(ctx context.Context, id int64, audit ...acuerdo.AuditEntry) error
+	EditCase(ctx context.Context, id int64, e store.CaseEdit, audit ...acuerdo.AuditEntry) error
+	TransferCase(ctx context.Context, id, toUserID int64, audit ...acuerdo.AuditEntry) error
+	ConfirmPayment(ctx context.Context, caseID, accountID int64, amount acuerdo.Money, paidAt time.Time, method string, audit ...acuerdo.AuditEntry) (acuerdo.Payment, error)
+	RejectPayment(ctx context.Context, caseID int64, reason string, msg store.Outgoing, audit ...acuerdo.AuditEntry) error
+	ConsoleCounts(ctx context.Context, day, month time.Time) (store.ConsoleCounts, error)
+	CasesWorked(ctx context.Context, from, to time.Time) ([]store.CaseWork, error)
+}
+
+// ConversationStore covers conversations: their messages and media, notes, and the outbox the operators' replies go through.
+type ConversationStore interface {
+	ConversationByID(ctx context.Context, id int64) (acuerdo.Conversation, error)
+	Messages(ctx context.Context, conversationID int64, limit int) ([]acuerdo.Message, error)
+	MessagesAfter(ctx context.Context, conversationID, afterID int64) ([]acuerdo.Message, error)
+	AppendMessages(ctx context.Context, msgs ...acuerdo.Message) ([]acuerdo.Message, error)
+	Enqueue(ctx context.Context, conversationID int64, out []store.Outgoing, audit ...acuerdo.AuditEntry) error
+	ConversationMedia(ctx context.Context, conversationID int64) ([]store.Media, error)
+	MediaByID(ctx context.Context, conversationID, id int64) (store.Media, error)
+}
+
+// DebtorStore covers debtors: their accounts, promises and plans, the contacts list, erasure and the audit log.
+type DebtorStore interface {
+	DebtorByID(ctx context.Context, id int64) (acuerdo.Debtor, error)
+	Accounts(ctx context.Context, debtorID int64) ([]acuerdo.Account, error)
+	Promises(ctx context.Context, accountID int64) ([]acuerdo.Promise, error)
+	Plan(ctx context.Context, id int64) (acuerdo.Plan, error)
+	Contacts(ctx context.Context, f store.ContactFilter) ([]store.Contact, int, error)
+	Erase(ctx context.Context, phone string, audit ...acuerdo.AuditEntry) (store.Erased, error)
+	AppendAudit(ctx context.Context, entries ...acuerdo.AuditEntry) error
+}
+
+// InboxStore covers the inbox's own state: labels, reads and canned responses.
+type InboxStore interface {
+	Labels(ctx context.Context) (map[int64][]string, []string, error)
+	CaseLabels(ctx context.Context, caseID int64) ([]string, error)
+	AddLabel(ctx context.Context, caseID int64, label string, audit ...acuerdo.AuditEntry) error
+	RemoveLabel(ctx context.Context, caseID int64, label string, audit ...acuerdo.AuditEntry) error
+	CaseReads(ctx context.Context, userID int64) (map[int64]time.Time, error)
+	MarkRead(ctx context.Context, userID, caseID int64) error
+	CannedResponses(ctx context.Context, locale string) ([]store.Canned, error)
+	SaveCanned(ctx context.Context, c store.Canned, audit ...acuerdo.AuditEntry) (store.Canned, error)
+	DeleteCanned(ctx context.Context, id int64, audit ...acuerdo.AuditEntry) error
+}
+
+// EventStore covers the creditor's event webhooks: backlog, deliveries and redelivery.
+type EventStore interface {
+	EventBacklog(ctx context.Context) (pending, failed int, err error)
+	EventDeliveredTo(ctx context.Context, ids []int64) (map[int64][]string, error)
+	EventDeliveries(ctx context.Context, f store.EventFilter) ([]store.EventDelivery, error)
+	RedeliverEvent(ctx context.Context, eventID string, audit ...acuerdo.AuditEntry) error
+}
+
+// Server is the console's handlers and their state.
+type Server struct {
+	cfg Config
+	// hashSlots bounds concurrent password checks (Options.HashSlots).
+	hashSlots chan struct{}
+	dummyOnce sync.Once
+	dummy     []byte
+}
+
+// New returns the console of cfg; Mount serves it.
+func New(cfg Config) *Server {
+	cfg.Options = cfg.Options.withDefaults()
+	return &Server{cfg: cfg, hashSlots: make(chan struct{}, cfg.Options.HashSlots)}
+}
+
+// windowOpen is policy.WindowOpen with the configured service window.
+func (s *Server) windowOpen(lastInbound *time.Time, at time.Time) bool {
+	return policy.WindowOpen(s.cfg.ServiceWindow, lastInbound, at)
+}
+
+// window is the configured service window.
+func (s *Server) window() time.Duration {
+	return cmp.Or(s.cfg.ServiceWindow, policy.Default().ServiceWindow)
+}
+
+// Options tune the operator console. The zero value is the production
 // setting; tests shorten what they must.
-type ConsoleOptions struct {
+type Options struct {
 	// IdleTimeout ends a session nobody used for this long (default 2 h).
 	IdleTimeout time.Duration
 	// MaxAge ends any session this long after sign-in (default 12 h, a
@@ -60,7 +205,7 @@ type ConsoleOptions struct {
 	Negotiation policy.Negotiation
 }
 
-func (o ConsoleOptions) withDefaults() ConsoleOptions {
+func (o Options) withDefaults() Options {
 	if o.IdleTimeout <= 0 {
 		o.IdleTimeout = 2 * time.Hour
 	}
@@ -94,7 +239,7 @@ func (o ConsoleOptions) withDefaults() ConsoleOptions {
 	return o
 }
 
-//go:embed console
+//go:embed *.html static
 var consoleFS embed.FS
 
 var consolePages = template.Must(template.New("console").Funcs(template.FuncMap{
@@ -109,10 +254,11 @@ var consolePages = template.Must(template.New("console").Funcs(template.FuncMap{
 	"contains": strings.Contains,
 	// short is a language's code on the switcher: ES, PT, EN.
 	"short": func(code string) string { return strings.ToUpper(code[:2]) },
-}).ParseFS(consoleFS, "console/*.html"))
+}).ParseFS(consoleFS, "*.html"))
 
-func (s *Server) mountConsole(r chi.Router) {
-	static, _ := fs.Sub(consoleFS, "console/static")
+// Mount serves /console on r.
+func (s *Server) Mount(r chi.Router) {
+	static, _ := fs.Sub(consoleFS, "static")
 	r.Handle("/console/static/*", http.StripPrefix("/console/static/", staticHandler(http.FileServer(http.FS(static)))))
 	r.Get("/console/login", s.consoleLoginPage)
 	r.Post("/console/login", s.consoleLogin)
@@ -266,7 +412,7 @@ func consoleLang(w http.ResponseWriter, r *http.Request) string {
 }
 
 // fail shows an error page in the user's language with the status of the
-// one mapping (errors.go). The message is a text key; internal errors are
+// one mapping (httpx.ErrorStatus). The message is a text key; internal errors are
 // logged under the request id the page shows, never shown.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	status, code := httpx.ErrorStatus(err)
@@ -308,4 +454,4 @@ func back(w http.ResponseWriter, r *http.Request, path, param, key string) {
 }
 
 // consoleNow is the clock in the team's time zone.
-func (s *Server) consoleNow() time.Time { return s.cfg.Clock().In(s.cfg.ConsoleOptions.Location) }
+func (s *Server) consoleNow() time.Time { return s.cfg.Clock().In(s.cfg.Options.Location) }

@@ -1,6 +1,7 @@
-package web
+package console
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -26,17 +27,28 @@ import (
 // fetch and the X-CSRF-Token header), not a multipart form: the console
 // refuses multipart bodies everywhere (httpx.LimitBodies), because Go's
 // form parsing writes their files to disk. The body is bounded by
-// kbUploadMax and read into memory once.
+// kb.MaxFileBytes and read into memory once.
 
-// kbUploadPath is where documents are uploaded; its body limit is
-// kb.MaxFileBytes (web.go's bodyLimits).
-const kbUploadPath = "/console/kb/upload"
+// KBUploadPath is where documents are uploaded; the router bounds its body
+// by kb.MaxFileBytes and answers refusals with RefuseKBBody.
+const KBUploadPath = "/console/kb/upload"
+
+// KnowledgeStore covers the creditor's documents: listing, one document's
+// passages, replacing and removing one, and the full-text index a search
+// reads (kb.Index).
+type KnowledgeStore interface {
+	KnowledgeDocs(ctx context.Context) ([]acuerdo.KnowledgeDoc, error)
+	KnowledgeDoc(ctx context.Context, id int64) (acuerdo.KnowledgeDoc, error)
+	PutKnowledgeDoc(ctx context.Context, doc acuerdo.KnowledgeDoc, audit ...acuerdo.AuditEntry) (int64, error)
+	DeleteKnowledgeDoc(ctx context.Context, id int64, audit ...acuerdo.AuditEntry) error
+	kb.Index
+}
 
 // mountKB adds the page's routes; the caller has already required an admin.
 func (s *Server) mountKB(r chi.Router) {
 	r.Get("/console/kb", s.consoleKB)
 	r.Get("/console/kb/{id}", s.consoleKBDoc)
-	r.Post(kbUploadPath, s.consoleKBUpload)
+	r.Post(KBUploadPath, s.consoleKBUpload)
 	r.Post("/console/kb/{id}/delete", s.consoleKBDelete)
 }
 
@@ -71,7 +83,7 @@ type kbPassageRow struct {
 
 func (s *Server) kbRow(d acuerdo.KnowledgeDoc) kbRow {
 	return kbRow{ID: d.ID, Name: d.Name, Title: d.Title, Lang: d.Lang, Format: d.Format, Passages: d.Count,
-		Imported: d.ImportedAt.In(s.cfg.ConsoleOptions.Location).Format("2006-01-02 15:04"), Size: fmt.Sprintf("%.1f KB", float64(d.Bytes)/1024)}
+		Imported: d.ImportedAt.In(s.cfg.Options.Location).Format("2006-01-02 15:04"), Size: fmt.Sprintf("%.1f KB", float64(d.Bytes)/1024)}
 }
 
 func (s *Server) consoleKB(w http.ResponseWriter, r *http.Request) {
@@ -175,9 +187,9 @@ func (s *Server) consoleKBUpload(w http.ResponseWriter, r *http.Request) {
 	back(w, r, "/console/kb", "ok", "ok_kb_uploaded")
 }
 
-// kbRefuseBody answers an upload the body limits refuse before it reaches
+// RefuseKBBody answers an upload the body limits refuse before it reaches
 // the handler (a declared size over kb.MaxFileBytes, or a multipart form).
-func kbRefuseBody(w http.ResponseWriter, r *http.Request, status int, max int64) {
+func RefuseKBBody(w http.ResponseWriter, r *http.Request, status int, max int64) {
 	if status != http.StatusRequestEntityTooLarge {
 		httpx.PlainFail(w, r, status, "multipart")
 		return

@@ -1,4 +1,4 @@
-package web
+package console
 
 import (
 	"context"
@@ -71,9 +71,9 @@ func (s *Server) secure(r *http.Request) bool {
 // errReplaced is session's answer when the user signed in on another device.
 var errReplaced = errors.New("signed in on another device")
 
-// signedIn reports whether the request carries a live console session: the
+// SignedIn reports whether the request carries a live console session: the
 // dashboard lets such a request in (analysts may sign in through the console).
-func (s *Server) signedIn(r *http.Request) bool {
+func (s *Server) SignedIn(r *http.Request) bool {
 	si, err := s.session(r)
 	return err == nil && si != nil
 }
@@ -85,7 +85,7 @@ func (s *Server) session(r *http.Request) (*signedIn, error) {
 	if err != nil || c.Value == "" {
 		return nil, nil
 	}
-	sess, u, err := s.cfg.Store.SessionUser(r.Context(), hashToken(c.Value), s.cfg.ConsoleOptions.IdleTimeout)
+	sess, u, err := s.cfg.Store.SessionUser(r.Context(), hashToken(c.Value), s.cfg.Options.IdleTimeout)
 	if errors.Is(err, store.ErrSessionReplaced) {
 		return nil, errReplaced
 	} else if acuerdo.ErrorCode(err) == acuerdo.EUNAUTHORIZED {
@@ -185,7 +185,7 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int,
 // once, at the cost new passwords get.
 func (s *Server) dummyHash() []byte {
 	s.dummyOnce.Do(func() {
-		s.dummy, _ = bcrypt.GenerateFromPassword([]byte("acuerdo-no-such-user"), s.cfg.ConsoleOptions.BcryptCost)
+		s.dummy, _ = bcrypt.GenerateFromPassword([]byte("acuerdo-no-such-user"), s.cfg.Options.BcryptCost)
 	})
 	return s.dummy
 }
@@ -206,7 +206,7 @@ func (s *Server) consoleLogin(w http.ResponseWriter, r *http.Request) {
 		s.renderLogin(w, r, http.StatusBadRequest, email, next, t["login_missing"])
 		return
 	}
-	opt := s.cfg.ConsoleOptions
+	opt := s.cfg.Options
 	ip := clientIP(r, opt.TrustedProxies)
 	now := s.cfg.Clock()
 	// The attempt is counted before the password is hashed, in one atomic
@@ -350,7 +350,7 @@ func (s *Server) acquireHash(ctx context.Context) bool {
 		return true
 	default:
 	}
-	t := time.NewTimer(s.cfg.ConsoleOptions.HashWait)
+	t := time.NewTimer(s.cfg.Options.HashWait)
 	defer t.Stop()
 	select {
 	case s.hashSlots <- struct{}{}:
@@ -388,5 +388,5 @@ func ParseTrustedProxies(v string) ([]netip.Prefix, error) {
 }
 
 func (s *Server) hashPassword(pw string) (string, error) {
-	return store.HashPassword(pw, s.cfg.ConsoleOptions.BcryptCost)
+	return store.HashPassword(pw, s.cfg.Options.BcryptCost)
 }

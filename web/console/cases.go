@@ -1,4 +1,4 @@
-package web
+package console
 
 import (
 	"context"
@@ -143,7 +143,7 @@ func (s *Server) consoleInbox(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Contacts, d.New, d.MessagesToday, d.Templates = counts.Contacts, counts.NewToday, counts.MessagesToday, counts.TemplatesMonth
-	if b := s.cfg.ConsoleOptions.TemplateBudget; b > 0 {
+	if b := s.cfg.Options.TemplateBudget; b > 0 {
 		d.Budget, d.BudgetPc, d.OverBudget = b, min(100, 100*counts.TemplatesMonth/b), counts.TemplatesMonth >= b
 	}
 	for _, st := range store.OpenStates {
@@ -241,7 +241,7 @@ func (s *Server) consoleCase(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	loc := s.cfg.ConsoleOptions.Location
+	loc := s.cfg.Options.Location
 	d := caseData{Case: s.caseRow(t, v, si.user.ID, now), C: v, Messages: s.msgViews(t, msgs),
 		Mine: v.AssigneeID == si.user.ID, Closed: acuerdo.CaseClosed(v.State), IsPayment: v.Reason == acuerdo.ReasonPaymentReport,
 		PaymentMethod: v.PaymentMethod, Comments: v.Comments, Outcome: v.Outcome, Today: acuerdo.DateOf(now).String(),
@@ -359,7 +359,7 @@ func (s *Server) operatorTemplates(conv acuerdo.Conversation, d *acuerdo.Debtor)
 			loc = d.Locale
 		}
 	}
-	vars := map[string]string{"name": name, "creditor": s.cfg.ConsoleOptions.Creditor}
+	vars := map[string]string{"name": name, "creditor": s.cfg.Options.Creditor}
 	var out []tmplOption
 	for _, n := range prompts.Templates() {
 		t, _ := prompts.LookupTemplate(n)

@@ -1,4 +1,4 @@
-package web
+package console
 
 import (
 	"context"
@@ -16,10 +16,10 @@ import (
 	"acuerdo/tools"
 )
 
-// ConsoleTools are the agent's own tools (tools.Set) as the console calls
+// Tools are the agent's own tools (tools.Set) as the console calls
 // them: what an operator agrees with a debtor goes through the same policy
 // and the same audit as what the agent agrees.
-type ConsoleTools interface {
+type Tools interface {
 	Call(ctx context.Context, e *tools.Env, name, rawArgs string) tools.Result
 }
 
@@ -126,7 +126,7 @@ func (s *Server) confirmAgreement(ctx context.Context, si *signedIn, v store.Cas
 		}
 	}
 	vars := map[string]string{"detail": detail}
-	body := t.Render(loc, map[string]string{"name": name, "creditor": s.cfg.ConsoleOptions.Creditor, "detail": detail})
+	body := t.Render(loc, map[string]string{"name": name, "creditor": s.cfg.Options.Creditor, "detail": detail})
 	open := s.windowOpen(conv.LastInboundAt, s.cfg.Clock())
 	out := store.Outgoing{Body: body, Author: acuerdo.AuthorOperator, Template: agreementTemplate, Variables: vars, Business: !open}
 	if err := s.cfg.Store.Enqueue(ctx, conv.ID, []store.Outgoing{out}, staffEntry(si, v, "agreement_confirmation", "template "+agreementTemplate)); err != nil {
@@ -381,7 +381,7 @@ var ruleName = regexp.MustCompile(`^[a-z_]{1,40}$`)
 // policyReason says in the page's language why policy refused an agreement,
 // with the limits that apply; the rule's name follows for the audit-minded.
 func (s *Server) policyReason(lang, rule string) string {
-	n := s.cfg.ConsoleOptions.Negotiation
+	n := s.cfg.Options.Negotiation
 	t := consoleText[lang]
 	if !ruleName.MatchString(rule) {
 		return t["err_policy"]

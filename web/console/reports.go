@@ -1,4 +1,4 @@
-package web
+package console
 
 import (
 	"encoding/csv"
@@ -58,7 +58,7 @@ func (s *Server) reportRange(r *http.Request) (from, to acuerdo.Date) {
 // the escalations operators judged useful.
 func (s *Server) report(r *http.Request, t map[string]string) (reportData, error) {
 	from, to := s.reportRange(r)
-	loc := s.cfg.ConsoleOptions.Location
+	loc := s.cfg.Options.Location
 	start := time.Date(from.Year, time.Month(from.Month), from.Day, 0, 0, 0, 0, loc)
 	end := time.Date(to.Year, time.Month(to.Month), to.Day, 0, 0, 0, 0, loc).AddDate(0, 0, 1)
 	work, err := s.cfg.Store.CasesWorked(r.Context(), start, end)

@@ -1,4 +1,4 @@
-package web
+package webhooks
 
 import (
 	"html/template"
@@ -25,7 +25,7 @@ var paidPage = template.Must(template.New("paid").Parse(`<!doctype html>
 </head><body><main><h1>{{.Title}}</h1><p>{{.Body}}</p></main></body></html>
 `))
 
-func (s *Server) paid(w http.ResponseWriter, r *http.Request) {
+func (s *server) paid(w http.ResponseWriter, r *http.Request) {
 	lang := httpx.PickLang(r)
 	t, ok := paidText[lang]
 	if !ok {

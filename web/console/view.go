@@ -1,4 +1,4 @@
-package web
+package console
 
 import (
 	"context"
@@ -136,7 +136,7 @@ type toolView struct {
 
 func (s *Server) msgViews(t map[string]string, msgs []acuerdo.Message) []msgView {
 	out := make([]msgView, 0, len(msgs))
-	loc := s.cfg.ConsoleOptions.Location
+	loc := s.cfg.Options.Location
 	for _, m := range msgs {
 		v := msgView{ID: m.ID, Body: m.Body, Time: dayTime(t, m.CreatedAt.In(loc))}
 		switch {

@@ -1,4 +1,4 @@
-package web
+package console
 
 // consoleStrings holds every user-visible text of the operator console as
 // {es, pt-BR, en}: one line per text keeps the three languages side by side,

@@ -1,4 +1,4 @@
-package web
+package console
 
 import (
 	"fmt"
@@ -29,7 +29,7 @@ func (s *Server) userRows(t map[string]string, users []store.User, me int64) []u
 	for _, u := range users {
 		row := userRow{ID: u.ID, Name: u.Name, Email: u.Email, Phone: u.Phone, Role: u.Role, RoleLabel: t["role_"+u.Role], Disabled: u.Disabled, Self: u.ID == me}
 		if u.LastLoginAt != nil {
-			row.LastLogin = u.LastLoginAt.In(s.cfg.ConsoleOptions.Location).Format("2006-01-02 15:04")
+			row.LastLogin = u.LastLoginAt.In(s.cfg.Options.Location).Format("2006-01-02 15:04")
 		}
 		out = append(out, row)
 	}

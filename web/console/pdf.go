@@ -1,4 +1,4 @@
-package web
+package console
 
 import (
 	"bytes"
@@ -73,7 +73,7 @@ func (s *Server) consoleCasePDF(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	loc := s.cfg.ConsoleOptions.Location
+	loc := s.cfg.Options.Location
 
 	pdf := fpdf.New("P", "mm", "A4", "")
 	// The core fonts speak Windows-1252, which covers Spanish and Portuguese;

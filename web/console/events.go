@@ -1,4 +1,4 @@
-package web
+package console
 
 import (
 	"fmt"
@@ -98,7 +98,7 @@ func (s *Server) consoleEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Query = keep.Encode()
 	names := map[int64]string{}
-	loc := s.cfg.ConsoleOptions.Location
+	loc := s.cfg.Options.Location
 	for _, e := range evs {
 		row := eventRow{EventID: e.EventID, Type: e.Type, State: e.State, StateLabel: p.T["event_state_"+e.State], StateClass: eventStateClass[e.State],
 			DebtorID: e.DebtorID, Attempts: e.Attempts, LastStatus: e.LastStatus, LastError: e.LastError,
