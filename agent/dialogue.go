@@ -223,8 +223,10 @@ func (a *Agent) promise(ctx context.Context, t *turn, ref string) error {
 	}
 	today := a.today(t)
 	switch {
-	case len(r.Amounts) >= 1 && len(sure) >= 2 && sure[0].Date == today || len(r.Amounts) == 1 && len(sure) == 1 && sure[0].Date == today && restWords(t.in.Text):
-		// A part today, the rest later.
+	case len(sure) >= 1 && sure[0].Date == today && (len(r.Amounts) >= 2 || len(r.Amounts) == 1 && restWords(t.in.Text)):
+		// A part today, the rest later: said with "the rest" or two amounts.
+		// "Ahorita no tengo, le pago 500 el viernes" names today only to
+		// say it cannot pay today.
 		now := r.Amounts[0].Money
 		later := sure[len(sure)-1].Date
 		bal, ok := a.balance(ctx, t, ref)

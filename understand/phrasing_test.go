@@ -121,3 +121,29 @@ func TestLanguageAsDebtorsWrite(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusedDay: a day named only to say "not then" is not the day of the
+// promise; "today and the rest on the 25th" keeps both.
+func TestRefusedDay(t *testing.T) {
+	tests := []struct {
+		text string
+		days []int // days of the month read, in order
+	}{
+		{"ahorita no tengo, le pago 500 varos el viernes", []int{11}},
+		{"hoy no puedo, el viernes le pago 500", []int{11}},
+		{"hoje nao da, pago 200 na sexta", []int{11}},
+		{"not today, ill pay 100 on friday", []int{11}},
+		{"puedo pagar 100 mil hoy y el resto el 25", []int{9, 25}},
+		{"hoy no puedo", []int{9}},
+	}
+	for _, tt := range tests {
+		r := Read(tt.text, testCtx)
+		var got []int
+		for _, d := range r.Dates {
+			got = append(got, d.Date.Day)
+		}
+		if !slices.Equal(got, tt.days) {
+			t.Errorf("Read(%q): days %v; want %v", tt.text, got, tt.days)
+		}
+	}
+}

@@ -138,6 +138,7 @@ func Read(text string, c Context) Reading {
 	rest := foldKeep(text)
 	clock, rest := findTime(rest)
 	r.Dates, rest = findDates(rest, c)
+	r.Dates = dropRefused(r.Dates, words)
 	if clock != nil {
 		now := c.Now
 		if now.IsZero() {
@@ -312,6 +313,27 @@ var slang = map[string]string{
 // A capitalised name after "no soy" / "não sou" / "I'm not" in the original
 // text: "No soy Juan", "Não sou a Maria", "I'm not Robert".
 var notNamed = regexp.MustCompile(`(?:\b[Nn]o soy|\b[Nn][aã]o sou(?: [oa])?|\bI['’]?m not|\bI am not|\b[Tt]his is not|\b[Tt]his isn'?t)\s+\p{Lu}\p{Ll}+`)
+
+// dropRefused drops a day named only to say it will not do ("ahorita no
+// tengo, le pago el viernes", "not today, friday"), when another day is
+// named: the promise is for the other.
+func dropRefused(dates []Date, words string) []Date {
+	if len(dates) < 2 {
+		return dates
+	}
+	out := dates[:0:0]
+	for _, d := range dates {
+		t := regexp.QuoteMeta(Normalize(d.Text))
+		if t != "" && regexp.MustCompile(`\b(no|nao|not) `+t+`\b|\b`+t+` (no|nao|n|not|i cant|i cannot|i can not|i dont|cant|cannot|tampoco)\b`).MatchString(words) {
+			continue
+		}
+		out = append(out, d)
+	}
+	if len(out) == 0 {
+		return dates
+	}
+	return out
+}
 
 // payingWord finds a verb of paying, in any of the three languages.
 var payingWord = regexp.MustCompile(`\b(pag[a-z]*|pay[a-z]*|deposit[a-z]*|consign[a-z]*|transfer[a-z]*|abon[a-z]*|pix|send|mando|mandar|envio|enviar)\b`)
