@@ -117,6 +117,12 @@ func (db *DB) CreateExperiment(ctx context.Context, x NewExperiment, assign func
 	now := db.now()
 	out := Created{Arms: map[string]int{}}
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		// Who is busy in a running experiment is read, then assigned: two
+		// experiments created at once on PostgreSQL take turns, so no debtor
+		// lands in both.
+		if err := db.txLock(ctx, tx, "experiments"); err != nil {
+			return err
+		}
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM experiments WHERE name = ?`, x.Name).Scan(&n); err != nil {
 			return err

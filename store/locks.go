@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"hash/fnv"
 )
@@ -36,6 +37,19 @@ func (db *DB) sessionLock(ctx context.Context, name string) (unlock func(), err 
 		_, _ = conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(?)`, lockKey(name))
 		conn.Close()
 	}, nil
+}
+
+// txLock makes transactions that take the lock of the same name run one
+// after the other, on PostgreSQL (an advisory lock held until tx ends). It
+// is for read-then-write decisions over a set of rows, where no single row
+// can be locked: who is busy in a running experiment, whether an email is
+// taken. SQLite's single writer already serialises them.
+func (db *DB) txLock(ctx context.Context, tx *sql.Tx, name string) error {
+	if !db.pg {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, lockKey("acuerdo:tx:"+name))
+	return err
 }
 
 // Exclusively runs fn unless another replica is running the work of the same

@@ -336,3 +336,37 @@ func TestLastAdminRace(t *testing.T) {
 		}
 	}
 }
+
+// TestExperimentCreationRace: experiments created at the same time on two
+// replicas never both take a debtor (each reads who is busy, then assigns);
+// and an email added twice at once makes one user and one ECONFLICT.
+func TestExperimentCreationRace(t *testing.T) {
+	db, path := open(t)
+	ctx := context.Background()
+	seedPilot(t, db, 20)
+	cop := filters(t, "CURRENCY=COP")
+	won, lost := race(t, func(i int) error {
+		_, err := db.CreateExperiment(ctx, store.NewExperiment{Name: fmt.Sprintf("p%d", i), Salt: "s", Treatment: 0.5, HorizonDays: 90, Filters: cop}, alternate)
+		return err
+	})
+	if won < 1 {
+		t.Fatalf("no experiment created: %v", lost)
+	}
+	for _, err := range lost {
+		if acuerdo.ErrorCode(err) != acuerdo.EINVALID { // "no eligible debtors"
+			t.Errorf("a loser got %v, want EINVALID (nobody left to assign)", err)
+		}
+	}
+	if n := count(t, path, `SELECT COUNT(*) FROM (SELECT debtor_id FROM assignments GROUP BY debtor_id HAVING COUNT(*) > 1) twice`); n != 0 {
+		t.Errorf("%d debtors assigned to two experiments at once", n)
+	}
+
+	won, lost = race(t, func(int) error {
+		_, err := db.CreateUser(ctx, store.User{Email: "same@example.com", Role: store.RoleOperator, PasswordHash: "x"})
+		return err
+	})
+	if won != 1 {
+		t.Fatalf("%d users created with one email, want 1 (%v)", won, lost)
+	}
+	onlyConflicts(t, "create user", lost)
+}

@@ -84,6 +84,11 @@ func (db *DB) CreateUser(ctx context.Context, u User, audit ...acuerdo.AuditEntr
 	now := db.now()
 	u.Email, u.CreatedAt, u.UpdatedAt = email, now, now
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		// Two admins adding the same email at once: the second waits and is
+		// told it exists, instead of failing on the unique index.
+		if err := db.txLock(ctx, tx, "user:"+email); err != nil {
+			return err
+		}
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE email = ?`, email).Scan(&n); err != nil {
 			return err
