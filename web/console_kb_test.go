@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"acuerdo/web/internal/webtest"
 )
 
 // upload posts a file as the knowledge base page's script does: the body is
@@ -23,7 +25,7 @@ func (a *agent) upload(name string, body []byte, csrf string) (int, string) {
 	if err != nil {
 		a.t.Fatal(err)
 	}
-	return resp.StatusCode, readAll(a.t, resp)
+	return resp.StatusCode, webtest.ReadAll(a.t, resp)
 }
 
 func TestConsoleKB(t *testing.T) {
