@@ -54,6 +54,11 @@ func TestGuardsAsDebtorsWrite(t *testing.T) {
 		{"", "no molesten mas", OptOut, ""},
 		{"", "vete a la mierda", OptOut, ""},
 		{"", "fuck off", OptOut, ""},
+		{"", "ya no kiero mensajes", OptOut, ""},
+		{"", "pls dont msg me again", OptOut, ""},
+		{"", "naum quero mais msg", OptOut, ""},
+		{"", "nao fiz nenhuma compra", Dispute, ""},
+		{"", "no hice ninguna compra con ustedes", Dispute, ""},
 		// Name-calling reaches a person.
 		{"", "ustedes son unos ladrones", Complaint, ""},
 		{"", "vcs sao uns ladroes", Complaint, ""},
@@ -88,6 +93,11 @@ func TestIntentsAsDebtorsWrite(t *testing.T) {
 		{"quiero pagar hoy", PayLink},
 		{"le mando el recibo", PaymentRep},
 		{"ya pague", PaymentRep},
+		{"pasame el numero de cuenta pa consignar", PayLink},
+		{"lo puedo pagar de a poquito?", Plan},
+		{"can i pay later this month", DateChange},
+		{"puedo pagar despues de la quincena?", DateChange},
+		{"can i speak w someone", Human},
 	}
 	for _, tt := range tests {
 		if r := Read(tt.text, testCtx); r.Intent != tt.want {

@@ -285,7 +285,8 @@ func squeeze(w string) string {
 	return string(out)
 }
 
-// slang spells out chat abbreviations (folded forms).
+// slang spells out chat abbreviations (folded forms). "msg" is not among
+// them: it is Spanish, Portuguese and English alike, and the lexicons list it.
 var slang = map[string]string{
 	// es
 	"q": "que", "k": "que", "ke": "que", "xq": "porque", "pq": "porque", "porq": "porque", "xk": "porque",
@@ -293,7 +294,7 @@ var slang = map[string]string{
 	"tmb": "tambien", "tb": "tambien", "tmbn": "tambien", "d": "de", "dl": "del", "ud": "usted", "uds": "ustedes", "cel": "celular",
 	"nro": "numero", "num": "numero", "msj": "mensaje", "msjs": "mensajes", "mje": "mensaje", "mjes": "mensajes", "wsp": "whatsapp",
 	"wpp": "whatsapp", "whats": "whatsapp", "wasap": "whatsapp", "guasap": "whatsapp", "zap": "whatsapp", "zapzap": "whatsapp",
-	"aki": "aqui", "aca": "aqui", "pa": "para", "toy": "estoy", "tamos": "estamos", "bn": "bien", "grax": "gracias", "grs": "gracias",
+	"aki": "aqui", "kiero": "quiero", "kieres": "quieres", "kien": "quien", "kiere": "quiere", "aca": "aqui", "pa": "para", "toy": "estoy", "tamos": "estamos", "bn": "bien", "grax": "gracias", "grs": "gracias",
 	"graciass": "gracias", "mxo": "mucho", "salu2": "saludos", "dnd": "donde", "cdo": "cuando", "qdo": "cuando",
 	"hrs": "horas", "hr": "hora", "bno": "bueno", "sta": "esta", "tas": "estas",
 	// pt
@@ -301,9 +302,9 @@ var slang = map[string]string{
 	"dps": "depois", "blz": "beleza", "vlw": "valeu", "obg": "obrigado", "obgd": "obrigado", "obgda": "obrigada", "mto": "muito", "mt": "muito",
 	"mta": "muita", "pfv": "por favor", "pf": "por favor", "nd": "nada", "td": "tudo", "tds": "todos", "qnd": "quando", "qto": "quanto",
 	"qnto": "quanto", "cmg": "comigo", "sla": "sei la", "eh": "e", "naum": "nao", "n": "nao", "s": "sim", "ss": "sim",
-	"kd": "cade", "fds": "fim de semana", "msg": "mensagem", "msgs": "mensagens", "oq": "o que",
+	"kd": "cade", "fds": "fim de semana", "oq": "o que",
 	// en
-	"u": "you", "ur": "your", "r": "are", "pls": "please", "plz": "please", "pleas": "please", "thx": "thanks", "thnx": "thanks", "ty": "thanks",
+	"u": "you", "w": "with", "ur": "your", "r": "are", "pls": "please", "plz": "please", "pleas": "please", "thx": "thanks", "thnx": "thanks", "ty": "thanks",
 	"tks": "thanks", "tnx": "thanks", "idk": "i dont know", "dont": "dont", "cant": "cant", "wont": "wont", "gonna": "going to",
 	"wanna": "want to", "gotta": "have to", "b4": "before", "2morrow": "tomorrow", "tmrw": "tomorrow", "tmr": "tomorrow", "tmw": "tomorrow",
 	"2day": "today", "bc": "because", "cuz": "because", "coz": "because", "ppl": "people", "txt": "text", "txts": "texts", "msging": "messaging",

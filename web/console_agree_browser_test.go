@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"acuerdo/store"
+	"acuerdo/web/internal/webtest"
 )
 
 // TestConsoleAgreementInBrowser is issue 13's walk in headless chromium: an
@@ -24,10 +25,6 @@ import (
 // it and closes the case. Screenshots at desktop and phone width go to the
 // test's temporary directory (ACUERDO_SCREENSHOTS names another).
 func TestConsoleAgreementInBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: no browser")
-	}
-	exe := chromiumPath(t)
 	shots := os.Getenv("ACUERDO_SCREENSHOTS")
 	if shots == "" {
 		shots = t.TempDir()
@@ -44,16 +41,7 @@ func TestConsoleAgreementInBrowser(t *testing.T) {
 		t.Fatalf("canned: %q", h.Get("Location"))
 	}
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1440, 900))
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelA()
-	root, cancelR := chromedp.NewContext(actx)
-	defer cancelR()
-	root, cancelT := context.WithTimeout(root, 180*time.Second)
-	defer cancelT()
-	if err := chromedp.Do(root); err != nil {
-		t.Fatal(err)
-	}
+	root := webtest.Browser(t, 180*time.Second, chromedp.WindowSize(1440, 900))
 	// after waits for the page a post redirected to (its notice key in the
 	// URL): a flash of the page before could otherwise match.
 	after := func(key string) chromedp.Action[chromedp.Void] {
@@ -112,7 +100,7 @@ func TestConsoleAgreementInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if body := readAll(t, resp); resp.StatusCode != 200 || !strings.Contains(body, `"accepted"`) {
+	if body := webtest.ReadAll(t, resp); resp.StatusCode != 200 || !strings.Contains(body, `"accepted"`) {
 		t.Errorf("the creditor's API: %d %s", resp.StatusCode, body)
 	}
 	op.shootIn(shots, "plan-accepted")

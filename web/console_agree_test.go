@@ -10,6 +10,7 @@ import (
 
 	"acuerdo"
 	"acuerdo/store"
+	"acuerdo/web/internal/webtest"
 )
 
 // agreementRoutes are the console's agreement and note actions with a form
@@ -140,7 +141,7 @@ func TestConsoleAgreements(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if body := readAll(t, resp); resp.StatusCode != 200 || !strings.Contains(body, `"accepted"`) || !strings.Contains(body, "416666.68") {
+	if body := webtest.ReadAll(t, resp); resp.StatusCode != 200 || !strings.Contains(body, `"accepted"`) || !strings.Contains(body, "416666.68") {
 		t.Errorf("API plans: %d %s", resp.StatusCode, body)
 	}
 

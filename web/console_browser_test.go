@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"acuerdo/web/internal/webtest"
 )
 
 // screenshotDir is where the browser test leaves its screenshots for people
@@ -98,10 +100,6 @@ func (b browserCtx) shootIn(dir, name string) {
 // debtor's <script> stays text; a post without the CSRF token is refused; a
 // second sign-in ends the first session. It leaves screenshots in testoutput/.
 func TestConsoleInBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: no browser")
-	}
-	exe := chromiumPath(t)
 	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -115,16 +113,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	r.inbound(t, "+573007654321", "SMluis0001", "quiero hablar con un asesor, tengo un reclamo")
 	eventually(t, "Luis's case", func() bool { return r.count(t, `SELECT COUNT(*) FROM cases`) == 2 })
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1440, 900))
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelA()
-	root, cancelR := chromedp.NewContext(actx)
-	defer cancelR()
-	root, cancelT := context.WithTimeout(root, 150*time.Second)
-	defer cancelT()
-	if err := chromedp.Do(root); err != nil {
-		t.Fatal(err)
-	}
+	root := webtest.Browser(t, 150*time.Second, chromedp.WindowSize(1440, 900))
 	newBrowser := func() browserCtx {
 		ctx, cancel := chromedp.NewContext(root, chromedp.WithNewBrowserContext())
 		t.Cleanup(cancel)

@@ -27,6 +27,7 @@ import (
 	"acuerdo/store"
 	"acuerdo/web"
 	"acuerdo/web/console"
+	"acuerdo/web/internal/webtest"
 	"acuerdo/whatsapp"
 )
 
@@ -217,7 +218,7 @@ func (r *consoleRig) inbound(t testing.TB, phone, sid, body string) {
 	t.Helper()
 	resp := signedPost(t, r.srv.Client(), r.srv.URL, whatsapp.InboundPath, inboundForm(sid, phone, body), testToken)
 	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("inbound: %d %s", resp.StatusCode, readAll(t, resp))
+		t.Fatalf("inbound: %d %s", resp.StatusCode, webtest.ReadAll(t, resp))
 	}
 	resp.Body.Close()
 }
@@ -245,7 +246,7 @@ func (a *agent) get(path string) (int, string, http.Header) {
 	if err != nil {
 		a.t.Fatal(err)
 	}
-	body := readAll(a.t, resp)
+	body := webtest.ReadAll(a.t, resp)
 	if m := csrfField.FindStringSubmatch(body); m != nil {
 		a.csrf = m[1]
 	}
@@ -265,7 +266,7 @@ func (a *agent) post(path string, form url.Values) (int, string, http.Header) {
 	if err != nil {
 		a.t.Fatal(err)
 	}
-	return resp.StatusCode, readAll(a.t, resp), resp.Header
+	return resp.StatusCode, webtest.ReadAll(a.t, resp), resp.Header
 }
 
 // login signs in and fails the test unless it worked.
@@ -289,5 +290,5 @@ func (a *agent) tryLogin(email, password string) int {
 
 func (r *consoleRig) count(t testing.TB, q string, args ...any) int {
 	t.Helper()
-	return (&rig{path: r.path}).query(t, q, args...)
+	return webtest.Count(t, r.path, q, args...)
 }

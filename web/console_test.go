@@ -11,6 +11,7 @@ import (
 
 	"acuerdo"
 	"acuerdo/store"
+	"acuerdo/web/internal/webtest"
 )
 
 func TestConsoleLogin(t *testing.T) {
@@ -589,7 +590,7 @@ func TestConsoleCountersAndPDF(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pdf := readAll(t, resp)
+	pdf := webtest.ReadAll(t, resp)
 	if resp.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(pdf, "%PDF-") || len(pdf) < 1000 {
 		t.Errorf("pdf: %s, %d bytes", resp.Header.Get("Content-Type"), len(pdf))
 	}
@@ -651,7 +652,7 @@ func TestConsoleReceipts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		body := readAll(t, resp)
+		body := webtest.ReadAll(t, resp)
 		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != tc.ctype || !strings.HasPrefix(resp.Header.Get("Content-Disposition"), tc.disp) ||
 			!strings.Contains(resp.Header.Get("Content-Security-Policy"), "sandbox") || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
 			t.Errorf("media %d: %d %v", tc.id, resp.StatusCode, resp.Header)

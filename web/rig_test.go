@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"io"
 	"log/slog"
@@ -24,6 +23,7 @@ import (
 	"acuerdo/policy"
 	"acuerdo/store"
 	"acuerdo/web"
+	"acuerdo/web/internal/webtest"
 	"acuerdo/web/sandbox"
 	"acuerdo/whatsapp"
 )
@@ -163,16 +163,7 @@ func signedPost(t testing.TB, c *http.Client, base, path string, form url.Values
 // query runs one read-only SQL query for assertions.
 func (r *rig) query(t testing.TB, q string, args ...any) int {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+r.path+"?mode=ro&_pragma=busy_timeout(5000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var n int
-	if err := db.QueryRow(q, args...).Scan(&n); err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	return n
+	return webtest.Count(t, r.path, q, args...)
 }
 
 func eventually(t testing.TB, what string, cond func() bool) {
@@ -184,14 +175,4 @@ func eventually(t testing.TB, what string, cond func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-}
-
-func readAll(t testing.TB, resp *http.Response) string {
-	t.Helper()
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }

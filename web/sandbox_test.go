@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"acuerdo/web/internal/webtest"
 	"acuerdo/web/sandbox"
 )
 
@@ -29,7 +30,7 @@ func TestSandboxPage(t *testing.T) {
 			req.Header.Set("Accept-Language", acceptLang)
 		}
 		resp := must(r.srv.Client().Do(req))
-		return resp.StatusCode, readAll(t, resp), resp.Header
+		return resp.StatusCode, webtest.ReadAll(t, resp), resp.Header
 	}
 	code, page, h := get("", "")
 	if code != http.StatusOK || !strings.Contains(page, "Elige a quién representar") || !strings.Contains(page, "Ana Pérez") {

@@ -7,13 +7,14 @@ import (
 	"sync"
 	"testing"
 
+	"acuerdo/web/internal/webtest"
 	"acuerdo/whatsapp"
 )
 
 func TestInboundStoredThenAcknowledged(t *testing.T) {
 	r := newRig(t, rigOptions{})
 	resp := r.post(t, whatsapp.InboundPath, inboundForm("SM00000000000000000000000000000001", anaPhone, "hola"))
-	body := readAll(t, resp)
+	body := webtest.ReadAll(t, resp)
 	if resp.StatusCode != http.StatusOK || body != `<?xml version="1.0" encoding="UTF-8"?><Response></Response>` {
 		t.Fatalf("ack = %d %q, want 200 and empty TwiML", resp.StatusCode, body)
 	}
@@ -92,7 +93,7 @@ func TestInboundRejected(t *testing.T) {
 	if n := r.query(t, `SELECT COUNT(*) FROM messages`); n != 0 {
 		t.Fatalf("%d messages stored from rejected requests", n)
 	}
-	metrics := readAll(t, must(r.srv.Client().Get(r.srv.URL+"/metrics")))
+	metrics := webtest.ReadAll(t, must(r.srv.Client().Get(r.srv.URL+"/metrics")))
 	for _, want := range []string{`acuerdo_webhook_rejections_total{reason="bad_signature"} 4`, `acuerdo_webhook_rejections_total{reason="missing_signature"} 1`,
 		`acuerdo_webhook_rejections_total{reason="wrong_account"} 1`, `acuerdo_webhook_rejections_total{reason="invalid"} 1`} {
 		if !strings.Contains(metrics, want) {
@@ -190,7 +191,7 @@ func TestStatusCallback(t *testing.T) {
 func TestHealthz(t *testing.T) {
 	r := newRig(t, rigOptions{noEngine: true})
 	resp := must(r.srv.Client().Get(r.srv.URL + "/healthz"))
-	if b := readAll(t, resp); resp.StatusCode != http.StatusOK || b != "ok\nwhatsapp: on\n" {
+	if b := webtest.ReadAll(t, resp); resp.StatusCode != http.StatusOK || b != "ok\nwhatsapp: on\n" {
 		t.Fatalf("healthz = %d %q", resp.StatusCode, b)
 	}
 	srv := r.srv

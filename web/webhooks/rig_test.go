@@ -1,9 +1,8 @@
-package web_test
+package webhooks_test
 
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"io"
 	"log/slog"
 	"net/http"
@@ -17,8 +16,12 @@ import (
 	"acuerdo"
 	"acuerdo/store"
 	"acuerdo/web"
+	"acuerdo/web/internal/webtest"
 	"acuerdo/web/webhooks"
 )
+
+// anaPhone is the debtor the rig seeds.
+const anaPhone = "+573001234567"
 
 // payClock is a clock tests move by hand; store, providers and handlers
 // share it, so signature tolerance and the 24-hour window are exercised
@@ -129,21 +132,12 @@ func (r *payRig) deliver(t *testing.T, path string, body []byte, headers map[str
 	if err != nil {
 		t.Fatal(err)
 	}
-	return resp.StatusCode, readAll(t, resp)
+	return resp.StatusCode, webtest.ReadAll(t, resp)
 }
 
 func (r *payRig) count(t *testing.T, q string, args ...any) int {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+r.path+"?mode=ro&_pragma=busy_timeout(5000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var n int
-	if err := db.QueryRow(q, args...).Scan(&n); err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	return n
+	return webtest.Count(t, r.path, q, args...)
 }
 
 // paidState is what one recorded 150,000 payment leaves behind.

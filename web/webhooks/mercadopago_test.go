@@ -1,4 +1,4 @@
-package web_test
+package webhooks_test
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"acuerdo/paylink"
 	"acuerdo/paylink/mercadopago"
 	"acuerdo/paylink/mercadopago/mptest"
+	"acuerdo/web/internal/webtest"
 	"acuerdo/web/webhooks"
 )
 
@@ -164,7 +165,7 @@ func TestPaidPage(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		body := readAll(t, resp)
+		body := webtest.ReadAll(t, resp)
 		if resp.StatusCode != http.StatusOK || !strings.Contains(body, `lang="`+tt.lang+`"`) || !strings.Contains(body, tt.want) {
 			t.Errorf("%s: %d %q", tt.accept, resp.StatusCode, body)
 		}
