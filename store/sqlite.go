@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -87,6 +88,24 @@ func sqliteSQL(query string) string {
 		return query
 	}
 	return forUpdateClause.ReplaceAllString(query, "")
+}
+
+// sqliteConstraint reads a SQLite constraint violation's kind from its
+// extended result code.
+func sqliteConstraint(err error) int {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return noViolation
+	}
+	switch e.Code() {
+	case 787: // SQLITE_CONSTRAINT_FOREIGNKEY
+		return foreignKeyViolation
+	case 2067, 1555: // SQLITE_CONSTRAINT_UNIQUE, _PRIMARYKEY
+		return uniqueViolation
+	case 275: // SQLITE_CONSTRAINT_CHECK
+		return checkViolation
+	}
+	return noViolation
 }
 
 // sqliteFold is the SQLite function behind DB.containsFolded:

@@ -90,7 +90,7 @@ func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
-		return err
+		return constraintError(err)
 	}
-	return tx.Commit()
+	return constraintError(tx.Commit())
 }
