@@ -46,7 +46,7 @@ func openSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
 	// Each multi-row upsert keeps a statement journal to undo itself on a
 	// constraint error; in memory it costs no system calls.
 	wq.Add("_pragma", "temp_store(memory)")
-	wc, err := newStmtCache("file:" + path + "?" + wq.Encode())
+	wc, err := newStmtCache("file:"+path+"?"+wq.Encode(), true)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -65,7 +65,7 @@ func openSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
 
 	rq := common
 	rq.Set("_query_only", "on")
-	rc, err := newStmtCache("file:" + path + "?" + rq.Encode())
+	rc, err := newStmtCache("file:"+path+"?"+rq.Encode(), false)
 	if err != nil {
 		write.Close()
 		return nil, fmt.Errorf("open %s for reading: %w", path, err)
@@ -74,6 +74,7 @@ func openSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
 	read.SetMaxOpenConns(opt.ReadConns)
 	read.SetMaxIdleConns(opt.ReadConns)
 	db.read = read
+	db.startCommitter()
 	return db, nil
 }
 
