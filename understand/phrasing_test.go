@@ -157,3 +157,42 @@ func TestRefusedDay(t *testing.T) {
 		}
 	}
 }
+
+// TestMoneyAndDaysInTheirWords: Colombian slang amounts and chat spellings
+// of days, read into a promise with its amount and day.
+func TestMoneyAndDaysInTheirWords(t *testing.T) {
+	tests := []struct {
+		country, text string
+		amount        string // decimal; "" for none
+		day           int    // day of the month; 0 for none
+	}{
+		{"CO", "le abono medio palo el 15", "500000.00", 15},
+		{"CO", "te pago un palo el viernes", "1000000.00", 11},
+		{"CO", "le pago 80 barras el lunes", "80000.00", 14},
+		{"MX", "le doy mil pesos el viernes", "1000.00", 11},
+		{"US", "ill send 200 tmrw", "200.00", 10},
+		{"US", "can pay 50 2morrow", "50.00", 10},
+		{"BR", "pago 100 hj", "100.00", 9},
+		{"CO", "te pago 50 mil mñn", "50000.00", 10},
+		{"CO", "pago el prox viernes", "", 11},
+		{"BR", "to sem dinheiro", "", 0},
+	}
+	for _, tt := range tests {
+		c := testCtx
+		c.Country = tt.country
+		r := Read(tt.text, c)
+		amount, day := "", 0
+		if len(r.Amounts) > 0 {
+			amount = r.Amounts[0].Money.Decimal()
+		}
+		if len(r.Dates) > 0 {
+			day = r.Dates[0].Date.Day
+		}
+		if amount != tt.amount || day != tt.day {
+			t.Errorf("Read(%q) in %s: amount %q, day %d; want %q, %d", tt.text, tt.country, amount, day, tt.amount, tt.day)
+		}
+		if tt.amount != "" && tt.day != 0 && r.Intent != Promise {
+			t.Errorf("Read(%q).Intent = %q; want promise", tt.text, r.Intent)
+		}
+	}
+}

@@ -135,7 +135,7 @@ func Read(text string, c Context) Reading {
 
 	// Entities first: dates are taken out before amounts, so "el 20" is a
 	// day and not twenty pesos, and installment counts before both.
-	rest := foldKeep(text)
+	rest := dateSlang(foldKeep(text))
 	clock, rest := findTime(rest)
 	r.Dates, rest = findDates(rest, c)
 	r.Dates = dropRefused(r.Dates, words)
@@ -336,8 +336,27 @@ func dropRefused(dates []Date, words string) []Date {
 	return out
 }
 
+// dateSlangs are chat spellings of days ("tmrw", "hj", "mñn", "prox
+// viernes"), spelt out for the date reader, which reads the text as typed.
+var dateSlangs = map[string]string{
+	"tmrw": "tomorrow", "tmr": "tomorrow", "tmw": "tomorrow", "tmrrw": "tomorrow", "2morrow": "tomorrow", "2moro": "tomorrow", "2day": "today",
+	"hj": "hoje", "amnh": "amanha", "mnn": "manana", "mnana": "manana",
+	"prox": "proximo", "prx": "proximo", "fds": "fim de semana", "finde": "fin de semana",
+}
+
+var slangToken = regexp.MustCompile(`[\p{L}0-9]+`)
+
+func dateSlang(s string) string {
+	return slangToken.ReplaceAllStringFunc(s, func(w string) string {
+		if d, ok := dateSlangs[strings.ToLower(w)]; ok {
+			return d
+		}
+		return w
+	})
+}
+
 // payingWord finds a verb of paying, in any of the three languages.
-var payingWord = regexp.MustCompile(`\b(pag[a-z]*|pay[a-z]*|deposit[a-z]*|consign[a-z]*|transfer[a-z]*|abon[a-z]*|pix|send|mando|mandar|envio|enviar)\b`)
+var payingWord = regexp.MustCompile(`\b(pag[a-z]*|pay[a-z]*|deposit[a-z]*|consign[a-z]*|transfer[a-z]*|abon[a-z]*|pix|send|mando|mandar|envio|enviar|doy|dou|give)\b`)
 
 // ahead reports whether some date is after the day of now: a day still to
 // come, on which something can be promised.
