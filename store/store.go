@@ -97,7 +97,7 @@ func notFound(err error, format string, args ...any) error {
 // still all or nothing, and durable when inTx returns nil.
 func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	if db.txq != nil {
-		return db.grouped(ctx, fn)
+		return constraintError(db.grouped(ctx, fn))
 	}
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
