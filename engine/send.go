@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"acuerdo"
@@ -33,21 +34,50 @@ func (e *Engine) drainOutbox(ctx context.Context) {
 	}
 }
 
+// sendBatchSize is how many due messages one claim takes.
+const sendBatchSize = 32
+
 func (e *Engine) sendBatch(ctx context.Context) int {
-	items, err := e.cfg.Store.ClaimOutbox(ctx, 32, e.cfg.SendLease)
+	items, err := e.cfg.Store.ClaimOutbox(ctx, sendBatchSize, e.cfg.SendLease)
 	if err != nil {
 		if ctx.Err() == nil {
 			e.cfg.Logger.Error("claim outbox", "err", err)
 		}
 		return 0
 	}
+	// A claim holds one message per conversation, so they may go out side by
+	// side: a provider's latency then overlaps, and on SQLite their writes
+	// share commits (store's group commit). Messages to one number still go
+	// one after another.
+	byRecipient := map[string][]store.OutboxItem{}
+	var order []string
 	for _, it := range items {
-		if err := e.deliver(ctx, it); err != nil && ctx.Err() == nil {
-			e.cfg.Logger.Error("deliver", "outbox", it.ID, "err", err)
+		if _, ok := byRecipient[it.Recipient]; !ok {
+			order = append(order, it.Recipient)
 		}
+		byRecipient[it.Recipient] = append(byRecipient[it.Recipient], it)
 	}
+	sem := make(chan struct{}, sendParallel)
+	var wg sync.WaitGroup
+	for _, r := range order {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func(its []store.OutboxItem) {
+			defer func() { <-sem; wg.Done() }()
+			for _, it := range its {
+				if err := e.deliver(ctx, it); err != nil && ctx.Err() == nil {
+					e.cfg.Logger.Error("deliver", "outbox", it.ID, "err", err)
+				}
+			}
+		}(byRecipient[r])
+	}
+	wg.Wait()
 	return len(items)
 }
+
+// sendParallel bounds the sends in flight at once: a whole claimed batch, so
+// that on SQLite its records share one commit.
+const sendParallel = sendBatchSize
 
 // deliver sends one message if policy allows it now: the per-debtor gap, the
 // contact policy for business-initiated messages, and the 24-hour window, which

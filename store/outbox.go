@@ -45,8 +45,17 @@ type OutboxItem struct {
 // conversation, so a conversation's messages go out in order.
 func (db *DB) ClaimOutbox(ctx context.Context, n int, lease time.Duration) ([]OutboxItem, error) {
 	now := db.now()
+	// As in ClaimTurns: an idle poll only reads.
+	var one int
+	err := db.read.QueryRowContext(ctx, `SELECT 1 FROM outbox WHERE state = ? AND not_before <= ? AND (lease_until IS NULL OR lease_until < ?) LIMIT 1`,
+		OutboxPending, now, now).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
 	var out []OutboxItem
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT o.id, o.message_id, o.conversation_id, o.recipient, o.channel, o.body, o.template, o.variables, o.business, o.attempts, o.sending_at, o.created_at
 			FROM outbox o
 			WHERE o.state = ? AND o.not_before <= ? AND (o.lease_until IS NULL OR o.lease_until < ?)
@@ -86,9 +95,13 @@ func (db *DB) ClaimOutbox(ctx context.Context, n int, lease time.Duration) ([]Ou
 // free text): reconciliation looks for it, and the conversation shows it.
 func (db *DB) MarkSending(ctx context.Context, it OutboxItem, sent string) error {
 	now := db.now()
+	// A transaction even for one statement: on SQLite it then shares its
+	// commit with the other sends in flight (groupcommit.go).
 	if sent == "" || sent == it.Body {
-		_, err := db.write.ExecContext(ctx, `UPDATE outbox SET state = ?, sending_at = ? WHERE id = ?`, OutboxSending, now, it.ID)
-		return err
+		return db.inTx(ctx, func(tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, `UPDATE outbox SET state = ?, sending_at = ? WHERE id = ?`, OutboxSending, now, it.ID)
+			return err
+		})
 	}
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = ?, sending_at = ?, body = ? WHERE id = ?`, OutboxSending, now, sent, it.ID); err != nil {

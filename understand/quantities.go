@@ -19,12 +19,12 @@ type Amount struct {
 }
 
 // multipliers after a number: "50 mil", "50k", "50 lucas", "2 palos", "1.5
-// millones". Country slang: lucas (thousands, CO/AR/CL), palos (millions, CO),
-// grand (thousands, en).
+// millones". Country slang: lucas and barras (thousands, CO/AR/CL), palos
+// (millions, CO), grand (thousands, en).
 var multipliers = map[string]int64{
 	"mil": 1000, "k": 1000, "lucas": 1000, "luca": 1000, "lukas": 1000, "luka": 1000, "grand": 1000, "thousand": 1000,
 	"palos": 1_000_000, "palo": 1_000_000, "millones": 1_000_000, "millon": 1_000_000, "milhoes": 1_000_000, "milhao": 1_000_000,
-	"million": 1_000_000, "mill": 1_000_000, "kilos": 1000, "barao": 1000, "baroes": 1000,
+	"million": 1_000_000, "mill": 1_000_000, "kilos": 1000, "barao": 1000, "baroes": 1000, "barras": 1000, "barra": 1000,
 }
 
 // moneyWords after a number mark it as money without changing it.
