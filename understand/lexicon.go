@@ -317,9 +317,9 @@ var rules = []rule{
 		`pagar (lo |la |mas )?(despues|mas tarde|el otro mes|el mes que viene|a fin de mes)`, `pagar (mais tarde|depois|mes que vem|no fim do mes)`,
 	), false},
 	{Pause, phrases(
-		`pausa(r)?`, `(congelar|suspender|detener|frenar|parar) (los )?(cobros|pagos|la cuenta|el credito)`, `(unos|algunos) dias (sin|de) (cobro|cobros|mensajes|respiro)`, `un respiro`, `(dame|denme|deme) (unos|un par de) dias`,
-		`pausar`, `(congelar|suspender) (a |as )?(cobranca|cobrancas|pagamentos|divida)`, `(uns|alguns) dias (sem|de) (cobranca|folga)`, `(me )?(dar|de|deem) uns dias`, `uma pausa`,
-		`pause`, `(freeze|suspend|hold off) (the |my )?(payments|collections|account|debt)`, `(a|some) (few )?days (off|of break|to breathe)`, `(give|gimme) me (a few|some) days`, `breathing room`, `(a )?break from (payments|paying)`,
+		`pausa(r)?`, `(congelar|suspender|detener|frenar|parar) (los )?(cobros|pagos|la cuenta|el credito)`, `(unos|algunos) dias (sin|de) (cobro|cobros|mensajes|respiro)`, `un respiro`, `(dame|denme|deme) (unos|un par de) dias`, `(dame|denme|deme|me das|me da|me dan|me pueden dar|me puede dar|me podrian dar) (una|un par de|unas|dos|tres|\d+) (semana|semanas|dias)( mas)?`,
+		`pausar`, `(congelar|suspender) (a |as )?(cobranca|cobrancas|pagamentos|divida)`, `(uns|alguns) dias (sem|de) (cobranca|folga)`, `(me )?(dar|de|deem) uns dias`, `(preciso|necessito|necesito|i need|need) (de )?(\w+ )?(dias|semanas?|days|weeks)( a mais| mas| more)?`, `(me )?(da|de|deem|dao|dar) (uma|umas|uns|duas|dois|tres|\d+) (semana|semanas|dias)( a mais)?`, `uma pausa`,
+		`pause`, `(freeze|suspend|hold off) (the |my )?(payments|collections|account|debt)`, `(a|some) (few )?days (off|of break|to breathe)`, `(give|gimme) me (a few|some) days`, `(give|gimme|get|have) (me )?(a|one|two|three|\d+|a couple( of)?|a few) (more )?(week|weeks|days)`, `breathing room`, `(a )?break from (payments|paying)`,
 	), false},
 	{Plan, phrases(
 		`(plan|acuerdo|convenio|arreglo) de (pago|pagos)`, `(en|a) (\d+|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|varias|unas) (cuotas|partes|pagos|mensualidades|meses|quincenas)`,

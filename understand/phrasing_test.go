@@ -196,3 +196,27 @@ func TestMoneyAndDaysInTheirWords(t *testing.T) {
 		}
 	}
 }
+
+// TestWeeksAsked: a pause asked by the week is days, never money, and never
+// a hardship story.
+func TestWeeksAsked(t *testing.T) {
+	tests := []struct {
+		text string
+		days int
+	}{
+		{"me das una semana?", 7}, {"me da uma semana", 7}, {"denme 2 semanas porfa", 14},
+		{"necesito un par de semanas", 14}, {"can u give me 2 weeks", 14}, {"give me a week pls", 7},
+		{"preciso de quinze dias", 15},
+	}
+	for _, tt := range tests {
+		r := Read(tt.text, testCtx)
+		if r.Intent != Pause || r.Days != tt.days || len(r.Amounts) > 0 || len(r.Guards) > 0 {
+			t.Errorf("Read(%q): %s, %d days, amounts %v, guards %v; want pause, %d days", tt.text, r.Intent, r.Days, r.Amounts, r.Guards, tt.days)
+		}
+	}
+	for _, yes := range []string{"fechou", "firmeza", "demorou"} {
+		if r := Read(yes, testCtx); r.YesNo != 1 {
+			t.Errorf("Read(%q).YesNo = %d; want 1", yes, r.YesNo)
+		}
+	}
+}

@@ -84,6 +84,13 @@ func findQuantities(s string, c Context) (installments int, amounts []Amount, da
 			}
 			continue
 		}
+		if weekWords[next(1)] {
+			// "2 semanas", "3 weeks": days, not money.
+			if n, err := strconv.Atoi(num); err == nil && days == 0 && n <= 8 {
+				days = 7 * n
+			}
+			continue
+		}
 		mult := int64(1)
 		marked := currencyMarks[prev]
 		used := 1
@@ -114,7 +121,29 @@ func findQuantities(s string, c Context) (installments int, amounts []Amount, da
 		amounts = append(amounts, a)
 		i += used - 1
 	}
+	if days == 0 {
+		days = weeksInWords(tokens)
+	}
 	return installments, amounts, days
+}
+
+// weekWords count days by the week.
+var weekWords = map[string]bool{"semana": true, "semanas": true, "week": true, "weeks": true, "wk": true, "wks": true}
+
+// weeksInWords reads a week or two said in words: "una semana", "a week",
+// "un par de semanas", "a couple of weeks", "uma quinzena".
+func weeksInWords(tokens []string) int {
+	for i := 1; i < len(tokens); i++ {
+		switch w, prev := tokens[i], tokens[i-1]; {
+		case (w == "semana" || w == "week") && (article[prev] || prev == "one" || prev == "otra" || prev == "outra" || prev == "another"):
+			return 7
+		case (w == "semanas" || w == "weeks") && (prev == "par" || prev == "couple" || i >= 2 && (tokens[i-2] == "par" || tokens[i-2] == "couple")):
+			return 14
+		case (w == "quincena" || w == "quinzena" || w == "fortnight") && (article[prev] || prev == "one" || prev == "otra" || prev == "outra" || prev == "another"):
+			return 15
+		}
+	}
+	return 0
 }
 
 func btoi(b bool) int {

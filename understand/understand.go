@@ -184,7 +184,7 @@ func Read(text string, c Context) Reading {
 
 	// Guards favour recall: the classifier may add a guard the lexicons
 	// missed ("me operaron y estoy en reposo") when it is confident enough.
-	if escalation(best) && p >= guardThreshold && len(strings.Fields(words)) >= 3 && !identityAnswer.MatchString(words) && !slices.Contains(r.Guards, best) && !negatedGuard(words, best) && !(best == Human && found[Callback]) {
+	if escalation(best) && p >= guardThreshold && len(strings.Fields(words)) >= 3 && !identityAnswer.MatchString(words) && !slices.Contains(r.Guards, best) && !negatedGuard(words, best) && !(best == Human && found[Callback]) && !shortRequest(words, found) {
 		r.Guards = append(r.Guards, best)
 		slices.SortStableFunc(r.Guards, func(a, b Intent) int { return slices.Index(guardOrder, a) - slices.Index(guardOrder, b) })
 	}
@@ -219,6 +219,21 @@ func Read(text string, c Context) Reading {
 		r.Sure = true
 	}
 	return r
+}
+
+// shortRequest reports whether a short message is a request a lexicon read
+// ("me da uma semana" is a pause): the classifier raises guards for stories,
+// which are longer, not over a plain request.
+func shortRequest(words string, found map[Intent]bool) bool {
+	if len(strings.Fields(words)) >= 6 {
+		return false
+	}
+	for _, i := range []Intent{Pause, Plan, Promise, DateChange, PayLink, Balance, PaymentRep} {
+		if found[i] {
+			return true
+		}
+	}
+	return false
 }
 
 // escalation reports whether the classifier alone may raise guard intent i:
