@@ -179,3 +179,7 @@ func TestSweep(t *testing.T) {
 		}
 	}
 }
+
+// TestMain runs the sets on SQLite, then again on the machine's PostgreSQL:
+// the analyser is Go's, so both backends must score the same.
+func TestMain(m *testing.M) { storetest.Main(m) }
