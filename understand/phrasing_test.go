@@ -98,6 +98,7 @@ func TestIntentsAsDebtorsWrite(t *testing.T) {
 		{"can i pay later this month", DateChange},
 		{"puedo pagar despues de la quincena?", DateChange},
 		{"can i speak w someone", Human},
+		{"hey so i can do 100 this friday and then the rest when i get paid on the 30th", Promise},
 	}
 	for _, tt := range tests {
 		if r := Read(tt.text, testCtx); r.Intent != tt.want {

@@ -371,7 +371,7 @@ func dateSlang(s string) string {
 }
 
 // payingWord finds a verb of paying, in any of the three languages.
-var payingWord = regexp.MustCompile(`\b(pag[a-z]*|pay[a-z]*|deposit[a-z]*|consign[a-z]*|transfer[a-z]*|abon[a-z]*|pix|send|mando|mandar|envio|enviar|doy|dou|give)\b`)
+var payingWord = regexp.MustCompile(`\b(pag[a-z]*|pay[a-z]*|deposit[a-z]*|consign[a-z]*|transfer[a-z]*|abon[a-z]*|pix|send|mando|mandar|envio|enviar|doy|dou|give|paid|can do|could do|puedo hacer|posso fazer|faco)\b`)
 
 // ahead reports whether some date is after the day of now: a day still to
 // come, on which something can be promised.

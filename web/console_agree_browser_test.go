@@ -82,7 +82,7 @@ func TestConsoleAgreementInBrowser(t *testing.T) {
 	if n := r.count(t, `SELECT COUNT(*) FROM plans WHERE status = 'accepted' AND installments = 3`); n != 1 {
 		t.Fatalf("%d accepted 3-installment plans", n)
 	}
-	eventually(t, "the plan's confirmation at the Twilio fake", func() bool {
+	webtest.Eventually(t, "the plan's confirmation at the Twilio fake", func() bool {
 		for _, m := range r.tw.sent()[sent:] {
 			if strings.Contains(m, "un plan de 3 cuotas") {
 				return true
@@ -94,7 +94,7 @@ func TestConsoleAgreementInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/debtors/"+url.PathEscape(anaPhone)+"/plans", nil)
+	req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/debtors/"+url.PathEscape(webtest.AnaPhone)+"/plans", nil)
 	req.Header.Set("Authorization", "Bearer "+key)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -140,7 +140,7 @@ func TestConsoleAgreementInBrowser(t *testing.T) {
 	other.shootIn(shots, "canned")
 	sent = len(r.tw.sent())
 	other.do("send", chromedp.Click("#send"), after("ok_sent"), chromedp.WaitVisible("p.flash.ok"))
-	eventually(t, "the canned response at the Twilio fake", func() bool {
+	webtest.Eventually(t, "the canned response at the Twilio fake", func() bool {
 		for _, m := range r.tw.sent()[sent:] {
 			if strings.Contains(m, canned) {
 				return true

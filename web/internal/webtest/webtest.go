@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -83,3 +85,38 @@ func Browser(t testing.TB, timeout time.Duration, opts ...chromedp.ExecAllocator
 	}
 	return ctx
 }
+
+// Clock is a clock tests move by hand; a rig gives its Now to the store, the
+// engine and the handlers alike, so windows and expiries are crossed without
+// sleeping.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClock starts a Clock at t.
+func NewClock(t time.Time) *Clock { return &Clock{t: t} }
+
+// Now is the clock's time (an acuerdo.Clock).
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Add moves the clock by d.
+func (c *Clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// Kicker counts kicks: it stands in for the outbox or the hooks sender a
+// door kicks after it queued something.
+type Kicker struct{ n atomic.Int64 }
+
+// Kick counts one kick.
+func (k *Kicker) Kick() { k.n.Add(1) }
+
+// Count is how many kicks there were.
+func (k *Kicker) Count() int { return int(k.n.Load()) }
