@@ -25,6 +25,7 @@ import (
 var (
 	backlogSize    = flag.Int("backlog", 10000, "first messages BenchmarkBacklog and BenchmarkReplicas answer")
 	backlogWorkers = flag.Int("backlog-workers", 0, "turn workers per engine (0: the engine's default)")
+	backlogSlots   = flag.Int("backlog-slots", 0, "model slots per engine, which bound concurrent turns (0: the engine's default)")
 )
 
 // BenchmarkBacklog measures complete offline turns from a backlog of first
@@ -214,7 +215,7 @@ func drainBacklog(b *testing.B, dsn string, n, replicas int) (float64, float64) 
 			b.Fatal(err)
 		}
 		dbs = append(dbs, db)
-		eng := engine.New(engine.Config{Store: db, Agent: offlineAgent(db), Policy: benchPolicy(), Logger: logger, Workers: *backlogWorkers,
+		eng := engine.New(engine.Config{Store: db, Agent: offlineAgent(db), Policy: benchPolicy(), Logger: logger, Workers: *backlogWorkers, ModelSlots: *backlogSlots,
 			Senders: map[string]engine.Sender{acuerdo.ChannelWhatsApp: acceptSender{}}})
 		engines = append(engines, eng)
 	}
