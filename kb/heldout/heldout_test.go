@@ -45,7 +45,7 @@ func readQuestions(t *testing.T, path string) []question {
 }
 
 // corpus loads testdata/docs into a fresh database and returns a searcher.
-func corpus(t *testing.T) (*kb.Searcher, *store.DB) {
+func corpus(t testing.TB) (*kb.Searcher, *store.DB) {
 	t.Helper()
 	docs, err := kb.LoadDir("../testdata/docs", nil)
 	if err != nil {
@@ -183,3 +183,29 @@ func TestSweep(t *testing.T) {
 // TestMain runs the sets on SQLite, then again on the machine's PostgreSQL:
 // the analyser is Go's, so both backends must score the same.
 func TestMain(m *testing.M) { storetest.Main(m) }
+
+// BenchmarkSearch is one question answered from the sample documents (35
+// passages): the version check, the full-text match and the ranking.
+// BenchmarkVersion is the ceiling beside it: the one query every search
+// makes whatever it finds.
+func BenchmarkSearch(b *testing.B) {
+	s, _ := corpus(b)
+	ctx := context.Background()
+	qs := []string{"¿dónde puedo pagar?", "a que hora atienden", "necesito el paz y salvo", "aceptan bitcoin?"}
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		if _, err := s.Search(ctx, qs[i%len(qs)], "es", 3); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkVersion(b *testing.B) {
+	_, db := corpus(b)
+	ctx := context.Background()
+	for b.Loop() {
+		if _, err := db.KnowledgeVersion(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
