@@ -95,7 +95,14 @@ func Stem(w string) string {
 // term frequencies count).
 func Terms(text string) []string {
 	var out []string
-	for _, w := range strings.Fields(acuerdo.FoldWords(text)) {
+	folded := acuerdo.FoldWords(text)
+	words := strings.Fields(folded)
+	for _, p := range phrases {
+		if p.re.MatchString(folded) {
+			words = append(words, p.term)
+		}
+	}
+	for _, w := range words {
 		if stopWords[w] || len(w) < 2 {
 			continue
 		}
