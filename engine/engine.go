@@ -282,11 +282,14 @@ func (e *Engine) Run(ctx context.Context) error {
 		}
 	}()
 	var wg sync.WaitGroup
+	ready := make(chan struct{}, e.cfg.Workers)
+	claims := make(chan claimed, e.cfg.Workers)
 	for i := 0; i < e.cfg.Workers; i++ {
 		wg.Add(1)
-		go func() { defer wg.Done(); e.turnWorker(ctx, work) }()
+		go func() { defer wg.Done(); e.turnWorker(work, ready, claims) }()
 	}
-	wg.Add(2)
+	wg.Add(3)
+	go func() { defer wg.Done(); e.claimTurns(ctx, ready, claims) }()
 	go func() { defer wg.Done(); e.sendLoop(ctx) }()
 	go func() { defer wg.Done(); e.scheduler(ctx) }()
 	wg.Wait()
@@ -310,31 +313,69 @@ func (e *Engine) idle(ctx context.Context, c chan struct{}) bool {
 	return true
 }
 
-func (e *Engine) turnWorker(ctx, work context.Context) {
+// claimTurns claims turns for the workers that are ready, all of them in one
+// claim, and hands them out; it closes claims when ctx ends. One claim for
+// several turns is one write instead of several (on SQLite, the write lock
+// taken once).
+func (e *Engine) claimTurns(ctx context.Context, ready <-chan struct{}, claims chan<- claimed) {
+	defer close(claims)
+	free := 0 // workers waiting for a claim
 	for ctx.Err() == nil {
-		claims, err := e.cfg.Store.ClaimTurns(ctx, 1, e.cfg.Lease)
-		if err != nil {
-			if ctx.Err() == nil {
-				e.cfg.Logger.Error("claim turns", "err", err)
+		if free == 0 {
+			select {
+			case <-ready:
+				free++
+			case <-ctx.Done():
+				return
 			}
+		}
+	more:
+		for free < e.cfg.Workers {
+			select {
+			case <-ready:
+				free++
+			default:
+				break more
+			}
+		}
+		at := time.Now()
+		got, err := e.cfg.Store.ClaimTurns(ctx, free, e.cfg.Lease)
+		if err != nil && ctx.Err() == nil {
+			e.cfg.Logger.Error("claim turns", "err", err)
+		}
+		if len(got) == 0 {
 			if !e.idle(ctx, e.turnWake) {
 				return
 			}
 			continue
 		}
-		if len(claims) == 0 {
-			if !e.idle(ctx, e.turnWake) {
-				return
-			}
-			continue
+		for _, c := range got {
+			claims <- claimed{c, at} // buffered for every worker: never blocks
 		}
-		wake(e.turnWake) // there may be more: let another worker look
-		for _, c := range claims {
-			e.inflight.Add(1)
-			e.turn(work, c)
-			e.inflight.Done()
-		}
+		free -= len(got)
 	}
+}
+
+// turnWorker answers the turns it is handed, one at a time, telling the
+// claimer each time it is ready for another.
+func (e *Engine) turnWorker(work context.Context, ready chan<- struct{}, claims <-chan claimed) {
+	for {
+		ready <- struct{}{}
+		c, ok := <-claims
+		if !ok {
+			return
+		}
+		e.inflight.Add(1)
+		e.turn(work, c.TurnClaim, c.at)
+		e.inflight.Done()
+	}
+}
+
+// claimed is a claim handed to a worker, with when it was made: the lease
+// runs from then, not from when the worker starts.
+type claimed struct {
+	store.TurnClaim
+	at time.Time
 }
 
 // maxTurnAttempts is how often a turn is tried before a person takes over.
@@ -344,13 +385,13 @@ const maxTurnAttempts = 5
 // renewing the claim's lease while it runs. It records the turn only while the
 // claim is still its own: if the lease was lost, another worker answers, and
 // this worker's reply is discarded, never queued as a second answer.
-func (e *Engine) turn(work context.Context, claim store.TurnClaim) {
+func (e *Engine) turn(work context.Context, claim store.TurnClaim, claimedAt time.Time) {
 	convID := claim.ConversationID
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(work, e.cfg.TurnTimeout)
 	defer cancel()
 	var lost atomic.Bool
-	stopBeat := e.heartbeat(ctx, claim, func() { lost.Store(true); cancel() })
+	stopBeat := e.heartbeat(ctx, claim, claimedAt, func() { lost.Store(true); cancel() })
 	defer stopBeat()
 	// Records survive the turn's cancellation (a shutdown, a lost lease): they
 	// are what hands the turn on.
@@ -438,16 +479,18 @@ func (e *Engine) turn(work context.Context, claim store.TurnClaim) {
 	}
 }
 
-// heartbeat renews a claim's lease every third of the lease until the returned
-// stop is called; lost is called once if the lease turns out to be someone
-// else's. A renewal that fails for another reason is retried at the next beat.
-func (e *Engine) heartbeat(ctx context.Context, claim store.TurnClaim, lost func()) (stop func()) {
+// heartbeat renews a claim's lease every third of the lease, counted from
+// the claim (claimedAt, real time), until the returned stop is called; lost is
+// called once if the lease turns out to be someone else's. A renewal that
+// fails for another reason is retried at the next beat.
+func (e *Engine) heartbeat(ctx context.Context, claim store.TurnClaim, claimedAt time.Time, lost func()) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		t := time.NewTicker(max(e.cfg.Lease/3, 10*time.Millisecond))
+		every := max(e.cfg.Lease/3, 10*time.Millisecond)
+		t := time.NewTimer(max(time.Until(claimedAt.Add(every)), 0))
 		defer t.Stop()
 		for {
 			select {
@@ -457,6 +500,7 @@ func (e *Engine) heartbeat(ctx context.Context, claim store.TurnClaim, lost func
 				return
 			case <-t.C:
 			}
+			t.Reset(every)
 			err := e.cfg.Store.RenewTurn(ctx, claim, e.cfg.Lease)
 			if errors.Is(err, store.ErrLeaseLost) {
 				e.cfg.Logger.Warn("turn lease lost; abandoning the turn", "conversation", claim.ConversationID)

@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
+	"sync"
 	"time"
 
 	"acuerdo"
@@ -33,48 +35,163 @@ func (e *Engine) drainOutbox(ctx context.Context) {
 	}
 }
 
+// sendBatchSize is how many due messages one claim takes.
+const sendBatchSize = 32
+
 func (e *Engine) sendBatch(ctx context.Context) int {
-	items, err := e.cfg.Store.ClaimOutbox(ctx, 32, e.cfg.SendLease)
+	items, err := e.cfg.Store.ClaimOutbox(ctx, sendBatchSize, e.cfg.SendLease)
 	if err != nil {
 		if ctx.Err() == nil {
 			e.cfg.Logger.Error("claim outbox", "err", err)
 		}
 		return 0
 	}
-	for _, it := range items {
-		if err := e.deliver(ctx, it); err != nil && ctx.Err() == nil {
-			e.cfg.Logger.Error("deliver", "outbox", it.ID, "err", err)
+	n := len(items)
+	// A claim holds one message per conversation, so they may go out side by
+	// side: a provider's latency then overlaps, and their records before and
+	// after the provider's answer take one transaction each for the round,
+	// not one per message. Messages to one number go in successive rounds.
+	for len(items) > 0 {
+		var round, later []store.OutboxItem
+		seen := map[string]bool{}
+		for _, it := range items {
+			if seen[it.Recipient] {
+				later = append(later, it)
+				continue
+			}
+			seen[it.Recipient] = true
+			round = append(round, it)
 		}
+		e.sendRound(ctx, round)
+		items = later
 	}
-	return len(items)
+	return n
 }
 
-// deliver sends one message if policy allows it now: the per-debtor gap, the
-// contact policy for business-initiated messages, and the 24-hour window, which
-// decides between free text and an approved template.
-func (e *Engine) deliver(ctx context.Context, it store.OutboxItem) error {
+// sendJob is a message policy allowed to go now, and how.
+type sendJob struct {
+	it   store.OutboxItem
+	snd  Sender
+	conv acuerdo.Conversation
+	tmpl *Template // instead of the free text, outside the window
+	sent Sent
+	err  error
+}
+
+// sendRound delivers messages to distinct recipients side by side.
+func (e *Engine) sendRound(ctx context.Context, items []store.OutboxItem) {
+	jobs := make([]*sendJob, len(items))
+	parallel(len(items), func(i int) {
+		j, err := e.prepare(ctx, items[i])
+		if err != nil && ctx.Err() == nil {
+			e.cfg.Logger.Error("deliver", "outbox", items[i].ID, "err", err)
+		}
+		jobs[i] = j
+	})
+	jobs = slices.DeleteFunc(jobs, func(j *sendJob) bool { return j == nil })
+	if len(jobs) == 0 {
+		return
+	}
+	marks := make([]store.Sending, len(jobs))
+	for i, j := range jobs {
+		marks[i] = store.Sending{Item: j.it, Text: j.it.Body}
+		if j.tmpl != nil {
+			marks[i].Text = j.tmpl.Text
+		}
+	}
+	// Recorded before any provider call: after a crash these are reconciled,
+	// never blindly resent. Not recorded, nothing is sent; the claim's lease
+	// runs out and they are claimed again.
+	if err := e.cfg.Store.MarkSendingAll(ctx, marks); err != nil {
+		if ctx.Err() == nil {
+			e.cfg.Logger.Error("record sends", "messages", len(jobs), "err", err)
+		}
+		return
+	}
+	parallel(len(jobs), func(i int) {
+		j := jobs[i]
+		if j.tmpl != nil {
+			j.sent, j.err = j.snd.SendTemplate(ctx, j.it.Recipient, *j.tmpl)
+		} else {
+			j.sent, j.err = j.snd.SendText(ctx, j.it.Recipient, j.it.Body)
+		}
+	})
+	// The provider's answers are recorded even if shutdown began meanwhile.
+	rec := context.WithoutCancel(ctx)
+	var accepted []store.Accepted
+	for _, j := range jobs {
+		if j.err != nil {
+			e.cfg.Metrics.outbound(j.it.Channel, "error")
+			if err := e.sendFailed(rec, j.snd, j.it, j.conv, j.err); err != nil {
+				e.cfg.Logger.Error("deliver", "outbox", j.it.ID, "err", err)
+			}
+			continue
+		}
+		e.cfg.Metrics.outbound(j.it.Channel, "sent")
+		a := store.Accepted{Item: j.it, ProviderID: j.sent.ID, Status: j.sent.Status}
+		if j.tmpl != nil {
+			a.TemplateID = j.tmpl.ContentID
+		}
+		accepted = append(accepted, a)
+	}
+	if len(accepted) == 0 {
+		return
+	}
+	codes, err := e.cfg.Store.MarkSentAll(rec, accepted, e.cfg.Rank)
+	if err != nil {
+		e.cfg.Logger.Error("record sent messages", "messages", len(accepted), "err", err)
+	}
+	for i, code := range codes {
+		if code == "" {
+			continue
+		}
+		if err := e.markUnreachable(rec, accepted[i].Item.ConversationID, code); err != nil {
+			e.cfg.Logger.Error("deliver", "outbox", accepted[i].Item.ID, "err", err)
+		}
+	}
+}
+
+// parallel runs fn(0) … fn(n-1) side by side and waits for them.
+func parallel(n int, fn func(i int)) {
+	if n == 1 {
+		fn(0)
+		return
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() { defer wg.Done(); fn(i) }()
+	}
+	wg.Wait()
+}
+
+// prepare decides whether a message may go now: the per-debtor gap, the
+// contact policy for business-initiated messages, and the 24-hour window,
+// which decides between free text and an approved template. A message that
+// may not go is held, retried or failed here, and prepare returns nil.
+func (e *Engine) prepare(ctx context.Context, it store.OutboxItem) (*sendJob, error) {
 	snd, ok := e.cfg.Senders[it.Channel]
 	if !ok {
-		return e.cfg.Store.Fail(ctx, it, "", errNoSender.Error())
+		return nil, e.cfg.Store.Fail(ctx, it, "", errNoSender.Error())
 	}
 	conv, err := e.cfg.Store.ConversationByID(ctx, it.ConversationID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var debtor acuerdo.Debtor
 	if conv.DebtorID != 0 {
 		if debtor, err = e.cfg.Store.DebtorByID(ctx, conv.DebtorID); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	now := e.cfg.Clock()
 	if gap := e.cfg.Policy.DebtorMinGap; gap > 0 && it.Channel == acuerdo.ChannelWhatsApp {
 		last, err := e.cfg.Store.LastSentAt(ctx, conv.ID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if !last.IsZero() && now.Sub(last) < gap {
-			return e.cfg.Store.Retry(ctx, it.ID, last.Add(gap), "per-debtor gap")
+			return nil, e.cfg.Store.Retry(ctx, it.ID, last.Add(gap), "per-debtor gap")
 		}
 	}
 	open := e.cfg.Policy.FreeFormAllowed(conv.LastInboundAt, now)
@@ -84,57 +201,33 @@ func (e *Engine) deliver(ctx context.Context, it store.OutboxItem) error {
 	if it.Business || !open.Allowed {
 		d, until, err := e.contactAllowed(ctx, conv, debtor, now)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if !d.Allowed {
-			return e.hold(ctx, it, d, until)
+			return nil, e.hold(ctx, it, d, until)
 		}
 		if debtor.ID != 0 {
 			v, arm, err := e.cfg.Store.DebtorVariant(ctx, debtor.ID)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if d, until := variantWindow(v, arm, debtor, now); !d.Allowed {
-				return e.hold(ctx, it, d, until)
+				return nil, e.hold(ctx, it, d, until)
 			}
 		}
 	}
-	var tmpl *Template
+	j := &sendJob{it: it, snd: snd, conv: conv}
 	if !open.Allowed || it.Body == "" {
 		t, ok := e.template(it, conv, debtor)
 		if !ok {
-			return e.hold(ctx, it, policy.Decision{Rule: open.Rule, Reason: "outside the 24-hour window and no approved template is configured for " + it.Template + "/" + locale(conv, debtor)}, time.Time{})
+			return nil, e.hold(ctx, it, policy.Decision{Rule: open.Rule, Reason: "outside the 24-hour window and no approved template is configured for " + it.Template + "/" + locale(conv, debtor)}, time.Time{})
 		}
-		tmpl = &t
+		j.tmpl = &t
 	}
 	if err := e.limiter.Wait(ctx); err != nil {
-		return e.cfg.Store.Retry(context.WithoutCancel(ctx), it.ID, now, "shutting down")
+		return nil, e.cfg.Store.Retry(context.WithoutCancel(ctx), it.ID, now, "shutting down")
 	}
-	text := it.Body
-	if tmpl != nil {
-		text = tmpl.Text
-	}
-	if err := e.cfg.Store.MarkSending(ctx, it, text); err != nil {
-		return err
-	}
-	var sent Sent
-	if tmpl != nil {
-		sent, err = snd.SendTemplate(ctx, it.Recipient, *tmpl)
-	} else {
-		sent, err = snd.SendText(ctx, it.Recipient, it.Body)
-	}
-	// The provider's answer is recorded even if shutdown began meanwhile.
-	rec := context.WithoutCancel(ctx)
-	if err != nil {
-		e.cfg.Metrics.outbound(it.Channel, "error")
-		return e.sendFailed(rec, snd, it, conv, err)
-	}
-	tid := ""
-	if tmpl != nil {
-		tid = tmpl.ContentID
-	}
-	e.cfg.Metrics.outbound(it.Channel, "sent")
-	return e.markSent(rec, it, sent.ID, sent.Status, tid)
+	return j, nil
 }
 
 // markSent records an accepted send. A status callback that beat the send's

@@ -48,8 +48,9 @@ type Turns interface {
 type Outbox interface {
 	Lookups
 	ClaimOutbox(ctx context.Context, n int, lease time.Duration) ([]store.OutboxItem, error)
-	MarkSending(ctx context.Context, it store.OutboxItem, sent string) error
+	MarkSendingAll(ctx context.Context, ss []store.Sending) error
 	MarkSent(ctx context.Context, it store.OutboxItem, providerID, status, templateID string, rank func(string) int) (string, error)
+	MarkSentAll(ctx context.Context, as []store.Accepted, rank func(string) int) ([]string, error)
 	Retry(ctx context.Context, id int64, notBefore time.Time, reason string) error
 	Hold(ctx context.Context, it store.OutboxItem, reason string, until time.Time, audit ...acuerdo.AuditEntry) error
 	Fail(ctx context.Context, it store.OutboxItem, code, reason string) error

@@ -198,6 +198,11 @@ func seed(ctx context.Context, db *store.DB, s *Scenario) error {
 			return err
 		}
 	}
+	if len(s.knowledge) > 0 {
+		if err := db.ReplaceKnowledge(ctx, s.knowledge); err != nil {
+			return fmt.Errorf("the documents: %w", err)
+		}
+	}
 	if s.Conversation == nil {
 		return nil
 	}

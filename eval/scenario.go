@@ -34,7 +34,11 @@
 // database right after it; those at the end against the whole conversation.
 package eval
 
-import "time"
+import (
+	"time"
+
+	"acuerdo"
+)
 
 // Scenario is one scripted conversation and what must come of it.
 type Scenario struct {
@@ -49,14 +53,26 @@ type Scenario struct {
 	Messages     []Message     `yaml:"messages"`
 	// Expect is checked against the whole conversation once every message ran.
 	Expect Expect `yaml:"expect"`
+	// Knowledge are the creditor's documents the agent answers questions
+	// from, imported before the first message.
+	Knowledge []Document `yaml:"knowledge"`
 
 	// File is where the scenario was read from, for messages.
 	File string `yaml:"-"`
 	// now is Now parsed.
 	now time.Time
+	// knowledge is Knowledge parsed (package kb).
+	knowledge []acuerdo.KnowledgeDoc
 	// validated says validate filled the defaults, so Run need not write to a
 	// scenario other goroutines may be running too.
 	validated bool
+}
+
+// Document is one of the creditor's documents: a file name whose extension
+// says the format (faq.es.md, horario.txt) and its text.
+type Document struct {
+	Name string `yaml:"name"`
+	Text string `yaml:"text"`
 }
 
 // Debtor is who writes: a debtor of the portfolio, or an unknown number.

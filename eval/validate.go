@@ -10,6 +10,7 @@ import (
 
 	"acuerdo"
 	"acuerdo/agent"
+	"acuerdo/kb"
 	"acuerdo/phone"
 	"acuerdo/prompts"
 	"acuerdo/tools"
@@ -23,7 +24,7 @@ var toolNames = []string{
 	tools.EscalateToHuman, tools.OptOut, tools.RequestCallback,
 }
 
-var handlers = []string{agent.HandledGuard, agent.HandledOffline, agent.HandledLLM, agent.HandledFallback, agent.HandledPaused}
+var handlers = []string{agent.HandledGuard, agent.HandledOffline, agent.HandledLLM, agent.HandledFallback, agent.HandledPaused, agent.HandledKnowledge}
 
 var reasons = []string{
 	acuerdo.ReasonDebtorRequest, acuerdo.ReasonHardship, acuerdo.ReasonDispute, acuerdo.ReasonComplaint,
@@ -66,6 +67,15 @@ func (s *Scenario) validate() error {
 		s.now = t
 	}
 	s.Debtor.validate(&p)
+	s.knowledge = nil
+	for i, d := range s.Knowledge {
+		doc, err := kb.Parse(d.Name, []byte(d.Text))
+		if err != nil {
+			p.add(fmt.Sprintf("knowledge[%d]", i), "%s", acuerdo.ErrorMessage(err))
+			continue
+		}
+		s.knowledge = append(s.knowledge, doc)
+	}
 	if len(s.Messages) == 0 {
 		p.add("messages", "at least one message is required")
 	}

@@ -27,6 +27,21 @@ const MaxFileBytes = 8 << 20
 // WhatsApp message comfortably shows. Longer sections are cut at paragraphs.
 const maxPassage = 700
 
+// ParseError is why a document was refused: Kind is "format", "too_large",
+// "no_text" or "pdf", for a door to say it in its user's language; the error
+// itself (an acuerdo.EINVALID) says it in English with what to do.
+type ParseError struct {
+	Name, Kind string
+	err        error
+}
+
+func (e *ParseError) Error() string { return e.err.Error() }
+func (e *ParseError) Unwrap() error { return e.err }
+
+func refuse(name, kind, format string, args ...any) error {
+	return &ParseError{Name: name, Kind: kind, err: acuerdo.Errorf(acuerdo.EINVALID, format, args...)}
+}
+
 // Supported reports whether name has an extension Parse reads.
 func Supported(name string) bool {
 	_, ok := Formats[strings.ToLower(filepath.Ext(name))]
@@ -41,10 +56,10 @@ func Parse(name string, data []byte) (acuerdo.KnowledgeDoc, error) {
 	name = filepath.Base(name)
 	format, ok := Formats[strings.ToLower(filepath.Ext(name))]
 	if !ok {
-		return acuerdo.KnowledgeDoc{}, acuerdo.Errorf(acuerdo.EINVALID, "%s: unsupported format; documents are Markdown (.md), text (.txt) or PDF (.pdf)", name)
+		return acuerdo.KnowledgeDoc{}, refuse(name, "format", "%s: unsupported format; documents are Markdown (.md), text (.txt) or PDF (.pdf)", name)
 	}
 	if len(data) > MaxFileBytes {
-		return acuerdo.KnowledgeDoc{}, acuerdo.Errorf(acuerdo.EINVALID, "%s: %d bytes is more than the %d MiB a document may have; split it", name, len(data), MaxFileBytes>>20)
+		return acuerdo.KnowledgeDoc{}, refuse(name, "too_large", "%s: %d bytes is more than the %d MiB a document may have; split it", name, len(data), MaxFileBytes>>20)
 	}
 	sum := sha256.Sum256(data)
 	doc := acuerdo.KnowledgeDoc{Name: name, Format: format, SHA256: hex.EncodeToString(sum[:]), Bytes: len(data)}
@@ -57,7 +72,7 @@ func Parse(name string, data []byte) (acuerdo.KnowledgeDoc, error) {
 	case "pdf":
 		t, err := pdfText(data)
 		if err != nil {
-			return acuerdo.KnowledgeDoc{}, acuerdo.Errorf(acuerdo.EINVALID, "%s: not a readable PDF (%v); export it again as PDF, or as text", name, err)
+			return acuerdo.KnowledgeDoc{}, refuse(name, "pdf", "%s: not a readable PDF (%v); export it again as PDF, or as text", name, err)
 		}
 		secs = textSections(t)
 	}
@@ -83,7 +98,7 @@ func Parse(name string, data []byte) (acuerdo.KnowledgeDoc, error) {
 		if format == "pdf" {
 			hint = "a scanned PDF has images, not text: export it with its text layer, or as .txt"
 		}
-		return acuerdo.KnowledgeDoc{}, acuerdo.Errorf(acuerdo.EINVALID, "%s: no text to index (%s)", name, hint)
+		return acuerdo.KnowledgeDoc{}, refuse(name, "no_text", "%s: no text to index (%s)", name, hint)
 	}
 	doc.Lang = langOf(name, all.String())
 	return doc, nil

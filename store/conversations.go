@@ -27,19 +27,25 @@ func (db *DB) Conversation(ctx context.Context, channel, phone string) (acuerdo.
 	}
 	now := db.now()
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO conversations (debtor_id, phone, channel, locale, created_at, updated_at)
-			SELECT (SELECT id FROM debtors WHERE phone = ?), ?, ?, COALESCE((SELECT locale FROM debtors WHERE phone = ?), ''), ?, ?
-			ON CONFLICT (channel, phone) DO NOTHING`, phone, phone, channel, phone, now, now)
-		if err != nil {
-			return err
-		}
-		c, err = scanConversation(tx.QueryRowContext(ctx, `SELECT `+convCols+` FROM conversations WHERE channel = ? AND phone = ?`, channel, phone))
+		c, err = createConversation(ctx, tx, channel, phone, now)
 		return err
 	})
 	if err != nil {
 		return c, fmt.Errorf("conversation %s: %w", channel, err)
 	}
 	return c, nil
+}
+
+// createConversation creates the conversation with a phone on a channel,
+// linked to the debtor with that phone if any, unless it exists, and returns it.
+func createConversation(ctx context.Context, tx *sql.Tx, channel, phone string, now time.Time) (acuerdo.Conversation, error) {
+	_, err := tx.ExecContext(ctx, `INSERT INTO conversations (debtor_id, phone, channel, locale, created_at, updated_at)
+		SELECT (SELECT id FROM debtors WHERE phone = ?), ?, ?, COALESCE((SELECT locale FROM debtors WHERE phone = ?), ''), ?, ?
+		ON CONFLICT (channel, phone) DO NOTHING`, phone, phone, channel, phone, now, now)
+	if err != nil {
+		return acuerdo.Conversation{}, err
+	}
+	return scanConversation(tx.QueryRowContext(ctx, `SELECT `+convCols+` FROM conversations WHERE channel = ? AND phone = ?`, channel, phone))
 }
 
 // ConversationByID returns a conversation, or ENOTFOUND.

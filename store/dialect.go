@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -165,3 +166,54 @@ var foldClasses = func() map[rune][]rune {
 	add(0x2000, 0x206F) // general punctuation (quotes, dashes, spaces)
 	return m
 }()
+
+// Constraint violations, as each backend reports them (sqliteConstraint in
+// sqlite.go, pgConstraint in postgres.go).
+const (
+	noViolation = iota
+	foreignKeyViolation
+	uniqueViolation
+	checkViolation
+)
+
+func constraintOf(err error) int {
+	if k := sqliteConstraint(err); k != noViolation {
+		return k
+	}
+	return pgConstraint(err)
+}
+
+// constraintError gives a constraint the database enforced the error code it
+// means for a caller, so that bad input is a clear 404, 409 or 400 instead of
+// an internal error: a reference to a row that does not exist is ENOTFOUND,
+// a duplicate ECONFLICT, a value out of range EINVALID. The driver's error
+// stays in the chain (errors.As finds it, logs show it). Every write
+// transaction passes through it (inTx).
+func constraintError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var e *acuerdo.Error
+	if errors.As(err, &e) {
+		return err // already says what it means
+	}
+	switch constraintOf(err) {
+	case foreignKeyViolation:
+		return codedError{err, acuerdo.Errorf(acuerdo.ENOTFOUND, "it refers to a case, account, conversation, message or user that does not exist")}
+	case uniqueViolation:
+		return codedError{err, acuerdo.Errorf(acuerdo.ECONFLICT, "it already exists")}
+	case checkViolation:
+		return codedError{err, acuerdo.Errorf(acuerdo.EINVALID, "a value is out of its allowed range")}
+	}
+	return err
+}
+
+// codedError is a driver's error with the acuerdo error that says what it
+// means to the caller.
+type codedError struct {
+	err  error
+	code *acuerdo.Error
+}
+
+func (e codedError) Error() string   { return e.err.Error() + " (" + e.code.Code + ")" }
+func (e codedError) Unwrap() []error { return []error{e.code, e.err} }

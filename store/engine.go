@@ -29,11 +29,21 @@ func (db *DB) Receive(ctx context.Context, channel, phone string, m acuerdo.Mess
 	if m.CreatedAt.IsZero() {
 		m.CreatedAt = now
 	}
-	conv, err := db.Conversation(ctx, channel, phone)
-	if err != nil {
-		return 0, false, err
+	// A known conversation is found on the read pool; a first message
+	// creates its conversation in the same transaction that stores it.
+	conv, err := scanConversation(db.read.QueryRowContext(ctx, `SELECT `+convCols+` FROM conversations WHERE channel = ? AND phone = ?`, channel, phone))
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, false, fmt.Errorf("conversation %s: %w", channel, err)
 	}
+	known := err == nil
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		if !known {
+			c, err := createConversation(ctx, tx, channel, phone, now)
+			if err != nil {
+				return fmt.Errorf("conversation %s: %w", channel, err)
+			}
+			conv = c
+		}
 		var pid any
 		if m.ProviderID != "" {
 			pid = m.ProviderID
@@ -82,8 +92,17 @@ func (db *DB) Receive(ctx context.Context, channel, phone string, m acuerdo.Mess
 // turn (CompleteTurn, RetryTurn, ReleaseTurn).
 func (db *DB) ClaimTurns(ctx context.Context, n int, lease time.Duration) ([]TurnClaim, error) {
 	now := db.now()
+	// Idle workers poll: asking the read pool first keeps an empty poll off
+	// the write lock (SQLite) and out of a locking transaction (PostgreSQL).
+	var one int
+	err := db.read.QueryRowContext(ctx, `SELECT 1 FROM pending_turns WHERE due_at <= ? AND (lease_until IS NULL OR lease_until < ?) LIMIT 1`, now, now).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
 	var out []TurnClaim
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT conversation_id, attempts FROM pending_turns
 			WHERE due_at <= ? AND (lease_until IS NULL OR lease_until < ?) ORDER BY due_at LIMIT ? FOR UPDATE SKIP LOCKED`, now, now, n)
 		if err != nil {

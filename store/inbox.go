@@ -49,7 +49,7 @@ func (db *DB) TransferCase(ctx context.Context, id, toUserID int64, audit ...acu
 func (db *DB) MarkRead(ctx context.Context, userID, caseID int64) error {
 	_, err := db.write.ExecContext(ctx, `INSERT INTO case_reads (user_id, case_id, read_at) VALUES (?,?,?)
 		ON CONFLICT (user_id, case_id) DO UPDATE SET read_at = excluded.read_at`, userID, caseID, db.now())
-	return err
+	return constraintError(err)
 }
 
 // CaseReads returns when the user last read each case they read.

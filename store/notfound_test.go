@@ -205,6 +205,19 @@ func TestLookupsSayNotFound(t *testing.T) {
 		{"CloseCase", func() error { return db.CloseCase(ctx, id, acuerdo.CaseResolved, nil, "paid") }},
 		{"UpdateUser", func() error { _, err := db.UpdateUser(ctx, id, store.UserChange{}); return err }},
 		{"DeleteCanned", func() error { return db.DeleteCanned(ctx, id) }},
+		// Writes that only reference the missing row: the database's foreign
+		// key says so, and constraintError makes it ENOTFOUND.
+		{"AddLabel", func() error { return db.AddLabel(ctx, id, "urgente") }},
+		{"CreatePromise", func() error {
+			_, err := db.CreatePromise(ctx, acuerdo.Promise{AccountID: id, Amount: acuerdo.Money{Amount: 100, Currency: "COP"}, DueDate: acuerdo.Date{Year: 2026, Month: 12, Day: 1}})
+			return err
+		}},
+		{"OfferPlan", func() error {
+			_, err := db.OfferPlan(ctx, acuerdo.Plan{AccountID: id, Total: acuerdo.Money{Amount: 100, Currency: "COP"}})
+			return err
+		}},
+		{"MarkRead", func() error { return db.MarkRead(ctx, id, id) }},
+		{"StartSession", func() error { return db.StartSession(ctx, store.Session{TokenHash: "missing", UserID: id}) }},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -215,7 +228,7 @@ func TestLookupsSayNotFound(t *testing.T) {
 			if code := acuerdo.ErrorCode(err); code != acuerdo.ENOTFOUND {
 				t.Fatalf("error code %q (%v), want %q", code, err, acuerdo.ENOTFOUND)
 			}
-			if !strings.Contains(err.Error(), fmt.Sprint(id)) && !strings.Contains(err.Error(), "missing") && !strings.Contains(err.Error(), "+57") {
+			if msg := acuerdo.ErrorMessage(err); !strings.Contains(msg, fmt.Sprint(id)) && !strings.Contains(msg, "missing") && !strings.Contains(msg, "+57") && !strings.Contains(msg, "does not exist") {
 				t.Errorf("%v does not say what is missing", err)
 			}
 		})

@@ -45,8 +45,17 @@ type OutboxItem struct {
 // conversation, so a conversation's messages go out in order.
 func (db *DB) ClaimOutbox(ctx context.Context, n int, lease time.Duration) ([]OutboxItem, error) {
 	now := db.now()
+	// As in ClaimTurns: an idle poll only reads.
+	var one int
+	err := db.read.QueryRowContext(ctx, `SELECT 1 FROM outbox WHERE state = ? AND not_before <= ? AND (lease_until IS NULL OR lease_until < ?) LIMIT 1`,
+		OutboxPending, now, now).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
 	var out []OutboxItem
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT o.id, o.message_id, o.conversation_id, o.recipient, o.channel, o.body, o.template, o.variables, o.business, o.attempts, o.sending_at, o.created_at
 			FROM outbox o
 			WHERE o.state = ? AND o.not_before <= ? AND (o.lease_until IS NULL OR o.lease_until < ?)
@@ -85,17 +94,36 @@ func (db *DB) ClaimOutbox(ctx context.Context, n int, lease time.Duration) ([]Ou
 // sent is the text the debtor will read (a template's, when one replaces the
 // free text): reconciliation looks for it, and the conversation shows it.
 func (db *DB) MarkSending(ctx context.Context, it OutboxItem, sent string) error {
+	return db.MarkSendingAll(ctx, []Sending{{it, sent}})
+}
+
+// Sending is a message about to be handed to its provider, with the text the
+// debtor will read ("" or its body when it goes as queued).
+type Sending struct {
+	Item OutboxItem
+	Text string
+}
+
+// MarkSendingAll is MarkSending for several messages in one transaction: a
+// sender that claimed a batch records it with one commit, not one a message.
+func (db *DB) MarkSendingAll(ctx context.Context, ss []Sending) error {
 	now := db.now()
-	if sent == "" || sent == it.Body {
-		_, err := db.write.ExecContext(ctx, `UPDATE outbox SET state = ?, sending_at = ? WHERE id = ?`, OutboxSending, now, it.ID)
-		return err
-	}
 	return db.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = ?, sending_at = ?, body = ? WHERE id = ?`, OutboxSending, now, sent, it.ID); err != nil {
-			return err
+		for _, s := range ss {
+			if s.Text == "" || s.Text == s.Item.Body {
+				if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = ?, sending_at = ? WHERE id = ?`, OutboxSending, now, s.Item.ID); err != nil {
+					return err
+				}
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = ?, sending_at = ?, body = ? WHERE id = ?`, OutboxSending, now, s.Text, s.Item.ID); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE messages SET body = ? WHERE id = ?`, s.Text, s.Item.MessageID); err != nil {
+				return err
+			}
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE messages SET body = ? WHERE id = ?`, sent, it.MessageID)
-		return err
+		return nil
 	})
 }
 
@@ -104,22 +132,55 @@ func (db *DB) MarkSending(ctx context.Context, it OutboxItem, sent string) error
 // carried (the last non-empty one), so the caller can act on it as it would
 // on a callback that came in order: a number that cannot be reached.
 func (db *DB) MarkSent(ctx context.Context, it OutboxItem, providerID, status, templateID string, rank func(string) int) (string, error) {
-	if status == "" {
-		status = acuerdo.MessageQueued
-	}
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = ?, provider_id = ?, lease_until = NULL, last_error = '' WHERE id = ?`, OutboxSent, providerID, it.ID); err != nil {
-			return err
-		}
-		// A status callback may have beaten this write: keep whichever state is further.
-		_, err := tx.ExecContext(ctx, `UPDATE messages SET provider_id = ?, template_id = ?, status = ? WHERE id = ?`,
-			nullString(providerID), templateID, status, it.MessageID)
-		return err
-	})
-	if err != nil || providerID == "" {
+	codes, err := db.MarkSentAll(ctx, []Accepted{{Item: it, ProviderID: providerID, Status: status, TemplateID: templateID}}, rank)
+	if err != nil {
 		return "", err
 	}
-	return db.applyEarly(ctx, providerID, rank)
+	return codes[0], nil
+}
+
+// Accepted is a provider's acceptance of a message: its id there, the status
+// it gave, and the template's content id if one went instead of free text.
+type Accepted struct {
+	Item                           OutboxItem
+	ProviderID, Status, TemplateID string
+}
+
+// MarkSentAll is MarkSent for several messages, their acceptances written in
+// one transaction; it returns each one's early error code, in order. A failed
+// transaction wrote none of them; an error applying early callbacks comes
+// after all were written.
+func (db *DB) MarkSentAll(ctx context.Context, as []Accepted, rank func(string) int) ([]string, error) {
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		for _, a := range as {
+			status := a.Status
+			if status == "" {
+				status = acuerdo.MessageQueued
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = ?, provider_id = ?, lease_until = NULL, last_error = '' WHERE id = ?`, OutboxSent, a.ProviderID, a.Item.ID); err != nil {
+				return err
+			}
+			// A status callback may have beaten this write: keep whichever state is further.
+			if _, err := tx.ExecContext(ctx, `UPDATE messages SET provider_id = ?, template_id = ?, status = ? WHERE id = ?`,
+				nullString(a.ProviderID), a.TemplateID, status, a.Item.MessageID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	codes := make([]string, len(as))
+	for i, a := range as {
+		if a.ProviderID == "" {
+			continue
+		}
+		if codes[i], err = db.applyEarly(ctx, a.ProviderID, rank); err != nil {
+			return codes, err
+		}
+	}
+	return codes, nil
 }
 
 // applyEarly applies and forgets the status callbacks kept for providerID

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -10,6 +11,7 @@ import (
 	"acuerdo"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // openPostgres opens the PostgreSQL database named by a postgres:// URL.
@@ -85,4 +87,22 @@ func pgDDL(sql string) string {
 	sql = ddlInteger.ReplaceAllString(sql, "BIGINT")
 	sql = ddlTimestamp.ReplaceAllString(sql, "TIMESTAMPTZ")
 	return ddlBlob.ReplaceAllString(sql, "BYTEA")
+}
+
+// pgConstraint reads a PostgreSQL constraint violation's kind from its
+// SQLSTATE.
+func pgConstraint(err error) int {
+	var e *pgconn.PgError
+	if !errors.As(err, &e) {
+		return noViolation
+	}
+	switch e.Code {
+	case "23503":
+		return foreignKeyViolation
+	case "23505":
+		return uniqueViolation
+	case "23514":
+		return checkViolation
+	}
+	return noViolation
 }

@@ -47,7 +47,7 @@ func (db *DB) CloseConversation(ctx context.Context, conversationID int64, closi
 func (db *DB) RecordSatisfaction(ctx context.Context, c acuerdo.Conversation, rating int) error {
 	_, err := db.write.ExecContext(ctx, `INSERT INTO satisfaction (conversation_id, debtor_id, rating, created_at) VALUES (?,?,?,?)`,
 		c.ID, nullID(c.DebtorID), rating, db.now())
-	return err
+	return constraintError(err)
 }
 
 // Rating is one answer.

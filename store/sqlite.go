@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -45,7 +46,7 @@ func openSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
 	// Each multi-row upsert keeps a statement journal to undo itself on a
 	// constraint error; in memory it costs no system calls.
 	wq.Add("_pragma", "temp_store(memory)")
-	wc, err := newStmtCache("file:" + path + "?" + wq.Encode())
+	wc, err := newStmtCache("file:"+path+"?"+wq.Encode(), true)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -64,7 +65,7 @@ func openSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
 
 	rq := common
 	rq.Set("_query_only", "on")
-	rc, err := newStmtCache("file:" + path + "?" + rq.Encode())
+	rc, err := newStmtCache("file:"+path+"?"+rq.Encode(), false)
 	if err != nil {
 		write.Close()
 		return nil, fmt.Errorf("open %s for reading: %w", path, err)
@@ -73,6 +74,7 @@ func openSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
 	read.SetMaxOpenConns(opt.ReadConns)
 	read.SetMaxIdleConns(opt.ReadConns)
 	db.read = read
+	db.startCommitter()
 	return db, nil
 }
 
@@ -87,6 +89,24 @@ func sqliteSQL(query string) string {
 		return query
 	}
 	return forUpdateClause.ReplaceAllString(query, "")
+}
+
+// sqliteConstraint reads a SQLite constraint violation's kind from its
+// extended result code.
+func sqliteConstraint(err error) int {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return noViolation
+	}
+	switch e.Code() {
+	case 787: // SQLITE_CONSTRAINT_FOREIGNKEY
+		return foreignKeyViolation
+	case 2067, 1555: // SQLITE_CONSTRAINT_UNIQUE, _PRIMARYKEY
+		return uniqueViolation
+	case 275: // SQLITE_CONSTRAINT_CHECK
+		return checkViolation
+	}
+	return noViolation
 }
 
 // sqliteFold is the SQLite function behind DB.containsFolded:

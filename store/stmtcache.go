@@ -21,14 +21,24 @@ const maxCachedStmts = 256
 // most of it while holding the one write connection. Keeping the statement
 // prepared per connection skips the parse; SQLite re-prepares a statement by
 // itself when the schema changes (sqlite3_prepare_v2).
-type stmtCache struct{ base driver.Connector }
+//
+// On the write connection (uninterrupted), a statement runs to its end even if
+// its context ends meanwhile: SQLite answers an interrupt of a write inside a
+// transaction by rolling back the whole transaction, which would undo every
+// write of its commit group (groupcommit.go), not just the caller's. A caller
+// that gave up still stops at its next statement, which database/sql refuses
+// to start, and its savepoint undoes what it wrote.
+type stmtCache struct {
+	base          driver.Connector
+	uninterrupted bool
+}
 
-func newStmtCache(dsn string) (driver.Connector, error) {
+func newStmtCache(dsn string, uninterrupted bool) (driver.Connector, error) {
 	base, err := sqlite.NewConnector(dsn)
 	if err != nil {
 		return nil, err
 	}
-	return stmtCache{base}, nil
+	return stmtCache{base, uninterrupted}, nil
 }
 
 func (c stmtCache) Connect(ctx context.Context) (driver.Conn, error) {
@@ -36,7 +46,7 @@ func (c stmtCache) Connect(ctx context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &cachedConn{Conn: conn, stmts: map[string]*cachedStmt{}}, nil
+	return &cachedConn{Conn: conn, stmts: map[string]*cachedStmt{}, uninterrupted: c.uninterrupted}, nil
 }
 
 func (c stmtCache) Driver() driver.Driver { return c.base.Driver() }
@@ -51,8 +61,9 @@ type cachedStmt struct {
 // map against a Close racing a rows.Close.
 type cachedConn struct {
 	driver.Conn
-	mu    sync.Mutex
-	stmts map[string]*cachedStmt
+	mu            sync.Mutex
+	stmts         map[string]*cachedStmt
+	uninterrupted bool
 }
 
 var (
@@ -95,6 +106,9 @@ func (c *cachedConn) ExecContext(ctx context.Context, query string, args []drive
 		return nil, err
 	}
 	defer release()
+	if c.uninterrupted {
+		ctx = context.WithoutCancel(ctx)
+	}
 	return st.(driver.StmtExecContext).ExecContext(ctx, args)
 }
 
@@ -102,6 +116,9 @@ func (c *cachedConn) QueryContext(ctx context.Context, query string, args []driv
 	st, release, err := c.stmt(ctx, query)
 	if err != nil {
 		return nil, err
+	}
+	if c.uninterrupted {
+		ctx = context.WithoutCancel(ctx)
 	}
 	rows, err := st.(driver.StmtQueryContext).QueryContext(ctx, args)
 	if err != nil {

@@ -9,7 +9,7 @@ import (
 
 func TestStmtCache(t *testing.T) {
 	ctx := context.Background()
-	c, err := newStmtCache("file:" + filepath.Join(t.TempDir(), "c.db") + "?_journal_mode=wal")
+	c, err := newStmtCache("file:"+filepath.Join(t.TempDir(), "c.db")+"?_journal_mode=wal", false)
 	if err != nil {
 		t.Fatal(err)
 	}

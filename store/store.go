@@ -10,6 +10,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"sync"
 	"time"
 
 	"acuerdo"
@@ -27,6 +28,12 @@ type DB struct {
 	read  *sql.DB
 	path  string
 	pg    bool
+	// The committer's queue (SQLite only; groupcommit.go).
+	txq     chan *txReq
+	quit    chan struct{}
+	stopped chan struct{}
+	closeMu sync.RWMutex
+	closed  bool
 	// Now is the clock every stored time comes from.
 	Now acuerdo.Clock
 }
@@ -57,6 +64,9 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	if db.txq != nil {
+		db.stopCommitter()
+	}
 	if db.read == db.write {
 		return db.write.Close()
 	}
@@ -82,15 +92,20 @@ func notFound(err error, format string, args ...any) error {
 	return err
 }
 
-// inTx runs fn in a write transaction, committing when fn returns nil.
+// inTx runs fn in a write transaction, committing when fn returns nil. On
+// SQLite, concurrent calls share one commit (groupcommit.go); fn's writes are
+// still all or nothing, and durable when inTx returns nil.
 func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	if db.txq != nil {
+		return constraintError(db.grouped(ctx, fn))
+	}
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
-		return err
+		return constraintError(err)
 	}
-	return tx.Commit()
+	return constraintError(tx.Commit())
 }

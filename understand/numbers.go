@@ -127,6 +127,20 @@ func numberWordsToDigits(tokens []string) []string {
 			i++
 			continue
 		}
+		if i+1 < len(tokens) && multipliers[tokens[i+1]] > 1000 || i+1 < len(tokens) && tokens[i+1] != "mil" && multipliers[tokens[i+1]] > 0 {
+			// "medio palo" (half a million pesos), "media luca", "un palo":
+			// a half or one before a slang multiplier is a number.
+			switch {
+			case half[tokens[i]]:
+				out = append(out, "0.5")
+				i++
+				continue
+			case article[tokens[i]]:
+				out = append(out, "1")
+				i++
+				continue
+			}
+		}
 		if v, n := wordNumber(tokens, i); n > 0 && !(n == 1 && article[tokens[i]]) {
 			out = append(out, itoa(v))
 			i += n
@@ -209,6 +223,9 @@ func foldKeep(s string) string {
 	}
 	return b.String()
 }
+
+// half words before a multiplier: "medio palo", "meio milhão".
+var half = map[string]bool{"medio": true, "media": true, "meio": true, "meia": true, "half": true}
 
 // article words are "one" only before something counted; alone they stay words.
 var article = map[string]bool{"un": true, "una": true, "um": true, "uma": true, "a": true}

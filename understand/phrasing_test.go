@@ -54,10 +54,17 @@ func TestGuardsAsDebtorsWrite(t *testing.T) {
 		{"", "no molesten mas", OptOut, ""},
 		{"", "vete a la mierda", OptOut, ""},
 		{"", "fuck off", OptOut, ""},
+		{"", "ya no kiero mensajes", OptOut, ""},
+		{"", "pls dont msg me again", OptOut, ""},
+		{"", "naum quero mais msg", OptOut, ""},
+		{"", "nao fiz nenhuma compra", Dispute, ""},
+		{"", "no hice ninguna compra con ustedes", Dispute, ""},
 		// Name-calling reaches a person.
 		{"", "ustedes son unos ladrones", Complaint, ""},
 		{"", "vcs sao uns ladroes", Complaint, ""},
 		{"", "you guys are scammers", Complaint, ""},
+		{"", "u guys keep calling me at work its ridiculous", Complaint, ""},
+		{"", "me escriben a cada rato, que fastidio", Complaint, ""},
 		// Not guards.
 		{"Juan Sánchez Torres", "soy juan", "", ""},
 		{"Juan Sánchez Torres", "si, juan al habla", "", ""},
@@ -88,6 +95,13 @@ func TestIntentsAsDebtorsWrite(t *testing.T) {
 		{"quiero pagar hoy", PayLink},
 		{"le mando el recibo", PaymentRep},
 		{"ya pague", PaymentRep},
+		{"pasame el numero de cuenta pa consignar", PayLink},
+		{"lo puedo pagar de a poquito?", Plan},
+		{"is there any way i can pay it monthly", Plan},
+		{"can i pay later this month", DateChange},
+		{"puedo pagar despues de la quincena?", DateChange},
+		{"can i speak w someone", Human},
+		{"hey so i can do 100 this friday and then the rest when i get paid on the 30th", Promise},
 	}
 	for _, tt := range tests {
 		if r := Read(tt.text, testCtx); r.Intent != tt.want {
@@ -144,6 +158,69 @@ func TestRefusedDay(t *testing.T) {
 		}
 		if !slices.Equal(got, tt.days) {
 			t.Errorf("Read(%q): days %v; want %v", tt.text, got, tt.days)
+		}
+	}
+}
+
+// TestMoneyAndDaysInTheirWords: Colombian slang amounts and chat spellings
+// of days, read into a promise with its amount and day.
+func TestMoneyAndDaysInTheirWords(t *testing.T) {
+	tests := []struct {
+		country, text string
+		amount        string // decimal; "" for none
+		day           int    // day of the month; 0 for none
+	}{
+		{"CO", "le abono medio palo el 15", "500000.00", 15},
+		{"CO", "te pago un palo el viernes", "1000000.00", 11},
+		{"CO", "le pago 80 barras el lunes", "80000.00", 14},
+		{"MX", "le doy mil pesos el viernes", "1000.00", 11},
+		{"US", "ill send 200 tmrw", "200.00", 10},
+		{"US", "can pay 50 2morrow", "50.00", 10},
+		{"BR", "pago 100 hj", "100.00", 9},
+		{"CO", "te pago 50 mil mñn", "50000.00", 10},
+		{"CO", "pago el prox viernes", "", 11},
+		{"BR", "to sem dinheiro", "", 0},
+	}
+	for _, tt := range tests {
+		c := testCtx
+		c.Country = tt.country
+		r := Read(tt.text, c)
+		amount, day := "", 0
+		if len(r.Amounts) > 0 {
+			amount = r.Amounts[0].Money.Decimal()
+		}
+		if len(r.Dates) > 0 {
+			day = r.Dates[0].Date.Day
+		}
+		if amount != tt.amount || day != tt.day {
+			t.Errorf("Read(%q) in %s: amount %q, day %d; want %q, %d", tt.text, tt.country, amount, day, tt.amount, tt.day)
+		}
+		if tt.amount != "" && tt.day != 0 && r.Intent != Promise {
+			t.Errorf("Read(%q).Intent = %q; want promise", tt.text, r.Intent)
+		}
+	}
+}
+
+// TestWeeksAsked: a pause asked by the week is days, never money, and never
+// a hardship story.
+func TestWeeksAsked(t *testing.T) {
+	tests := []struct {
+		text string
+		days int
+	}{
+		{"me das una semana?", 7}, {"me da uma semana", 7}, {"denme 2 semanas porfa", 14},
+		{"necesito un par de semanas", 14}, {"can u give me 2 weeks", 14}, {"give me a week pls", 7},
+		{"preciso de quinze dias", 15},
+	}
+	for _, tt := range tests {
+		r := Read(tt.text, testCtx)
+		if r.Intent != Pause || r.Days != tt.days || len(r.Amounts) > 0 || len(r.Guards) > 0 {
+			t.Errorf("Read(%q): %s, %d days, amounts %v, guards %v; want pause, %d days", tt.text, r.Intent, r.Days, r.Amounts, r.Guards, tt.days)
+		}
+	}
+	for _, yes := range []string{"fechou", "firmeza", "demorou"} {
+		if r := Read(yes, testCtx); r.YesNo != 1 {
+			t.Errorf("Read(%q).YesNo = %d; want 1", yes, r.YesNo)
 		}
 	}
 }

@@ -19,12 +19,12 @@ type Amount struct {
 }
 
 // multipliers after a number: "50 mil", "50k", "50 lucas", "2 palos", "1.5
-// millones". Country slang: lucas (thousands, CO/AR/CL), palos (millions, CO),
-// grand (thousands, en).
+// millones". Country slang: lucas and barras (thousands, CO/AR/CL), palos
+// (millions, CO), grand (thousands, en).
 var multipliers = map[string]int64{
 	"mil": 1000, "k": 1000, "lucas": 1000, "luca": 1000, "lukas": 1000, "luka": 1000, "grand": 1000, "thousand": 1000,
 	"palos": 1_000_000, "palo": 1_000_000, "millones": 1_000_000, "millon": 1_000_000, "milhoes": 1_000_000, "milhao": 1_000_000,
-	"million": 1_000_000, "mill": 1_000_000, "kilos": 1000, "barao": 1000, "baroes": 1000,
+	"million": 1_000_000, "mill": 1_000_000, "kilos": 1000, "barao": 1000, "baroes": 1000, "barras": 1000, "barra": 1000,
 }
 
 // moneyWords after a number mark it as money without changing it.
@@ -84,6 +84,13 @@ func findQuantities(s string, c Context) (installments int, amounts []Amount, da
 			}
 			continue
 		}
+		if weekWords[next(1)] {
+			// "2 semanas", "3 weeks": days, not money.
+			if n, err := strconv.Atoi(num); err == nil && days == 0 && n <= 8 {
+				days = 7 * n
+			}
+			continue
+		}
 		mult := int64(1)
 		marked := currencyMarks[prev]
 		used := 1
@@ -114,7 +121,29 @@ func findQuantities(s string, c Context) (installments int, amounts []Amount, da
 		amounts = append(amounts, a)
 		i += used - 1
 	}
+	if days == 0 {
+		days = weeksInWords(tokens)
+	}
 	return installments, amounts, days
+}
+
+// weekWords count days by the week.
+var weekWords = map[string]bool{"semana": true, "semanas": true, "week": true, "weeks": true, "wk": true, "wks": true}
+
+// weeksInWords reads a week or two said in words: "una semana", "a week",
+// "un par de semanas", "a couple of weeks", "uma quinzena".
+func weeksInWords(tokens []string) int {
+	for i := 1; i < len(tokens); i++ {
+		switch w, prev := tokens[i], tokens[i-1]; {
+		case (w == "semana" || w == "week") && (article[prev] || prev == "one" || prev == "otra" || prev == "outra" || prev == "another"):
+			return 7
+		case (w == "semanas" || w == "weeks") && (prev == "par" || prev == "couple" || i >= 2 && (tokens[i-2] == "par" || tokens[i-2] == "couple")):
+			return 14
+		case (w == "quincena" || w == "quinzena" || w == "fortnight") && (article[prev] || prev == "one" || prev == "otra" || prev == "outra" || prev == "another"):
+			return 15
+		}
+	}
+	return 0
 }
 
 func btoi(b bool) int {

@@ -135,7 +135,7 @@ func Read(text string, c Context) Reading {
 
 	// Entities first: dates are taken out before amounts, so "el 20" is a
 	// day and not twenty pesos, and installment counts before both.
-	rest := foldKeep(text)
+	rest := dateSlang(foldKeep(text))
 	clock, rest := findTime(rest)
 	r.Dates, rest = findDates(rest, c)
 	r.Dates = dropRefused(r.Dates, words)
@@ -184,7 +184,7 @@ func Read(text string, c Context) Reading {
 
 	// Guards favour recall: the classifier may add a guard the lexicons
 	// missed ("me operaron y estoy en reposo") when it is confident enough.
-	if escalation(best) && p >= guardThreshold && len(strings.Fields(words)) >= 3 && !identityAnswer.MatchString(words) && !slices.Contains(r.Guards, best) && !negatedGuard(words, best) && !(best == Human && found[Callback]) {
+	if escalation(best) && p >= guardThreshold && len(strings.Fields(words)) >= 3 && !identityAnswer.MatchString(words) && !slices.Contains(r.Guards, best) && !negatedGuard(words, best) && !(best == Human && found[Callback]) && !shortRequest(words, found) {
 		r.Guards = append(r.Guards, best)
 		slices.SortStableFunc(r.Guards, func(a, b Intent) int { return slices.Index(guardOrder, a) - slices.Index(guardOrder, b) })
 	}
@@ -219,6 +219,21 @@ func Read(text string, c Context) Reading {
 		r.Sure = true
 	}
 	return r
+}
+
+// shortRequest reports whether a short message is a request a lexicon read
+// ("me da uma semana" is a pause): the classifier raises guards for stories,
+// which are longer, not over a plain request.
+func shortRequest(words string, found map[Intent]bool) bool {
+	if len(strings.Fields(words)) >= 6 {
+		return false
+	}
+	for _, i := range []Intent{Pause, Plan, Promise, DateChange, PayLink, Balance, PaymentRep} {
+		if found[i] {
+			return true
+		}
+	}
+	return false
 }
 
 // escalation reports whether the classifier alone may raise guard intent i:
@@ -285,7 +300,8 @@ func squeeze(w string) string {
 	return string(out)
 }
 
-// slang spells out chat abbreviations (folded forms).
+// slang spells out chat abbreviations (folded forms). "msg" is not among
+// them: it is Spanish, Portuguese and English alike, and the lexicons list it.
 var slang = map[string]string{
 	// es
 	"q": "que", "k": "que", "ke": "que", "xq": "porque", "pq": "porque", "porq": "porque", "xk": "porque",
@@ -293,7 +309,7 @@ var slang = map[string]string{
 	"tmb": "tambien", "tb": "tambien", "tmbn": "tambien", "d": "de", "dl": "del", "ud": "usted", "uds": "ustedes", "cel": "celular",
 	"nro": "numero", "num": "numero", "msj": "mensaje", "msjs": "mensajes", "mje": "mensaje", "mjes": "mensajes", "wsp": "whatsapp",
 	"wpp": "whatsapp", "whats": "whatsapp", "wasap": "whatsapp", "guasap": "whatsapp", "zap": "whatsapp", "zapzap": "whatsapp",
-	"aki": "aqui", "aca": "aqui", "pa": "para", "toy": "estoy", "tamos": "estamos", "bn": "bien", "grax": "gracias", "grs": "gracias",
+	"aki": "aqui", "kiero": "quiero", "kieres": "quieres", "kien": "quien", "kiere": "quiere", "aca": "aqui", "pa": "para", "toy": "estoy", "soi": "soy", "estoi": "estoy", "tamos": "estamos", "bn": "bien", "grax": "gracias", "grs": "gracias",
 	"graciass": "gracias", "mxo": "mucho", "salu2": "saludos", "dnd": "donde", "cdo": "cuando", "qdo": "cuando",
 	"hrs": "horas", "hr": "hora", "bno": "bueno", "sta": "esta", "tas": "estas",
 	// pt
@@ -301,9 +317,9 @@ var slang = map[string]string{
 	"dps": "depois", "blz": "beleza", "vlw": "valeu", "obg": "obrigado", "obgd": "obrigado", "obgda": "obrigada", "mto": "muito", "mt": "muito",
 	"mta": "muita", "pfv": "por favor", "pf": "por favor", "nd": "nada", "td": "tudo", "tds": "todos", "qnd": "quando", "qto": "quanto",
 	"qnto": "quanto", "cmg": "comigo", "sla": "sei la", "eh": "e", "naum": "nao", "n": "nao", "s": "sim", "ss": "sim",
-	"kd": "cade", "fds": "fim de semana", "msg": "mensagem", "msgs": "mensagens", "oq": "o que",
+	"kd": "cade", "fds": "fim de semana", "oq": "o que",
 	// en
-	"u": "you", "ur": "your", "r": "are", "pls": "please", "plz": "please", "pleas": "please", "thx": "thanks", "thnx": "thanks", "ty": "thanks",
+	"u": "you", "w": "with", "ur": "your", "r": "are", "pls": "please", "plz": "please", "pleas": "please", "thx": "thanks", "thnx": "thanks", "ty": "thanks",
 	"tks": "thanks", "tnx": "thanks", "idk": "i dont know", "dont": "dont", "cant": "cant", "wont": "wont", "gonna": "going to",
 	"wanna": "want to", "gotta": "have to", "b4": "before", "2morrow": "tomorrow", "tmrw": "tomorrow", "tmr": "tomorrow", "tmw": "tomorrow",
 	"2day": "today", "bc": "because", "cuz": "because", "coz": "because", "ppl": "people", "txt": "text", "txts": "texts", "msging": "messaging",
@@ -335,8 +351,27 @@ func dropRefused(dates []Date, words string) []Date {
 	return out
 }
 
+// dateSlangs are chat spellings of days ("tmrw", "hj", "mñn", "prox
+// viernes"), spelt out for the date reader, which reads the text as typed.
+var dateSlangs = map[string]string{
+	"tmrw": "tomorrow", "tmr": "tomorrow", "tmw": "tomorrow", "tmrrw": "tomorrow", "2morrow": "tomorrow", "2moro": "tomorrow", "2day": "today",
+	"hj": "hoje", "amnh": "amanha", "mnn": "manana", "mnana": "manana",
+	"prox": "proximo", "prx": "proximo", "fds": "fim de semana", "finde": "fin de semana",
+}
+
+var slangToken = regexp.MustCompile(`[\p{L}0-9]+`)
+
+func dateSlang(s string) string {
+	return slangToken.ReplaceAllStringFunc(s, func(w string) string {
+		if d, ok := dateSlangs[strings.ToLower(w)]; ok {
+			return d
+		}
+		return w
+	})
+}
+
 // payingWord finds a verb of paying, in any of the three languages.
-var payingWord = regexp.MustCompile(`\b(pag[a-z]*|pay[a-z]*|deposit[a-z]*|consign[a-z]*|transfer[a-z]*|abon[a-z]*|pix|send|mando|mandar|envio|enviar)\b`)
+var payingWord = regexp.MustCompile(`\b(pag[a-z]*|pay[a-z]*|deposit[a-z]*|consign[a-z]*|transfer[a-z]*|abon[a-z]*|pix|send|mando|mandar|envio|enviar|doy|dou|give|paid|can do|could do|puedo hacer|posso fazer|faco)\b`)
 
 // ahead reports whether some date is after the day of now: a day still to
 // come, on which something can be promised.

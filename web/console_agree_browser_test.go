@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"acuerdo/store"
+	"acuerdo/web/internal/webtest"
 )
 
 // TestConsoleAgreementInBrowser is issue 13's walk in headless chromium: an
@@ -24,10 +25,6 @@ import (
 // it and closes the case. Screenshots at desktop and phone width go to the
 // test's temporary directory (ACUERDO_SCREENSHOTS names another).
 func TestConsoleAgreementInBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: no browser")
-	}
-	exe := chromiumPath(t)
 	shots := os.Getenv("ACUERDO_SCREENSHOTS")
 	if shots == "" {
 		shots = t.TempDir()
@@ -44,16 +41,7 @@ func TestConsoleAgreementInBrowser(t *testing.T) {
 		t.Fatalf("canned: %q", h.Get("Location"))
 	}
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1440, 900))
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelA()
-	root, cancelR := chromedp.NewContext(actx)
-	defer cancelR()
-	root, cancelT := context.WithTimeout(root, 180*time.Second)
-	defer cancelT()
-	if err := chromedp.Do(root); err != nil {
-		t.Fatal(err)
-	}
+	root := webtest.Browser(t, 180*time.Second, chromedp.WindowSize(1440, 900))
 	// after waits for the page a post redirected to (its notice key in the
 	// URL): a flash of the page before could otherwise match.
 	after := func(key string) chromedp.Action[chromedp.Void] {
@@ -94,7 +82,7 @@ func TestConsoleAgreementInBrowser(t *testing.T) {
 	if n := r.count(t, `SELECT COUNT(*) FROM plans WHERE status = 'accepted' AND installments = 3`); n != 1 {
 		t.Fatalf("%d accepted 3-installment plans", n)
 	}
-	eventually(t, "the plan's confirmation at the Twilio fake", func() bool {
+	webtest.Eventually(t, "the plan's confirmation at the Twilio fake", func() bool {
 		for _, m := range r.tw.sent()[sent:] {
 			if strings.Contains(m, "un plan de 3 cuotas") {
 				return true
@@ -106,13 +94,13 @@ func TestConsoleAgreementInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/debtors/"+url.PathEscape(anaPhone)+"/plans", nil)
+	req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/debtors/"+url.PathEscape(webtest.AnaPhone)+"/plans", nil)
 	req.Header.Set("Authorization", "Bearer "+key)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if body := readAll(t, resp); resp.StatusCode != 200 || !strings.Contains(body, `"accepted"`) {
+	if body := webtest.ReadAll(t, resp); resp.StatusCode != 200 || !strings.Contains(body, `"accepted"`) {
 		t.Errorf("the creditor's API: %d %s", resp.StatusCode, body)
 	}
 	op.shootIn(shots, "plan-accepted")
@@ -152,7 +140,7 @@ func TestConsoleAgreementInBrowser(t *testing.T) {
 	other.shootIn(shots, "canned")
 	sent = len(r.tw.sent())
 	other.do("send", chromedp.Click("#send"), after("ok_sent"), chromedp.WaitVisible("p.flash.ok"))
-	eventually(t, "the canned response at the Twilio fake", func() bool {
+	webtest.Eventually(t, "the canned response at the Twilio fake", func() bool {
 		for _, m := range r.tw.sent()[sent:] {
 			if strings.Contains(m, canned) {
 				return true

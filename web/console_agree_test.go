@@ -10,6 +10,7 @@ import (
 
 	"acuerdo"
 	"acuerdo/store"
+	"acuerdo/web/internal/webtest"
 )
 
 // agreementRoutes are the console's agreement and note actions with a form
@@ -122,9 +123,9 @@ func TestConsoleAgreements(t *testing.T) {
 	}
 	// Ana wrote minutes ago: the confirmation goes as text, in Spanish, with
 	// the facts rendered by code.
-	eventually(t, "the confirmation at Twilio", func() bool { return len(r.tw.sent()) > sent })
+	webtest.Eventually(t, "the confirmation at Twilio", func() bool { return len(r.tw.sent()) > sent })
 	got := r.tw.sent()[sent]
-	for _, want := range []string{"whatsapp:" + anaPhone, "un plan de 3 cuotas por $1.250.000", "$416.666,68 el 10 de marzo de 2026", "$416.666,66 el 10 de mayo de 2026"} {
+	for _, want := range []string{"whatsapp:" + webtest.AnaPhone, "un plan de 3 cuotas por $1.250.000", "$416.666,68 el 10 de marzo de 2026", "$416.666,66 el 10 de mayo de 2026"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("Twilio got %q, want %q in it", got, want)
 		}
@@ -134,13 +135,13 @@ func TestConsoleAgreements(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequest(http.MethodGet, r.srv.URL+"/api/v1/debtors/"+url.PathEscape(anaPhone)+"/plans", nil)
+	req, _ := http.NewRequest(http.MethodGet, r.srv.URL+"/api/v1/debtors/"+url.PathEscape(webtest.AnaPhone)+"/plans", nil)
 	req.Header.Set("Authorization", "Bearer "+key)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if body := readAll(t, resp); resp.StatusCode != 200 || !strings.Contains(body, `"accepted"`) || !strings.Contains(body, "416666.68") {
+	if body := webtest.ReadAll(t, resp); resp.StatusCode != 200 || !strings.Contains(body, `"accepted"`) || !strings.Contains(body, "416666.68") {
 		t.Errorf("API plans: %d %s", resp.StatusCode, body)
 	}
 
@@ -215,7 +216,7 @@ func TestConsoleAgreements(t *testing.T) {
 	if _, _, h := op.post(contact+"/message", url.Values{"body": {"Hola Ana, te escribo por tu plan"}}); !strings.Contains(h.Get("Location"), "ok_sent") {
 		t.Fatalf("message to the contact: %q", h.Get("Location"))
 	}
-	eventually(t, "the contact message at Twilio", func() bool {
+	webtest.Eventually(t, "the contact message at Twilio", func() bool {
 		for _, m := range r.tw.sent()[sent:] {
 			if strings.Contains(m, "te escribo por tu plan") {
 				return true

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"acuerdo/web/internal/webtest"
 )
 
 // screenshotDir is where the browser test leaves its screenshots for people
@@ -98,33 +100,20 @@ func (b browserCtx) shootIn(dir, name string) {
 // debtor's <script> stays text; a post without the CSRF token is refused; a
 // second sign-in ends the first session. It leaves screenshots in testoutput/.
 func TestConsoleInBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: no browser")
-	}
-	exe := chromiumPath(t)
 	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	r := newConsoleRig(t, consoleRigOptions{budget: 1000})
 	// A debtor who writes markup gets it shown as text, never run.
-	r.inbound(t, anaPhone, "SMana0xss", `<script>window.__xss = 1</script> ¿me pueden ayudar? no puedo pagar este mes`)
-	eventually(t, "the message stored", func() bool {
+	r.inbound(t, webtest.AnaPhone, "SMana0xss", `<script>window.__xss = 1</script> ¿me pueden ayudar? no puedo pagar este mes`)
+	webtest.Eventually(t, "the message stored", func() bool {
 		return r.count(t, `SELECT COUNT(*) FROM messages WHERE provider_id = 'SMana0xss'`) == 1
 	})
 	// A second escalation and a payment report make the inbox look like a day's work.
 	r.inbound(t, "+573007654321", "SMluis0001", "quiero hablar con un asesor, tengo un reclamo")
-	eventually(t, "Luis's case", func() bool { return r.count(t, `SELECT COUNT(*) FROM cases`) == 2 })
+	webtest.Eventually(t, "Luis's case", func() bool { return r.count(t, `SELECT COUNT(*) FROM cases`) == 2 })
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1440, 900))
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelA()
-	root, cancelR := chromedp.NewContext(actx)
-	defer cancelR()
-	root, cancelT := context.WithTimeout(root, 150*time.Second)
-	defer cancelT()
-	if err := chromedp.Do(root); err != nil {
-		t.Fatal(err)
-	}
+	root := webtest.Browser(t, 150*time.Second, chromedp.WindowSize(1440, 900))
 	newBrowser := func() browserCtx {
 		ctx, cancel := chromedp.NewContext(root, chromedp.WithNewBrowserContext())
 		t.Cleanup(cancel)
@@ -174,12 +163,12 @@ func TestConsoleInBrowser(t *testing.T) {
 	// The flash only exists on the page the post redirects to: waiting for
 	// #reply alone could match the old page and poll a page being replaced.
 	op.do("reply", chromedp.SendKeys("#reply", reply), chromedp.Click("#send"), chromedp.WaitVisible("p.flash.ok"), chromedp.WaitVisible("#reply"))
-	eventually(t, "the reply at the Twilio fake", func() bool { return len(r.tw.sent()) > before })
-	if got := r.tw.sent()[before]; got != "whatsapp:"+anaPhone+"|"+reply+"|" {
+	webtest.Eventually(t, "the reply at the Twilio fake", func() bool { return len(r.tw.sent()) > before })
+	if got := r.tw.sent()[before]; got != "whatsapp:"+webtest.AnaPhone+"|"+reply+"|" {
 		t.Errorf("Twilio got %q", got)
 	}
 	// The debtor answers; the open page shows it without a reload.
-	r.inbound(t, anaPhone, "SMana0003", "Gracias Olga, ¿puedo pagar la mitad el viernes?")
+	r.inbound(t, webtest.AnaPhone, "SMana0003", "Gracias Olga, ¿puedo pagar la mitad el viernes?")
 	for attempt := 1; ; attempt++ {
 		_, err := chromedp.Run(op.ctx, chromedp.Poll[bool](`document.getElementById('thread').innerText.includes('pagar la mitad el viernes')`,
 			chromedp.WithPollingTimeout(20*time.Second)))

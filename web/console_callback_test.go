@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"acuerdo"
+	"acuerdo/web/internal/webtest"
 )
 
 // TestConsoleCallbackSlot: a call-back case shows its slot, in the debtor's
@@ -17,7 +18,7 @@ func TestConsoleCallbackSlot(t *testing.T) {
 	op := r.agent(t)
 	op.login(operatorEmail)
 	ctx := t.Context()
-	debtor, err := r.db.DebtorByPhone(ctx, anaPhone)
+	debtor, err := r.db.DebtorByPhone(ctx, webtest.AnaPhone)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"acuerdo/web/internal/webtest"
 )
 
 // TestConsoleInboxRolesAndCSRF: the inbox actions refuse requests without a
@@ -78,8 +80,8 @@ func TestConsoleInbox(t *testing.T) {
 		t.Error("still unread after opening")
 	}
 	r.clk.Add(time.Minute)
-	r.inbound(t, anaPhone, "SMana0100", "¿hay alguien?")
-	eventually(t, "unread again", func() bool {
+	r.inbound(t, webtest.AnaPhone, "SMana0100", "¿hay alguien?")
+	webtest.Eventually(t, "unread again", func() bool {
 		_, body, _ := op.get("/console/inbox")
 		return strings.Contains(body, "case-row unread")
 	})

@@ -27,6 +27,7 @@ import (
 	"acuerdo/store"
 	"acuerdo/web"
 	"acuerdo/web/console"
+	"acuerdo/web/internal/webtest"
 	"acuerdo/whatsapp"
 )
 
@@ -51,8 +52,8 @@ type twilioFake struct {
 func newTwilioFake(t testing.TB) *twilioFake {
 	f := &twilioFake{}
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		base := "/2010-04-01/Accounts/" + testAccount + "/Messages.json"
-		if u, p, ok := r.BasicAuth(); !ok || u != testAccount || p != testToken {
+		base := "/2010-04-01/Accounts/" + webtest.Account + "/Messages.json"
+		if u, p, ok := r.BasicAuth(); !ok || u != webtest.Account || p != webtest.Token {
 			w.WriteHeader(http.StatusUnauthorized)
 			fmt.Fprint(w, `{"code": 20003, "message": "Authenticate", "status": 401}`)
 			return
@@ -70,8 +71,8 @@ func newTwilioFake(t testing.TB) *twilioFake {
 			f.mu.Unlock()
 			w.WriteHeader(http.StatusCreated)
 			_ = json.NewEncoder(w).Encode(map[string]any{"sid": sid, "status": "queued", "to": r.PostForm.Get("To"), "from": r.PostForm.Get("From"),
-				"body": r.PostForm.Get("Body"), "account_sid": testAccount, "api_version": "2010-04-01", "direction": "outbound-api",
-				"date_created": time.Now().UTC().Format(time.RFC1123Z), "num_segments": "1", "uri": "/2010-04-01/Accounts/" + testAccount + "/Messages/" + sid + ".json"})
+				"body": r.PostForm.Get("Body"), "account_sid": webtest.Account, "api_version": "2010-04-01", "direction": "outbound-api",
+				"date_created": time.Now().UTC().Format(time.RFC1123Z), "num_segments": "1", "uri": "/2010-04-01/Accounts/" + webtest.Account + "/Messages/" + sid + ".json"})
 		case r.Method == http.MethodGet && r.URL.Path == base:
 			fmt.Fprint(w, `{"messages": [], "page": 0, "page_size": 50, "next_page_uri": null}`)
 		default:
@@ -110,24 +111,6 @@ func (s twilioSender) SendTemplate(ctx context.Context, to string, t engine.Temp
 func (twilioSender) Permanent(err error) bool { return whatsapp.IsPermanent(err) }
 func (twilioSender) Code(error) string        { return "" }
 
-// clock is a settable clock the store, the engine and the console share.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // rigStart is a Tuesday 10:00 in Bogotá: a day later is still within
 // Colombia's contact hours, so business-initiated sends are not held.
 var rigStart = time.Date(2026, 3, 3, 15, 0, 0, 0, time.UTC)
@@ -137,7 +120,7 @@ var rigStart = time.Date(2026, 3, 3, 15, 0, 0, 0, time.UTC)
 type consoleRig struct {
 	db     *store.DB
 	path   string
-	clk    *clock
+	clk    *webtest.Clock
 	tw     *twilioFake
 	srv    *httptest.Server
 	users  map[string]store.User
@@ -153,7 +136,7 @@ type consoleRigOptions struct {
 func newConsoleRig(t testing.TB, o consoleRigOptions) *consoleRig {
 	t.Helper()
 	ctx := context.Background()
-	r := &consoleRig{path: filepath.Join(t.TempDir(), "c.db"), clk: &clock{t: rigStart}, tw: newTwilioFake(t), users: map[string]store.User{}}
+	r := &consoleRig{path: filepath.Join(t.TempDir(), "c.db"), clk: webtest.NewClock(rigStart), tw: newTwilioFake(t), users: map[string]store.User{}}
 	db, err := store.Open(ctx, r.path, store.Options{Clock: r.clk.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -167,7 +150,7 @@ func newConsoleRig(t testing.TB, o consoleRigOptions) *consoleRig {
 	pol := policy.Default()
 	pol.DebtorMinGap = 0
 	pol.SendRatePerSecond = 1e6
-	wa, err := whatsapp.New(whatsapp.Config{AccountSID: testAccount, AuthToken: testToken, From: testFrom, APIURL: r.tw.srv.URL})
+	wa, err := whatsapp.New(whatsapp.Config{AccountSID: webtest.Account, AuthToken: webtest.Token, From: webtest.From, APIURL: r.tw.srv.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,8 +158,8 @@ func newConsoleRig(t testing.TB, o consoleRigOptions) *consoleRig {
 	eng := engine.New(engine.Config{Store: db, Agent: ag, Policy: pol, Clock: r.clk.Now,
 		Senders: map[string]engine.Sender{acuerdo.ChannelWhatsApp: twilioSender{wa}}, Templates: map[string]string{"reengage/es": reengageHX, "agreement_confirmed/es": agreementHX},
 		Logger: logger, Rank: whatsapp.StatusRank, Poll: 20 * time.Millisecond, Workers: 2})
-	h := web.New(web.Config{Engine: eng, Store: db, AuthToken: testToken, AccountSID: testAccount, Console: true, Outbox: eng, Tools: ag.Tools(), API: true,
-		Dashboard: true, DashboardToken: testToken, Clock: r.clk.Now, Logger: logger,
+	h := web.New(web.Config{Engine: eng, Store: db, AuthToken: webtest.Token, AccountSID: webtest.Account, Console: true, Outbox: eng, Tools: ag.Tools(), API: true,
+		Dashboard: true, DashboardToken: webtest.Token, Clock: r.clk.Now, Logger: logger,
 		ConsoleOptions: console.Options{BcryptCost: bcrypt.MinCost, LoginPerEmail: o.loginPerEmail, TemplateBudget: o.budget, Creditor: "Acuerdo Demo"}})
 	r.srv = httptest.NewServer(h)
 	runCtx, cancel := context.WithCancel(ctx)
@@ -197,8 +180,8 @@ func newConsoleRig(t testing.TB, o consoleRigOptions) *consoleRig {
 	}
 	// Ana writes and asks for a person: the offline agent escalates through
 	// the real tool, which opens the case and pauses the bot.
-	r.inbound(t, anaPhone, "SMana0001", "hola, quiero hablar con una persona")
-	eventually(t, "Ana's escalation", func() bool {
+	r.inbound(t, webtest.AnaPhone, "SMana0001", "hola, quiero hablar con una persona")
+	webtest.Eventually(t, "Ana's escalation", func() bool {
 		cs, err := db.Cases(ctx, store.CaseFilter{})
 		if err != nil || len(cs) == 0 {
 			return false
@@ -208,16 +191,16 @@ func newConsoleRig(t testing.TB, o consoleRigOptions) *consoleRig {
 	})
 	// The agent's own reply to the escalation goes out before the test acts,
 	// so that the Twilio fake's record starts settled.
-	eventually(t, "the agent's escalation reply", func() bool { return len(r.tw.sent()) >= 1 })
+	webtest.Eventually(t, "the agent's escalation reply", func() bool { return len(r.tw.sent()) >= 1 })
 	return r
 }
 
 // inbound delivers a debtor's WhatsApp message through the signed webhook.
 func (r *consoleRig) inbound(t testing.TB, phone, sid, body string) {
 	t.Helper()
-	resp := signedPost(t, r.srv.Client(), r.srv.URL, whatsapp.InboundPath, inboundForm(sid, phone, body), testToken)
+	resp := webtest.SignedPost(t, r.srv.Client(), r.srv.URL, whatsapp.InboundPath, webtest.InboundForm(sid, phone, body), webtest.Token)
 	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("inbound: %d %s", resp.StatusCode, readAll(t, resp))
+		t.Fatalf("inbound: %d %s", resp.StatusCode, webtest.ReadAll(t, resp))
 	}
 	resp.Body.Close()
 }
@@ -245,7 +228,7 @@ func (a *agent) get(path string) (int, string, http.Header) {
 	if err != nil {
 		a.t.Fatal(err)
 	}
-	body := readAll(a.t, resp)
+	body := webtest.ReadAll(a.t, resp)
 	if m := csrfField.FindStringSubmatch(body); m != nil {
 		a.csrf = m[1]
 	}
@@ -265,7 +248,7 @@ func (a *agent) post(path string, form url.Values) (int, string, http.Header) {
 	if err != nil {
 		a.t.Fatal(err)
 	}
-	return resp.StatusCode, readAll(a.t, resp), resp.Header
+	return resp.StatusCode, webtest.ReadAll(a.t, resp), resp.Header
 }
 
 // login signs in and fails the test unless it worked.
@@ -289,5 +272,5 @@ func (a *agent) tryLogin(email, password string) int {
 
 func (r *consoleRig) count(t testing.TB, q string, args ...any) int {
 	t.Helper()
-	return (&rig{path: r.path}).query(t, q, args...)
+	return webtest.Count(t, r.path, q, args...)
 }

@@ -11,6 +11,7 @@ import (
 
 	"acuerdo"
 	"acuerdo/store"
+	"acuerdo/web/internal/webtest"
 )
 
 func TestConsoleLogin(t *testing.T) {
@@ -295,17 +296,17 @@ func TestConsoleCaseWorkflow(t *testing.T) {
 	if _, _, h := op.post(path+"/reply", url.Values{"body": {"Hola Ana, soy Olga. ¿En qué te ayudo?"}}); !strings.HasSuffix(h.Get("Location"), "?ok=ok_sent#composer") {
 		t.Fatalf("reply: %q", h.Get("Location"))
 	}
-	eventually(t, "the reply at Twilio", func() bool { return len(r.tw.sent()) > before })
-	if got := r.tw.sent()[before]; got != "whatsapp:"+anaPhone+"|Hola Ana, soy Olga. ¿En qué te ayudo?|" {
+	webtest.Eventually(t, "the reply at Twilio", func() bool { return len(r.tw.sent()) > before })
+	if got := r.tw.sent()[before]; got != "whatsapp:"+webtest.AnaPhone+"|Hola Ana, soy Olga. ¿En qué te ayudo?|" {
 		t.Errorf("Twilio got %q", got)
 	}
 	// While the operator has it, the bot stays quiet.
-	r.inbound(t, anaPhone, "SMana0002", "gracias, tengo una duda con mi saldo")
+	r.inbound(t, webtest.AnaPhone, "SMana0002", "gracias, tengo una duda con mi saldo")
 	if _, body, _ := op.get(path + "/messages?after=0"); !strings.Contains(body, "tengo una duda") {
 		t.Error("new debtor message not in the polled fragment")
 	}
 	if n := r.count(t, `SELECT COUNT(*) FROM audit WHERE name = 'paused_conversation'`); n == 0 {
-		eventually(t, "the paused guard", func() bool { return r.count(t, `SELECT COUNT(*) FROM audit WHERE name = 'paused_conversation'`) > 0 })
+		webtest.Eventually(t, "the paused guard", func() bool { return r.count(t, `SELECT COUNT(*) FROM audit WHERE name = 'paused_conversation'`) > 0 })
 	}
 	if n := len(r.tw.sent()); n != before+1 {
 		t.Errorf("the bot answered a paused conversation: %v", r.tw.sent()[before:])
@@ -388,8 +389,8 @@ func TestConsoleWindowClosedOffersTemplates(t *testing.T) {
 	// It is business-initiated now: the contact policy applies (consent is on
 	// file and it is a weekday morning in Bogotá), and WhatsApp gets the
 	// approved template by ContentSid, never a Body.
-	eventually(t, "the template at Twilio", func() bool { return len(r.tw.sent()) > before })
-	if s := r.tw.sent(); s[before] != "whatsapp:"+anaPhone+"||"+reengageHX {
+	webtest.Eventually(t, "the template at Twilio", func() bool { return len(r.tw.sent()) > before })
+	if s := r.tw.sent(); s[before] != "whatsapp:"+webtest.AnaPhone+"||"+reengageHX {
 		t.Errorf("Twilio got %q: want the approved template by ContentSid and no Body", s[before])
 	}
 }
@@ -399,7 +400,7 @@ func TestConsolePaymentReport(t *testing.T) {
 	op := r.agent(t)
 	op.login(operatorEmail)
 	ctx := t.Context()
-	debtor, err := r.db.DebtorByPhone(ctx, anaPhone)
+	debtor, err := r.db.DebtorByPhone(ctx, webtest.AnaPhone)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -441,7 +442,7 @@ func TestConsolePaymentReport(t *testing.T) {
 	if _, _, h := op.post(reject+"/payment/reject", url.Values{"reason": {"el comprobante es de otra cuenta"}}); !strings.Contains(h.Get("Location"), "ok_payment_rejected") {
 		t.Fatalf("reject: %q", h.Get("Location"))
 	}
-	eventually(t, "the rejection at Twilio", func() bool { return len(r.tw.sent()) > before })
+	webtest.Eventually(t, "the rejection at Twilio", func() bool { return len(r.tw.sent()) > before })
 	if got := r.tw.sent()[before]; !strings.Contains(got, "No pudimos confirmar el pago que nos reportaste: el comprobante es de otra cuenta") {
 		t.Errorf("debtor was told %q", got)
 	}
@@ -452,7 +453,7 @@ func TestConsolePaymentReport(t *testing.T) {
 
 func TestConsoleEscapesDebtorText(t *testing.T) {
 	r := newConsoleRig(t, consoleRigOptions{})
-	r.inbound(t, anaPhone, "SMana0xss", `<script>alert("x")</script><img src=x onerror=alert(1)>`)
+	r.inbound(t, webtest.AnaPhone, "SMana0xss", `<script>alert("x")</script><img src=x onerror=alert(1)>`)
 	op := r.agent(t)
 	op.login(operatorEmail)
 	for _, path := range []string{fmt.Sprintf("/console/cases/%d", r.caseID), fmt.Sprintf("/console/cases/%d/messages?after=0", r.caseID), fmt.Sprintf("/console/contacts/%d", r.convID)} {
@@ -469,7 +470,7 @@ func TestConsoleEscapesDebtorText(t *testing.T) {
 func TestConsoleContacts(t *testing.T) {
 	r := newConsoleRig(t, consoleRigOptions{})
 	r.inbound(t, "+573007654321", "SMluis0001", "hola")
-	eventually(t, "Luis's conversation", func() bool {
+	webtest.Eventually(t, "Luis's conversation", func() bool {
 		return r.count(t, `SELECT COUNT(*) FROM conversations WHERE phone = '+573007654321'`) == 1
 	})
 	op, admin := r.agent(t), r.agent(t)
@@ -512,7 +513,7 @@ func TestConsoleContacts(t *testing.T) {
 	if n := r.count(t, `SELECT COUNT(*) FROM messages WHERE conversation_id = ?`, r.convID); n == 0 {
 		t.Error("message counts (anonymised aggregates) were lost")
 	}
-	if _, body, _ := admin.get("/console/contacts"); strings.Contains(body, "Ana Pérez") || strings.Contains(body, anaPhone) {
+	if _, body, _ := admin.get("/console/contacts"); strings.Contains(body, "Ana Pérez") || strings.Contains(body, webtest.AnaPhone) {
 		t.Error("deleted contact still listed")
 	}
 	if n := r.count(t, `SELECT COUNT(*) FROM audit WHERE kind = 'admin' AND name IN ('erase', 'contacts_export')`); n != 2 {
@@ -589,7 +590,7 @@ func TestConsoleCountersAndPDF(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pdf := readAll(t, resp)
+	pdf := webtest.ReadAll(t, resp)
 	if resp.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(pdf, "%PDF-") || len(pdf) < 1000 {
 		t.Errorf("pdf: %s, %d bytes", resp.Header.Get("Content-Type"), len(pdf))
 	}
@@ -599,7 +600,7 @@ func TestConsoleExpiryByEngine(t *testing.T) {
 	r := newConsoleRig(t, consoleRigOptions{})
 	r.clk.Add(49 * time.Hour)
 	// The engine's scheduler expires it without anyone opening the console.
-	eventually(t, "the case to expire", func() bool {
+	webtest.Eventually(t, "the case to expire", func() bool {
 		return r.count(t, `SELECT COUNT(*) FROM cases WHERE id = ? AND state = 'VENCIDO'`, r.caseID) == 1
 	})
 }
@@ -621,7 +622,7 @@ func TestConsoleReceipts(t *testing.T) {
 	ctx := t.Context()
 	// A receipt as the engine stores it: an attachment of an inbound message,
 	// downloaded, attached to the payment report.
-	_, _, err := r.db.Receive(ctx, acuerdo.ChannelWhatsApp, anaPhone, acuerdo.Message{Body: "ya pagué", ProviderID: "SMana0rcpt"},
+	_, _, err := r.db.Receive(ctx, acuerdo.ChannelWhatsApp, webtest.AnaPhone, acuerdo.Message{Body: "ya pagué", ProviderID: "SMana0rcpt"},
 		[]store.InboundMedia{{URL: "https://api.twilio.com/m/1", ContentType: "image/png"}, {URL: "https://api.twilio.com/m/2", ContentType: "text/html"}})
 	if err != nil {
 		t.Fatal(err)
@@ -651,7 +652,7 @@ func TestConsoleReceipts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		body := readAll(t, resp)
+		body := webtest.ReadAll(t, resp)
 		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != tc.ctype || !strings.HasPrefix(resp.Header.Get("Content-Disposition"), tc.disp) ||
 			!strings.Contains(resp.Header.Get("Content-Security-Policy"), "sandbox") || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
 			t.Errorf("media %d: %d %v", tc.id, resp.StatusCode, resp.Header)

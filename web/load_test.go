@@ -25,6 +25,7 @@ import (
 	"acuerdo/policy"
 	"acuerdo/store"
 	"acuerdo/web"
+	"acuerdo/web/internal/webtest"
 	"acuerdo/web/sandbox"
 	"acuerdo/whatsapp"
 )
@@ -117,8 +118,8 @@ func runLoad(b *testing.B, kind string, rate int, d time.Duration) loadResult {
 	type req struct{ body, sig string }
 	reqs := make([]req, n)
 	for i := range reqs {
-		form := inboundForm(fmt.Sprintf("SM%032d", i), tgt.phones[i], "hola")
-		reqs[i] = req{form.Encode(), whatsapp.Signature(testToken, tgt.url+whatsapp.InboundPath, form)}
+		form := webtest.InboundForm(fmt.Sprintf("SM%032d", i), tgt.phones[i], "hola")
+		reqs[i] = req{form.Encode(), whatsapp.Signature(webtest.Token, tgt.url+whatsapp.InboundPath, form)}
 	}
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConns: *loadInFlight, MaxIdleConnsPerHost: *loadInFlight}}
 	defer client.CloseIdleConnections()
@@ -229,7 +230,7 @@ func acuerdoTarget(b *testing.B, n int, turns bool) loadTarget {
 	pol.DebtorMinGap, pol.SendRatePerSecond = 0, 1e6 // measure the engine, not the policy's pacing
 	eng := engine.New(engine.Config{Store: db, Agent: eval.NewAgent(db, acuerdo.SystemClock, nil, pol, logger), Policy: pol,
 		Senders: map[string]engine.Sender{acuerdo.ChannelWhatsApp: sandbox.Sender{}}, Logger: logger, Rank: whatsapp.StatusRank, Workers: *loadWorkers})
-	srv := httptest.NewServer(web.New(web.Config{Engine: eng, Store: db, AuthToken: testToken, Logger: logger}))
+	srv := httptest.NewServer(web.New(web.Config{Engine: eng, Store: db, AuthToken: webtest.Token, Logger: logger}))
 	runCtx, cancel := context.WithCancel(ctx)
 	stopped := make(chan struct{})
 	var once sync.Once

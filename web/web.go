@@ -19,6 +19,7 @@ import (
 
 	"acuerdo"
 	"acuerdo/engine"
+	"acuerdo/kb"
 	"acuerdo/pilot"
 	"acuerdo/web/api"
 	"acuerdo/web/console"
@@ -116,10 +117,11 @@ type server struct{ cfg Config }
 // bodyLimits are the doors' request-body limits, by path prefix; every other
 // path gets httpx.DefaultMaxBody (the console's forms, the dashboard).
 var bodyLimits = []httpx.BodyLimit{
-	{Prefix: "/api/v1/", Max: api.MaxBody, Refuse: api.RefuseBody}, // batches of debtors
-	{Prefix: "/webhooks/twilio/", Max: webhooks.MaxTwilioBody},     // Twilio's forms
-	{Prefix: "/webhooks/", Max: webhooks.MaxPaymentBody},           // payment providers' events
-	{Prefix: "/sandbox/", Max: sandbox.MaxBody},                    // a receipt of up to 5 MB in base64
+	{Prefix: "/api/v1/", Max: api.MaxBody, Refuse: api.RefuseBody},                     // batches of debtors
+	{Prefix: "/webhooks/twilio/", Max: webhooks.MaxTwilioBody},                         // Twilio's forms
+	{Prefix: "/webhooks/", Max: webhooks.MaxPaymentBody},                               // payment providers' events
+	{Prefix: "/sandbox/", Max: sandbox.MaxBody},                                        // a receipt of up to 5 MB in base64
+	{Prefix: console.KBUploadPath, Max: kb.MaxFileBytes, Refuse: console.RefuseKBBody}, // a document, as the body
 }
 
 // New returns the router.

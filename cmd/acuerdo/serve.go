@@ -142,6 +142,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
+		// The demo creditor's FAQ, so the sandbox answers questions from it.
+		if ok, err := demo.SeedKnowledge(ctx, db); err != nil {
+			return fmt.Errorf("demo documents: %w", err)
+		} else if ok {
+			logger.Info("demo: loaded the creditor's documents")
+		}
 		if seeded {
 			if err := seedDemoPilot(ctx, e, *dbPath, logger); err != nil {
 				return fmt.Errorf("demo pilot: %w", err)

@@ -268,11 +268,25 @@ func TestServeDemo(t *testing.T) {
 	waitFor(t, "the agent's reply in the sandbox", func() bool {
 		return strings.Contains(get(t, s.url+"/sandbox/api/messages?phone="+url.QueryEscape(phone)), `"direction":"outbound"`)
 	})
+	// The demo creditor's FAQ answers questions in the sandbox (a debtor
+	// whose conversation no escalation paused).
+	phone = sqlString(t, db, `SELECT phone FROM debtors d WHERE segment NOT LIKE 'simulated-%' AND NOT EXISTS (SELECT 1 FROM conversations c WHERE c.debtor_id = d.id) ORDER BY id LIMIT 1`)
+	resp, err = http.Post(s.url+"/sandbox/api/send", "application/json", strings.NewReader(`{"phone":"`+phone+`","text":"¿cuál es el horario de atención?"}`))
+	if err != nil || resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("sandbox send: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	waitFor(t, "the answer from the demo FAQ", func() bool {
+		return strings.Contains(get(t, s.url+"/sandbox/api/messages?phone="+url.QueryEscape(phone)), "Fuente: Preguntas frecuentes de Acuerdo Demo")
+	})
 	// A restart keeps the portfolio and its conversations.
 	s.stop(t)
 	s = startServe(t, serveEnv(t, nil), db, "--demo")
 	if n := sqlInt(t, db, `SELECT COUNT(*) FROM debtors`); n != demoDebtors+demoPilotDebtors {
 		t.Fatalf("%d debtors after a restart, want %d", n, demoDebtors+demoPilotDebtors)
+	}
+	if n := sqlInt(t, db, `SELECT COUNT(*) FROM kb_documents`); n != 3 {
+		t.Fatalf("%d demo documents after a restart, want 3", n)
 	}
 }
 

@@ -62,6 +62,7 @@ type Store interface {
 	DebtorStore
 	InboxStore
 	EventStore
+	KnowledgeStore
 }
 
 // UserStore covers the operators: accounts, sessions and the sign-in limits.
@@ -304,6 +305,7 @@ func (s *Server) Mount(r chi.Router) {
 			r.Post("/console/canned/{id}/delete", s.consoleCannedDelete)
 			r.Get("/console/events", s.consoleEvents)
 			r.Post("/console/events/{id}/redeliver", s.consoleEventRedeliver)
+			s.mountKB(r)
 		})
 	})
 }

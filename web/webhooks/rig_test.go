@@ -1,43 +1,22 @@
-package web_test
+package webhooks_test
 
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"acuerdo"
 	"acuerdo/store"
 	"acuerdo/web"
+	"acuerdo/web/internal/webtest"
 	"acuerdo/web/webhooks"
 )
-
-// payClock is a clock tests move by hand; store, providers and handlers
-// share it, so signature tolerance and the 24-hour window are exercised
-// without sleeping.
-type payClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *payClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *payClock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-type payKicker struct{ n atomic.Int32 }
-
-func (k *payKicker) Kick() { k.n.Add(1) }
 
 // payRig is one debtor (Ana, account CR-1, 300,000 pesos) who wrote to us,
 // promised 150,000, accepted a plan of two 150,000 installments and reported
@@ -46,8 +25,8 @@ func (k *payKicker) Kick() { k.n.Add(1) }
 type payRig struct {
 	db      *store.DB
 	path    string
-	clock   *payClock
-	outbox  *payKicker
+	clock   *webtest.Clock
+	outbox  *webtest.Kicker
 	srv     *httptest.Server
 	convID  int64
 	account acuerdo.Account
@@ -56,8 +35,8 @@ type payRig struct {
 func newPayRig(t *testing.T) *payRig {
 	t.Helper()
 	ctx := context.Background()
-	r := &payRig{path: filepath.Join(t.TempDir(), "pay.db"), clock: &payClock{t: time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)}, outbox: &payKicker{}}
-	db, err := store.Open(ctx, r.path, store.Options{Clock: r.clock.now})
+	r := &payRig{path: filepath.Join(t.TempDir(), "pay.db"), clock: webtest.NewClock(time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)), outbox: &webtest.Kicker{}}
+	db, err := store.Open(ctx, r.path, store.Options{Clock: r.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +47,7 @@ func newPayRig(t *testing.T) *payRig {
 		t.Fatal(err)
 	}
 	yes := true
-	if err := im.Add(store.PortfolioRow{Debtor: acuerdo.Debtor{Phone: anaPhone, Name: "Ana Pérez", Country: "CO", Locale: "es"},
+	if err := im.Add(store.PortfolioRow{Debtor: acuerdo.Debtor{Phone: webtest.AnaPhone, Name: "Ana Pérez", Country: "CO", Locale: "es"},
 		Account: acuerdo.Account{Ref: "CR-1", Balance: &acuerdo.Money{Amount: 30000000, Currency: "COP"}}, Consent: &yes}); err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +57,7 @@ func newPayRig(t *testing.T) *payRig {
 	if r.account, err = db.AccountByRef(ctx, "CR-1"); err != nil {
 		t.Fatal(err)
 	}
-	r.convID, _, err = db.Receive(ctx, acuerdo.ChannelWhatsApp, anaPhone, acuerdo.Message{Direction: acuerdo.Inbound, Author: acuerdo.AuthorDebtor,
+	r.convID, _, err = db.Receive(ctx, acuerdo.ChannelWhatsApp, webtest.AnaPhone, acuerdo.Message{Direction: acuerdo.Inbound, Author: acuerdo.AuthorDebtor,
 		Body: "quiero pagar", ProviderID: "SM00000000000000000000000000000001", Status: acuerdo.MessageReceived}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -100,13 +79,13 @@ func newPayRig(t *testing.T) *payRig {
 		t.Fatal(err)
 	}
 	// Payments made after the promise was given keep it.
-	r.clock.add(time.Minute)
+	r.clock.Add(time.Minute)
 	return r
 }
 
 // serve mounts the web layer with the given providers.
 func (r *payRig) serve(t *testing.T, stripe, mp webhooks.PaymentWebhook) {
-	cfg := web.Config{Store: r.db, Outbox: r.outbox, Clock: r.clock.now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	cfg := web.Config{Store: r.db, Outbox: r.outbox, Clock: r.clock.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if stripe != nil {
 		cfg.Stripe = stripe
 	}
@@ -129,21 +108,12 @@ func (r *payRig) deliver(t *testing.T, path string, body []byte, headers map[str
 	if err != nil {
 		t.Fatal(err)
 	}
-	return resp.StatusCode, readAll(t, resp)
+	return resp.StatusCode, webtest.ReadAll(t, resp)
 }
 
 func (r *payRig) count(t *testing.T, q string, args ...any) int {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+r.path+"?mode=ro&_pragma=busy_timeout(5000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var n int
-	if err := db.QueryRow(q, args...).Scan(&n); err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	return n
+	return webtest.Count(t, r.path, q, args...)
 }
 
 // paidState is what one recorded 150,000 payment leaves behind.

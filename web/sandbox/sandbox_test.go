@@ -1,4 +1,4 @@
-package web_test
+package sandbox_test
 
 import (
 	"encoding/json"
@@ -8,12 +8,13 @@ import (
 	"strings"
 	"testing"
 
+	"acuerdo/web/internal/webtest"
 	"acuerdo/web/sandbox"
 )
 
 func TestSandboxOnlyInDemo(t *testing.T) {
-	r := newRig(t, rigOptions{noEngine: true})
-	resp := must(r.srv.Client().Get(r.srv.URL + "/sandbox"))
+	r := webtest.NewRig(t, webtest.RigOptions{NoEngine: true})
+	resp := webtest.Must(r.Srv.Client().Get(r.Srv.URL + "/sandbox"))
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("/sandbox without --demo: %d, want 404", resp.StatusCode)
@@ -21,15 +22,15 @@ func TestSandboxOnlyInDemo(t *testing.T) {
 }
 
 func TestSandboxPage(t *testing.T) {
-	r := newRig(t, rigOptions{noEngine: true, sandbox: true,
-		debtors: "CR-1,3001234567,Ana Pérez,1020304050\nCR-2,3001234568,<img src=x onerror=alert(1)>,99887766\n"})
+	r := webtest.NewRig(t, webtest.RigOptions{NoEngine: true, Sandbox: true,
+		Debtors: "CR-1,3001234567,Ana Pérez,1020304050\nCR-2,3001234568,<img src=x onerror=alert(1)>,99887766\n"})
 	get := func(query, acceptLang string) (int, string, http.Header) {
-		req, _ := http.NewRequest(http.MethodGet, r.srv.URL+"/sandbox"+query, nil)
+		req, _ := http.NewRequest(http.MethodGet, r.Srv.URL+"/sandbox"+query, nil)
 		if acceptLang != "" {
 			req.Header.Set("Accept-Language", acceptLang)
 		}
-		resp := must(r.srv.Client().Do(req))
-		return resp.StatusCode, readAll(t, resp), resp.Header
+		resp := webtest.Must(r.Srv.Client().Do(req))
+		return resp.StatusCode, webtest.ReadAll(t, resp), resp.Header
 	}
 	code, page, h := get("", "")
 	if code != http.StatusOK || !strings.Contains(page, "Elige a quién representar") || !strings.Contains(page, "Ana Pérez") {
@@ -78,15 +79,15 @@ type thread struct {
 }
 
 func TestSandboxChat(t *testing.T) {
-	r := newRig(t, rigOptions{sandbox: true})
+	r := webtest.NewRig(t, webtest.RigOptions{Sandbox: true})
 	send := func(phone, text, ct string) int {
 		b, _ := json.Marshal(map[string]string{"phone": phone, "text": text})
-		resp := must(r.srv.Client().Post(r.srv.URL+"/sandbox/api/send", ct, strings.NewReader(string(b))))
+		resp := webtest.Must(r.Srv.Client().Post(r.Srv.URL+"/sandbox/api/send", ct, strings.NewReader(string(b))))
 		resp.Body.Close()
 		return resp.StatusCode
 	}
 	messages := func(phone string, after int64) thread {
-		resp := must(r.srv.Client().Get(r.srv.URL + "/sandbox/api/messages?phone=" + url.QueryEscape(phone) + "&after=" + strconv.FormatInt(after, 10)))
+		resp := webtest.Must(r.Srv.Client().Get(r.Srv.URL + "/sandbox/api/messages?phone=" + url.QueryEscape(phone) + "&after=" + strconv.FormatInt(after, 10)))
 		var th thread
 		if err := json.NewDecoder(resp.Body).Decode(&th); err != nil {
 			t.Fatal(err)
@@ -94,12 +95,12 @@ func TestSandboxChat(t *testing.T) {
 		resp.Body.Close()
 		return th
 	}
-	if c := send(anaPhone, "hola <script>", "application/json"); c != http.StatusAccepted {
+	if c := send(webtest.AnaPhone, "hola <script>", "application/json"); c != http.StatusAccepted {
 		t.Fatalf("send: %d", c)
 	}
 	var th thread
-	eventually(t, "the agent's replies in the sandbox", func() bool {
-		th = messages(anaPhone, 0)
+	webtest.Eventually(t, "the agent's replies in the sandbox", func() bool {
+		th = messages(webtest.AnaPhone, 0)
 		return len(th.Messages) >= 3 // hola, the greeting, the identity question
 	})
 	if m := th.Messages[0]; m.Direction != "inbound" || m.Body != "hola <script>" {
@@ -110,32 +111,32 @@ func TestSandboxChat(t *testing.T) {
 			t.Errorf("reply = %+v, want a delivered bot message", m)
 		}
 	}
-	if r.wa.count() != 0 {
+	if len(r.WA.Sent()) != 0 {
 		t.Error("a sandbox reply went to WhatsApp")
 	}
-	if later := messages(anaPhone, th.Messages[len(th.Messages)-1].ID); len(later.Messages) != 0 {
+	if later := messages(webtest.AnaPhone, th.Messages[len(th.Messages)-1].ID); len(later.Messages) != 0 {
 		t.Errorf("after the last id: %+v", later)
 	}
 	// The identity check passes with the hint the picker shows.
-	send(anaPhone, "4050", "application/json")
-	eventually(t, "verification", func() bool {
-		return r.query(t, `SELECT COUNT(*) FROM conversations WHERE channel = 'sandbox' AND verified`) == 1
+	send(webtest.AnaPhone, "4050", "application/json")
+	webtest.Eventually(t, "verification", func() bool {
+		return r.Count(t, `SELECT COUNT(*) FROM conversations WHERE channel = 'sandbox' AND verified`) == 1
 	})
 
 	for _, c := range []struct {
 		phone, text, ct string
 		want            int
 	}{
-		{anaPhone, "hola", "application/x-www-form-urlencoded", http.StatusUnsupportedMediaType},
+		{webtest.AnaPhone, "hola", "application/x-www-form-urlencoded", http.StatusUnsupportedMediaType},
 		{"3001234567", "hola", "application/json", http.StatusBadRequest},
-		{anaPhone, "   ", "application/json", http.StatusBadRequest},
-		{anaPhone, strings.Repeat("a", 4097), "application/json", http.StatusBadRequest},
+		{webtest.AnaPhone, "   ", "application/json", http.StatusBadRequest},
+		{webtest.AnaPhone, strings.Repeat("a", 4097), "application/json", http.StatusBadRequest},
 	} {
 		if got := send(c.phone, c.text, c.ct); got != c.want {
 			t.Errorf("send(%q, %d chars, %s) = %d, want %d", c.phone, len(c.text), c.ct, got, c.want)
 		}
 	}
-	resp := must(r.srv.Client().Get(r.srv.URL + "/sandbox/api/messages?phone=nope"))
+	resp := webtest.Must(r.Srv.Client().Get(r.Srv.URL + "/sandbox/api/messages?phone=nope"))
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("messages of a bad phone: %d", resp.StatusCode)
@@ -146,14 +147,14 @@ func TestSandboxChat(t *testing.T) {
 // WhatsApp media would, stored at once (nothing to download), and lands on
 // the payment report's case; files that are not images or PDFs are refused.
 func TestSandboxReceipt(t *testing.T) {
-	r := newRig(t, rigOptions{sandbox: true})
+	r := webtest.NewRig(t, webtest.RigOptions{Sandbox: true})
 	send := func(text string, data []byte) int {
-		body := map[string]any{"phone": anaPhone, "text": text}
+		body := map[string]any{"phone": webtest.AnaPhone, "text": text}
 		if data != nil {
 			body["attachment"] = map[string]any{"name": "comprobante.pdf", "data": data}
 		}
 		b, _ := json.Marshal(body)
-		resp := must(r.srv.Client().Post(r.srv.URL+"/sandbox/api/send", "application/json", strings.NewReader(string(b))))
+		resp := webtest.Must(r.Srv.Client().Post(r.Srv.URL+"/sandbox/api/send", "application/json", strings.NewReader(string(b))))
 		resp.Body.Close()
 		return resp.StatusCode
 	}
@@ -171,19 +172,19 @@ func TestSandboxReceipt(t *testing.T) {
 			t.Errorf("%s: %d, want %d", c.name, got, c.want)
 		}
 	}
-	if n := r.query(t, `SELECT COUNT(*) FROM media`); n != 0 {
+	if n := r.Count(t, `SELECT COUNT(*) FROM media`); n != 0 {
 		t.Fatalf("refused files stored: %d", n)
 	}
 	send("hola", nil)
 	send("4050", nil)
-	eventually(t, "verification", func() bool {
-		return r.query(t, `SELECT COUNT(*) FROM conversations WHERE channel = 'sandbox' AND verified`) == 1
+	webtest.Eventually(t, "verification", func() bool {
+		return r.Count(t, `SELECT COUNT(*) FROM conversations WHERE channel = 'sandbox' AND verified`) == 1
 	})
 	if c := send("ya pagué, te mando el comprobante", pdf); c != http.StatusAccepted {
 		t.Fatalf("send with a receipt: %d", c)
 	}
-	eventually(t, "the receipt on a payment report", func() bool {
-		return r.query(t, `SELECT COUNT(*) FROM media m JOIN cases k ON k.id = m.case_id
+	webtest.Eventually(t, "the receipt on a payment report", func() bool {
+		return r.Count(t, `SELECT COUNT(*) FROM media m JOIN cases k ON k.id = m.case_id
 			WHERE m.content_type = 'application/pdf' AND length(m.data) > 0 AND k.reason = 'payment_report'`) == 1
 	})
 }

@@ -1,4 +1,4 @@
-package web_test
+package webhooks_test
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"acuerdo"
 	"acuerdo/store"
 	"acuerdo/web"
+	"acuerdo/web/internal/webtest"
 	"acuerdo/whatsapp"
 )
 
@@ -29,7 +30,7 @@ func (stubEngine) Status(context.Context, string, string, string) error { return
 // answers 2xx or 4xx, never 5xx while the engine accepts what it is given, and never panics.
 func FuzzInboundHandler(f *testing.F) {
 	for _, name := range []string{"inbound_text.form", "inbound_media.form", "inbound_button.form", "status_read.form", "status_undelivered.form"} {
-		raw, err := os.ReadFile("../whatsapp/testdata/" + name)
+		raw, err := os.ReadFile("../../whatsapp/testdata/" + name)
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -45,7 +46,7 @@ func FuzzInboundHandler(f *testing.F) {
 	// repeated MessageSid takes the duplicate path, and SQLite's own code paths
 	// vary with its state, which the fuzzer reads as new coverage it can never
 	// reproduce while minimising. The store's idempotency has its own tests.
-	h := web.New(web.Config{Engine: stubEngine{}, AuthToken: testToken, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	h := web.New(web.Config{Engine: stubEngine{}, AuthToken: webtest.Token, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	f.Fuzz(func(t *testing.T, raw string, status bool) {
 		path := whatsapp.InboundPath
 		if status {
@@ -54,7 +55,7 @@ func FuzzInboundHandler(f *testing.F) {
 		form, _ := url.ParseQuery(raw) // what ParseForm keeps, so the signature matches it
 		req := httptest.NewRequest(http.MethodPost, "https://cobros.example.com"+path, strings.NewReader(raw))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set(whatsapp.SignatureHeader, whatsapp.Signature(testToken, "https://cobros.example.com"+path, form))
+		req.Header.Set(whatsapp.SignatureHeader, whatsapp.Signature(webtest.Token, "https://cobros.example.com"+path, form))
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, req)
 		if w.Code >= 500 {

@@ -1,11 +1,10 @@
-package web_test
+package dashboard_test
 
 import (
 	"context"
 	"encoding/csv"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -17,40 +16,16 @@ import (
 
 	"acuerdo/experiments"
 	"acuerdo/pilot"
+	"acuerdo/web/internal/webtest"
 )
-
-// chromiumPath finds Debian's chromium, which scripts/test installs; a
-// developer machine without it skips the browser test rather than failing.
-func chromiumPath(t *testing.T) string {
-	for _, p := range []string{os.Getenv("ACUERDO_CHROMIUM"), "/usr/bin/chromium", "chromium"} {
-		if p == "" {
-			continue
-		}
-		if path, err := exec.LookPath(p); err == nil {
-			return path
-		}
-	}
-	t.Skip("chromium not found (apt-get install -y chromium, or set ACUERDO_CHROMIUM): skipping the headless browser test")
-	return ""
-}
 
 // TestDashboardInBrowser opens the dashboard in headless chromium the way an
 // analyst does (token in the URL once, then the cookie), checks the page and
 // its charts rendered under the real CSP, and downloads every export by
 // clicking its link.
 func TestDashboardInBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: no browser")
-	}
-	exe := chromiumPath(t)
 	srv := dashboardServer(t, simPilot(t, "p1", 300, 0), dashToken)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU)
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelA()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
-	defer cancelT()
+	ctx := webtest.Browser(t, 90*time.Second)
 	yes := true
 
 	dir := t.TempDir()

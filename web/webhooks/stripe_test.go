@@ -1,4 +1,4 @@
-package web_test
+package webhooks_test
 
 import (
 	"context"
@@ -23,7 +23,7 @@ func newStripeRig(t *testing.T) (*payRig, *stripe.Client, *stripetest.Fake) {
 	r := newPayRig(t)
 	fake := stripetest.NewFake(t, stripeSecret)
 	c, err := stripe.New(stripe.Config{APIKey: "sk_test_acuerdo", WebhookSecret: stripeSecret, APIURL: fake.URL,
-		SuccessURL: "https://acuerdo.example/pay/done", Ledger: r.db, Clock: r.clock.now})
+		SuccessURL: "https://acuerdo.example/pay/done", Ledger: r.db, Clock: r.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,8 +64,8 @@ func TestStripeWebhookEndToEnd(t *testing.T) {
 	}
 
 	// A bank debit: the session completes unpaid. Nothing to record yet.
-	completed := fake.Event("evt_completed", stripe.EventCheckoutCompleted, cs, r.clock.now())
-	if code, body := post(completed, r.clock.now()); code != http.StatusOK || !strings.Contains(body, "not paid") {
+	completed := fake.Event("evt_completed", stripe.EventCheckoutCompleted, cs, r.clock.Now())
+	if code, body := post(completed, r.clock.Now()); code != http.StatusOK || !strings.Contains(body, "not paid") {
 		t.Fatalf("unpaid completion: %d %q", code, body)
 	}
 	if n := r.count(t, `SELECT COUNT(*) FROM payments`); n != 0 {
@@ -73,25 +73,25 @@ func TestStripeWebhookEndToEnd(t *testing.T) {
 	}
 
 	// The money arrives; Stripe says so, twice.
-	r.clock.add(time.Hour)
+	r.clock.Add(time.Hour)
 	pi := fake.Pay(cs)
-	succeeded := fake.Event("evt_succeeded", stripe.EventAsyncPaymentSucceded, cs, r.clock.now())
-	if code, body := post(succeeded, r.clock.now()); code != http.StatusOK || strings.TrimSpace(body) != "recorded" {
+	succeeded := fake.Event("evt_succeeded", stripe.EventAsyncPaymentSucceded, cs, r.clock.Now())
+	if code, body := post(succeeded, r.clock.Now()); code != http.StatusOK || strings.TrimSpace(body) != "recorded" {
 		t.Fatalf("payment: %d %q", code, body)
 	}
-	if code, body := post(succeeded, r.clock.now()); code != http.StatusOK || strings.TrimSpace(body) != "duplicate" {
+	if code, body := post(succeeded, r.clock.Now()); code != http.StatusOK || strings.TrimSpace(body) != "duplicate" {
 		t.Fatalf("redelivery: %d %q", code, body)
 	}
 	// Stripe retries the earlier completion event (out of order, after the
 	// payment): confirmed with Stripe, it is the same payment, known already.
-	if code, body := post(completed, r.clock.now()); code != http.StatusOK || strings.TrimSpace(body) != "known" {
+	if code, body := post(completed, r.clock.Now()); code != http.StatusOK || strings.TrimSpace(body) != "known" {
 		t.Fatalf("late completion: %d %q", code, body)
 	}
 	r.assertPaidOnce(t, "stripe", pi)
 	if n := r.count(t, `SELECT COUNT(*) FROM outbox WHERE template = 'payment_thanks' AND business = FALSE AND conversation_id = ? AND body LIKE '%Ana%150.000%'`, r.convID); n != 1 {
 		t.Errorf("want one free-text thank-you inside the window, got %d", n)
 	}
-	if k := r.outbox.n.Load(); k != 1 {
+	if k := r.outbox.Count(); k != 1 {
 		t.Errorf("outbox kicked %d times, want 1", k)
 	}
 }
@@ -107,7 +107,7 @@ func TestStripeWebhookRefusals(t *testing.T) {
 	}
 	cs := sessionOf(t, fake, link)
 	fake.Pay(cs)
-	event := fake.Event("evt_1", stripe.EventCheckoutCompleted, cs, r.clock.now())
+	event := fake.Event("evt_1", stripe.EventCheckoutCompleted, cs, r.clock.Now())
 
 	forger := stripetest.Fake{Secret: "whsec_guessed"}
 	tests := []struct {
@@ -117,11 +117,11 @@ func TestStripeWebhookRefusals(t *testing.T) {
 		code   int
 		rule   string
 	}{
-		{"forged signature", event, forger.Sign(event, r.clock.now()), http.StatusUnauthorized, "bad_signature"},
+		{"forged signature", event, forger.Sign(event, r.clock.Now()), http.StatusUnauthorized, "bad_signature"},
 		{"no signature", event, "", http.StatusUnauthorized, "bad_signature"},
-		{"altered after signing", []byte(strings.Replace(string(event), "15000000", "1500", 1)), fake.Sign(event, r.clock.now()), http.StatusUnauthorized, "bad_signature"},
-		{"replayed an hour later", event, fake.Sign(event, r.clock.now().Add(-time.Hour)), http.StatusBadRequest, "replayed"},
-		{"signed garbage", []byte(`{"hello":"world"}`), fake.Sign([]byte(`{"hello":"world"}`), r.clock.now()), http.StatusBadRequest, "malformed"},
+		{"altered after signing", []byte(strings.Replace(string(event), "15000000", "1500", 1)), fake.Sign(event, r.clock.Now()), http.StatusUnauthorized, "bad_signature"},
+		{"replayed an hour later", event, fake.Sign(event, r.clock.Now().Add(-time.Hour)), http.StatusBadRequest, "replayed"},
+		{"signed garbage", []byte(`{"hello":"world"}`), fake.Sign([]byte(`{"hello":"world"}`), r.clock.Now()), http.StatusBadRequest, "malformed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -142,12 +142,12 @@ func TestStripeWebhookRefusals(t *testing.T) {
 	// The event claims the link's amount, but Stripe says the session was paid
 	// less (the link was tampered with): refused, settled, not retried.
 	fake.SetAmount(cs, 1500000)
-	if code, body := r.deliver(t, webhooks.StripePath, event, map[string]string{stripe.SignatureHeader: fake.Sign(event, r.clock.now())}); code != http.StatusOK || !strings.Contains(body, "amount_mismatch") {
+	if code, body := r.deliver(t, webhooks.StripePath, event, map[string]string{stripe.SignatureHeader: fake.Sign(event, r.clock.Now())}); code != http.StatusOK || !strings.Contains(body, "amount_mismatch") {
 		t.Fatalf("claim mismatch: %d %q", code, body)
 	}
 	// An event that agrees with Stripe, but both disagree with the link.
-	lowered := fake.Event("evt_2", stripe.EventCheckoutCompleted, cs, r.clock.now())
-	if code, body := r.deliver(t, webhooks.StripePath, lowered, map[string]string{stripe.SignatureHeader: fake.Sign(lowered, r.clock.now())}); code != http.StatusOK || !strings.Contains(body, "amount_mismatch") {
+	lowered := fake.Event("evt_2", stripe.EventCheckoutCompleted, cs, r.clock.Now())
+	if code, body := r.deliver(t, webhooks.StripePath, lowered, map[string]string{stripe.SignatureHeader: fake.Sign(lowered, r.clock.Now())}); code != http.StatusOK || !strings.Contains(body, "amount_mismatch") {
 		t.Fatalf("link mismatch: %d %q", code, body)
 	}
 	for _, q := range []string{`SELECT COUNT(*) FROM payments`, `SELECT COUNT(*) FROM provider_events`, `SELECT COUNT(*) FROM outbox`,
@@ -159,7 +159,7 @@ func TestStripeWebhookRefusals(t *testing.T) {
 	if n := r.count(t, `SELECT COUNT(*) FROM audit WHERE name = 'stripe_webhook' AND outcome = 'refused' AND rule = 'amount_mismatch'`); n != 2 {
 		t.Errorf("%d amount_mismatch refusals audited, want 2", n)
 	}
-	if k := r.outbox.n.Load(); k != 0 {
+	if k := r.outbox.Count(); k != 0 {
 		t.Errorf("outbox kicked %d times", k)
 	}
 }
@@ -170,14 +170,14 @@ func TestStripeWebhookProviderDown(t *testing.T) {
 	r := newPayRig(t)
 	fake := stripetest.NewFake(t, stripeSecret)
 	down, err := stripe.New(stripe.Config{APIKey: "sk_test_acuerdo", WebhookSecret: stripeSecret, APIURL: "http://127.0.0.1:1",
-		SuccessURL: "https://acuerdo.example/pay/done", Ledger: r.db, Clock: r.clock.now, HTTPClient: &http.Client{Timeout: 2 * time.Second}})
+		SuccessURL: "https://acuerdo.example/pay/done", Ledger: r.db, Clock: r.clock.Now, HTTPClient: &http.Client{Timeout: 2 * time.Second}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	r.serve(t, down, nil)
 	event := []byte(`{"id":"evt_1","object":"event","type":"checkout.session.completed","created":1763650800,
 		"data":{"object":{"id":"cs_test_0001","object":"checkout.session","amount_total":15000000,"currency":"cop","payment_status":"paid"}}}`)
-	code, _ := r.deliver(t, webhooks.StripePath, event, map[string]string{stripe.SignatureHeader: fake.Sign(event, r.clock.now())})
+	code, _ := r.deliver(t, webhooks.StripePath, event, map[string]string{stripe.SignatureHeader: fake.Sign(event, r.clock.Now())})
 	if code != http.StatusServiceUnavailable {
 		t.Fatalf("status %d, want 503 so Stripe retries", code)
 	}
@@ -198,8 +198,8 @@ func TestStripeWebhookConcurrentDeliveries(t *testing.T) {
 	cs := sessionOf(t, fake, link)
 	pi := fake.Pay(cs)
 	events := [][]byte{
-		fake.Event("evt_a", stripe.EventCheckoutCompleted, cs, r.clock.now()),
-		fake.Event("evt_b", stripe.EventAsyncPaymentSucceded, cs, r.clock.now()),
+		fake.Event("evt_a", stripe.EventCheckoutCompleted, cs, r.clock.Now()),
+		fake.Event("evt_b", stripe.EventAsyncPaymentSucceded, cs, r.clock.Now()),
 	}
 	var wg sync.WaitGroup
 	results := make([]string, 8)
@@ -208,7 +208,7 @@ func TestStripeWebhookConcurrentDeliveries(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			ev := events[i%2]
-			code, body := r.deliver(t, webhooks.StripePath, ev, map[string]string{stripe.SignatureHeader: fake.Sign(ev, r.clock.now())})
+			code, body := r.deliver(t, webhooks.StripePath, ev, map[string]string{stripe.SignatureHeader: fake.Sign(ev, r.clock.Now())})
 			results[i] = fmt.Sprintf("%d %s", code, strings.TrimSpace(body))
 		}()
 	}
@@ -247,8 +247,8 @@ func TestStripeWebhookOtherSales(t *testing.T) {
 		cs = id
 	}
 	fake.Pay(cs)
-	ev := fake.Event("evt_shop", stripe.EventCheckoutCompleted, cs, r.clock.now())
-	if code, body := r.deliver(t, webhooks.StripePath, ev, map[string]string{stripe.SignatureHeader: fake.Sign(ev, r.clock.now())}); code != http.StatusOK || !strings.Contains(body, "not an acuerdo link") {
+	ev := fake.Event("evt_shop", stripe.EventCheckoutCompleted, cs, r.clock.Now())
+	if code, body := r.deliver(t, webhooks.StripePath, ev, map[string]string{stripe.SignatureHeader: fake.Sign(ev, r.clock.Now())}); code != http.StatusOK || !strings.Contains(body, "not an acuerdo link") {
 		t.Fatalf("%d %q", code, body)
 	}
 	if n := r.count(t, `SELECT COUNT(*) FROM payments`) + r.count(t, `SELECT COUNT(*) FROM audit WHERE outcome = 'refused'`); n != 0 {

@@ -1,4 +1,4 @@
-package web_test
+package api_test
 
 import (
 	"bytes"
@@ -25,6 +25,7 @@ import (
 	"acuerdo/policy"
 	"acuerdo/store"
 	"acuerdo/web"
+	"acuerdo/web/internal/webtest"
 )
 
 var apiT0 = time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC)
@@ -39,7 +40,7 @@ type apiRig struct {
 	router routers.Router
 	doc    *openapi3.T
 	keys   map[string]string // write, read, revoked
-	kicks  *kicker
+	kicks  *webtest.Kicker
 
 	cov *coverage
 }
@@ -50,15 +51,6 @@ type coverage struct {
 	covered map[string]bool // "METHOD /path STATUS"
 }
 
-type kicker struct {
-	mu sync.Mutex
-	n  int
-}
-
-func (k *kicker) Kick() { k.mu.Lock(); k.n++; k.mu.Unlock() }
-
-func (k *kicker) count() int { k.mu.Lock(); defer k.mu.Unlock(); return k.n }
-
 func newAPIRig(t testing.TB, cov *coverage) *apiRig {
 	t.Helper()
 	ctx := context.Background()
@@ -67,7 +59,7 @@ func newAPIRig(t testing.TB, cov *coverage) *apiRig {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	k := &kicker{}
+	k := &webtest.Kicker{}
 	h := web.New(web.Config{Store: db, API: true, Events: k, Clock: func() time.Time { return apiT0 }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
@@ -373,13 +365,13 @@ func apiPayments(t *testing.T, r *apiRig) {
 	if rep.body["created"] != 1.0 || statusOf(rep, 0) != "recorded" {
 		t.Fatalf("first: %s", rep.raw)
 	}
-	kicks := r.kicks.count()
+	kicks := r.kicks.Count()
 	rep = r.expect(call{key: "write", method: "POST", path: "/api/v1/payments", strict: true, body: `{"items":[` + p1 + `,
 		{"external_id":"PAY-2","account_ref":"CR-2","amount":"1000.5","paid_at":"2026-03-01T10:00:00Z"}]}`}, 200, "")
 	if rep.body["created"] != 1.0 || rep.body["already_recorded"] != 1.0 || statusOf(rep, 0) != "already_recorded" || statusOf(rep, 1) != "recorded" {
 		t.Fatalf("repeat: %s", rep.raw)
 	}
-	if r.kicks.count() <= kicks {
+	if r.kicks.Count() <= kicks {
 		t.Errorf("events sender not kicked after payments")
 	}
 	rep = r.expect(call{key: "write", method: "POST", path: "/api/v1/payments", body: `{"items":[
@@ -681,9 +673,9 @@ func apiEvents(t *testing.T, r *apiRig) {
 	}
 	r.expect(call{key: "read", method: "GET", path: "/api/v1/events?state=lost"}, 400, "invalid")
 	r.expect(call{key: "read", method: "GET", path: "/api/v1/events?limit=0"}, 400, "invalid")
-	kicks := r.kicks.count()
+	kicks := r.kicks.Count()
 	r.expect(call{key: "write", method: "POST", path: "/api/v1/events/" + first + "/redeliver", strict: true}, 202, "")
-	if r.kicks.count() == kicks {
+	if r.kicks.Count() == kicks {
 		t.Error("sender not kicked after a redelivery")
 	}
 	again, _ := r.db.ClaimEvents(ctx, 10, time.Minute)

@@ -1,4 +1,4 @@
-package web_test
+package webhooks_test
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"acuerdo/paylink"
 	"acuerdo/paylink/mercadopago"
 	"acuerdo/paylink/mercadopago/mptest"
+	"acuerdo/web/internal/webtest"
 	"acuerdo/web/webhooks"
 )
 
@@ -26,7 +27,7 @@ func newMPRig(t *testing.T) (*payRig, *mercadopago.Client, *mptest.Fake) {
 	r := newPayRig(t)
 	fake := mptest.New(t, mpToken)
 	c, err := mercadopago.New(mercadopago.Config{AccessToken: mpToken, WebhookSecret: mpSecret, APIURL: fake.URL,
-		NotificationURL: "https://acuerdo.example" + webhooks.MercadoPagoPath, Ledger: r.db, Clock: r.clock.now})
+		NotificationURL: "https://acuerdo.example" + webhooks.MercadoPagoPath, Ledger: r.db, Clock: r.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +39,7 @@ func newMPRig(t *testing.T) (*payRig, *mercadopago.Client, *mptest.Fake) {
 // signedAt with secret.
 func (r *payRig) notify(t *testing.T, notificationID int64, action string, paymentID int, secret string, signedAt time.Time) (int, string) {
 	t.Helper()
-	body := mptest.Notification(notificationID, action, paymentID, r.clock.now())
+	body := mptest.Notification(notificationID, action, paymentID, r.clock.Now())
 	ts := strconv.FormatInt(signedAt.Unix(), 10)
 	reqID := fmt.Sprintf("req-%d", notificationID)
 	sig := mercadopago.Sign(secret, mercadopago.Manifest(strconv.Itoa(paymentID), reqID, ts))
@@ -66,21 +67,21 @@ func TestMercadoPagoWebhookEndToEnd(t *testing.T) {
 		t.Fatalf("%d provider links", n)
 	}
 
-	r.clock.add(48 * time.Hour) // the debtor pays two days later, by PSE
-	pay := fake.Pay(prefs[0].ID, 0, "pending", r.clock.now())
-	if code, body := r.notify(t, 1001, "payment.created", pay, mpSecret, r.clock.now()); code != http.StatusOK || !strings.Contains(body, "not paid: pending") {
+	r.clock.Add(48 * time.Hour) // the debtor pays two days later, by PSE
+	pay := fake.Pay(prefs[0].ID, 0, "pending", r.clock.Now())
+	if code, body := r.notify(t, 1001, "payment.created", pay, mpSecret, r.clock.Now()); code != http.StatusOK || !strings.Contains(body, "not paid: pending") {
 		t.Fatalf("pending: %d %q", code, body)
 	}
-	r.clock.add(10 * time.Minute)
-	fake.SetStatus(pay, "approved", r.clock.now())
-	if code, body := r.notify(t, 1002, "payment.updated", pay, mpSecret, r.clock.now()); code != http.StatusOK || strings.TrimSpace(body) != "recorded" {
+	r.clock.Add(10 * time.Minute)
+	fake.SetStatus(pay, "approved", r.clock.Now())
+	if code, body := r.notify(t, 1002, "payment.updated", pay, mpSecret, r.clock.Now()); code != http.StatusOK || strings.TrimSpace(body) != "recorded" {
 		t.Fatalf("approved: %d %q", code, body)
 	}
 	// MercadoPago retries the update, and (late) the creation notification.
-	if code, body := r.notify(t, 1002, "payment.updated", pay, mpSecret, r.clock.now()); code != http.StatusOK || strings.TrimSpace(body) != "duplicate" {
+	if code, body := r.notify(t, 1002, "payment.updated", pay, mpSecret, r.clock.Now()); code != http.StatusOK || strings.TrimSpace(body) != "duplicate" {
 		t.Fatalf("retry: %d %q", code, body)
 	}
-	if code, body := r.notify(t, 1001, "payment.created", pay, mpSecret, r.clock.now()); code != http.StatusOK || strings.TrimSpace(body) != "known" {
+	if code, body := r.notify(t, 1001, "payment.created", pay, mpSecret, r.clock.Now()); code != http.StatusOK || strings.TrimSpace(body) != "known" {
 		t.Fatalf("late creation: %d %q", code, body)
 	}
 	r.assertPaidOnce(t, "mercadopago", strconv.Itoa(pay))
@@ -99,23 +100,23 @@ func TestMercadoPagoWebhookRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	pref := fake.Preferences()[0]
-	pay := fake.Pay(pref.ID, 0, "approved", r.clock.now())
+	pay := fake.Pay(pref.ID, 0, "approved", r.clock.Now())
 
-	if code, body := r.notify(t, 2001, "payment.updated", pay, "guessed-secret", r.clock.now()); code != http.StatusUnauthorized || !strings.Contains(body, "bad_signature") {
+	if code, body := r.notify(t, 2001, "payment.updated", pay, "guessed-secret", r.clock.Now()); code != http.StatusUnauthorized || !strings.Contains(body, "bad_signature") {
 		t.Fatalf("forged: %d %q", code, body)
 	}
-	if code, body := r.notify(t, 2002, "payment.updated", pay, mpSecret, r.clock.now().Add(-time.Hour)); code != http.StatusBadRequest || !strings.Contains(body, "replayed") {
+	if code, body := r.notify(t, 2002, "payment.updated", pay, mpSecret, r.clock.Now().Add(-time.Hour)); code != http.StatusBadRequest || !strings.Contains(body, "replayed") {
 		t.Fatalf("replayed: %d %q", code, body)
 	}
 	// Someone paid a smaller amount against the link's reference (an altered
 	// preference): MercadoPago approved it, acuerdo refuses to count it.
-	short := fake.Pay(pref.ID, 1000, "approved", r.clock.now())
-	if code, body := r.notify(t, 2003, "payment.updated", short, mpSecret, r.clock.now()); code != http.StatusOK || !strings.Contains(body, "amount_mismatch") {
+	short := fake.Pay(pref.ID, 1000, "approved", r.clock.Now())
+	if code, body := r.notify(t, 2003, "payment.updated", short, mpSecret, r.clock.Now()); code != http.StatusOK || !strings.Contains(body, "amount_mismatch") {
 		t.Fatalf("short payment: %d %q", code, body)
 	}
 	// A notification for a payment MercadoPago does not know: not ours to
 	// settle now; answered 503 so a real one is retried.
-	if code, _ := r.notify(t, 2004, "payment.updated", 424242, mpSecret, r.clock.now()); code != http.StatusServiceUnavailable {
+	if code, _ := r.notify(t, 2004, "payment.updated", 424242, mpSecret, r.clock.Now()); code != http.StatusServiceUnavailable {
 		t.Fatalf("unknown payment: %d", code)
 	}
 	for _, q := range []string{`SELECT COUNT(*) FROM payments`, `SELECT COUNT(*) FROM provider_events`, `SELECT COUNT(*) FROM outbox`,
@@ -130,7 +131,7 @@ func TestMercadoPagoWebhookRefusals(t *testing.T) {
 		}
 	}
 	// The genuine notification still goes through afterwards.
-	if code, body := r.notify(t, 2005, "payment.updated", pay, mpSecret, r.clock.now()); code != http.StatusOK || strings.TrimSpace(body) != "recorded" {
+	if code, body := r.notify(t, 2005, "payment.updated", pay, mpSecret, r.clock.Now()); code != http.StatusOK || strings.TrimSpace(body) != "recorded" {
 		t.Fatalf("genuine: %d %q", code, body)
 	}
 	r.assertPaidOnce(t, "mercadopago", strconv.Itoa(pay))
@@ -164,7 +165,7 @@ func TestPaidPage(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		body := readAll(t, resp)
+		body := webtest.ReadAll(t, resp)
 		if resp.StatusCode != http.StatusOK || !strings.Contains(body, `lang="`+tt.lang+`"`) || !strings.Contains(body, tt.want) {
 			t.Errorf("%s: %d %q", tt.accept, resp.StatusCode, body)
 		}
