@@ -296,6 +296,12 @@ func menuNumber(s string) bool {
 func (a *Agent) guards(ctx context.Context, t *turn) (bool, error) {
 	text := t.in.Text
 	r := t.read
+	if r.Guard() == understand.OptOut && slices.Contains(r.Guards, understand.WrongNumber) {
+		// "Número equivocado, no me escriban más": recording the wrong
+		// number stops contact too, and also tells the creditor the number
+		// is not the debtor's, which a bare opt-out would not.
+		return true, a.wrongNumber(ctx, t)
+	}
 	if r.Guard() == understand.OptOut {
 		// An opt-out counts even while an operator has the conversation.
 		t.res.Handler = HandledGuard
@@ -348,21 +354,7 @@ func (a *Agent) guards(ctx context.Context, t *turn) (bool, error) {
 	}
 	switch g := r.Guard(); g {
 	case understand.WrongNumber:
-		t.res.Handler = HandledGuard
-		// The number is someone else's now: record it, stop business
-		// contact to it and tell the creditor; not a word about the debt.
-		var debtorID int64
-		if t.debtor != nil {
-			debtorID = t.debtor.ID
-		}
-		if err := a.cfg.Store.RecordWrongNumber(ctx, t.conv.ID, debtorID, a.guardEntry(t, "wrong_number", acuerdo.Allowed, "no_third_parties")); err != nil {
-			return true, err
-		}
-		now := a.cfg.Clock()
-		t.conv.Verified, t.conv.VerifiedAt, t.conv.State, t.conv.ThirdPartyAt, t.conv.OptedOut = false, nil, "", &now, true
-		t.res.OptedOut = true
-		t.reply(prompts.T(t.locale, "wrong_number"))
-		return true, a.finish(ctx, t)
+		return true, a.wrongNumber(ctx, t)
 	case understand.ThirdParty:
 		t.res.Handler = HandledGuard
 		// Whoever has the phone now is not the debtor: forget any
@@ -395,6 +387,24 @@ func (a *Agent) guards(ctx context.Context, t *turn) (bool, error) {
 		return a.callback(ctx, t)
 	}
 	return false, nil
+}
+
+// wrongNumber records that the number is someone else's now: business
+// contact to it stops and the creditor is told; not a word about the debt.
+func (a *Agent) wrongNumber(ctx context.Context, t *turn) error {
+	t.res.Handler = HandledGuard
+	var debtorID int64
+	if t.debtor != nil {
+		debtorID = t.debtor.ID
+	}
+	if err := a.cfg.Store.RecordWrongNumber(ctx, t.conv.ID, debtorID, a.guardEntry(t, "wrong_number", acuerdo.Allowed, "no_third_parties")); err != nil {
+		return err
+	}
+	now := a.cfg.Clock()
+	t.conv.Verified, t.conv.VerifiedAt, t.conv.State, t.conv.ThirdPartyAt, t.conv.OptedOut = false, nil, "", &now, true
+	t.res.OptedOut = true
+	t.reply(prompts.T(t.locale, "wrong_number"))
+	return a.finish(ctx, t)
 }
 
 // guardEscalate hands the conversation to a person for reason, with a reply

@@ -78,10 +78,16 @@ func (a *Agent) askable(t *turn) bool {
 		// "¿puedo pagar el 15?" is about this debtor's account.
 		return false
 	}
-	if payWhere.MatchString(acuerdo.FoldWords(text)) {
+	words := acuerdo.FoldWords(text)
+	if payWhere.MatchString(words) {
 		// "¿Dónde puedo pagar?" asks about the ways to pay; "mándame el
 		// link" asks for one, which the tools make.
 		return true
+	}
+	if ownAccount.MatchString(words) {
+		// "¿cuándo vence mi cuota?", "¿ya les llegó mi pago?": this
+		// debtor's account, which only the tools know.
+		return false
 	}
 	switch r.Intent {
 	case understand.Balance, understand.PayLink, understand.DateChange, understand.Pause, understand.Plan, understand.Promise,
@@ -105,8 +111,15 @@ func dialogueKnows(t *turn) bool {
 	return payWhere.MatchString(acuerdo.FoldWords(t.in.Text))
 }
 
-// payWhere is a question about where or how one pays, not a request to pay.
-var payWhere = regexp.MustCompile(`\b(donde|onde|where|medios|metodos|formas|meios|methods|ways)\b|\b(puedo|se puede|posso|da pra|can i|do you take|aceptan|aceitam|aceita)\b.*\b(pagar|pago|pay|cash|efectivo|card|tarjeta|cartao|pix|boleto|efecty|baloto|pse)\b`)
+// payWhere is a question about where or how one pays, not a request to pay:
+// a place or a means ("¿dónde?", "¿en Efecty?", "¿con tarjeta?"), not an
+// amount or a date ("¿puedo pagar la mitad?" is about the account).
+var payWhere = regexp.MustCompile(`\b(donde|onde|where|medios|metodos|formas|meios|methods|ways)\b|` +
+	`\b(pagar|pago|pay|consignar|depositar)\b.*\b(efectivo|cash|tarjeta|cartao|card|credit|debit|debito|pix|boleto|efecty|baloto|pse|banco|bank|loterica|corresponsal|transferencia|transfer|online|en linea|linea)\b`)
+
+// ownAccount marks a question about the asker's own account: "mi cuota",
+// "meu contrato", "my balance", "¿cuánto debo?".
+var ownAccount = regexp.MustCompile(`\b(mi|mis|meu|minha|meus|minhas|my|debo|devo|owe|me falta|falta pagar)\b`)
 
 // knowledge answers a question from the documents. handled is true when the
 // turn's replies are decided; with a model and passages that answer, the

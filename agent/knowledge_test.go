@@ -108,6 +108,13 @@ func TestKnowledgeVerified(t *testing.T) {
 	if res := f.say(t, "¿puedo pagar en efecty?"); res.Handler != agent.HandledKnowledge || !strings.Contains(res.Replies[0], "Efecty y Baloto") {
 		t.Fatalf("where: %+v", res)
 	}
+	// Questions about their own account stay with the tools, however the
+	// documents might match them.
+	for _, q := range []string{"¿cuándo vence mi cuota?", "¿ya les llegó mi pago?", "¿puedo pagar la mitad?", "¿cuánto me falta por pagar?"} {
+		if res := f.say(t, q); res.Handler == agent.HandledKnowledge {
+			t.Errorf("%s answered from the documents: %+v", q, res)
+		}
+	}
 	res := f.say(t, "what are your hours?")
 	if res.Handler != agent.HandledKnowledge || !strings.Contains(strings.Join(res.Replies, "\n"), "Monday to Friday, 8 am to 9 pm") {
 		t.Fatalf("english: %+v", res)

@@ -58,16 +58,21 @@ func init() {
 func Soft(term string) bool { return softWords[term] }
 
 // suffixes are cut from the end of a word, longest first, keeping a stem of
-// at least three letters. They are the inflections and derivations the three
+// at least three letters. Verbs' plural and past endings (-an, -en, -am,
+// -em, -aron, -aram) are there because debtors ask what "they" do
+// ("atienden", "atendem", "cobran", "negativam") of documents that name
+// the service ("atención", "atendimento", "cobrar"). They are the inflections and derivations the three
 // languages share most; a real stemmer per language would split "pago"
 // (es) from "pagamento" (pt), which a bilingual FAQ wants together.
 var suffixes = []string{
 	"amientos", "imientos", "amiento", "imiento", "amentos", "imentos", "amento", "imento",
 	"aciones", "iciones", "ations", "acion", "icion", "acoes", "icoes", "acao", "icao", "ation",
 	"mente", "ments", "ment", "ando", "iendo", "endo", "indo",
+	"ieron", "aron", "aram", "eram", "iram",
 	"ados", "idos", "adas", "idas", "ado", "ido", "ada", "ida",
 	"ing", "ies", "ed", "ly",
-	"ar", "er", "ir", "es", "as", "os", "is", "us", "a", "e", "o", "s", "y",
+	"ar", "er", "ir", "es", "as", "os", "is", "us", "an", "en", "am", "em",
+	"a", "e", "o", "s", "y",
 }
 
 // Stem cuts a folded word to its light stem.
@@ -95,7 +100,14 @@ func Stem(w string) string {
 // term frequencies count).
 func Terms(text string) []string {
 	var out []string
-	for _, w := range strings.Fields(acuerdo.FoldWords(text)) {
+	folded := acuerdo.FoldWords(text)
+	words := strings.Fields(folded)
+	for _, p := range phrases {
+		if p.re.MatchString(folded) {
+			words = append(words, p.term)
+		}
+	}
+	for _, w := range words {
 		if stopWords[w] || len(w) < 2 {
 			continue
 		}

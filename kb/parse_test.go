@@ -189,11 +189,47 @@ func TestStem(t *testing.T) {
 		{"certificado", "certificados"},
 		{"hours", "hour"},
 		{"reclamo", "reclamos", "reclamaciones"},
+		{"atender", "atendem", "atendimento"},
+		{"cobrar", "cobran", "cobram"},
+		{"prestamo", "prestamos"},
 	} {
 		for _, w := range c[1:] {
 			if kb.Stem(w) != kb.Stem(c[0]) {
 				t.Errorf("Stem(%q) = %q, Stem(%q) = %q", w, kb.Stem(w), c[0], kb.Stem(c[0]))
 			}
+		}
+	}
+}
+
+// TestConcepts: a debtor's words and the documents' meet on one term, and
+// a phrase that looks alike but asks something else does not.
+func TestConcepts(t *testing.T) {
+	for _, c := range []struct {
+		text, term string
+		want       bool
+	}{
+		{"que pasa si no pago", "mor", true},
+		{"e se eu nao pagar?", "mor", true},
+		{"what happens if i dont pay", "mor", true},
+		{"i missed a payment", "mor", true},
+		{"intereses de mora", "mor", true},
+		{"si no puedo pagar la cuota", "mor", false},
+		{"no recibimos pagos en efectivo", "mor", false},
+		{"vou ficar com nome sujo?", "buro", true},
+		{"will it hurt my credit score", "buro", true},
+		{"a que hora abren", "horari", true},
+		{"atienden los sabados", "atencion", true},
+		{"vcs atendem?", "atencion", true},
+		{"horario de atendimento", "atencion", true},
+		{"cambie de correo", "actualiz", true},
+		{"paguei e nao caiu", "reflej", true},
+	} {
+		got := false
+		for _, term := range kb.Terms(c.text) {
+			got = got || term == c.term
+		}
+		if got != c.want {
+			t.Errorf("Terms(%q) = %v: has %q %v, want %v", c.text, kb.Terms(c.text), c.term, got, c.want)
 		}
 	}
 }

@@ -218,6 +218,10 @@ var rules = []rule{
 		`(ladrones|ladron|rateros|estafadores|usureros|sinverguenzas|extorsionadores|delincuentes|malparidos|hijueputas|gonorreas|hdp|hps|hijos de (puta|perra)|pendejos|imbeciles|idiotas|estupidos|cabrones|ratas|buitres|abusivos)`,
 		`(ladroes|ladrao|safados|vagabundos|golpistas|picaretas|caloteiros|agiotas|filhos da puta|fdp|otarios|imbecis|babacas|sanguessugas)`, `(encheu|encher|enchendo) o saco`, `saco cheio`,
 		`(thieves|crooks|scammers|scumbags|bloodsuckers|leeches|idiots|morons|assholes|loan sharks|vultures)`, `(fuck|f) (you|u|this|yourselves|your company)`, `sick (and tired )?of (you|this|these|your)`,
+		// Contact too often, or at work: the frequency rules' business.
+		`(keep|keeps|kept) (calling|texting|messaging|bugging|bothering) me`, `(calling|texting|messaging) me (at work|all day|every day|nonstop|at night|every hour)`,
+		`me (llaman|escriben|marcan|mandan mensajes) (todo el dia|a cada rato|a toda hora|cada rato|en el trabajo|a cada momento|de noche|varias veces al dia)`,
+		`(me ligam|me ligando|me mandam mensagem|me mandando mensagem) (toda hora|o dia todo|o tempo todo|no trabalho|de madrugada|toda hora do dia)`,
 		`complaint`, `complain(ing)?`, `abuse`, `abusive`, `harass(ment|ing|ed)?`, `cfpb`, `consumer (financial )?protection`, `better business bureau`, `bbb`,
 		`attorney general`, `ftc`, `report (you|this|your company)`, `unprofessional`, `rude`,
 	), false},
@@ -326,7 +330,8 @@ var rules = []rule{
 		`(pagar|pago|dividir|diferir|financiar) (en|por) (cuotas|partes|pagos|mensualidades|meses)`, `cuotas`, `(plan|planes) de (cuotas|pago)`, `por partes`, `a plazos`, `mensualidades`, `diferir`, `refinanci(ar|acion)`,
 		`parcel(ar|amento|ado|as|inha|inhas)`, `(em|de) (\d+|duas|dois|tres|quatro|cinco|seis|sete|oito|nove|dez|onze|doze|varias) ?(x|vezes|parcelas|prestacoes|meses)`, `\d+ ?x\b`, `(fazer|um|o|quero) acordo`, `negociar`, `negociacao`, `renegoci(ar|acao)`,
 		`payment plan`, `installments?`, `(in|over) (\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|a few) (payments|installments|months|parts)`, `split (it|the payment|the balance)`,
-		`(monthly|weekly) payments`, `\d+ (dollars |bucks )?(a|per|each|every) month`, `\d+ (mil |pesos |reais )?(al|por|cada|todo) (mes|mes)`, `pay (it )?(in|over) (parts|time|installments)`, `little by little`, `bit by bit`, `poco a poco`, `poquito a poquito`, `de a poco`, `de a poquito`, `de a poquitos`, `aos poucos`, `aos pouquinhos`, `pouco a pouco`,
+		`(monthly|weekly) payments`, `pay (it |this |the balance )?(monthly|weekly|every month|each month|per month|by the month)`,
+		`pagar(lo|la)? (mensualmente|mensual|cada mes|por mes|semanal|cada semana|por semana|por quincena)`, `pagar (mensal|por mes|todo mes|cada mes|por semana)`, `\d+ (dollars |bucks )?(a|per|each|every) month`, `\d+ (mil |pesos |reais )?(al|por|cada|todo) (mes|mes)`, `pay (it )?(in|over) (parts|time|installments)`, `little by little`, `bit by bit`, `poco a poco`, `poquito a poquito`, `de a poco`, `de a poquito`, `de a poquitos`, `aos poucos`, `aos pouquinhos`, `pouco a pouco`,
 	), false},
 	{Promise, phrases(
 		`(te|les|le) (pago|deposito|transfiero|abono|cancelo) (el|la|este|esta|mañana|manana|hoy|en|antes|a fin|el dia|la proxima|el proximo)`, `(pago|pagare|voy a pagar|puedo pagar|podria pagar|pagaria|deposito|abono) (el|la|este|esta|manana|hoy|en|antes|a fin|el dia|la proxima|el proximo|el resto|lo demas|\d+)`,

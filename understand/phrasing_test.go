@@ -63,6 +63,8 @@ func TestGuardsAsDebtorsWrite(t *testing.T) {
 		{"", "ustedes son unos ladrones", Complaint, ""},
 		{"", "vcs sao uns ladroes", Complaint, ""},
 		{"", "you guys are scammers", Complaint, ""},
+		{"", "u guys keep calling me at work its ridiculous", Complaint, ""},
+		{"", "me escriben a cada rato, que fastidio", Complaint, ""},
 		// Not guards.
 		{"Juan Sánchez Torres", "soy juan", "", ""},
 		{"Juan Sánchez Torres", "si, juan al habla", "", ""},
@@ -95,6 +97,7 @@ func TestIntentsAsDebtorsWrite(t *testing.T) {
 		{"ya pague", PaymentRep},
 		{"pasame el numero de cuenta pa consignar", PayLink},
 		{"lo puedo pagar de a poquito?", Plan},
+		{"is there any way i can pay it monthly", Plan},
 		{"can i pay later this month", DateChange},
 		{"puedo pagar despues de la quincena?", DateChange},
 		{"can i speak w someone", Human},

@@ -309,7 +309,7 @@ var slang = map[string]string{
 	"tmb": "tambien", "tb": "tambien", "tmbn": "tambien", "d": "de", "dl": "del", "ud": "usted", "uds": "ustedes", "cel": "celular",
 	"nro": "numero", "num": "numero", "msj": "mensaje", "msjs": "mensajes", "mje": "mensaje", "mjes": "mensajes", "wsp": "whatsapp",
 	"wpp": "whatsapp", "whats": "whatsapp", "wasap": "whatsapp", "guasap": "whatsapp", "zap": "whatsapp", "zapzap": "whatsapp",
-	"aki": "aqui", "kiero": "quiero", "kieres": "quieres", "kien": "quien", "kiere": "quiere", "aca": "aqui", "pa": "para", "toy": "estoy", "tamos": "estamos", "bn": "bien", "grax": "gracias", "grs": "gracias",
+	"aki": "aqui", "kiero": "quiero", "kieres": "quieres", "kien": "quien", "kiere": "quiere", "aca": "aqui", "pa": "para", "toy": "estoy", "soi": "soy", "estoi": "estoy", "tamos": "estamos", "bn": "bien", "grax": "gracias", "grs": "gracias",
 	"graciass": "gracias", "mxo": "mucho", "salu2": "saludos", "dnd": "donde", "cdo": "cuando", "qdo": "cuando",
 	"hrs": "horas", "hr": "hora", "bno": "bueno", "sta": "esta", "tas": "estas",
 	// pt

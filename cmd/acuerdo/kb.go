@@ -148,6 +148,9 @@ func runKBAsk(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	if _, err := kb.Reanalyse(ctx, db); err != nil {
+		return fmt.Errorf("re-analysing the documents: %w", err)
+	}
 	hits, err := kb.NewSearcher(db).Search(ctx, q, *lang, 3)
 	if err != nil {
 		return err

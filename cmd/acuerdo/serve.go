@@ -19,6 +19,7 @@ import (
 	"acuerdo/demo"
 	"acuerdo/engine"
 	"acuerdo/experiments"
+	"acuerdo/kb"
 	"acuerdo/otlp"
 	"acuerdo/paylink"
 	"acuerdo/pilot"
@@ -153,6 +154,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 				return fmt.Errorf("demo pilot: %w", err)
 			}
 		}
+	}
+	// Documents imported before an analyser change are indexed the old way.
+	if n, err := kb.Reanalyse(ctx, db); err != nil {
+		return fmt.Errorf("re-analysing the documents: %w", err)
+	} else if n > 0 {
+		logger.Info("knowledge base: re-analysed documents indexed by an older analyser", "documents", n)
 	}
 	pol, err := loadPolicy(readConfig(e))
 	if err != nil {
