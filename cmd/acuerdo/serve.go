@@ -304,11 +304,13 @@ func serveUntilDone(ctx context.Context, e *env, logger *slog.Logger, srv *http.
 	}()
 
 	base := baseURL(ln.Addr())
-	fmt.Fprintf(e.stdout, "acuerdo serving on %s\n", base)
-	fmt.Fprintf(e.stdout, "console: %s/console/login\n", base)
+	// One write: whoever watches stdout for "serving on" (a supervisor, a
+	// test) must find the addresses that belong with it in the same read.
+	banner := fmt.Sprintf("acuerdo serving on %s\nconsole: %s/console/login\n", base, base)
 	if demoMode {
-		fmt.Fprintf(e.stdout, "sandbox: %s/sandbox\n", base)
+		banner += fmt.Sprintf("sandbox: %s/sandbox\n", base)
 	}
+	fmt.Fprint(e.stdout, banner)
 	logger.Info("serving", "url", base, "demo", demoMode, "whatsapp", receipts != nil)
 
 	var runErr error
