@@ -224,3 +224,22 @@ func TestWeeksAsked(t *testing.T) {
 		}
 	}
 }
+
+// Messages folded into one turn keep each line's guard: "BAJA" sent while
+// "4050" was being answered is still an opt-out (TestDashboardMetricsExist
+// lost it once turns were claimed a little later than before).
+func TestFoldedLinesKeepTheirGuards(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		want Intent
+	}{
+		{"4050\nBAJA", OptOut},
+		{"1020\nSTOP", OptOut},
+		{"hola\nquiero hablar con una persona", Human},
+		{"4050\nparem de me mandar mensagem", OptOut},
+	} {
+		if got := Read(tc.text, Context{Locale: "es", Country: "CO"}); !slices.Contains(got.Guards, tc.want) || got.Intent != got.Guards[0] {
+			t.Errorf("%q: guards %v, intent %s; want %s among the guards", tc.text, got.Guards, got.Intent, tc.want)
+		}
+	}
+}

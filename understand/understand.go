@@ -188,6 +188,21 @@ func Read(text string, c Context) Reading {
 		r.Guards = append(r.Guards, best)
 		slices.SortStableFunc(r.Guards, func(a, b Intent) int { return slices.Index(guardOrder, a) - slices.Index(guardOrder, b) })
 	}
+	// Several messages folded into one turn ("4050", then "BAJA" while the
+	// verification was being answered) are also read one by one for guards:
+	// a stop or a hand-over said on its own line must not be lost because a
+	// neighbouring line (a document number, a greeting) changes how the
+	// whole text reads.
+	if lines := strings.Split(strings.TrimSpace(text), "\n"); len(lines) > 1 {
+		for _, line := range lines {
+			for _, g := range Read(line, c).Guards {
+				if !slices.Contains(r.Guards, g) {
+					r.Guards = append(r.Guards, g)
+				}
+			}
+		}
+		slices.SortStableFunc(r.Guards, func(a, b Intent) int { return slices.Index(guardOrder, a) - slices.Index(guardOrder, b) })
+	}
 	for _, i := range Intents {
 		if found[i] && !IsGuard(i) {
 			r.Also = append(r.Also, i)
