@@ -32,16 +32,9 @@ func runAPIKey(ctx context.Context, e *env, args []string) error {
 	name := fs.String("name", "", "who uses the key, e.g. `core-banking` (create)")
 	scope := fs.String("scope", "", "read or write (create)")
 	// Flags may come before or after SUBCOMMAND and its argument.
-	var pos []string
-	for {
-		if err := parse(e, fs, args); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
+	pos, err := parseMixed(e, fs, args)
+	if err != nil {
+		return err
 	}
 	if len(pos) == 0 {
 		fs.Usage()

@@ -76,16 +76,9 @@ func runExperiment(ctx context.Context, e *env, args []string) error {
 
 // parseWithName parses flags given before or after the one positional NAME.
 func parseWithName(e *env, fs *flag.FlagSet, args []string) (string, error) {
-	var pos []string
-	for {
-		if err := parse(e, fs, args); err != nil {
-			return "", err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
+	pos, err := parseMixed(e, fs, args)
+	if err != nil {
+		return "", err
 	}
 	if len(pos) != 1 {
 		fs.Usage()

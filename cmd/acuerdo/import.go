@@ -59,16 +59,9 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	maps := columnMap{}
 	fs.Var(maps, "map", "read the column `HEADER=field` as that field (repeatable), e.g. --map 'Vence el=due_date'")
 	// Flags may come before or after KIND FILE.
-	var pos []string
-	for {
-		if err := parse(e, fs, args); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
+	pos, err := parseMixed(e, fs, args)
+	if err != nil {
+		return err
 	}
 	if len(pos) != 2 || (pos[0] != "debtors" && pos[0] != "payments") {
 		fs.Usage()

@@ -42,16 +42,9 @@ func runKB(ctx context.Context, e *env, args []string) error {
 
 func runKBImport(ctx context.Context, e *env, args []string) error {
 	fs, dbPath := flags(e, "kb import", "kb import DIR", kbAbout)
-	var pos []string
-	for {
-		if err := parse(e, fs, args); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
+	pos, err := parseMixed(e, fs, args)
+	if err != nil {
+		return err
 	}
 	if len(pos) != 1 {
 		return usageErr("kb import needs one folder: acuerdo kb import DIR")
@@ -128,16 +121,9 @@ func orDash(s string) string {
 func runKBAsk(ctx context.Context, e *env, args []string) error {
 	fs, dbPath := flags(e, "kb ask", "kb ask [--lang es|pt-BR|en] QUESTION", kbAbout)
 	lang := fs.String("lang", "es", "the asker's language: es, pt-BR or en")
-	var pos []string
-	for {
-		if err := parse(e, fs, args); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
+	pos, err := parseMixed(e, fs, args)
+	if err != nil {
+		return err
 	}
 	q := strings.TrimSpace(strings.Join(pos, " "))
 	if q == "" {

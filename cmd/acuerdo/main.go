@@ -157,6 +157,23 @@ func parse(e *env, fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// parseMixed parses args where flags may come before, between or after the
+// positional arguments (Go's flag package stops at the first positional),
+// and returns the positionals in order.
+func parseMixed(e *env, fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := parse(e, fs, args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
 // phoneFlags adds --phone and --country to a command; the returned function
 // gives the number in E.164 after parsing ("" when --phone was not given and not
 // required), or a usage error that says what is wrong with it.
