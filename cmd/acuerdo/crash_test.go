@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -48,16 +46,7 @@ func startProcess(t *testing.T, bin, db string, vars map[string]string) *process
 			_ = cmd.Wait()
 		}
 	})
-	lines := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if m := servingLine.FindStringSubmatch(sc.Text()); m != nil {
-				lines <- m[1]
-			}
-		}
-		_, _ = io.Copy(io.Discard, out)
-	}()
+	lines := servingURLs(out)
 	select {
 	case p.url = <-lines:
 	case <-time.After(60 * time.Second):

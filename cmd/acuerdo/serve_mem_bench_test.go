@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"flag"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -112,16 +111,7 @@ func runServeMemory(b *testing.B, bin, db string, conversations, messages int) m
 			<-done
 		}
 	}()
-	urls := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if m := servingLine.FindStringSubmatch(sc.Text()); m != nil {
-				urls <- m[1]
-			}
-		}
-		_, _ = io.Copy(io.Discard, out)
-	}()
+	urls := servingURLs(out)
 	var base string
 	select {
 	case base = <-urls:

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"database/sql"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -78,6 +80,22 @@ type served struct {
 }
 
 var servingLine = regexp.MustCompile(`acuerdo serving on (http://\S+)`)
+
+// servingURLs reads a child serve's stdout and sends the URL of its "serving
+// on" line; the rest is drained so the child never blocks on a full pipe.
+func servingURLs(out io.Reader) <-chan string {
+	urls := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if m := servingLine.FindStringSubmatch(sc.Text()); m != nil {
+				urls <- m[1]
+			}
+		}
+		_, _ = io.Copy(io.Discard, out)
+	}()
+	return urls
+}
 
 // startServe runs `acuerdo serve --addr 127.0.0.1:0 ARGS` with vars as its environment, waits for
 // its startup line and stops it when the test ends.
