@@ -12,12 +12,14 @@ import (
 	"acuerdo/engine"
 )
 
-// overlapTurner holds each turn until all it expects are in flight (or a
-// while passes) and records the most turns it saw at once; model says what
-// it tells the engine through engine.ModelUser.
+// overlapTurner holds each turn until want turns have started (at most 10 s,
+// so a loaded machine cannot fail the test), or for hold when want is 0, and
+// records the most turns it saw at once; model says what it tells the engine
+// through engine.ModelUser.
 type overlapTurner struct {
 	model          bool
 	want           int32
+	hold           time.Duration
 	now, most      atomic.Int32
 	started, total atomic.Int32
 }
@@ -30,10 +32,11 @@ func (o *overlapTurner) Turn(ctx context.Context, _ int64, _ agent.Inbound) (age
 	for m := o.most.Load(); n > m && !o.most.CompareAndSwap(m, n); m = o.most.Load() {
 	}
 	o.started.Add(1)
-	deadline := time.Now().Add(500 * time.Millisecond)
+	deadline := time.Now().Add(10 * time.Second)
 	for o.started.Load() < o.want && time.Now().Before(deadline) && ctx.Err() == nil {
 		time.Sleep(2 * time.Millisecond)
 	}
+	time.Sleep(o.hold)
 	o.total.Add(1)
 	return agent.Result{Replies: []string{"ok"}, Handler: agent.HandledOffline}, nil
 }
@@ -45,9 +48,17 @@ func TestModelSlotsBoundOnlyModelTurns(t *testing.T) {
 	for _, tc := range []struct {
 		model bool
 		most  int32
-	}{{false, 8}, {true, 2}} {
+		ag    *overlapTurner
+	}{
+		// Offline: each turn waits until all eight have started, which they
+		// only can if none waits for a slot.
+		{false, 8, &overlapTurner{want: 8}},
+		// With a model: each turn takes 100 ms, time enough for the other six
+		// workers to start theirs if slots did not stop them.
+		{true, 2, &overlapTurner{model: true, hold: 100 * time.Millisecond}},
+	} {
 		t.Run(fmt.Sprintf("model=%v", tc.model), func(t *testing.T) {
-			ag := &overlapTurner{model: tc.model, want: 8}
+			ag := tc.ag
 			r := newRig(t, false, func(c *engine.Config) {
 				c.Agent, c.Workers, c.ModelSlots = ag, 8, 2
 			})
