@@ -470,6 +470,10 @@ func (a *Agent) lastOutbound(ctx context.Context, t *turn) (acuerdo.Message, err
 // debtor's behalf (the console's agreements) under the same policy.
 func (a *Agent) Tools() *tools.Set { return a.cfg.Tools }
 
+// UsesModel says whether this agent's turns may call a language model: the
+// engine bounds only those by its model slots (engine.ModelUser).
+func (a *Agent) UsesModel() bool { return a.cfg.Model != nil }
+
 // call runs a tool for the turn, records it and folds its outcome into the turn.
 func (a *Agent) call(ctx context.Context, t *turn, name, args string) error {
 	r := a.callTool(ctx, t, "", name, args)

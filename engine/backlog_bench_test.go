@@ -238,7 +238,9 @@ func drainBacklog(b *testing.B, dsn string, n, replicas int) (float64, float64) 
 		if time.Now().After(deadline) {
 			b.Fatalf("backlog not drained after 10 minutes: %d turns, %d replies left", turns, outbox)
 		}
-		time.Sleep(5 * time.Millisecond)
+		// Not oftener: each look is two COUNT queries, which at 5 ms cost 5 %
+		// of the process's CPU; 25 ms moves a 5 s run's figure by under 0.5 %.
+		time.Sleep(25 * time.Millisecond)
 	}
 	tps := float64(n) / time.Since(start).Seconds()
 	cpu := float64(processCPU()-cpu0) / float64(time.Microsecond) / float64(n)

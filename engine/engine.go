@@ -31,6 +31,16 @@ type Turner interface {
 	Turn(ctx context.Context, conversationID int64, in agent.Inbound) (agent.Result, error)
 }
 
+// ModelUser is what a Turner may say of itself: whether its turns may call a
+// language model. Only those turns take one of Config.ModelSlots, which exist
+// to bound concurrent calls to a paid, rate-limited API; an offline agent
+// answers in a few hundred microseconds, and a slot would only queue its turns
+// behind each other's database writes. A Turner that does not say is assumed
+// to call a model.
+type ModelUser interface {
+	UsesModel() bool
+}
+
 // Sent is a provider's acceptance of a message.
 type Sent struct {
 	ID     string
@@ -90,7 +100,8 @@ type Config struct {
 	Metrics   *Metrics
 	// Workers run turns of different conversations in parallel (default 8).
 	Workers int
-	// ModelSlots bounds concurrent turns that may call a model (default 4).
+	// ModelSlots bounds concurrent turns that may call a model (default 4);
+	// turns of an Agent that says it calls none (ModelUser) are not bounded.
 	ModelSlots int
 	// Lease is how long a claimed turn is reserved without news from its
 	// worker (default 15 s). The worker renews it every third of that while
@@ -132,7 +143,7 @@ type Engine struct {
 	turnWake chan struct{}
 	outWake  chan struct{}
 	limiter  *rate.Limiter
-	slots    chan struct{}
+	slots    chan struct{} // nil: the agent calls no model, turns take no slot
 	inflight sync.WaitGroup
 }
 
@@ -181,13 +192,16 @@ func New(cfg Config) *Engine {
 	if perSec <= 0 {
 		perSec = 10
 	}
-	return &Engine{
+	e := &Engine{
 		cfg:      cfg,
 		turnWake: make(chan struct{}, 1),
 		outWake:  make(chan struct{}, 1),
 		limiter:  rate.NewLimiter(rate.Limit(perSec), int(max(1, perSec))),
-		slots:    make(chan struct{}, cfg.ModelSlots),
 	}
+	if mu, ok := cfg.Agent.(ModelUser); !ok || mu.UsesModel() {
+		e.slots = make(chan struct{}, cfg.ModelSlots)
+	}
+	return e
 }
 
 func wake(c chan struct{}) {
@@ -417,18 +431,22 @@ func (e *Engine) turn(work context.Context, claim store.TurnClaim, claimedAt tim
 		// Backoff counts from when the attempt began, so a slow failing turn
 		// does not push its own retry further away.
 		attemptAt := e.cfg.Clock()
-		select {
-		case e.slots <- struct{}{}:
-		case <-ctx.Done():
-			e.interrupted(rec, claim, &lost)
-			return
+		if e.slots != nil {
+			select {
+			case e.slots <- struct{}{}:
+			case <-ctx.Done():
+				e.interrupted(rec, claim, &lost)
+				return
+			}
 		}
 		in := agent.Inbound{Text: strings.Join(texts, "\n"), Media: media}
 		if len(texts) > 1 {
 			in.Parts = texts // the menu engine answers numbers typed ahead
 		}
 		res, err := e.cfg.Agent.Turn(ctx, convID, in)
-		<-e.slots
+		if e.slots != nil {
+			<-e.slots
+		}
 		if lost.Load() || err != nil && work.Err() != nil {
 			e.interrupted(rec, claim, &lost)
 			return

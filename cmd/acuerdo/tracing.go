@@ -31,6 +31,13 @@ func (a tracedTurner) Turn(ctx context.Context, conversationID int64, in agent.I
 	return res, err
 }
 
+// UsesModel passes on what the traced agent says of itself, so tracing does
+// not change which turns take a model slot.
+func (a tracedTurner) UsesModel() bool {
+	mu, ok := a.next.(engine.ModelUser)
+	return !ok || mu.UsesModel()
+}
+
 // tracedModel records a "chat" span for each model call, with the
 // OpenTelemetry gen_ai attributes.
 type tracedModel struct {
