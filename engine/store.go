@@ -38,7 +38,7 @@ type Turns interface {
 	RenewTurn(ctx context.Context, c store.TurnClaim, lease time.Duration) error
 	RetryTurn(ctx context.Context, c store.TurnClaim, at time.Time) error
 	ReleaseTurn(ctx context.Context, c store.TurnClaim) error
-	CompleteTurn(ctx context.Context, c store.TurnClaim, handled []int64, out []store.Outgoing) error
+	CompleteTurn(ctx context.Context, c store.TurnClaim, handled []int64, out []store.Outgoing, w acuerdo.TurnWrites) error
 	Unhandled(ctx context.Context, conversationID int64) ([]acuerdo.Message, []string, error)
 	OpenCase(ctx context.Context, c acuerdo.Case, audit ...acuerdo.AuditEntry) (acuerdo.Case, error)
 }
