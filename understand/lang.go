@@ -117,7 +117,7 @@ func langScores(words string) [3]int {
 	return score
 }
 
-var switchRe = regexp.MustCompile(`\b(ingles|english|espanol|espanhol|spanish|castellano|portugues|portuguese)\b`)
+var switchRe = mustQuick(`\b(ingles|english|espanol|espanhol|spanish|castellano|portugues|portuguese)\b`)
 
 // switchRequest returns the language a message asks to be spoken to in, or "".
 func switchRequest(words string) string {

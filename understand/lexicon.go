@@ -15,6 +15,8 @@ import (
 // three-letter beginnings of the words it names, so that a message sharing
 // none of them skips it: one alternation of hundreds of phrases costs
 // milliseconds on a long voice-note message, a handful of small ones does not.
+// Each also keeps the literal text every match contains (literals.go), which
+// a message must hold for the pattern to be tried.
 func phrases(patterns ...string) *phraseSet {
 	ps := &phraseSet{}
 	for _, p := range patterns {
@@ -22,6 +24,7 @@ func phrases(patterns ...string) *phraseSet {
 		for _, w := range literalWord.FindAllString(p, -1) {
 			pt.keys = append(pt.keys, w[:3])
 		}
+		pt.needs = needsOf(pt.re)
 		ps.parts = append(ps.parts, pt)
 	}
 	return ps
@@ -31,41 +34,46 @@ func phrases(patterns ...string) *phraseSet {
 var literalWord = regexp.MustCompile(`[a-z]{3,}`)
 
 type phrase struct {
-	re   *regexp.Regexp
-	keys []string // three-letter beginnings of its words; none: always tried
+	re    *regexp.Regexp
+	keys  []string // three-letter beginnings of its words; none: always tried
+	needs needs    // literal text every match holds
+	id    int      // its bit in phraseBits
 }
 
 // phraseSet is one intent's patterns.
 type phraseSet struct{ parts []phrase }
 
-// prefixes are the three-letter beginnings of a message's words.
-type prefixes map[string]bool
-
-func prefixesOf(words string) prefixes {
-	p := prefixes{}
-	for _, w := range strings.Fields(words) {
-		if len(w) >= 3 {
-			p[w[:3]] = true
-		}
-	}
-	return p
+// tried reports whether a message may match the phrase: it shares one of
+// the phrase's keys (or the phrase has none) and holds the text every match
+// holds.
+func (pt *phrase) tried(words string, c phraseBits) bool {
+	return c.has(pt.id) && pt.needs.in(words)
 }
 
-// FindAllStringIndex returns the matches of every pattern that may match.
-func (ps *phraseSet) find(words string, pre prefixes) [][]int {
+// find returns the matches of every pattern that may match.
+func (ps *phraseSet) find(words string, c phraseBits) [][]int {
 	var out [][]int
-	for _, pt := range ps.parts {
-		if len(pt.keys) > 0 && !slices.ContainsFunc(pt.keys, func(k string) bool { return pre[k] }) {
-			continue
+	for i := range ps.parts {
+		if pt := &ps.parts[i]; pt.tried(words, c) {
+			out = append(out, pt.re.FindAllStringIndex(words, -1)...)
 		}
-		out = append(out, pt.re.FindAllStringIndex(words, -1)...)
 	}
 	return out
 }
 
+// match reports whether some pattern that may match does.
+func (ps *phraseSet) match(words string, c phraseBits) bool {
+	for i := range ps.parts {
+		if pt := &ps.parts[i]; pt.tried(words, c) && pt.re.MatchString(words) {
+			return true
+		}
+	}
+	return false
+}
+
 // MatchString reports whether some pattern matches.
 func (ps *phraseSet) MatchString(words string) bool {
-	return len(ps.find(words, prefixesOf(words))) > 0
+	return ps.match(words, keyed.sharing(words))
 }
 
 // String is the patterns' source, for the vocabulary of the spell checker.
@@ -76,6 +84,62 @@ func (ps *phraseSet) String() string {
 		b.WriteByte(' ')
 	}
 	return b.String()
+}
+
+// keyIndex finds the phrases that share a key with a message by looking its
+// words up, instead of asking every phrase about every key.
+type keyIndex struct {
+	byKey  map[string][]int // key → the phrases that name it
+	always phraseBits       // the phrases with no keys
+}
+
+// keyed indexes the phrases of every lexicon.
+var keyed = indexKeys(rules)
+
+func indexKeys(rules []rule) *keyIndex {
+	x := &keyIndex{byKey: map[string][]int{}}
+	n := 0
+	for _, r := range rules {
+		n += len(r.pattern.parts)
+	}
+	x.always = make(phraseBits, (n+63)/64)
+	id := 0
+	for _, r := range rules {
+		for i := range r.pattern.parts {
+			pt := &r.pattern.parts[i]
+			pt.id = id
+			if len(pt.keys) == 0 {
+				x.always.add(id)
+			}
+			for _, k := range pt.keys {
+				if ids := x.byKey[k]; len(ids) == 0 || ids[len(ids)-1] != id {
+					x.byKey[k] = append(ids, id)
+				}
+			}
+			id++
+		}
+	}
+	return x
+}
+
+// phraseBits are the phrases a message shares a key with, a bit each.
+type phraseBits []uint64
+
+func (c phraseBits) add(id int)      { c[id/64] |= 1 << (id % 64) }
+func (c phraseBits) has(id int) bool { return c[id/64]&(1<<(id%64)) != 0 }
+
+// sharing marks the phrases that share a key with the words' three-letter
+// beginnings, and those with no keys.
+func (x *keyIndex) sharing(words string) phraseBits {
+	c := append(phraseBits(nil), x.always...)
+	for w := range strings.FieldsSeq(words) {
+		if len(w) >= 3 {
+			for _, id := range x.byKey[w[:3]] {
+				c.add(id)
+			}
+		}
+	}
+	return c
 }
 
 // rule is one intent's lexicon.
@@ -371,7 +435,7 @@ var rules = []rule{
 }
 
 // negations that cancel a following hardship or request phrase.
-var negations = regexp.MustCompile(`\b(no|nao|not|dont|never|nunca|ni|nem|sin)( (quiero|necesito|quero|preciso|want|need|want to|need to|estoy|estou|am|soy|sou|tengo|tenho|have|estaba|estava|was|he|tuve|tive|es|e|is|hay))?( (hablar|falar|talk|speak|conversar|chatear|chat|to talk|to speak|to chat))?( (con|com|to|with))?( (un|una|a|an|um|uma|el|la|o))?( de| que)? $`)
+var negations = mustQuick(`\b(no|nao|not|dont|never|nunca|ni|nem|sin)( (quiero|necesito|quero|preciso|want|need|want to|need to|estoy|estou|am|soy|sou|tengo|tenho|have|estaba|estava|was|he|tuve|tive|es|e|is|hay))?( (hablar|falar|talk|speak|conversar|chatear|chat|to talk|to speak|to chat))?( (con|com|to|with))?( (un|una|a|an|um|uma|el|la|o))?( de| que)? $`)
 
 // negatedBefore reports whether the words before position i end in a
 // negation. A bare "no" is Portuguese for "in the" when the message reads
@@ -394,14 +458,19 @@ func lexicon(words string) map[Intent]bool {
 	if isLoneOptOut(words) {
 		found[OptOut] = true
 	}
-	pre := prefixesOf(words)
+	c := keyed.sharing(words)
 	for _, r := range rules {
-		for _, m := range r.pattern.find(words, pre) {
-			if r.negation && negatedBefore(words, m[0]) {
-				continue
+		if !r.negation {
+			if r.pattern.match(words, c) {
+				found[r.intent] = true
 			}
-			found[r.intent] = true
-			break
+			continue
+		}
+		for _, m := range r.pattern.find(words, c) {
+			if !negatedBefore(words, m[0]) {
+				found[r.intent] = true
+				break
+			}
 		}
 	}
 	fuzzy(words, found)
@@ -483,11 +552,15 @@ func negatedAt(words, w string) bool {
 // negatedGuard reports whether the words deny the guard intent the
 // classifier proposes ("no estoy enfermo", "I don't want a person").
 func negatedGuard(words string, i Intent) bool {
+	var c phraseBits
 	for _, r := range rules {
 		if r.intent != i || !r.negation {
 			continue
 		}
-		for _, m := range r.pattern.find(words, prefixesOf(words)) {
+		if c == nil {
+			c = keyed.sharing(words)
+		}
+		for _, m := range r.pattern.find(words, c) {
 			if negatedBefore(words, m[0]) {
 				return true
 			}
@@ -537,16 +610,16 @@ func within1(a, b string) bool {
 
 // regulators a debtor may take a complaint to, by folded name.
 var regulators = []struct {
-	re   *regexp.Regexp
+	re   quickRe
 	name string
 }{
-	{regexp.MustCompile(`\b(sic|superintendencia de industria)\b`), "SIC"},
-	{regexp.MustCompile(`\b(superfinanciera|superintendencia financiera|superintendencia)\b`), "Superfinanciera"},
-	{regexp.MustCompile(`\bprofeco\b`), "PROFECO"}, {regexp.MustCompile(`\bcondusef\b`), "CONDUSEF"},
-	{regexp.MustCompile(`\bprocon\b`), "Procon"}, {regexp.MustCompile(`\b(banco central|bacen)\b`), "Banco Central"},
-	{regexp.MustCompile(`\bconsumidor gov\b`), "consumidor.gov.br"}, {regexp.MustCompile(`\breclame ?aqui\b`), "Reclame Aqui"},
-	{regexp.MustCompile(`\b(cfpb|consumer financial protection)\b`), "CFPB"}, {regexp.MustCompile(`\b(better business bureau|bbb)\b`), "BBB"},
-	{regexp.MustCompile(`\bftc\b`), "FTC"}, {regexp.MustCompile(`\battorney general\b`), "Attorney General"},
+	{mustQuick(`\b(sic|superintendencia de industria)\b`), "SIC"},
+	{mustQuick(`\b(superfinanciera|superintendencia financiera|superintendencia)\b`), "Superfinanciera"},
+	{mustQuick(`\bprofeco\b`), "PROFECO"}, {mustQuick(`\bcondusef\b`), "CONDUSEF"},
+	{mustQuick(`\bprocon\b`), "Procon"}, {mustQuick(`\b(banco central|bacen)\b`), "Banco Central"},
+	{mustQuick(`\bconsumidor gov\b`), "consumidor.gov.br"}, {mustQuick(`\breclame ?aqui\b`), "Reclame Aqui"},
+	{mustQuick(`\b(cfpb|consumer financial protection)\b`), "CFPB"}, {mustQuick(`\b(better business bureau|bbb)\b`), "BBB"},
+	{mustQuick(`\bftc\b`), "FTC"}, {mustQuick(`\battorney general\b`), "Attorney General"},
 }
 
 func regulator(words string) string {
@@ -559,4 +632,4 @@ func regulator(words string) string {
 }
 
 // strongLegal words name lawyers, lawsuits and courts.
-var strongLegal = regexp.MustCompile(`\b(abogad[oa]s?|advogad[oa]s?|lawyer|attorney|demand\w*|process\w*|justica|juez|juzgado|juizado|court|sue|suing|lawsuit|tutela)\b`)
+var strongLegal = mustQuick(`\b(abogad[oa]s?|advogad[oa]s?|lawyer|attorney|demand\w*|process\w*|justica|juez|juzgado|juizado|court|sue|suing|lawsuit|tutela)\b`)

@@ -45,7 +45,7 @@ var installmentWords = map[string]bool{
 }
 
 // perMonth words after an amount: "al mes", "por mes", "a month", "mensuales".
-var perMonthRe = regexp.MustCompile(`^(?:(?:al|por|cada|a|per|each|every|todo|o) (?:mes|month|mes)\b|mensual(?:es)?\b|monthly\b|mensais\b|mensal\b|por mes\b)`)
+var perMonthRe = mustQuick(`^(?:(?:al|por|cada|a|per|each|every|todo|o) (?:mes|month|mes)\b|mensual(?:es)?\b|monthly\b|mensais\b|mensal\b|por mes\b)`)
 
 var numberToken = regexp.MustCompile(`^(\d+(?:[.,]\d+)*)(k|mil|x|lucas|luca)?$`)
 
