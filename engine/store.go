@@ -56,9 +56,9 @@ type Outbox interface {
 	Fail(ctx context.Context, it store.OutboxItem, code, reason string) error
 	SendUnknown(ctx context.Context, it store.OutboxItem, reason string) error
 	Sending(ctx context.Context, before time.Time) ([]store.OutboxItem, error)
-	LastSentAt(ctx context.Context, conversationID int64) (time.Time, error)
-	BusinessSends(ctx context.Context, conversationID int64, since time.Time) ([]time.Time, error)
-	ConsentOn(ctx context.Context, debtorID int64, channel string) (acuerdo.Consent, error)
+	SendFacts(ctx context.Context, conversationIDs []int64, lastSent bool) (map[int64]store.SendFacts, error)
+	BusinessSends(ctx context.Context, conversationIDs []int64, since time.Time) (map[int64][]time.Time, error)
+	CollectionsConsents(ctx context.Context, debtorIDs []int64) (map[int64][]acuerdo.Consent, error)
 	OptOut(ctx context.Context, conversationID, debtorID int64, audit ...acuerdo.AuditEntry) error
 }
 
