@@ -180,18 +180,20 @@ type sendFacts struct {
 	store.SendFacts
 	// For a message the contact policy may apply to (business-initiated, or
 	// outside the service window): the debtor's consent on the
-	// conversation's channel (nil when none is recorded), and when
-	// business-initiated messages went to the conversation in the last 8 days.
+	// conversation's channel (nil when none is recorded), when
+	// business-initiated messages went to the conversation in the last 8 days,
+	// and the debtor's arm and variant, whose send window applies too.
 	consent *acuerdo.Consent
 	sent    []time.Time
+	variant store.ArmVariant
 }
 
 // roundFacts reads what prepare decides a round's messages on, with a few
 // queries for the whole round rather than several a message: the
 // conversations, their debtors and when each one's last message went, then,
-// for those the contact policy may apply to, consents and recent
-// business-initiated sends. A conversation that does not exist is missing
-// from the map.
+// for those the contact policy may apply to, consents, recent
+// business-initiated sends and the debtors' variants. A conversation that
+// does not exist is missing from the map.
 func (e *Engine) roundFacts(ctx context.Context, items []store.OutboxItem, now time.Time) (map[int64]*sendFacts, error) {
 	ids := make([]int64, len(items))
 	for i, it := range items {
@@ -227,9 +229,13 @@ func (e *Engine) roundFacts(ctx context.Context, items []store.OutboxItem, now t
 	if err != nil {
 		return nil, err
 	}
+	variants, err := e.cfg.Store.DebtorVariants(ctx, debtors)
+	if err != nil {
+		return nil, err
+	}
 	for _, id := range contact {
 		f := out[id]
-		f.sent = sent[id]
+		f.sent, f.variant = sent[id], variants[f.Debtor.ID]
 		// An SMS needs the debtor's SMS consent; WhatsApp (and the sandbox,
 		// which stands in for it) the WhatsApp one.
 		channel := acuerdo.ChannelWhatsApp
@@ -278,11 +284,7 @@ func (e *Engine) prepare(ctx context.Context, it store.OutboxItem, f *sendFacts,
 			return nil, e.hold(ctx, it, d, until)
 		}
 		if debtor.ID != 0 {
-			v, arm, err := e.cfg.Store.DebtorVariant(ctx, debtor.ID)
-			if err != nil {
-				return nil, err
-			}
-			if d, until := variantWindow(v, arm, debtor, now); !d.Allowed {
+			if d, until := variantWindow(f.variant.Variant, f.variant.Arm, debtor, now); !d.Allowed {
 				return nil, e.hold(ctx, it, d, until)
 			}
 		}

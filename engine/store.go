@@ -59,6 +59,7 @@ type Outbox interface {
 	SendFacts(ctx context.Context, conversationIDs []int64, lastSent bool) (map[int64]store.SendFacts, error)
 	BusinessSends(ctx context.Context, conversationIDs []int64, since time.Time) (map[int64][]time.Time, error)
 	CollectionsConsents(ctx context.Context, debtorIDs []int64) (map[int64][]acuerdo.Consent, error)
+	DebtorVariants(ctx context.Context, debtorIDs []int64) (map[int64]store.ArmVariant, error)
 	OptOut(ctx context.Context, conversationID, debtorID int64, audit ...acuerdo.AuditEntry) error
 }
 
