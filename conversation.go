@@ -23,6 +23,41 @@ type Conversation struct {
 	UpdatedAt     time.Time  `json:"updated_at"`
 }
 
+// TurnState is the part of a conversation an agent's turn owns: its
+// language, the offline flow's step, the identity check and the third-party
+// mark. The rest (paused, opted out, the inbound clock) belongs to tools,
+// operators and the intake, which write it in their own transactions while a
+// turn runs; saving a turn's state must leave those columns alone.
+type TurnState struct {
+	Locale       string
+	State        string
+	Verified     bool
+	VerifiedAt   *time.Time
+	FailedChecks int
+	// ThirdPartyAt nil leaves the stored mark as it is: a turn sets it,
+	// never clears it.
+	ThirdPartyAt *time.Time
+}
+
+// TurnState returns the conversation's turn state.
+func (c Conversation) TurnState() TurnState {
+	return TurnState{Locale: c.Locale, State: c.State, Verified: c.Verified, VerifiedAt: c.VerifiedAt,
+		FailedChecks: c.FailedChecks, ThirdPartyAt: c.ThirdPartyAt}
+}
+
+// TurnWrites are an agent's own records of one turn, when its caller saves
+// them with the turn's replies in one transaction (the engine, whose
+// CompleteTurn writes them only while it still holds the turn's lease)
+// instead of the agent saving each as it goes.
+type TurnWrites struct {
+	// State is the conversation's turn state at the end of the turn; nil
+	// when the turn changed none (it ended before saving it).
+	State *TurnState
+	// Messages are internal messages (tool calls and their results), in order.
+	Messages []Message
+	Audit    []AuditEntry
+}
+
 // Channels a conversation runs on.
 const (
 	ChannelWhatsApp = "whatsapp"

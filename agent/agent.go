@@ -136,6 +136,20 @@ type Inbound struct {
 	// whole; the menu engine also answers menu numbers the debtor typed
 	// ahead (see offlineParts).
 	Parts []string
+	// Conversation, when not nil, is the conversation as the caller read it
+	// for this turn (the engine, with the turn's messages): the agent starts
+	// from it instead of reading it again.
+	Conversation *acuerdo.Conversation
+	// Defer leaves the agent's own records of the turn (the conversation's
+	// turn state, the tool-call messages, its audit lines) in Result.Writes,
+	// for the caller to save with the turn's replies in one transaction that
+	// lands only while the turn is still the caller's (the engine's
+	// CompleteTurn). Without it the agent saves them as it goes, as it must
+	// where nothing else would (the terminal chat, the sandbox, evals).
+	// What the tools do (an opt-out, a promise, a case, a verification) is
+	// written by them either way, in their own transactions: it stands
+	// whatever becomes of the turn.
+	Defer bool
 }
 
 // Handlers say who produced a turn's replies.
@@ -159,6 +173,9 @@ type Result struct {
 	Outcomes     []string // each tool call's outcome: allowed, refused or error
 	Escalated    bool
 	OptedOut     bool
+	// Writes are the turn's records left for the caller to save, when it
+	// asked for that (Inbound.Defer); zero otherwise.
+	Writes acuerdo.TurnWrites
 }
 
 // turn is the state of one turn in progress.
@@ -180,6 +197,9 @@ type turn struct {
 	// kb are the passages of the creditor's documents that answer the
 	// message, for the model to quote (knowledge.go).
 	kb []acuerdo.KnowledgeHit
+	// deferred keeps the turn's own records in res.Writes instead of saving
+	// them (Inbound.Defer; kept here because offlineParts swaps t.in).
+	deferred bool
 }
 
 // Turn answers the debtor's latest message in a conversation. The inbound message
@@ -187,11 +207,16 @@ type turn struct {
 // the replies are returned for the caller to deliver, and the tool calls of the
 // turn are stored as internal messages.
 func (a *Agent) Turn(ctx context.Context, conversationID int64, in Inbound) (Result, error) {
-	conv, err := a.cfg.Store.ConversationByID(ctx, conversationID)
-	if err != nil {
-		return Result{}, err
+	var conv acuerdo.Conversation
+	if in.Conversation != nil && in.Conversation.ID == conversationID {
+		conv = *in.Conversation
+	} else {
+		var err error
+		if conv, err = a.cfg.Store.ConversationByID(ctx, conversationID); err != nil {
+			return Result{}, err
+		}
 	}
-	t := &turn{conv: conv, in: in, modelBy: time.Now().Add(a.cfg.ModelBudget)}
+	t := &turn{conv: conv, in: in, modelBy: time.Now().Add(a.cfg.ModelBudget), deferred: in.Defer}
 	// Verification lasts a day: whoever holds the phone tomorrow proves it again.
 	if conv.Verified && conv.VerifiedAt != nil && a.cfg.Clock().Sub(*conv.VerifiedAt) > verificationTTL {
 		t.conv.Verified, t.conv.VerifiedAt, t.conv.State = false, nil, ""
@@ -361,7 +386,7 @@ func (a *Agent) guards(ctx context.Context, t *turn) (bool, error) {
 		// verification, and refuse it (in the tools too) for a while.
 		now := a.cfg.Clock()
 		t.conv.Verified, t.conv.VerifiedAt, t.conv.State, t.conv.ThirdPartyAt = false, nil, "", &now
-		if err := a.cfg.Store.SaveConversation(ctx, t.conv, a.guardEntry(t, "third_party", acuerdo.Allowed, "no_third_parties")); err != nil {
+		if err := a.saveConversation(ctx, t, a.guardEntry(t, "third_party", acuerdo.Allowed, "no_third_parties")); err != nil {
 			return true, err
 		}
 		// A relative telling of hardship or a dispute still reaches a person,
@@ -501,7 +526,10 @@ func (a *Agent) callTool(ctx context.Context, t *turn, id, name, args string) to
 	t.res.OptedOut = t.res.OptedOut || r.OptedOut
 	rec := toolRecord{ID: id, Name: name, Args: args, Result: r.JSON(), Facts: r.Facts}
 	body, _ := json.Marshal(rec)
-	if _, err := a.cfg.Store.AppendMessages(ctx, acuerdo.Message{ConversationID: t.conv.ID, Direction: acuerdo.Internal, Author: acuerdo.AuthorTool, Body: string(body), Status: acuerdo.MessageSent}); err != nil {
+	m := acuerdo.Message{ConversationID: t.conv.ID, Direction: acuerdo.Internal, Author: acuerdo.AuthorTool, Body: string(body), Status: acuerdo.MessageSent}
+	if t.deferred {
+		t.res.Writes.Messages = append(t.res.Writes.Messages, m)
+	} else if _, err := a.cfg.Store.AppendMessages(ctx, m); err != nil {
 		a.cfg.Logger.Error("store tool record", "err", err)
 	}
 	return r
@@ -521,7 +549,28 @@ func (a *Agent) guardEntry(t *turn, name, outcome, rule string) acuerdo.AuditEnt
 }
 
 func (a *Agent) guardAudit(ctx context.Context, t *turn, name, outcome, rule string) error {
-	return a.cfg.Store.AppendAudit(ctx, a.guardEntry(t, name, outcome, rule))
+	return a.audit(ctx, t, a.guardEntry(t, name, outcome, rule))
+}
+
+// audit writes the turn's audit lines, or keeps them in res.Writes for the
+// caller when the turn defers its writes.
+func (a *Agent) audit(ctx context.Context, t *turn, entries ...acuerdo.AuditEntry) error {
+	if t.deferred {
+		t.res.Writes.Audit = append(t.res.Writes.Audit, entries...)
+		return nil
+	}
+	return a.cfg.Store.AppendAudit(ctx, entries...)
+}
+
+// saveConversation saves the conversation as the turn has it, with audit
+// lines, before the turn goes on (finish saves it again at the end); a turn
+// that defers its writes only keeps the lines, since its state is saved
+// with the rest of the turn.
+func (a *Agent) saveConversation(ctx context.Context, t *turn, audit ...acuerdo.AuditEntry) error {
+	if t.deferred {
+		return a.audit(ctx, t, audit...)
+	}
+	return a.cfg.Store.SaveConversation(ctx, t.conv, audit...)
 }
 
 // finish saves the conversation's state and adds the notices the law
@@ -554,6 +603,14 @@ func (a *Agent) finish(ctx context.Context, t *turn) error {
 				}
 			}
 		}
+	}
+	if t.deferred {
+		// The caller writes only the turn-state columns, so whatever tools
+		// or operators wrote meanwhile (paused, opted out) stays: nothing to
+		// read back first.
+		s := t.conv.TurnState()
+		t.res.Writes.State = &s
+		return nil
 	}
 	cur, err := a.cfg.Store.ConversationByID(ctx, t.conv.ID)
 	if err != nil {

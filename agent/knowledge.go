@@ -195,7 +195,7 @@ func (a *Agent) kbAudit(ctx context.Context, t *turn, rule string, h *acuerdo.Kn
 	b, _ := json.Marshal(detail)
 	e := a.guardEntry(t, "knowledge", acuerdo.Allowed, rule)
 	e.Detail = string(b)
-	return a.cfg.Store.AppendAudit(ctx, e)
+	return a.audit(ctx, t, e)
 }
 
 // maxQuote bounds a quoted passage, in characters: with its source it must

@@ -101,6 +101,9 @@ func (a *Agent) generate(ctx context.Context, t *turn, req Request) (Response, b
 	if name == "" {
 		name = "model"
 	}
+	// Written at once even when the turn defers its writes: the call was
+	// made and paid for whatever becomes of the turn (a failure retried, a
+	// lost lease), and the experiment report prices arms from these lines.
 	if aerr := a.cfg.Store.AppendAudit(ctx, acuerdo.AuditEntry{Time: a.cfg.Clock(), ConversationID: t.conv.ID, Kind: acuerdo.AuditModel,
 		Name: name, Outcome: outcome, Rule: rule, Detail: string(b)}); aerr != nil {
 		a.cfg.Logger.Error("audit model call", "err", aerr)
@@ -133,7 +136,7 @@ func (a *Agent) checkReply(ctx context.Context, t *turn, sys string, msgs []Mess
 				return parts, false, nil
 			}
 			b, _ := json.Marshal(map[string]any{"reply_chars": len([]rune(s)), "max_messages": policy.MaxReplyMessages})
-			if err := a.cfg.Store.AppendAudit(ctx, acuerdo.AuditEntry{Time: a.cfg.Clock(), ConversationID: t.conv.ID, Kind: acuerdo.AuditGuard,
+			if err := a.audit(ctx, t, acuerdo.AuditEntry{Time: a.cfg.Clock(), ConversationID: t.conv.ID, Kind: acuerdo.AuditGuard,
 				Name: "output_check", Outcome: acuerdo.Refused, Rule: policy.RuleTooLong, Detail: string(b)}); err != nil {
 				return nil, true, err
 			}
@@ -173,7 +176,7 @@ func (a *Agent) checkReply(ctx context.Context, t *turn, sys string, msgs []Mess
 			}
 		}
 		b, _ := json.Marshal(map[string]any{"reply_chars": len([]rune(text)), "violations": reasons, "fragments": frags})
-		if err := a.cfg.Store.AppendAudit(ctx, acuerdo.AuditEntry{Time: a.cfg.Clock(), ConversationID: t.conv.ID, Kind: acuerdo.AuditGuard,
+		if err := a.audit(ctx, t, acuerdo.AuditEntry{Time: a.cfg.Clock(), ConversationID: t.conv.ID, Kind: acuerdo.AuditGuard,
 			Name: "output_check", Outcome: acuerdo.Refused, Rule: v[0].Rule, Detail: string(b)}); err != nil {
 			return false, err
 		}

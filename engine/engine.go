@@ -428,6 +428,7 @@ func (e *Engine) turn(work context.Context, claim store.TurnClaim, claimedAt tim
 		}
 	}
 	var out []store.Outgoing
+	var writes acuerdo.TurnWrites
 	if len(msgs) > 0 {
 		// Backoff counts from when the attempt began, so a slow failing turn
 		// does not push its own retry further away.
@@ -440,7 +441,14 @@ func (e *Engine) turn(work context.Context, claim store.TurnClaim, claimedAt tim
 				return
 			}
 		}
-		in := agent.Inbound{Text: strings.Join(texts, "\n"), Media: media}
+		// The agent leaves its records of the turn to CompleteTurn, so that
+		// the turn is one write, and none of it lands if the lease is lost.
+		in := agent.Inbound{Text: strings.Join(texts, "\n"), Media: media, Defer: true}
+		// Read here, once: the agent starts from it. Should the read fail,
+		// the agent reads it again and fails the turn the usual way.
+		if conv, err := e.cfg.Store.ConversationByID(ctx, convID); err == nil {
+			in.Conversation = &conv
+		}
 		if len(texts) > 1 {
 			in.Parts = texts // the menu engine answers numbers typed ahead
 		}
@@ -484,8 +492,9 @@ func (e *Engine) turn(work context.Context, claim store.TurnClaim, claimedAt tim
 		for _, r := range replies {
 			out = append(out, store.Outgoing{Body: r, Author: acuerdo.AuthorBot, Template: "reengage"})
 		}
+		writes = res.Writes
 	}
-	if err := e.cfg.Store.CompleteTurn(rec, claim, ids, out); err != nil {
+	if err := e.cfg.Store.CompleteTurn(rec, claim, ids, out, writes); err != nil {
 		if errors.Is(err, store.ErrLeaseLost) {
 			e.cfg.Logger.Warn("turn lease lost before its reply was recorded; the new owner answers", "conversation", convID, "replies", len(out))
 			return

@@ -110,6 +110,75 @@ func TestLostLeaseDiscardsReply(t *testing.T) {
 	}
 }
 
+// stallAfter runs the real agent, then stalls until its context ends (a lost
+// lease cancels it), as a worker paused after the agent answered would.
+type stallAfter struct {
+	next     engine.Turner
+	answered chan agent.Inbound
+}
+
+func (s stallAfter) Turn(ctx context.Context, id int64, in agent.Inbound) (agent.Result, error) {
+	res, err := s.next.Turn(ctx, id, in)
+	s.answered <- in
+	<-ctx.Done()
+	return res, err
+}
+
+// A turn's records are one write with its replies: a worker that lost its
+// lease after the agent answered leaves the conversation as the turn found
+// it (its language, step and verification), not only the outbox. Before, the
+// agent saved them itself, so a stale worker's state landed beside the new
+// owner's.
+func TestLostLeaseLeavesTheConversationAsItWas(t *testing.T) {
+	var answered chan agent.Inbound
+	r := newRig(t, false, func(c *engine.Config) {
+		answered = make(chan agent.Inbound, 1)
+		c.Agent = stallAfter{next: c.Agent, answered: answered}
+		c.Lease = 300 * time.Millisecond
+	})
+	r.receive(t, "SM1", "hola")
+	ctx := context.Background()
+	convID, err := r.db.MessageConversation(ctx, "SM1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := r.db.ConversationByID(ctx, convID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.start()
+	defer r.stop(t)
+	in := <-answered
+	if !in.Defer || in.Conversation == nil || in.Conversation.ID != convID {
+		t.Fatalf("the engine ran the agent with Defer %v and conversation %v; want its records deferred and the conversation it read", in.Defer, in.Conversation)
+	}
+	for i := 0; ; i++ {
+		r.advance(time.Minute)
+		c, err := r.db.ClaimTurns(ctx, 1, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(c) == 1 {
+			break
+		}
+		if i > 100 {
+			t.Fatal("could not take the turn over")
+		}
+	}
+	time.Sleep(time.Second) // several heartbeats: the first worker sees the loss
+	after, err := r.db.ConversationByID(ctx, convID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Locale != before.Locale || after.State != before.State || after.Verified != before.Verified {
+		t.Fatalf("the worker that lost its lease saved the conversation: %q/%q before, %q/%q after", before.Locale, before.State, after.Locale, after.State)
+	}
+	msgs, err := r.db.Messages(ctx, convID, 0)
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("messages %+v %v; want only the debtor's", msgs, err)
+	}
+}
+
 // Shutdown is bounded: a turn still hung after the grace is cancelled and its
 // claim given back untried, so the next start answers it at once. The grace is
 // 200 ms here, not the shipped 20 s, which would only slow the test.

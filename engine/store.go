@@ -38,7 +38,7 @@ type Turns interface {
 	RenewTurn(ctx context.Context, c store.TurnClaim, lease time.Duration) error
 	RetryTurn(ctx context.Context, c store.TurnClaim, at time.Time) error
 	ReleaseTurn(ctx context.Context, c store.TurnClaim) error
-	CompleteTurn(ctx context.Context, c store.TurnClaim, handled []int64, out []store.Outgoing) error
+	CompleteTurn(ctx context.Context, c store.TurnClaim, handled []int64, out []store.Outgoing, w acuerdo.TurnWrites) error
 	Unhandled(ctx context.Context, conversationID int64) ([]acuerdo.Message, []string, error)
 	OpenCase(ctx context.Context, c acuerdo.Case, audit ...acuerdo.AuditEntry) (acuerdo.Case, error)
 }
@@ -56,9 +56,10 @@ type Outbox interface {
 	Fail(ctx context.Context, it store.OutboxItem, code, reason string) error
 	SendUnknown(ctx context.Context, it store.OutboxItem, reason string) error
 	Sending(ctx context.Context, before time.Time) ([]store.OutboxItem, error)
-	LastSentAt(ctx context.Context, conversationID int64) (time.Time, error)
-	BusinessSends(ctx context.Context, conversationID int64, since time.Time) ([]time.Time, error)
-	ConsentOn(ctx context.Context, debtorID int64, channel string) (acuerdo.Consent, error)
+	SendFacts(ctx context.Context, conversationIDs []int64, lastSent bool) (map[int64]store.SendFacts, error)
+	BusinessSends(ctx context.Context, conversationIDs []int64, since time.Time) (map[int64][]time.Time, error)
+	CollectionsConsents(ctx context.Context, debtorIDs []int64) (map[int64][]acuerdo.Consent, error)
+	DebtorVariants(ctx context.Context, debtorIDs []int64) (map[int64]store.ArmVariant, error)
 	OptOut(ctx context.Context, conversationID, debtorID int64, audit ...acuerdo.AuditEntry) error
 }
 

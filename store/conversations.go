@@ -89,18 +89,8 @@ func (db *DB) AppendMessages(ctx context.Context, msgs ...acuerdo.Message) ([]ac
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		for i := range msgs {
 			m := &msgs[i]
-			if m.CreatedAt.IsZero() {
-				m.CreatedAt = now
-			}
-			var pid any
-			if m.ProviderID != "" {
-				pid = m.ProviderID
-			}
-			err := tx.QueryRowContext(ctx, `INSERT INTO messages (conversation_id, direction, author, body, provider_id, template_id, status, error_code, created_at)
-				VALUES (?,?,?,?,?,?,?,?,?) RETURNING id`,
-				m.ConversationID, m.Direction, m.Author, m.Body, pid, m.TemplateID, m.Status, m.ErrorCode, m.CreatedAt.UTC()).Scan(&m.ID)
-			if err != nil {
-				return fmt.Errorf("store message: %w", err)
+			if err := insertMessage(ctx, tx, m, now); err != nil {
+				return err
 			}
 			if m.Direction == acuerdo.Inbound {
 				if _, err := tx.ExecContext(ctx, `UPDATE conversations SET last_inbound_at = ?, updated_at = ? WHERE id = ?`, m.CreatedAt.UTC(), now, m.ConversationID); err != nil {
@@ -111,6 +101,24 @@ func (db *DB) AppendMessages(ctx context.Context, msgs ...acuerdo.Message) ([]ac
 		return nil
 	})
 	return msgs, err
+}
+
+// insertMessage stores m in tx and sets its id (and its time, now, if it has none).
+func insertMessage(ctx context.Context, tx *sql.Tx, m *acuerdo.Message, now time.Time) error {
+	if m.CreatedAt.IsZero() {
+		m.CreatedAt = now
+	}
+	var pid any
+	if m.ProviderID != "" {
+		pid = m.ProviderID
+	}
+	err := tx.QueryRowContext(ctx, `INSERT INTO messages (conversation_id, direction, author, body, provider_id, template_id, status, error_code, created_at)
+		VALUES (?,?,?,?,?,?,?,?,?) RETURNING id`,
+		m.ConversationID, m.Direction, m.Author, m.Body, pid, m.TemplateID, m.Status, m.ErrorCode, m.CreatedAt.UTC()).Scan(&m.ID)
+	if err != nil {
+		return fmt.Errorf("store message: %w", err)
+	}
+	return nil
 }
 
 // Messages returns the last limit messages of a conversation (all when limit is

@@ -244,14 +244,16 @@ type Outgoing struct {
 	NotBefore time.Time
 }
 
-// CompleteTurn records a finished turn atomically: the replies become messages
-// and outbox rows, the answered inbound messages are marked handled, and the
-// pending turn is removed, unless messages arrived meanwhile, in which case it
-// is released for the next turn.
+// CompleteTurn records a finished turn atomically: the agent's records of it
+// (w: the conversation's turn state, tool-call messages, audit lines), the
+// replies as messages and outbox rows, the answered inbound messages marked
+// handled, and the pending turn removed, unless messages arrived meanwhile, in
+// which case it is released for the next turn. A turn is thus one write.
 //
 // Only the claim's owner may complete it: ErrLeaseLost, with nothing written,
-// when the lease lapsed and another worker claimed the turn (it answers).
-func (db *DB) CompleteTurn(ctx context.Context, c TurnClaim, handled []int64, out []Outgoing) error {
+// when the lease lapsed and another worker claimed the turn (it answers, from
+// the conversation's state as this turn found it).
+func (db *DB) CompleteTurn(ctx context.Context, c TurnClaim, handled []int64, out []Outgoing, w acuerdo.TurnWrites) error {
 	now := db.now()
 	conversationID := c.ConversationID
 	return db.inTx(ctx, func(tx *sql.Tx) error {
@@ -265,9 +267,20 @@ func (db *DB) CompleteTurn(ctx context.Context, c TurnClaim, handled []int64, ou
 		} else if err != nil {
 			return fmt.Errorf("complete turn: %w", err)
 		}
-		var phone, channel string
-		if err := tx.QueryRowContext(ctx, `SELECT phone, channel FROM conversations WHERE id = ?`, conversationID).Scan(&phone, &channel); err != nil {
-			return fmt.Errorf("complete turn: %w", notFound(err, "no conversation %d", conversationID))
+		phone, channel, err := saveTurnState(ctx, tx, conversationID, w.State, now)
+		if err != nil {
+			return fmt.Errorf("complete turn: %w", err)
+		}
+		// Tool records before the replies, as they happened.
+		for i := range w.Messages {
+			m := w.Messages[i]
+			m.ConversationID = conversationID
+			if err := insertMessage(ctx, tx, &m, now); err != nil {
+				return err
+			}
+		}
+		if err := appendAll(ctx, tx, w.Audit, now); err != nil {
+			return err
 		}
 		if err := enqueue(ctx, tx, conversationID, phone, channel, out, now); err != nil {
 			return err
@@ -287,6 +300,25 @@ func (db *DB) CompleteTurn(ctx context.Context, c TurnClaim, handled []int64, ou
 		}
 		return err
 	})
+}
+
+// saveTurnState writes a turn's state (nil: none) to its conversation, only
+// the columns a turn owns: a tool or an operator may have paused or opted out
+// the conversation meanwhile, in its own transaction, and that stays. It
+// returns the conversation's number and channel, for the replies.
+func saveTurnState(ctx context.Context, tx *sql.Tx, conversationID int64, s *acuerdo.TurnState, now time.Time) (phone, channel string, err error) {
+	if s == nil {
+		err = tx.QueryRowContext(ctx, `SELECT phone, channel FROM conversations WHERE id = ?`, conversationID).Scan(&phone, &channel)
+		return phone, channel, notFound(err, "no conversation %d", conversationID)
+	}
+	q := `UPDATE conversations SET locale = ?, state = ?, verified = ?, verified_at = ?, failed_verifications = ?, updated_at = ?`
+	args := []any{s.Locale, s.State, s.Verified, s.VerifiedAt, s.FailedChecks, now}
+	if s.ThirdPartyAt != nil { // a turn sets the mark, never clears it
+		q += `, third_party_at = ?`
+		args = append(args, s.ThirdPartyAt)
+	}
+	err = tx.QueryRowContext(ctx, q+` WHERE id = ? RETURNING phone, channel`, append(args, conversationID)...).Scan(&phone, &channel)
+	return phone, channel, notFound(err, "no conversation %d", conversationID)
 }
 
 // Enqueue queues messages outside a turn: an operator's reply, a nudge, a reminder.

@@ -61,7 +61,7 @@ func TestTurnLeaseOwner(t *testing.T) {
 		"retry":   func() error { return db.RetryTurn(ctx, a, clock()) },
 		"release": func() error { return db.ReleaseTurn(ctx, a) },
 		"complete": func() error {
-			return db.CompleteTurn(ctx, a, []int64{msgs[0].ID}, []store.Outgoing{{Body: "respuesta vieja"}})
+			return db.CompleteTurn(ctx, a, []int64{msgs[0].ID}, []store.Outgoing{{Body: "respuesta vieja"}}, acuerdo.TurnWrites{})
 		},
 	} {
 		if err := f(); !errors.Is(err, store.ErrLeaseLost) {
@@ -80,7 +80,7 @@ func TestTurnLeaseOwner(t *testing.T) {
 		t.Fatalf("claim after release %+v %v (a released claim must not count as an attempt)", c, err)
 	}
 	// …and its next owner completes it once.
-	if err := db.CompleteTurn(ctx, c[0], []int64{msgs[0].ID}, []store.Outgoing{{Body: "respuesta"}}); err != nil {
+	if err := db.CompleteTurn(ctx, c[0], []int64{msgs[0].ID}, []store.Outgoing{{Body: "respuesta"}}, acuerdo.TurnWrites{}); err != nil {
 		t.Fatal(err)
 	}
 	if n, _ := db.OutboxDepth(ctx); n != 1 {
@@ -89,7 +89,7 @@ func TestTurnLeaseOwner(t *testing.T) {
 	if n, _ := db.PendingTurns(ctx); n != 0 {
 		t.Fatalf("%d turns pending after completion", n)
 	}
-	if err := db.CompleteTurn(ctx, c[0], nil, []store.Outgoing{{Body: "otra vez"}}); !errors.Is(err, store.ErrLeaseLost) {
+	if err := db.CompleteTurn(ctx, c[0], nil, []store.Outgoing{{Body: "otra vez"}}, acuerdo.TurnWrites{}); !errors.Is(err, store.ErrLeaseLost) {
 		t.Fatalf("completing twice: %v", err)
 	}
 }
