@@ -38,10 +38,11 @@ func init() {
 // language nothing else gives ("hi" is English, "oi" Portuguese): the
 // language with the most marking words, or "" on a tie or none.
 func GuessLanguage(text string) string {
-	if l := detectLang(Normalize(text)); l != "" {
+	words := Normalize(text)
+	if l := detectLang(words); l != "" {
 		return l
 	}
-	score := langScores(Normalize(text))
+	score := langScores(words)
 	best := 0
 	for i := 1; i < 3; i++ {
 		if score[i] > score[best] {

@@ -1,6 +1,7 @@
 package understand
 
 import (
+	"math/bits"
 	"regexp"
 	"slices"
 	"strings"
@@ -46,15 +47,15 @@ type phraseSet struct{ parts []phrase }
 // tried reports whether a message may match the phrase: it shares one of
 // the phrase's keys (or the phrase has none) and holds the text every match
 // holds.
-func (pt *phrase) tried(words string, c phraseBits) bool {
-	return c.has(pt.id) && pt.needs.in(words)
+func (pt *phrase) tried(words string, v *view) bool {
+	return v.keyed.has(pt.id) && pt.needs.inGrams(words, &v.grams)
 }
 
 // find returns the matches of every pattern that may match.
-func (ps *phraseSet) find(words string, c phraseBits) [][]int {
+func (ps *phraseSet) find(words string, v *view) [][]int {
 	var out [][]int
 	for i := range ps.parts {
-		if pt := &ps.parts[i]; pt.tried(words, c) {
+		if pt := &ps.parts[i]; pt.tried(words, v) {
 			out = append(out, pt.re.FindAllStringIndex(words, -1)...)
 		}
 	}
@@ -62,9 +63,9 @@ func (ps *phraseSet) find(words string, c phraseBits) [][]int {
 }
 
 // match reports whether some pattern that may match does.
-func (ps *phraseSet) match(words string, c phraseBits) bool {
+func (ps *phraseSet) match(words string, v *view) bool {
 	for i := range ps.parts {
-		if pt := &ps.parts[i]; pt.tried(words, c) && pt.re.MatchString(words) {
+		if pt := &ps.parts[i]; pt.tried(words, v) && pt.re.MatchString(words) {
 			return true
 		}
 	}
@@ -73,7 +74,9 @@ func (ps *phraseSet) match(words string, c phraseBits) bool {
 
 // MatchString reports whether some pattern matches.
 func (ps *phraseSet) MatchString(words string) bool {
-	return ps.match(words, keyed.sharing(words))
+	var v view
+	v.of(words)
+	return ps.match(words, &v)
 }
 
 // String is the patterns' source, for the vocabulary of the spell checker.
@@ -89,25 +92,26 @@ func (ps *phraseSet) String() string {
 // keyIndex finds the phrases that share a key with a message by looking its
 // words up, instead of asking every phrase about every key.
 type keyIndex struct {
-	byKey  map[string][]int // key → the phrases that name it
-	always phraseBits       // the phrases with no keys
+	byKey   map[string][]int // key → the phrases that name it
+	always  phraseBits       // the phrases with no keys
+	phrases []*phrase        // by id
+	ruleOf  []int            // a phrase's rule, by id
 }
 
-// keyed indexes the phrases of every lexicon.
-var keyed = indexKeys(rules)
+// keys indexes the phrases of every lexicon.
+var keys = indexKeys(rules)
 
 func indexKeys(rules []rule) *keyIndex {
 	x := &keyIndex{byKey: map[string][]int{}}
-	n := 0
-	for _, r := range rules {
-		n += len(r.pattern.parts)
-	}
-	x.always = make(phraseBits, (n+63)/64)
 	id := 0
-	for _, r := range rules {
+	for ri, r := range rules {
 		for i := range r.pattern.parts {
+			if id == maxPhrases {
+				panic("understand: more than maxPhrases lexicon phrases")
+			}
 			pt := &r.pattern.parts[i]
 			pt.id = id
+			x.phrases, x.ruleOf = append(x.phrases, pt), append(x.ruleOf, ri)
 			if len(pt.keys) == 0 {
 				x.always.add(id)
 			}
@@ -122,24 +126,46 @@ func indexKeys(rules []rule) *keyIndex {
 	return x
 }
 
-// phraseBits are the phrases a message shares a key with, a bit each.
-type phraseBits []uint64
+// maxPhrases bounds the lexicons' phrases, so that a message's bits fit
+// in an array.
+const maxPhrases = 1024
 
-func (c phraseBits) add(id int)      { c[id/64] |= 1 << (id % 64) }
-func (c phraseBits) has(id int) bool { return c[id/64]&(1<<(id%64)) != 0 }
+// phraseBits are phrases, a bit each.
+type phraseBits [maxPhrases / 64]uint64
 
-// sharing marks the phrases that share a key with the words' three-letter
-// beginnings, and those with no keys.
-func (x *keyIndex) sharing(words string) phraseBits {
-	c := append(phraseBits(nil), x.always...)
-	for w := range strings.FieldsSeq(words) {
-		if len(w) >= 3 {
-			for _, id := range x.byKey[w[:3]] {
-				c.add(id)
+func (c *phraseBits) add(id int)      { c[id/64] |= 1 << (id % 64) }
+func (c *phraseBits) has(id int) bool { return c[id/64]&(1<<(id%64)) != 0 }
+
+// each yields the phrases in the set, by id: in the order of rules.
+func (c *phraseBits) each(yield func(int) bool) {
+	for i, w := range c {
+		for ; w != 0; w &= w - 1 {
+			if !yield(i*64 + bits.TrailingZeros64(w)) {
+				return
 			}
 		}
 	}
-	return c
+}
+
+// view is what the lexicons look at in a message before trying a pattern:
+// the phrases it shares a key with, and its three-byte strings.
+type view struct {
+	keyed phraseBits
+	grams grams
+}
+
+// of looks at words: the phrases sharing a key with their three-letter
+// beginnings, those with no keys, and the words' grams.
+func (v *view) of(words string) {
+	v.keyed = keys.always
+	for w := range strings.FieldsSeq(words) {
+		if len(w) >= 3 {
+			for _, id := range keys.byKey[w[:3]] {
+				v.keyed.add(id)
+			}
+		}
+	}
+	v.grams.of(words)
 }
 
 // rule is one intent's lexicon.
@@ -458,15 +484,23 @@ func lexicon(words string) map[Intent]bool {
 	if isLoneOptOut(words) {
 		found[OptOut] = true
 	}
-	c := keyed.sharing(words)
-	for _, r := range rules {
+	// Only the phrases sharing a key with the words are looked at; an
+	// intent found is not looked for again.
+	var v view
+	v.of(words)
+	for id := range v.keyed.each {
+		r := &rules[keys.ruleOf[id]]
+		pt := keys.phrases[id]
+		if found[r.intent] || !pt.needs.inGrams(words, &v.grams) {
+			continue
+		}
 		if !r.negation {
-			if r.pattern.match(words, c) {
-				found[r.intent] = true
+			if pt.re.MatchString(words) {
+				found[r.intent] = true // never false: disambiguate counts the intents found
 			}
 			continue
 		}
-		for _, m := range r.pattern.find(words, c) {
+		for _, m := range pt.re.FindAllStringIndex(words, -1) {
 			if !negatedBefore(words, m[0]) {
 				found[r.intent] = true
 				break
@@ -552,15 +586,16 @@ func negatedAt(words, w string) bool {
 // negatedGuard reports whether the words deny the guard intent the
 // classifier proposes ("no estoy enfermo", "I don't want a person").
 func negatedGuard(words string, i Intent) bool {
-	var c phraseBits
+	var v *view
 	for _, r := range rules {
 		if r.intent != i || !r.negation {
 			continue
 		}
-		if c == nil {
-			c = keyed.sharing(words)
+		if v == nil {
+			v = new(view)
+			v.of(words)
 		}
-		for _, m := range r.pattern.find(words, c) {
+		for _, m := range r.pattern.find(words, v) {
 			if negatedBefore(words, m[0]) {
 				return true
 			}

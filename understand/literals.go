@@ -49,6 +49,46 @@ func containsAny(text string, strs []string) bool {
 	return false
 }
 
+// inGrams is in for a text whose grams are known: most strings are ruled
+// out by two bit tests instead of a search.
+func (n needs) inGrams(text string, g *grams) bool {
+	for _, clause := range n {
+		found := false
+		for _, s := range clause {
+			if g.may(s) && strings.Contains(text, s) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// grams are the three-byte strings of a text, hashed to bits: a string
+// whose first or last three bytes are not among them is not in the text.
+// (Two strings may share a bit; that only lets a search through.)
+type grams [1 << 15 / 64]uint64
+
+func gram(s string) uint { return uint(s[0]&31)<<10 | uint(s[1]&31)<<5 | uint(s[2]&31) }
+
+func (g *grams) of(text string) {
+	*g = grams{}
+	for i := 0; i+3 <= len(text); i++ {
+		h := gram(text[i:])
+		g[h/64] |= 1 << (h % 64)
+	}
+}
+
+func (g *grams) has(h uint) bool { return g[h/64]&(1<<(h%64)) != 0 }
+
+// may reports whether s may be in the text.
+func (g *grams) may(s string) bool {
+	return len(s) < 3 || g.has(gram(s)) && g.has(gram(s[len(s)-3:]))
+}
+
 // Sets of exact strings larger than maxExact become clauses.
 const maxExact = 16
 

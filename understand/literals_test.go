@@ -91,3 +91,81 @@ func quickRes() []quickRe {
 	}
 	return out
 }
+
+// FuzzLexicon holds the lexicons to what trying every pattern of every
+// phrase gives, skipping only the phrases sharing no key with the message
+// (how the lexicons read before they were indexed).
+func FuzzLexicon(f *testing.F) {
+	for _, e := range ParseCorpus(heldoutTSV)[:200] {
+		f.Add(e.Text)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if len(s) > 2000 {
+			return
+		}
+		words := spell(Normalize(s))
+		if got, want := lexicon(words), plainLexicon(words); !reflect.DeepEqual(got, want) {
+			t.Fatalf("lexicon(%q) = %v, trying every pattern gives %v", words, got, want)
+		}
+		for _, i := range GuardIntents {
+			if got, want := negatedGuard(words, i), plainNegatedGuard(words, i); got != want {
+				t.Fatalf("negatedGuard(%q, %s) = %v, trying every pattern gives %v", words, i, got, want)
+			}
+		}
+	})
+}
+
+// plainMatches are the matches of every phrase of a rule sharing a key
+// with the words.
+func plainMatches(r rule, words string) [][]int {
+	pre := map[string]bool{}
+	for _, w := range strings.Fields(words) {
+		if len(w) >= 3 {
+			pre[w[:3]] = true
+		}
+	}
+	var out [][]int
+	for _, pt := range r.pattern.parts {
+		shares := len(pt.keys) == 0
+		for _, k := range pt.keys {
+			shares = shares || pre[k]
+		}
+		if shares {
+			out = append(out, pt.re.FindAllStringIndex(words, -1)...)
+		}
+	}
+	return out
+}
+
+func plainLexicon(words string) map[Intent]bool {
+	found := map[Intent]bool{}
+	if isLoneOptOut(words) {
+		found[OptOut] = true
+	}
+	for _, r := range rules {
+		for _, m := range plainMatches(r, words) {
+			if r.negation && negatedBefore(words, m[0]) {
+				continue
+			}
+			found[r.intent] = true
+			break
+		}
+	}
+	fuzzy(words, found)
+	disambiguate(words, found)
+	return found
+}
+
+func plainNegatedGuard(words string, i Intent) bool {
+	for _, r := range rules {
+		if r.intent != i || !r.negation {
+			continue
+		}
+		for _, m := range plainMatches(r, words) {
+			if negatedBefore(words, m[0]) {
+				return true
+			}
+		}
+	}
+	return false
+}

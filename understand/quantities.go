@@ -56,6 +56,9 @@ func findQuantities(s string, c Context) (installments int, amounts []Amount, da
 	tokens := numberWordsToDigits(strings.Fields(s))
 	cur := currencyOf(c)
 	for i := 0; i < len(tokens); i++ {
+		if t := tokens[i]; t[0] < '0' || t[0] > '9' {
+			continue // not a number: numberToken starts with a digit
+		}
 		m := numberToken.FindStringSubmatch(tokens[i])
 		if m == nil {
 			continue

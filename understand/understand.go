@@ -354,8 +354,7 @@ func dropRefused(dates []Date, words string) []Date {
 	}
 	out := dates[:0:0]
 	for _, d := range dates {
-		t := regexp.QuoteMeta(Normalize(d.Text))
-		if t != "" && regexp.MustCompile(`\b(no|nao|not) `+t+`\b|\b`+t+` (no|nao|n|not|i cant|i cannot|i can not|i dont|cant|cannot|tampoco)\b`).MatchString(words) {
+		if t := Normalize(d.Text); t != "" && refused(words, t) {
 			continue
 		}
 		out = append(out, d)
@@ -364,6 +363,40 @@ func dropRefused(dates []Date, words string) []Date {
 		return dates
 	}
 	return out
+}
+
+// refused reports whether the words say no to the day named t: "no
+// mañana", "hoy no", "friday i cant".
+func refused(words, t string) bool {
+	for _, no := range []string{"no", "nao", "not"} {
+		if hasWords(words, no+" "+t) {
+			return true
+		}
+	}
+	for _, no := range []string{"no", "nao", "n", "not", "i cant", "i cannot", "i can not", "i dont", "cant", "cannot", "tampoco"} {
+		if hasWords(words, t+" "+no) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasWords reports whether phrase is in words as whole words; both are
+// Normalize's output, words of letters and digits between single spaces.
+func hasWords(words, phrase string) bool {
+	for i := 0; i <= len(words); {
+		j := strings.Index(words[i:], phrase)
+		if j < 0 {
+			return false
+		}
+		j += i
+		end := j + len(phrase)
+		if (j == 0 || words[j-1] == ' ') && (end == len(words) || words[end] == ' ') {
+			return true
+		}
+		i = j + 1
+	}
+	return false
 }
 
 // dateSlangs are chat spellings of days ("tmrw", "hj", "mñn", "prox
