@@ -76,7 +76,7 @@ type Scheduler interface {
 	Lookups
 	Exclusive
 	ExpireCases(ctx context.Context, before time.Time) (int, error)
-	QuietConversations(ctx context.Context, quietSince, windowSince time.Time) ([]store.QuietConversation, error)
+	QuietConversations(ctx context.Context, quietSince, windowSince time.Time, afterID int64, limit int) ([]store.QuietConversation, error)
 	Nudge(ctx context.Context, conversationID int64, body string, closing bool) error
 	CloseConversation(ctx context.Context, conversationID int64, closing, question string) error
 	PendingPromises(ctx context.Context, until acuerdo.Date) ([]store.PromiseDue, error)
