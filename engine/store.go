@@ -52,6 +52,7 @@ type Outbox interface {
 	MarkSent(ctx context.Context, it store.OutboxItem, providerID, status, templateID string, rank func(string) int) (string, error)
 	MarkSentAll(ctx context.Context, as []store.Accepted, rank func(string) int) ([]string, error)
 	Retry(ctx context.Context, id int64, notBefore time.Time, reason string) error
+	RetryAll(ctx context.Context, rs []store.RetryAt) error
 	Hold(ctx context.Context, it store.OutboxItem, reason string, until time.Time, audit ...acuerdo.AuditEntry) error
 	Fail(ctx context.Context, it store.OutboxItem, code, reason string) error
 	SendUnknown(ctx context.Context, it store.OutboxItem, reason string) error
