@@ -46,6 +46,8 @@ func openSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
 	// Each multi-row upsert keeps a statement journal to undo itself on a
 	// constraint error; in memory it costs no system calls.
 	wq.Add("_pragma", "temp_store(memory)")
+	// Checkpoints run beside the writer, not in its commits (checkpoint.go).
+	wq.Add("_pragma", "wal_autocheckpoint(0)")
 	wc, err := newStmtCache("file:"+path+"?"+wq.Encode(), true)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -63,6 +65,7 @@ func openSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
 		return nil, err
 	}
 
+	ckDSN := "file:" + path + "?" + common.Encode() // before common becomes the readers'
 	rq := common
 	rq.Set("_query_only", "on")
 	rc, err := newStmtCache("file:"+path+"?"+rq.Encode(), false)
@@ -75,6 +78,10 @@ func openSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
 	read.SetMaxIdleConns(opt.ReadConns)
 	db.read = read
 	db.startCommitter()
+	if err := db.startCheckpointer(ckDSN); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return db, nil
 }
 

@@ -34,6 +34,8 @@ type DB struct {
 	stopped chan struct{}
 	closeMu sync.RWMutex
 	closed  bool
+	// The background checkpoints (SQLite only; checkpoint.go).
+	ckQuit, ckDone chan struct{}
 	// Now is the clock every stored time comes from.
 	Now acuerdo.Clock
 }
@@ -64,6 +66,7 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	db.stopCheckpointer()
 	if db.txq != nil {
 		db.stopCommitter()
 	}
