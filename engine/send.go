@@ -96,9 +96,10 @@ func (e *Engine) sendRound(ctx context.Context, items []store.OutboxItem) {
 		return
 	}
 	// The messages are decided in turn: prepare reads nothing (roundFacts
-	// did) and writes only when a message has no sender, so goroutines side
-	// by side would cost more in scheduling (about a millisecond a round on a
-	// busy machine) than the decisions.
+	// did), writes only for a message with no sender and waits only for the
+	// send rate's limiter, which lets one message through at a time anyway;
+	// goroutines side by side would cost more in scheduling (about a
+	// millisecond a round on a busy machine) than the decisions.
 	var jobs []*sendJob
 	var later []store.RetryAt
 	var held []store.Held
