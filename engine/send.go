@@ -76,19 +76,44 @@ type sendJob struct {
 	tmpl *Template // instead of the free text, outside the window
 	sent Sent
 	err  error
+	// later, when not zero, is when the per-debtor gap lets the message go:
+	// it is put back, with the round's others the gap holds, not sent.
+	later time.Time
 }
 
 // sendRound delivers messages to distinct recipients side by side.
 func (e *Engine) sendRound(ctx context.Context, items []store.OutboxItem) {
+	now := e.cfg.Clock()
+	facts, err := e.roundFacts(ctx, items, now)
+	if err != nil {
+		// Nothing was decided: the claim's lease runs out and they are claimed again.
+		if ctx.Err() == nil {
+			e.cfg.Logger.Error("deliver", "messages", len(items), "err", err)
+		}
+		return
+	}
 	jobs := make([]*sendJob, len(items))
 	parallel(len(items), func(i int) {
-		j, err := e.prepare(ctx, items[i])
+		j, err := e.prepare(ctx, items[i], facts[items[i].ConversationID], now)
 		if err != nil && ctx.Err() == nil {
 			e.cfg.Logger.Error("deliver", "outbox", items[i].ID, "err", err)
 		}
 		jobs[i] = j
 	})
-	jobs = slices.DeleteFunc(jobs, func(j *sendJob) bool { return j == nil })
+	var later []store.RetryAt
+	jobs = slices.DeleteFunc(jobs, func(j *sendJob) bool {
+		if j != nil && !j.later.IsZero() {
+			later = append(later, store.RetryAt{ID: j.it.ID, NotBefore: j.later, Reason: "per-debtor gap"})
+			return true
+		}
+		return j == nil
+	})
+	// One write for the round's messages the gap holds back (each turn's
+	// second reply, under the default gap), not one a message. Not written,
+	// their leases run out and they are claimed again.
+	if err := e.cfg.Store.RetryAll(ctx, later); err != nil && ctx.Err() == nil {
+		e.cfg.Logger.Error("deliver", "messages", len(later), "err", err)
+	}
 	if len(jobs) == 0 {
 		return
 	}
@@ -165,33 +190,106 @@ func parallel(n int, fn func(i int)) {
 	wg.Wait()
 }
 
+// sendFacts is what prepare decides one message on beside the message,
+// read for a whole round by roundFacts.
+type sendFacts struct {
+	store.SendFacts
+	// For a message the contact policy may apply to (business-initiated, or
+	// outside the service window): the debtor's consent on the
+	// conversation's channel (nil when none is recorded), when
+	// business-initiated messages went to the conversation in the last 8 days,
+	// and the debtor's arm and variant, whose send window applies too.
+	consent *acuerdo.Consent
+	sent    []time.Time
+	variant store.ArmVariant
+}
+
+// roundFacts reads what prepare decides a round's messages on, with a few
+// queries for the whole round rather than several a message: the
+// conversations, their debtors and when each one's last message went, then,
+// for those the contact policy may apply to, consents, recent
+// business-initiated sends and the debtors' variants. A conversation that
+// does not exist is missing from the map.
+func (e *Engine) roundFacts(ctx context.Context, items []store.OutboxItem, now time.Time) (map[int64]*sendFacts, error) {
+	ids := make([]int64, len(items))
+	for i, it := range items {
+		ids[i] = it.ConversationID
+	}
+	fs, err := e.cfg.Store.SendFacts(ctx, ids, e.cfg.Policy.DebtorMinGap > 0)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]*sendFacts, len(fs))
+	var contact, debtors []int64
+	for _, it := range items {
+		f, ok := fs[it.ConversationID]
+		if !ok {
+			continue
+		}
+		out[it.ConversationID] = &sendFacts{SendFacts: f}
+		if it.Business || !e.cfg.Policy.FreeFormAllowed(f.Conversation.LastInboundAt, now).Allowed {
+			contact = append(contact, it.ConversationID)
+			if f.Debtor.ID != 0 {
+				debtors = append(debtors, f.Debtor.ID)
+			}
+		}
+	}
+	if len(contact) == 0 {
+		return out, nil
+	}
+	sent, err := e.cfg.Store.BusinessSends(ctx, contact, now.AddDate(0, 0, -8))
+	if err != nil {
+		return nil, err
+	}
+	consents, err := e.cfg.Store.CollectionsConsents(ctx, debtors)
+	if err != nil {
+		return nil, err
+	}
+	variants, err := e.cfg.Store.DebtorVariants(ctx, debtors)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range contact {
+		f := out[id]
+		f.sent, f.variant = sent[id], variants[f.Debtor.ID]
+		// An SMS needs the debtor's SMS consent; WhatsApp (and the sandbox,
+		// which stands in for it) the WhatsApp one.
+		channel := acuerdo.ChannelWhatsApp
+		if f.Conversation.Channel == acuerdo.ChannelSMS {
+			channel = acuerdo.ChannelSMS
+		}
+		for _, c := range consents[f.Debtor.ID] {
+			if c.Channel == channel {
+				f.consent = &c
+			}
+		}
+	}
+	return out, nil
+}
+
 // prepare decides whether a message may go now: the per-debtor gap, the
 // contact policy for business-initiated messages, and the 24-hour window,
 // which decides between free text and an approved template. A message that
-// may not go is held, retried or failed here, and prepare returns nil.
-func (e *Engine) prepare(ctx context.Context, it store.OutboxItem) (*sendJob, error) {
+// may not go is held, retried or failed here, and prepare returns nil, except
+// one the per-debtor gap holds: its job says when it may go (later), and
+// sendRound puts it back with the round's others. f is what roundFacts read
+// for its conversation (nil if there is none).
+func (e *Engine) prepare(ctx context.Context, it store.OutboxItem, f *sendFacts, now time.Time) (*sendJob, error) {
 	snd, ok := e.cfg.Senders[it.Channel]
 	if !ok {
 		return nil, e.cfg.Store.Fail(ctx, it, "", errNoSender.Error())
 	}
-	conv, err := e.cfg.Store.ConversationByID(ctx, it.ConversationID)
-	if err != nil {
-		return nil, err
+	if f == nil {
+		return nil, acuerdo.Errorf(acuerdo.ENOTFOUND, "no conversation %d", it.ConversationID)
 	}
-	var debtor acuerdo.Debtor
-	if conv.DebtorID != 0 {
-		if debtor, err = e.cfg.Store.DebtorByID(ctx, conv.DebtorID); err != nil {
-			return nil, err
-		}
+	conv, debtor := f.Conversation, f.Debtor
+	if conv.DebtorID != 0 && debtor.ID == 0 {
+		return nil, acuerdo.Errorf(acuerdo.ENOTFOUND, "no debtor %d", conv.DebtorID)
 	}
-	now := e.cfg.Clock()
 	if gap := e.cfg.Policy.DebtorMinGap; gap > 0 && it.Channel == acuerdo.ChannelWhatsApp {
-		last, err := e.cfg.Store.LastSentAt(ctx, conv.ID)
-		if err != nil {
-			return nil, err
-		}
+		last := f.LastSentAt
 		if !last.IsZero() && now.Sub(last) < gap {
-			return nil, e.cfg.Store.Retry(ctx, it.ID, last.Add(gap), "per-debtor gap")
+			return &sendJob{it: it, later: last.Add(gap)}, nil
 		}
 	}
 	open := e.cfg.Policy.FreeFormAllowed(conv.LastInboundAt, now)
@@ -199,19 +297,12 @@ func (e *Engine) prepare(ctx context.Context, it store.OutboxItem) (*sendJob, er
 	// queued it (an operator's late reply, a payment's thank-you): the contact
 	// policy applies to the template that goes instead.
 	if it.Business || !open.Allowed {
-		d, until, err := e.contactAllowed(ctx, conv, debtor, now)
-		if err != nil {
-			return nil, err
-		}
+		d, until := e.contactAllowed(conv, debtor, f, now)
 		if !d.Allowed {
 			return nil, e.hold(ctx, it, d, until)
 		}
 		if debtor.ID != 0 {
-			v, arm, err := e.cfg.Store.DebtorVariant(ctx, debtor.ID)
-			if err != nil {
-				return nil, err
-			}
-			if d, until := variantWindow(v, arm, debtor, now); !d.Allowed {
+			if d, until := variantWindow(f.variant.Variant, f.variant.Arm, debtor, now); !d.Allowed {
 				return nil, e.hold(ctx, it, d, until)
 			}
 		}
@@ -282,27 +373,12 @@ func (e *Engine) hold(ctx context.Context, it store.OutboxItem, d policy.Decisio
 
 // contactAllowed applies consent, opt-out, hours and frequency to a
 // business-initiated message; until is when to try again, zero for never.
-func (e *Engine) contactAllowed(ctx context.Context, conv acuerdo.Conversation, d acuerdo.Debtor, now time.Time) (policy.Decision, time.Time, error) {
-	ct := policy.Contact{Country: d.Country, TimeZone: d.TimeZone, OptedOut: conv.OptedOut, LastInbound: conv.LastInboundAt, Unreachable: d.Unreachable}
+func (e *Engine) contactAllowed(conv acuerdo.Conversation, d acuerdo.Debtor, f *sendFacts, now time.Time) (policy.Decision, time.Time) {
+	ct := policy.Contact{Country: d.Country, TimeZone: d.TimeZone, OptedOut: conv.OptedOut, LastInbound: conv.LastInboundAt, Unreachable: d.Unreachable,
+		Sent: f.sent}
 	if d.ID != 0 {
-		// An SMS needs the debtor's SMS consent; WhatsApp (and the sandbox,
-		// which stands in for it) the WhatsApp one.
-		channel := acuerdo.ChannelWhatsApp
-		if conv.Channel == acuerdo.ChannelSMS {
-			channel = acuerdo.ChannelSMS
-		}
-		c, err := e.cfg.Store.ConsentOn(ctx, d.ID, channel)
-		if err == nil {
-			ct.Consent = &c
-		} else if acuerdo.ErrorCode(err) != acuerdo.ENOTFOUND {
-			return policy.Decision{}, time.Time{}, err
-		}
+		ct.Consent = f.consent
 	}
-	sent, err := e.cfg.Store.BusinessSends(ctx, conv.ID, now.AddDate(0, 0, -8))
-	if err != nil {
-		return policy.Decision{}, time.Time{}, err
-	}
-	ct.Sent = sent
 	dec := e.cfg.Policy.BusinessInitiated(ct, now)
 	var until time.Time
 	switch dec.Rule {
@@ -311,7 +387,7 @@ func (e *Engine) contactAllowed(ctx context.Context, conv acuerdo.Conversation, 
 	case policy.RuleFrequencyCap:
 		until = now.Add(24 * time.Hour)
 	}
-	return dec, until, nil
+	return dec, until
 }
 
 // template picks the approved template for a message that cannot go as free

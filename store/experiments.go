@@ -647,15 +647,105 @@ func (db *DB) DebtorVariant(ctx context.Context, debtorID int64) (acuerdo.Varian
 	if err := db.read.QueryRowContext(ctx, `SELECT MAX(days_past_due) FROM accounts WHERE debtor_id = ? AND status = ?`, debtorID, acuerdo.AccountOpen).Scan(&dpd); err != nil {
 		return v, arm, err
 	}
-	band := experiments.DPDBand(int(dpd.Int64))
+	v, arm = rolloutVariant(ros, int(dpd.Int64), debtorID)
+	return v, arm, nil
+}
+
+// rolloutVariant is what the newest of the rollouts (newest first) for a
+// debtor's days-past-due band, or for everyone, makes their default: its
+// arm's variant, or the holdout's nothing; no arm when none applies.
+func rolloutVariant(ros []Rollout, daysPastDue int, debtorID int64) (acuerdo.Variant, string) {
+	band := experiments.DPDBand(daysPastDue)
 	for _, ro := range ros {
 		if ro.Segment != "" && ro.Segment != band {
 			continue
 		}
 		if a := experiments.RolloutArm(ro.Salt, ro.Segment, ro.Holdout, ro.Arm, debtorID); a != ro.Arm {
-			return acuerdo.Variant{}, a, nil
+			return acuerdo.Variant{}, a
 		}
-		return ro.Variant, ro.Arm, nil
+		return ro.Variant, ro.Arm
 	}
-	return v, arm, nil
+	return acuerdo.Variant{}, ""
+}
+
+// ArmVariant is a debtor's arm and the variant it contacts them with, as
+// DebtorVariant returns them.
+type ArmVariant struct {
+	Variant acuerdo.Variant
+	Arm     string
+}
+
+// DebtorVariants is DebtorVariant for many debtors, for a round of
+// business-initiated sends: one query for their assignments and, for those no
+// running experiment follows, when rollouts are in force, one for the
+// rollouts and one for their days past due. A debtor with neither has the
+// zero ArmVariant (and may be missing from the map).
+func (db *DB) DebtorVariants(ctx context.Context, debtorIDs []int64) (map[int64]ArmVariant, error) {
+	out := make(map[int64]ArmVariant, len(debtorIDs))
+	if len(debtorIDs) == 0 {
+		return out, nil
+	}
+	now := db.now()
+	found := map[int64]bool{}
+	in, args := inList(debtorIDs)
+	// Each debtor's rows come newest experiment first; the first running one is theirs.
+	err := scanRows(ctx, db.read, func(r *sql.Rows) error {
+		var id int64
+		var created time.Time
+		var horizon int
+		var a, variant string
+		if err := r.Scan(&id, &created, &horizon, &a, &variant); err != nil {
+			return err
+		}
+		if found[id] || !running(created, horizon, now) {
+			return nil
+		}
+		found[id] = true
+		av := ArmVariant{Arm: a}
+		if variant != "" {
+			if err := json.Unmarshal([]byte(variant), &av.Variant); err != nil {
+				return err
+			}
+		}
+		out[id] = av
+		return nil
+	}, `SELECT s.debtor_id, x.created_at, x.horizon_days, s.arm, COALESCE(ea.variant, '') FROM assignments s
+		JOIN experiments x ON x.id = s.experiment_id
+		LEFT JOIN experiment_arms ea ON ea.experiment_id = s.experiment_id AND ea.name = s.arm
+		WHERE s.debtor_id IN `+in+` ORDER BY s.debtor_id, x.id DESC`, args...)
+	if err != nil {
+		return out, err
+	}
+	var rest []int64
+	for _, id := range debtorIDs {
+		if !found[id] {
+			rest = append(rest, id)
+		}
+	}
+	if len(rest) == 0 {
+		return out, nil
+	}
+	ros, err := db.Rollouts(ctx)
+	if err != nil || len(ros) == 0 {
+		return out, err
+	}
+	dpd := map[int64]int{}
+	in, args = inList(rest, acuerdo.AccountOpen)
+	err = scanRows(ctx, db.read, func(r *sql.Rows) error {
+		var id int64
+		var n sql.NullInt64
+		if err := r.Scan(&id, &n); err != nil {
+			return err
+		}
+		dpd[id] = int(n.Int64)
+		return nil
+	}, `SELECT debtor_id, MAX(days_past_due) FROM accounts WHERE status = ? AND debtor_id IN `+in+` GROUP BY debtor_id`, args...)
+	if err != nil {
+		return out, err
+	}
+	for _, id := range rest {
+		v, arm := rolloutVariant(ros, dpd[id], id)
+		out[id] = ArmVariant{Variant: v, Arm: arm}
+	}
+	return out, nil
 }

@@ -345,6 +345,7 @@ func TestRolloutVariant(t *testing.T) {
 			t.Fatalf("debtor %d during the pilot: %s %+v %v", id, arm, v, err)
 		}
 	}
+	sameInBatch(t, db, 30)
 	if _, err := db.AddRollout(ctx, "tone", "control", "dpd_031_060", 0.1); acuerdo.ErrorCode(err) != acuerdo.EINVALID {
 		t.Fatalf("rolling out control: %v", err)
 	}
@@ -377,5 +378,31 @@ func TestRolloutVariant(t *testing.T) {
 	}
 	if counts["warm"]+counts[experiments.Holdout] != 3 {
 		t.Errorf("rollout reached %v, want the band's 3 debtors", counts)
+	}
+	sameInBatch(t, db, 30)
+}
+
+// sameInBatch checks that DebtorVariants, which the sender asks for a round's
+// debtors at once, says for each of debtors 1..n (and one that does not
+// exist) what DebtorVariant says for them one by one.
+func sameInBatch(t *testing.T, db *store.DB, n int64) {
+	t.Helper()
+	ctx := context.Background()
+	ids := []int64{1 << 40}
+	for id := int64(1); id <= n; id++ {
+		ids = append(ids, id)
+	}
+	got, err := db.DebtorVariants(ctx, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		v, arm, err := db.DebtorVariant(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := (store.ArmVariant{Variant: v, Arm: arm}); got[id] != want {
+			t.Errorf("debtor %d: %+v in a batch, %+v alone", id, got[id], want)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"acuerdo"
@@ -79,14 +80,57 @@ func (db *DB) ClaimOutbox(ctx context.Context, n int, lease time.Duration) ([]Ou
 			out = append(out, it)
 		}
 		rows.Close()
-		for _, it := range out {
-			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET lease_until = ?, attempts = attempts + 1 WHERE id = ?`, now.Add(lease), it.ID); err != nil {
-				return err
-			}
+		if len(out) == 0 {
+			return nil
 		}
-		return nil
+		ids := make([]int64, len(out))
+		for i, it := range out {
+			ids[i] = it.ID
+		}
+		in, args := inList(ids, now.Add(lease))
+		_, err = tx.ExecContext(ctx, `UPDATE outbox SET lease_until = ?, attempts = attempts + 1 WHERE id IN `+in, args...)
+		return err
 	})
 	return out, err
+}
+
+// inList returns the list "(?, …)" of the ids, for "id IN …", and the
+// arguments: lead, then the ids. The list is padded to a power of two by
+// repeating the last id (which changes no IN), so batches of any size run one
+// of six statements, which stay prepared (stmtcache.go), not one per size.
+func inList(ids []int64, lead ...any) (string, []any) {
+	n := padded(len(ids))
+	args := append(make([]any, 0, len(lead)+n), lead...)
+	for i := 0; i < n; i++ {
+		args = append(args, ids[min(i, len(ids)-1)])
+	}
+	return "(?" + strings.Repeat(", ?", n-1) + ")", args
+}
+
+// caseOf returns "CASE id WHEN ? THEN ? … END", choosing for each id its
+// value, and appends its arguments to args. Like inList it pads the pairs to
+// a power of two by repeating the last (the first WHEN that matches wins).
+func caseOf(ids []int64, vals []any, args []any) (string, []any) {
+	return caseOfAs(ids, vals, args, "?")
+}
+
+// caseOfAs is caseOf with then as each value's placeholder (chosenTime).
+func caseOfAs(ids []int64, vals []any, args []any, then string) (string, []any) {
+	n := padded(len(ids))
+	for i := 0; i < n; i++ {
+		j := min(i, len(ids)-1)
+		args = append(args, ids[j], vals[j])
+	}
+	return "CASE id" + strings.Repeat(" WHEN ? THEN "+then, n) + " END", args
+}
+
+// padded is the least power of two >= n (n >= 1).
+func padded(n int) int {
+	p := 1
+	for p < n {
+		p *= 2
+	}
+	return p
 }
 
 // MarkSending records, before the provider is called, that the message may be
@@ -107,23 +151,38 @@ type Sending struct {
 // MarkSendingAll is MarkSending for several messages in one transaction: a
 // sender that claimed a batch records it with one commit, not one a message.
 func (db *DB) MarkSendingAll(ctx context.Context, ss []Sending) error {
-	now := db.now()
-	return db.inTx(ctx, func(tx *sql.Tx) error {
-		for _, s := range ss {
-			if s.Text == "" || s.Text == s.Item.Body {
-				if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = ?, sending_at = ? WHERE id = ?`, OutboxSending, now, s.Item.ID); err != nil {
-					return err
-				}
-				continue
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = ?, sending_at = ?, body = ? WHERE id = ?`, OutboxSending, now, s.Text, s.Item.ID); err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE messages SET body = ? WHERE id = ?`, s.Text, s.Item.MessageID); err != nil {
-				return err
-			}
-		}
+	if len(ss) == 0 {
 		return nil
+	}
+	now := db.now()
+	ids := make([]int64, len(ss))
+	// The messages whose text changed (a template instead of the free text):
+	// their outbox and message rows get the text the debtor will read.
+	var changed, msgIDs []int64
+	var texts []any
+	for i, s := range ss {
+		ids[i] = s.Item.ID
+		if s.Text != "" && s.Text != s.Item.Body {
+			changed, msgIDs, texts = append(changed, s.Item.ID), append(msgIDs, s.Item.MessageID), append(texts, s.Text)
+		}
+	}
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		in, args := inList(ids, OutboxSending, now)
+		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = ?, sending_at = ? WHERE id IN `+in, args...); err != nil {
+			return err
+		}
+		if len(changed) == 0 {
+			return nil
+		}
+		body, args := caseOf(changed, texts, nil)
+		in, args = inList(changed, args...)
+		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET body = `+body+` WHERE id IN `+in, args...); err != nil {
+			return err
+		}
+		body, args = caseOf(msgIDs, texts, nil)
+		in, args = inList(msgIDs, args...)
+		_, err := tx.ExecContext(ctx, `UPDATE messages SET body = `+body+` WHERE id IN `+in, args...)
+		return err
 	})
 }
 
@@ -151,29 +210,71 @@ type Accepted struct {
 // transaction wrote none of them; an error applying early callbacks comes
 // after all were written.
 func (db *DB) MarkSentAll(ctx context.Context, as []Accepted, rank func(string) int) ([]string, error) {
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		for _, a := range as {
-			status := a.Status
-			if status == "" {
-				status = acuerdo.MessageQueued
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = ?, provider_id = ?, lease_until = NULL, last_error = '' WHERE id = ?`, OutboxSent, a.ProviderID, a.Item.ID); err != nil {
-				return err
-			}
-			// A status callback may have beaten this write: keep whichever state is further.
-			if _, err := tx.ExecContext(ctx, `UPDATE messages SET provider_id = ?, template_id = ?, status = ? WHERE id = ?`,
-				nullString(a.ProviderID), a.TemplateID, status, a.Item.MessageID); err != nil {
-				return err
-			}
+	if len(as) == 0 {
+		return nil, nil
+	}
+	ids, msgIDs := make([]int64, len(as)), make([]int64, len(as))
+	pids, msgPIDs, tmpls, statuses := make([]any, len(as)), make([]any, len(as)), make([]any, len(as)), make([]any, len(as))
+	for i, a := range as {
+		ids[i], msgIDs[i] = a.Item.ID, a.Item.MessageID
+		pids[i], msgPIDs[i], tmpls[i], statuses[i] = a.ProviderID, nullString(a.ProviderID), a.TemplateID, a.Status
+		if a.Status == "" {
+			statuses[i] = acuerdo.MessageQueued
 		}
-		return nil
+	}
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		pid, args := caseOf(ids, pids, []any{OutboxSent})
+		in, args := inList(ids, args...)
+		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = ?, provider_id = `+pid+`, lease_until = NULL, last_error = '' WHERE id IN `+in, args...); err != nil {
+			return err
+		}
+		// A status callback may have beaten this write: those kept as early
+		// are applied below, after the commit.
+		pid, args = caseOf(msgIDs, msgPIDs, nil)
+		tmpl, args := caseOf(msgIDs, tmpls, args)
+		status, args := caseOf(msgIDs, statuses, args)
+		in, args = inList(msgIDs, args...)
+		_, err := tx.ExecContext(ctx, `UPDATE messages SET provider_id = `+pid+`, template_id = `+tmpl+`, status = `+status+` WHERE id IN `+in, args...)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
+	return db.applyEarlyAll(ctx, as, rank)
+}
+
+// applyEarlyAll is applyEarly for the acceptances MarkSentAll wrote, with one
+// read of early_statuses for all of them (most have none): it returns each
+// one's early error code, in order.
+func (db *DB) applyEarlyAll(ctx context.Context, as []Accepted, rank func(string) int) ([]string, error) {
 	codes := make([]string, len(as))
+	var pids []any
+	for _, a := range as {
+		if a.ProviderID != "" {
+			pids = append(pids, a.ProviderID)
+		}
+	}
+	if len(pids) == 0 {
+		return codes, nil
+	}
+	n := padded(len(pids))
+	for len(pids) < n {
+		pids = append(pids, pids[len(pids)-1])
+	}
+	have := map[string]bool{}
+	err := scanRows(ctx, db.write, func(r *sql.Rows) error {
+		var pid string
+		if err := r.Scan(&pid); err != nil {
+			return err
+		}
+		have[pid] = true
+		return nil
+	}, `SELECT DISTINCT provider_id FROM early_statuses WHERE provider_id IN (?`+strings.Repeat(", ?", n-1)+`)`, pids...)
+	if err != nil {
+		return codes, err
+	}
 	for i, a := range as {
-		if a.ProviderID == "" {
+		if !have[a.ProviderID] {
 			continue
 		}
 		if codes[i], err = db.applyEarly(ctx, a.ProviderID, rank); err != nil {
@@ -237,6 +338,30 @@ func (db *DB) Retry(ctx context.Context, id int64, notBefore time.Time, reason s
 	return err
 }
 
+// RetryAt is a message to put back for another attempt at NotBefore.
+type RetryAt struct {
+	ID        int64
+	NotBefore time.Time
+	Reason    string
+}
+
+// RetryAll is Retry for several messages, in one statement: the round's
+// messages the per-debtor gap holds back.
+func (db *DB) RetryAll(ctx context.Context, rs []RetryAt) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	ids, nbs, reasons := make([]int64, len(rs)), make([]any, len(rs)), make([]any, len(rs))
+	for i, r := range rs {
+		ids[i], nbs[i], reasons[i] = r.ID, r.NotBefore.UTC(), r.Reason
+	}
+	nb, args := caseOfAs(ids, nbs, []any{OutboxPending}, db.chosenTime())
+	reason, args := caseOf(ids, reasons, args)
+	in, args := inList(ids, args...)
+	_, err := db.write.ExecContext(ctx, `UPDATE outbox SET state = ?, not_before = `+nb+`, lease_until = NULL, last_error = `+reason+` WHERE id IN `+in, args...)
+	return err
+}
+
 // Hold keeps a message unsent because policy forbids it now; until zero means
 // until someone (a new inbound message, an operator) changes the situation.
 func (db *DB) Hold(ctx context.Context, it OutboxItem, reason string, until time.Time, audit ...acuerdo.AuditEntry) error {
@@ -293,41 +418,122 @@ func (db *DB) OutboxDepth(ctx context.Context) (int, error) {
 	return n, err
 }
 
-// LastSentAt returns when the last message to the conversation was sent, or the
-// zero time.
-func (db *DB) LastSentAt(ctx context.Context, conversationID int64) (time.Time, error) {
-	// A conversation's messages are sent in id order, so the latest sent is the
-	// one with the highest id; asking for MAX(sending_at) instead lets the
-	// planner scan every sent message of every conversation.
-	var t scanTime
-	err := db.read.QueryRowContext(ctx, `SELECT sending_at FROM outbox WHERE conversation_id = ? AND state IN (?, ?) ORDER BY id DESC LIMIT 1`,
-		conversationID, OutboxSent, OutboxSending).Scan(&t)
-	if errors.Is(err, sql.ErrNoRows) {
-		return time.Time{}, nil
-	}
-	if err != nil {
-		return time.Time{}, fmt.Errorf("last sent: %w", err)
-	}
-	return t.Time, nil
+// SendFacts are what the sender decides a message on, beside the message:
+// its conversation, the conversation's debtor and when its last message went.
+type SendFacts struct {
+	Conversation acuerdo.Conversation
+	// Debtor is the conversation's debtor; its ID is 0 when the conversation
+	// has none, or when the debtor it names is missing.
+	Debtor acuerdo.Debtor
+	// LastSentAt is when the conversation's last message was handed to its
+	// provider (sent or sending), or zero; read only when asked for.
+	LastSentAt time.Time
 }
 
-// BusinessSends returns when business-initiated messages went to the debtor
-// since t, for the frequency caps.
-func (db *DB) BusinessSends(ctx context.Context, conversationID int64, since time.Time) ([]time.Time, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT sending_at FROM outbox WHERE conversation_id = ? AND business = TRUE AND state = ? AND sending_at >= ?`, conversationID, OutboxSent, since.UTC())
-	if err != nil {
-		return nil, err
+// SendFacts reads the facts of the conversations of a round of messages, in
+// two queries whatever their number: the conversations (and, if lastSent, when
+// each one's last message went), then their debtors. A conversation that does
+// not exist is missing from the map.
+func (db *DB) SendFacts(ctx context.Context, conversationIDs []int64, lastSent bool) (map[int64]SendFacts, error) {
+	out := make(map[int64]SendFacts, len(conversationIDs))
+	if len(conversationIDs) == 0 {
+		return out, nil
 	}
-	defer rows.Close()
-	var out []time.Time
-	for rows.Next() {
-		var t scanTime
-		if err := rows.Scan(&t); err != nil {
-			return nil, err
+	cols := convCols
+	var args []any
+	if lastSent {
+		// A conversation's messages are sent in id order, so its latest sent is
+		// the one with the highest id; MAX(sending_at) instead lets the planner
+		// scan every sent message of every conversation.
+		cols += `, (SELECT o.sending_at FROM outbox o WHERE o.conversation_id = conversations.id AND o.state IN (?, ?) ORDER BY o.id DESC LIMIT 1)`
+		args = []any{OutboxSent, OutboxSending}
+	}
+	in, args := inList(conversationIDs, args...)
+	var debtors []int64
+	err := scanRows(ctx, db.read, func(r *sql.Rows) error {
+		var f SendFacts
+		var err error
+		if lastSent {
+			var last scanTime
+			f.Conversation, err = scanConversation(appendScan{r, &last})
+			f.LastSentAt = last.Time
+		} else {
+			f.Conversation, err = scanConversation(r)
 		}
-		out = append(out, t.Time)
+		if err != nil {
+			return err
+		}
+		out[f.Conversation.ID] = f
+		if f.Conversation.DebtorID != 0 {
+			debtors = append(debtors, f.Conversation.DebtorID)
+		}
+		return nil
+	}, `SELECT `+cols+` FROM conversations WHERE id IN `+in, args...)
+	if err != nil || len(debtors) == 0 {
+		return out, err
 	}
-	return out, rows.Err()
+	byID := make(map[int64]acuerdo.Debtor, len(debtors))
+	in, args = inList(debtors)
+	err = scanRows(ctx, db.read, func(r *sql.Rows) error {
+		d, err := scanDebtor(r)
+		byID[d.ID] = d
+		return err
+	}, `SELECT `+debtorCols+` FROM debtors WHERE id IN `+in, args...)
+	for id, f := range out {
+		if d, ok := byID[f.Conversation.DebtorID]; ok {
+			f.Debtor = d
+			out[id] = f
+		}
+	}
+	return out, err
+}
+
+// appendScan scans a row into the destinations its caller gives, then extra:
+// a row with columns after those a scan function knows.
+type appendScan struct {
+	r     interface{ Scan(...any) error }
+	extra any
+}
+
+func (a appendScan) Scan(dest ...any) error { return a.r.Scan(append(dest, a.extra)...) }
+
+// BusinessSends returns, for each conversation, when business-initiated
+// messages went to it since t, for the frequency caps: one query for all.
+func (db *DB) BusinessSends(ctx context.Context, conversationIDs []int64, since time.Time) (map[int64][]time.Time, error) {
+	out := map[int64][]time.Time{}
+	if len(conversationIDs) == 0 {
+		return out, nil
+	}
+	in, args := inList(conversationIDs, OutboxSent, since.UTC())
+	err := scanRows(ctx, db.read, func(r *sql.Rows) error {
+		var id int64
+		var t scanTime
+		if err := r.Scan(&id, &t); err != nil {
+			return err
+		}
+		out[id] = append(out[id], t.Time)
+		return nil
+	}, `SELECT conversation_id, sending_at FROM outbox WHERE business = TRUE AND state = ? AND sending_at >= ? AND conversation_id IN `+in, args...)
+	return out, err
+}
+
+// CollectionsConsents returns each debtor's consents of the collections scope
+// (at most one a channel), with one query for all.
+func (db *DB) CollectionsConsents(ctx context.Context, debtorIDs []int64) (map[int64][]acuerdo.Consent, error) {
+	out := map[int64][]acuerdo.Consent{}
+	if len(debtorIDs) == 0 {
+		return out, nil
+	}
+	in, args := inList(debtorIDs)
+	err := scanRows(ctx, db.read, func(r *sql.Rows) error {
+		var c acuerdo.Consent
+		if err := r.Scan(&c.DebtorID, &c.Channel, &c.Source, &c.Scope, &c.GrantedAt, &c.RevokedAt); err != nil {
+			return err
+		}
+		out[c.DebtorID] = append(out[c.DebtorID], c)
+		return nil
+	}, `SELECT debtor_id, channel, source, scope, granted_at, revoked_at FROM consents WHERE scope = 'collections' AND debtor_id IN `+in, args...)
+	return out, err
 }
 
 // ApplyStatus moves a message through queued → sent → delivered → read, or to

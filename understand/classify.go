@@ -116,23 +116,22 @@ func train(examples []Example) *model {
 func (m *model) scores(words string) []float64 {
 	k := len(m.intents)
 	out := make([]float64, k)
-	fs := features(words)
-	if len(fs) == 0 {
+	if strings.TrimSpace(words) == "" { // no features
 		out[len(out)-1] = 1 // Other
 		return out
 	}
 	sum := make([]float64, k)
 	known := 0
-	for _, f := range fs {
-		lp, ok := m.logp[f]
+	eachFeature(words, func(f []byte) {
+		lp, ok := m.logp[string(f)]
 		if !ok {
-			continue
+			return
 		}
 		known++
 		for c := range k {
 			sum[c] += float64(lp[c])
 		}
-	}
+	})
 	if known == 0 {
 		out[len(out)-1] = 1
 		return out
@@ -171,19 +170,39 @@ func top(scores []float64) (Intent, float64) {
 // features are the words, the pairs of neighbouring words and the letter
 // 4-grams of the words (with their edges marked) of a normalized message.
 func features(words string) []string {
-	w := strings.Fields(words)
-	out := make([]string, 0, 4*len(w))
-	for i, x := range w {
-		out = append(out, "w:"+x)
-		if i > 0 {
-			out = append(out, "b:"+w[i-1]+" "+x)
+	var out []string
+	eachFeature(words, func(f []byte) { out = append(out, string(f)) })
+	return out
+}
+
+// eachFeature calls f with each feature of the words in turn, in a buffer
+// it reuses: scoring looks features up without making a string of each.
+func eachFeature(words string, f func([]byte)) {
+	var buf [64]byte
+	b := buf[:0]
+	prev := ""
+	for x := range strings.FieldsSeq(words) {
+		f(append(append(b[:0], "w:"...), x...))
+		if prev != "" {
+			f(append(append(append(append(b[:0], "b:"...), prev...), ' '), x...))
 		}
+		prev = x
 		if len(x) >= 4 {
-			p := "<" + x + ">"
-			for j := 0; j+4 <= len(p); j++ {
-				out = append(out, "c:"+p[j:j+4])
+			for j := 0; j+4 <= len(x)+2; j++ {
+				// the 4-grams of "<" + x + ">"
+				g := append(b[:0], "c:"...)
+				for k := j; k < j+4; k++ {
+					switch {
+					case k == 0:
+						g = append(g, '<')
+					case k == len(x)+1:
+						g = append(g, '>')
+					default:
+						g = append(g, x[k-1])
+					}
+				}
+				f(g)
 			}
 		}
 	}
-	return out
 }

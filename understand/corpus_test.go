@@ -128,13 +128,3 @@ func TestCrossValidation(t *testing.T) {
 		t.Logf("guard threshold %.2f: guard recall %.3f, classifier-only guard false alarms %d", th, ratio(c.tp, c.tp+c.fn), c.fp)
 	}
 }
-
-// BenchmarkRead reads a run-on message with a date, an amount and a guard
-// phrase; the menu engine's turn pays this once per message.
-func BenchmarkRead(b *testing.B) {
-	ctx := Context{Locale: "es", Country: "MX", Now: time.Date(2026, 12, 9, 10, 0, 0, 0, time.UTC)}
-	Read("warm up", ctx)
-	for b.Loop() {
-		Read("hola buenas tardes, mire le escribo porque me redujeron las horas y no puedo pagar todo, puedo pagar $1.500 el viernes y el resto el 20?", ctx)
-	}
-}

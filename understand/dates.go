@@ -1,7 +1,6 @@
 package understand
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -48,7 +47,7 @@ var weekdayOf = map[string]time.Weekday{
 
 // dateForm is one way of naming a day; kind says how it is read.
 type dateForm struct {
-	re   *regexp.Regexp
+	re   quickRe
 	kind string
 }
 
@@ -56,25 +55,25 @@ type dateForm struct {
 var digitForms = map[string]bool{"iso": true, "afterdue": true, "daymonth": true, "monthday": true, "numeric": true, "numeric3": true, "day": true}
 
 var dateForms = []dateForm{
-	{regexp.MustCompile(`\b(\d{4})-(\d{1,2})-(\d{1,2})\b`), "iso"},
-	{regexp.MustCompile(`\b(\d+) (?:dias?|days?) (?:despues|después|luego|after|depois|mas tarde|later) (?:de |of |do |da )?(?:mi |my |la |a |the |o |minha |meu )?(?:fecha|date|vencimiento|due date|data|pago|vencimento|dia de pago|payment date|due)\b`), "afterdue"},
-	{regexp.MustCompile(`\b(?:(` + weekdayNames + `) )?(\d{1,2})` + ordinal + ` (?:de |of |del )?(` + monthNames + `)\b(?: (?:de |del |of )?(\d{4}))?`), "daymonth"},
-	{regexp.MustCompile(`\b(` + monthNames + `) (\d{1,2})` + ordinal + `\b(?: (\d{4}))?`), "monthday"},
-	{regexp.MustCompile(`\b(?:(` + weekdayNames + `) )?(\d{1,2})[/-](\d{1,2})(?:[/.-](\d{2,4}))?\b`), "numeric"},
-	{regexp.MustCompile(`\b(\d{1,2})\.(\d{1,2})\.(\d{2,4})\b`), "numeric3"},
-	{regexp.MustCompile(`\b(?:pasado manana|day after tomorrow|depois de amanha)\b`), "plus2"},
-	{regexp.MustCompile(`\b(?:(?:de|por|en|na|pela|esta|in the|la|a) )?(?:manana|tomorrow|amanha)\b`), "tomorrow"},
-	{regexp.MustCompile(`\b(?:hoy|today|hoje|hoy mismo|ahorita|tonight|esta noche|hoje mesmo)\b`), "today"},
-	{regexp.MustCompile(`\b(?:en|dentro de|daqui a|daqui|em|in|within|de aqui a) (\d+|un|una|uma|um|a|one) (dias?|semanas?|mes|meses|days?|weeks?|months?)\b(?: (?:from now|mas|a partir de hoy))?`), "offset"},
-	{regexp.MustCompile(`\b(\d+|one|a|un|una|uma) (?:weeks?|semanas?|days?|dias?) from (?:now|today)\b`), "offset2"},
-	{regexp.MustCompile(`\b(?:fin|final|fim|finales|finais|end) (?:de|do|of|del) (?:este |this |the )?(mes|month)(?: (que viene|que vem|proximo|next))?\b`), "endmonth"},
-	{regexp.MustCompile(`\b(?:next month|(?:el )?(?:proximo|otro|siguiente) mes|(?:el )?mes que (?:viene|vem)|(?:o )?proximo mes)\b`), "nextmonth"},
-	{regexp.MustCompile(`\b(?:principios|inicios|comienzos|inicio|comeco|beginning|start|primeros dias|first days) (?:de|do|of|del) (?:the )?(?:next |proximo |siguiente )?(?:mes|month)\b`), "startmonth"},
-	{regexp.MustCompile(`\b(?:quincena|quinzena|payday|dia de pago|cuando me paguen|quando eu receber|when i get paid)\b`), "payday"},
-	{regexp.MustCompile(`\b(?:(?:la|a) )?(?:proxima|otra|siguiente) semana\b|\bsemana que (?:viene|vem)\b|\bnext week\b|\bproxima semana\b|\bla semana entrante\b`), "nextweek"},
-	{regexp.MustCompile(`\b(?:fin de semana|fim de semana|weekend|finde)\b`), "weekend"},
-	{regexp.MustCompile(`\b(?:(?:el|este|esta|o|a|na|no|on|this|next|proximo|proxima|el proximo|la proxima|this coming|coming) )?(` + weekdayNames + `)\b(?: (que viene|que vem|proximo|proxima|next))?(?: (\d{1,2})\b)?`), "weekday"},
-	{regexp.MustCompile(`\b(?:el dia|el|dia|on the|the|no dia|todo dia|hasta el|ate o dia|ate dia|by the|until the|para el|pro dia|pra dia|para o dia|o dia|day|el proximo|on|for the) (\d{1,2})` + ordinal + `\b`), "day"},
+	{mustQuick(`\b(\d{4})-(\d{1,2})-(\d{1,2})\b`), "iso"},
+	{mustQuick(`\b(\d+) (?:dias?|days?) (?:despues|después|luego|after|depois|mas tarde|later) (?:de |of |do |da )?(?:mi |my |la |a |the |o |minha |meu )?(?:fecha|date|vencimiento|due date|data|pago|vencimento|dia de pago|payment date|due)\b`), "afterdue"},
+	{mustQuick(`\b(?:(` + weekdayNames + `) )?(\d{1,2})` + ordinal + ` (?:de |of |del )?(` + monthNames + `)\b(?: (?:de |del |of )?(\d{4}))?`), "daymonth"},
+	{mustQuick(`\b(` + monthNames + `) (\d{1,2})` + ordinal + `\b(?: (\d{4}))?`), "monthday"},
+	{mustQuick(`\b(?:(` + weekdayNames + `) )?(\d{1,2})[/-](\d{1,2})(?:[/.-](\d{2,4}))?\b`), "numeric"},
+	{mustQuick(`\b(\d{1,2})\.(\d{1,2})\.(\d{2,4})\b`), "numeric3"},
+	{mustQuick(`\b(?:pasado manana|day after tomorrow|depois de amanha)\b`), "plus2"},
+	{mustQuick(`\b(?:(?:de|por|en|na|pela|esta|in the|la|a) )?(?:manana|tomorrow|amanha)\b`), "tomorrow"},
+	{mustQuick(`\b(?:hoy|today|hoje|hoy mismo|ahorita|tonight|esta noche|hoje mesmo)\b`), "today"},
+	{mustQuick(`\b(?:en|dentro de|daqui a|daqui|em|in|within|de aqui a) (\d+|un|una|uma|um|a|one) (dias?|semanas?|mes|meses|days?|weeks?|months?)\b(?: (?:from now|mas|a partir de hoy))?`), "offset"},
+	{mustQuick(`\b(\d+|one|a|un|una|uma) (?:weeks?|semanas?|days?|dias?) from (?:now|today)\b`), "offset2"},
+	{mustQuick(`\b(?:fin|final|fim|finales|finais|end) (?:de|do|of|del) (?:este |this |the )?(mes|month)(?: (que viene|que vem|proximo|next))?\b`), "endmonth"},
+	{mustQuick(`\b(?:next month|(?:el )?(?:proximo|otro|siguiente) mes|(?:el )?mes que (?:viene|vem)|(?:o )?proximo mes)\b`), "nextmonth"},
+	{mustQuick(`\b(?:principios|inicios|comienzos|inicio|comeco|beginning|start|primeros dias|first days) (?:de|do|of|del) (?:the )?(?:next |proximo |siguiente )?(?:mes|month)\b`), "startmonth"},
+	{mustQuick(`\b(?:quincena|quinzena|payday|dia de pago|cuando me paguen|quando eu receber|when i get paid)\b`), "payday"},
+	{mustQuick(`\b(?:(?:la|a) )?(?:proxima|otra|siguiente) semana\b|\bsemana que (?:viene|vem)\b|\bnext week\b|\bproxima semana\b|\bla semana entrante\b`), "nextweek"},
+	{mustQuick(`\b(?:fin de semana|fim de semana|weekend|finde)\b`), "weekend"},
+	{mustQuick(`\b(?:(?:el|este|esta|o|a|na|no|on|this|next|proximo|proxima|el proximo|la proxima|this coming|coming) )?(` + weekdayNames + `)\b(?: (que viene|que vem|proximo|proxima|next))?(?: (\d{1,2})\b)?`), "weekday"},
+	{mustQuick(`\b(?:el dia|el|dia|on the|the|no dia|todo dia|hasta el|ate o dia|ate dia|by the|until the|para el|pro dia|pra dia|para o dia|o dia|day|el proximo|on|for the) (\d{1,2})` + ordinal + `\b`), "day"},
 }
 
 // findDates finds the days named in text and returns them with the rest of

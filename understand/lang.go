@@ -38,10 +38,11 @@ func init() {
 // language nothing else gives ("hi" is English, "oi" Portuguese): the
 // language with the most marking words, or "" on a tie or none.
 func GuessLanguage(text string) string {
-	if l := detectLang(Normalize(text)); l != "" {
+	words := Normalize(text)
+	if l := detectLang(words); l != "" {
 		return l
 	}
-	score := langScores(Normalize(text))
+	score := langScores(words)
 	best := 0
 	for i := 1; i < 3; i++ {
 		if score[i] > score[best] {
@@ -117,7 +118,7 @@ func langScores(words string) [3]int {
 	return score
 }
 
-var switchRe = regexp.MustCompile(`\b(ingles|english|espanol|espanhol|spanish|castellano|portugues|portuguese)\b`)
+var switchRe = mustQuick(`\b(ingles|english|espanol|espanhol|spanish|castellano|portugues|portuguese)\b`)
 
 // switchRequest returns the language a message asks to be spoken to in, or "".
 func switchRequest(words string) string {

@@ -1,6 +1,7 @@
 package understand
 
 import (
+	"math/bits"
 	"regexp"
 	"slices"
 	"strings"
@@ -15,6 +16,8 @@ import (
 // three-letter beginnings of the words it names, so that a message sharing
 // none of them skips it: one alternation of hundreds of phrases costs
 // milliseconds on a long voice-note message, a handful of small ones does not.
+// Each also keeps the literal text every match contains (literals.go), which
+// a message must hold for the pattern to be tried.
 func phrases(patterns ...string) *phraseSet {
 	ps := &phraseSet{}
 	for _, p := range patterns {
@@ -22,6 +25,7 @@ func phrases(patterns ...string) *phraseSet {
 		for _, w := range literalWord.FindAllString(p, -1) {
 			pt.keys = append(pt.keys, w[:3])
 		}
+		pt.needs = needsOf(pt.re)
 		ps.parts = append(ps.parts, pt)
 	}
 	return ps
@@ -31,41 +35,48 @@ func phrases(patterns ...string) *phraseSet {
 var literalWord = regexp.MustCompile(`[a-z]{3,}`)
 
 type phrase struct {
-	re   *regexp.Regexp
-	keys []string // three-letter beginnings of its words; none: always tried
+	re    *regexp.Regexp
+	keys  []string // three-letter beginnings of its words; none: always tried
+	needs needs    // literal text every match holds
+	id    int      // its bit in phraseBits
 }
 
 // phraseSet is one intent's patterns.
 type phraseSet struct{ parts []phrase }
 
-// prefixes are the three-letter beginnings of a message's words.
-type prefixes map[string]bool
-
-func prefixesOf(words string) prefixes {
-	p := prefixes{}
-	for _, w := range strings.Fields(words) {
-		if len(w) >= 3 {
-			p[w[:3]] = true
-		}
-	}
-	return p
+// tried reports whether a message may match the phrase: it shares one of
+// the phrase's keys (or the phrase has none) and holds the text every match
+// holds.
+func (pt *phrase) tried(words string, v *view) bool {
+	return v.keyed.has(pt.id) && pt.needs.inGrams(words, &v.grams)
 }
 
-// FindAllStringIndex returns the matches of every pattern that may match.
-func (ps *phraseSet) find(words string, pre prefixes) [][]int {
+// find returns the matches of every pattern that may match.
+func (ps *phraseSet) find(words string, v *view) [][]int {
 	var out [][]int
-	for _, pt := range ps.parts {
-		if len(pt.keys) > 0 && !slices.ContainsFunc(pt.keys, func(k string) bool { return pre[k] }) {
-			continue
+	for i := range ps.parts {
+		if pt := &ps.parts[i]; pt.tried(words, v) {
+			out = append(out, pt.re.FindAllStringIndex(words, -1)...)
 		}
-		out = append(out, pt.re.FindAllStringIndex(words, -1)...)
 	}
 	return out
 }
 
+// match reports whether some pattern that may match does.
+func (ps *phraseSet) match(words string, v *view) bool {
+	for i := range ps.parts {
+		if pt := &ps.parts[i]; pt.tried(words, v) && pt.re.MatchString(words) {
+			return true
+		}
+	}
+	return false
+}
+
 // MatchString reports whether some pattern matches.
 func (ps *phraseSet) MatchString(words string) bool {
-	return len(ps.find(words, prefixesOf(words))) > 0
+	var v view
+	v.of(words)
+	return ps.match(words, &v)
 }
 
 // String is the patterns' source, for the vocabulary of the spell checker.
@@ -76,6 +87,85 @@ func (ps *phraseSet) String() string {
 		b.WriteByte(' ')
 	}
 	return b.String()
+}
+
+// keyIndex finds the phrases that share a key with a message by looking its
+// words up, instead of asking every phrase about every key.
+type keyIndex struct {
+	byKey   map[string][]int // key → the phrases that name it
+	always  phraseBits       // the phrases with no keys
+	phrases []*phrase        // by id
+	ruleOf  []int            // a phrase's rule, by id
+}
+
+// keys indexes the phrases of every lexicon.
+var keys = indexKeys(rules)
+
+func indexKeys(rules []rule) *keyIndex {
+	x := &keyIndex{byKey: map[string][]int{}}
+	id := 0
+	for ri, r := range rules {
+		for i := range r.pattern.parts {
+			if id == maxPhrases {
+				panic("understand: more than maxPhrases lexicon phrases")
+			}
+			pt := &r.pattern.parts[i]
+			pt.id = id
+			x.phrases, x.ruleOf = append(x.phrases, pt), append(x.ruleOf, ri)
+			if len(pt.keys) == 0 {
+				x.always.add(id)
+			}
+			for _, k := range pt.keys {
+				if ids := x.byKey[k]; len(ids) == 0 || ids[len(ids)-1] != id {
+					x.byKey[k] = append(ids, id)
+				}
+			}
+			id++
+		}
+	}
+	return x
+}
+
+// maxPhrases bounds the lexicons' phrases, so that a message's bits fit
+// in an array.
+const maxPhrases = 1024
+
+// phraseBits are phrases, a bit each.
+type phraseBits [maxPhrases / 64]uint64
+
+func (c *phraseBits) add(id int)      { c[id/64] |= 1 << (id % 64) }
+func (c *phraseBits) has(id int) bool { return c[id/64]&(1<<(id%64)) != 0 }
+
+// each yields the phrases in the set, by id: in the order of rules.
+func (c *phraseBits) each(yield func(int) bool) {
+	for i, w := range c {
+		for ; w != 0; w &= w - 1 {
+			if !yield(i*64 + bits.TrailingZeros64(w)) {
+				return
+			}
+		}
+	}
+}
+
+// view is what the lexicons look at in a message before trying a pattern:
+// the phrases it shares a key with, and its three-byte strings.
+type view struct {
+	keyed phraseBits
+	grams grams
+}
+
+// of looks at words: the phrases sharing a key with their three-letter
+// beginnings, those with no keys, and the words' grams.
+func (v *view) of(words string) {
+	v.keyed = keys.always
+	for w := range strings.FieldsSeq(words) {
+		if len(w) >= 3 {
+			for _, id := range keys.byKey[w[:3]] {
+				v.keyed.add(id)
+			}
+		}
+	}
+	v.grams.of(words)
 }
 
 // rule is one intent's lexicon.
@@ -371,7 +461,7 @@ var rules = []rule{
 }
 
 // negations that cancel a following hardship or request phrase.
-var negations = regexp.MustCompile(`\b(no|nao|not|dont|never|nunca|ni|nem|sin)( (quiero|necesito|quero|preciso|want|need|want to|need to|estoy|estou|am|soy|sou|tengo|tenho|have|estaba|estava|was|he|tuve|tive|es|e|is|hay))?( (hablar|falar|talk|speak|conversar|chatear|chat|to talk|to speak|to chat))?( (con|com|to|with))?( (un|una|a|an|um|uma|el|la|o))?( de| que)? $`)
+var negations = mustQuick(`\b(no|nao|not|dont|never|nunca|ni|nem|sin)( (quiero|necesito|quero|preciso|want|need|want to|need to|estoy|estou|am|soy|sou|tengo|tenho|have|estaba|estava|was|he|tuve|tive|es|e|is|hay))?( (hablar|falar|talk|speak|conversar|chatear|chat|to talk|to speak|to chat))?( (con|com|to|with))?( (un|una|a|an|um|uma|el|la|o))?( de| que)? $`)
 
 // negatedBefore reports whether the words before position i end in a
 // negation. A bare "no" is Portuguese for "in the" when the message reads
@@ -394,14 +484,27 @@ func lexicon(words string) map[Intent]bool {
 	if isLoneOptOut(words) {
 		found[OptOut] = true
 	}
-	pre := prefixesOf(words)
-	for _, r := range rules {
-		for _, m := range r.pattern.find(words, pre) {
-			if r.negation && negatedBefore(words, m[0]) {
-				continue
+	// Only the phrases sharing a key with the words are looked at; an
+	// intent found is not looked for again.
+	var v view
+	v.of(words)
+	for id := range v.keyed.each {
+		r := &rules[keys.ruleOf[id]]
+		pt := keys.phrases[id]
+		if found[r.intent] || !pt.needs.inGrams(words, &v.grams) {
+			continue
+		}
+		if !r.negation {
+			if pt.re.MatchString(words) {
+				found[r.intent] = true // never false: disambiguate counts the intents found
 			}
-			found[r.intent] = true
-			break
+			continue
+		}
+		for _, m := range pt.re.FindAllStringIndex(words, -1) {
+			if !negatedBefore(words, m[0]) {
+				found[r.intent] = true
+				break
+			}
 		}
 	}
 	fuzzy(words, found)
@@ -483,11 +586,16 @@ func negatedAt(words, w string) bool {
 // negatedGuard reports whether the words deny the guard intent the
 // classifier proposes ("no estoy enfermo", "I don't want a person").
 func negatedGuard(words string, i Intent) bool {
+	var v *view
 	for _, r := range rules {
 		if r.intent != i || !r.negation {
 			continue
 		}
-		for _, m := range r.pattern.find(words, prefixesOf(words)) {
+		if v == nil {
+			v = new(view)
+			v.of(words)
+		}
+		for _, m := range r.pattern.find(words, v) {
 			if negatedBefore(words, m[0]) {
 				return true
 			}
@@ -537,16 +645,16 @@ func within1(a, b string) bool {
 
 // regulators a debtor may take a complaint to, by folded name.
 var regulators = []struct {
-	re   *regexp.Regexp
+	re   quickRe
 	name string
 }{
-	{regexp.MustCompile(`\b(sic|superintendencia de industria)\b`), "SIC"},
-	{regexp.MustCompile(`\b(superfinanciera|superintendencia financiera|superintendencia)\b`), "Superfinanciera"},
-	{regexp.MustCompile(`\bprofeco\b`), "PROFECO"}, {regexp.MustCompile(`\bcondusef\b`), "CONDUSEF"},
-	{regexp.MustCompile(`\bprocon\b`), "Procon"}, {regexp.MustCompile(`\b(banco central|bacen)\b`), "Banco Central"},
-	{regexp.MustCompile(`\bconsumidor gov\b`), "consumidor.gov.br"}, {regexp.MustCompile(`\breclame ?aqui\b`), "Reclame Aqui"},
-	{regexp.MustCompile(`\b(cfpb|consumer financial protection)\b`), "CFPB"}, {regexp.MustCompile(`\b(better business bureau|bbb)\b`), "BBB"},
-	{regexp.MustCompile(`\bftc\b`), "FTC"}, {regexp.MustCompile(`\battorney general\b`), "Attorney General"},
+	{mustQuick(`\b(sic|superintendencia de industria)\b`), "SIC"},
+	{mustQuick(`\b(superfinanciera|superintendencia financiera|superintendencia)\b`), "Superfinanciera"},
+	{mustQuick(`\bprofeco\b`), "PROFECO"}, {mustQuick(`\bcondusef\b`), "CONDUSEF"},
+	{mustQuick(`\bprocon\b`), "Procon"}, {mustQuick(`\b(banco central|bacen)\b`), "Banco Central"},
+	{mustQuick(`\bconsumidor gov\b`), "consumidor.gov.br"}, {mustQuick(`\breclame ?aqui\b`), "Reclame Aqui"},
+	{mustQuick(`\b(cfpb|consumer financial protection)\b`), "CFPB"}, {mustQuick(`\b(better business bureau|bbb)\b`), "BBB"},
+	{mustQuick(`\bftc\b`), "FTC"}, {mustQuick(`\battorney general\b`), "Attorney General"},
 }
 
 func regulator(words string) string {
@@ -559,4 +667,4 @@ func regulator(words string) string {
 }
 
 // strongLegal words name lawyers, lawsuits and courts.
-var strongLegal = regexp.MustCompile(`\b(abogad[oa]s?|advogad[oa]s?|lawyer|attorney|demand\w*|process\w*|justica|juez|juzgado|juizado|court|sue|suing|lawsuit|tutela)\b`)
+var strongLegal = mustQuick(`\b(abogad[oa]s?|advogad[oa]s?|lawyer|attorney|demand\w*|process\w*|justica|juez|juzgado|juizado|court|sue|suing|lawsuit|tutela)\b`)

@@ -45,7 +45,7 @@ var installmentWords = map[string]bool{
 }
 
 // perMonth words after an amount: "al mes", "por mes", "a month", "mensuales".
-var perMonthRe = regexp.MustCompile(`^(?:(?:al|por|cada|a|per|each|every|todo|o) (?:mes|month|mes)\b|mensual(?:es)?\b|monthly\b|mensais\b|mensal\b|por mes\b)`)
+var perMonthRe = mustQuick(`^(?:(?:al|por|cada|a|per|each|every|todo|o) (?:mes|month|mes)\b|mensual(?:es)?\b|monthly\b|mensais\b|mensal\b|por mes\b)`)
 
 var numberToken = regexp.MustCompile(`^(\d+(?:[.,]\d+)*)(k|mil|x|lucas|luca)?$`)
 
@@ -56,6 +56,9 @@ func findQuantities(s string, c Context) (installments int, amounts []Amount, da
 	tokens := numberWordsToDigits(strings.Fields(s))
 	cur := currencyOf(c)
 	for i := 0; i < len(tokens); i++ {
+		if t := tokens[i]; t[0] < '0' || t[0] > '9' {
+			continue // not a number: numberToken starts with a digit
+		}
 		m := numberToken.FindStringSubmatch(tokens[i])
 		if m == nil {
 			continue

@@ -1,7 +1,6 @@
 package understand
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -36,16 +35,16 @@ var partHours = map[string]int{
 var (
 	// clockPrefix names an hour: "a las 10", "às 10", "at 10", "depois das
 	// 18h", "after 5", "antes de las 9", "tipo 3".
-	clockRe = regexp.MustCompile(`\b(?:(despues|depois|after|a partir|desde|from|antes|before|por volta|around|tipo|like|sobre|hacia|como)(?: (?:de|das|da|do|of|de las|de la))? )?` +
+	clockRe = mustQuick(`\b(?:(despues|depois|after|a partir|desde|from|antes|before|por volta|around|tipo|like|sobre|hacia|como)(?: (?:de|das|da|do|of|de las|de la))? )?` +
 		`(?:(a las|a la|las|la|as|a|at|das|da|pelas|umas|unas|around) )?` +
 		`(\d{1,2})(?:h(\d{2})|\.(\d{2}))?(?: ?(am|pm|a m|p m|h|hs|hrs|horas|hora|o ?clock|en punto|em ponto))?` +
 		`(?: (?:de|da|in|of|en|na|pela|por) (?:la |a |the )?(manana|manha|tarde|noche|noite|morning|afternoon|evening|night|madrugada))?\b`)
 	// partRe is a part of the day: "por la tarde", "de manhã", "tomorrow
 	// morning", "tonight". Spanish "mañana" alone is tomorrow, so as a part
 	// of the day it needs its article.
-	partRe = regexp.MustCompile(`\b(?:(?:por|en|de|a|pela|na|no|a la|in the|this|de la|por la|en la|durante la|durante a|a|at) )?(?:la |a )?(manana|manha|tarde|noche|noite|morning|afternoon|evening|night|tonight|mediodia|meio dia|meiodia|noon|midday|madrugada)\b`)
+	partRe = mustQuick(`\b(?:(?:por|en|de|a|pela|na|no|a la|in the|this|de la|por la|en la|durante la|durante a|a|at) )?(?:la |a )?(manana|manha|tarde|noche|noite|morning|afternoon|evening|night|tonight|mediodia|meio dia|meiodia|noon|midday|madrugada)\b`)
 	// hourRe is "10:30", rewritten "10h30" before tokenizing drops the colon.
-	hourRe = regexp.MustCompile(`(\d{1,2}):(\d{2})`)
+	hourRe = mustQuick(`(\d{1,2}):(\d{2})`)
 )
 
 // findTime finds the time of day named in text and returns it with the rest

@@ -343,7 +343,7 @@ var slang = map[string]string{
 
 // A capitalised name after "no soy" / "não sou" / "I'm not" in the original
 // text: "No soy Juan", "Não sou a Maria", "I'm not Robert".
-var notNamed = regexp.MustCompile(`(?:\b[Nn]o soy|\b[Nn][aã]o sou(?: [oa])?|\bI['’]?m not|\bI am not|\b[Tt]his is not|\b[Tt]his isn'?t)\s+\p{Lu}\p{Ll}+`)
+var notNamed = mustQuick(`(?:\b[Nn]o soy|\b[Nn][aã]o sou(?: [oa])?|\bI['’]?m not|\bI am not|\b[Tt]his is not|\b[Tt]his isn'?t)\s+\p{Lu}\p{Ll}+`)
 
 // dropRefused drops a day named only to say it will not do ("ahorita no
 // tengo, le pago el viernes", "not today, friday"), when another day is
@@ -354,8 +354,7 @@ func dropRefused(dates []Date, words string) []Date {
 	}
 	out := dates[:0:0]
 	for _, d := range dates {
-		t := regexp.QuoteMeta(Normalize(d.Text))
-		if t != "" && regexp.MustCompile(`\b(no|nao|not) `+t+`\b|\b`+t+` (no|nao|n|not|i cant|i cannot|i can not|i dont|cant|cannot|tampoco)\b`).MatchString(words) {
+		if t := Normalize(d.Text); t != "" && refused(words, t) {
 			continue
 		}
 		out = append(out, d)
@@ -364,6 +363,40 @@ func dropRefused(dates []Date, words string) []Date {
 		return dates
 	}
 	return out
+}
+
+// refused reports whether the words say no to the day named t: "no
+// mañana", "hoy no", "friday i cant".
+func refused(words, t string) bool {
+	for _, no := range []string{"no", "nao", "not"} {
+		if hasWords(words, no+" "+t) {
+			return true
+		}
+	}
+	for _, no := range []string{"no", "nao", "n", "not", "i cant", "i cannot", "i can not", "i dont", "cant", "cannot", "tampoco"} {
+		if hasWords(words, t+" "+no) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasWords reports whether phrase is in words as whole words; both are
+// Normalize's output, words of letters and digits between single spaces.
+func hasWords(words, phrase string) bool {
+	for i := 0; i <= len(words); {
+		j := strings.Index(words[i:], phrase)
+		if j < 0 {
+			return false
+		}
+		j += i
+		end := j + len(phrase)
+		if (j == 0 || words[j-1] == ' ') && (end == len(words) || words[end] == ' ') {
+			return true
+		}
+		i = j + 1
+	}
+	return false
 }
 
 // dateSlangs are chat spellings of days ("tmrw", "hj", "mñn", "prox
@@ -386,7 +419,7 @@ func dateSlang(s string) string {
 }
 
 // payingWord finds a verb of paying, in any of the three languages.
-var payingWord = regexp.MustCompile(`\b(pag[a-z]*|pay[a-z]*|deposit[a-z]*|consign[a-z]*|transfer[a-z]*|abon[a-z]*|pix|send|mando|mandar|envio|enviar|doy|dou|give|paid|can do|could do|puedo hacer|posso fazer|faco)\b`)
+var payingWord = mustQuick(`\b(pag[a-z]*|pay[a-z]*|deposit[a-z]*|consign[a-z]*|transfer[a-z]*|abon[a-z]*|pix|send|mando|mandar|envio|enviar|doy|dou|give|paid|can do|could do|puedo hacer|posso fazer|faco)\b`)
 
 // ahead reports whether some date is after the day of now: a day still to
 // come, on which something can be promised.
@@ -405,7 +438,7 @@ func ahead(dates []Date, now time.Time) bool {
 
 // identityAnswer is a message carrying four or more digits: most likely the
 // last digits of a document, which the classifier must not read as a story.
-var identityAnswer = regexp.MustCompile(`\b\d{4,}\b`)
+var identityAnswer = mustQuick(`\b\d{4,}\b`)
 
 // bareNumber reads a message that is only a number (with spaces or a final
 // period around it).
