@@ -250,18 +250,22 @@ func (db *DB) CompleteTurn(ctx context.Context, c TurnClaim, handled []int64, ou
 	now := db.now()
 	conversationID := c.ConversationID
 	return db.inTx(ctx, func(tx *sql.Tx) error {
+		// The conversation's row before the pending turn's, in the order
+		// Receive takes them (PostgreSQL): the other order deadlocks with a
+		// message arriving meanwhile. Should the lease turn out lost below,
+		// this write is rolled back with the rest.
+		phone, channel, err := saveTurnState(ctx, tx, conversationID, w.State, now)
+		if err != nil {
+			return fmt.Errorf("complete turn: %w", err)
+		}
 		// FOR UPDATE (PostgreSQL): the owner check holds until commit, and a
 		// Receive that already queued a message for this turn commits before
 		// we go on, so the check below for unanswered messages sees it.
 		var owner string
-		err := tx.QueryRowContext(ctx, `SELECT lease_owner FROM pending_turns WHERE conversation_id = ? FOR UPDATE`, conversationID).Scan(&owner)
+		err = tx.QueryRowContext(ctx, `SELECT lease_owner FROM pending_turns WHERE conversation_id = ? FOR UPDATE`, conversationID).Scan(&owner)
 		if errors.Is(err, sql.ErrNoRows) || err == nil && owner != c.Owner {
 			return ErrLeaseLost
 		} else if err != nil {
-			return fmt.Errorf("complete turn: %w", err)
-		}
-		phone, channel, err := saveTurnState(ctx, tx, conversationID, w.State, now)
-		if err != nil {
 			return fmt.Errorf("complete turn: %w", err)
 		}
 		// Tool records before the replies, as they happened.
