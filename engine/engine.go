@@ -144,6 +144,7 @@ type Engine struct {
 	outWake  chan struct{}
 	limiter  *rate.Limiter
 	slots    chan struct{} // nil: the agent calls no model, turns take no slot
+	waits    variantWaits  // the scheduler's, between its rounds
 	inflight sync.WaitGroup
 }
 

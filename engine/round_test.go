@@ -5,8 +5,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"acuerdo"
+	"acuerdo/engine"
 	"acuerdo/importer"
 	"acuerdo/store"
 )
@@ -95,4 +97,71 @@ func TestRoundDecidesEachMessage(t *testing.T) {
 			t.Errorf("%s's reminder: %q, %v; want held", c.Phone, state, err)
 		}
 	}
+}
+
+// TestRoundGapRetries: messages the per-debtor gap holds back in one round
+// are put back together, each until the gap after its own conversation's
+// last send, and each goes out then.
+func TestRoundGapRetries(t *testing.T) {
+	const gap = 6 * time.Second
+	r := newRig(t, false, func(c *engine.Config) { c.Policy.DebtorMinGap = gap })
+	ctx := context.Background()
+	t0 := r.clock()
+	var convs []acuerdo.Conversation
+	for _, phone := range []string{"+573001234567", "+573009990000"} {
+		c, err := r.db.Conversation(ctx, acuerdo.ChannelWhatsApp, phone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.LastInboundAt = &t0
+		if err := r.db.SaveConversation(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		convs = append(convs, c)
+	}
+	enqueue := func(c acuerdo.Conversation, body string) {
+		t.Helper()
+		if err := r.db.Enqueue(ctx, c.ID, []store.Outgoing{{Body: body}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sent := func(n int) func() bool { return func() bool { return len(r.snd.sent()) == n } }
+	// The first messages go 2 s apart.
+	r.start()
+	enqueue(convs[0], "a1")
+	eventually(t, "a1", sent(1))
+	r.advance(2 * time.Second)
+	enqueue(convs[1], "b1")
+	eventually(t, "b1", sent(2))
+	r.stop(t)
+	enqueue(convs[0], "a2")
+	enqueue(convs[1], "b2")
+	r.start()
+	defer r.stop(t)
+	due := func(c acuerdo.Conversation) (int64, string) {
+		var nb int64
+		var reason string
+		if err := r.sqlRow(t, `SELECT not_before, last_error FROM outbox WHERE conversation_id = ? AND state = 'pending'`, c.ID).Scan(&nb, &reason); err != nil {
+			return 0, err.Error()
+		}
+		return nb, reason
+	}
+	eventually(t, "both held by the gap", func() bool {
+		_, a := due(convs[0])
+		_, b := due(convs[1])
+		return a == "per-debtor gap" && b == "per-debtor gap"
+	})
+	for i, want := range []time.Time{t0.Add(gap), t0.Add(2*time.Second + gap)} {
+		if nb, _ := due(convs[i]); nb != want.UnixMicro() {
+			t.Errorf("conversation %d due at %v, want %v", i, time.UnixMicro(nb).UTC(), want)
+		}
+	}
+	r.advance(4 * time.Second) // t0+6s: a2's gap is over, b2's is not
+	eventually(t, "a2", sent(3))
+	time.Sleep(50 * time.Millisecond)
+	if s := r.snd.sent(); len(s) != 3 || !strings.HasSuffix(s[2], "|a2") {
+		t.Fatalf("sent %q; want a2 alone after its gap", s)
+	}
+	r.advance(2 * time.Second)
+	eventually(t, "b2", sent(4))
 }

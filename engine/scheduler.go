@@ -16,19 +16,51 @@ import (
 // follow-up when a promise is missed. All of it goes through the outbox, so the
 // window and the contact policy apply as to anything else.
 func (e *Engine) scheduler(ctx context.Context) {
-	tick := time.NewTicker(max(e.cfg.Poll, time.Second))
-	defer tick.Stop()
+	every := max(e.cfg.Poll, time.Second)
 	for {
+		start := time.Now()
 		if err := e.schedule(ctx); err != nil && ctx.Err() == nil {
 			e.cfg.Logger.Error("scheduler", "err", err)
 		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-tick.C:
+		case <-time.After(roundGap(every, time.Since(start))):
 		}
 	}
 }
+
+// roundGap is the pause after a scheduler round that took took: the poll
+// interval, or 20 times the round, at most 30 s. With a few thousand active
+// conversations a round takes milliseconds and runs every second; with a
+// hundred thousand it reads them all, and running it back to back would keep
+// a core busy for nudges whose time is counted in minutes. Bounded this way
+// the sweep takes at most 5 % of a core, and a nudge or a reminder is late by
+// at most the gap.
+func roundGap(every, took time.Duration) time.Duration {
+	return min(max(every, 20*took), 30*time.Second)
+}
+
+// variantWaits remembers the nudge silence of each debtor's pilot arm that
+// the scheduler looked up, so the sweep does not read a debtor's arm again
+// every second while the conversation waits for it (a minute to several).
+// Only the scheduler's goroutine touches it.
+type variantWaits struct {
+	m     map[int64]variantWait
+	epoch time.Time // what variantWait.read counts from
+}
+
+// variantWait is kept small: with 100,000 quiet conversations the map holds
+// as many entries, and serve's memory target is 200 MB.
+type variantWait struct {
+	minutes int32 // the arm's nudge silence; 0: the engine's NudgeAfter
+	read    int32 // seconds from epoch (real time); an arm that changes is seen within variantTTL
+	seen    bool  // in the latest round's sweep; others are forgotten
+}
+
+// variantTTL is how long a debtor's arm read by the sweep is trusted: pilots
+// start and stop rarely, and a minute late is within a nudge's precision.
+const variantTTL = time.Minute
 
 // MinVariantNudge and MaxReminderDays bound what a pilot arm may set
 // (acuerdo.ParseVariant): the scheduler reads that far ahead.
@@ -57,40 +89,35 @@ func (e *Engine) scheduleRound(ctx context.Context) error {
 	shortest := min(e.cfg.NudgeAfter, MinVariantNudge)
 	// Nudges are free text: only inside the configured service window.
 	window := cmp.Or(e.cfg.Policy.ServiceWindow, policy.Default().ServiceWindow)
-	quiet, err := e.cfg.Store.QuietConversations(ctx, now.Add(-shortest), now.Add(-window))
-	if err != nil {
-		return err
+	waits := e.waits.m
+	if waits == nil {
+		waits, e.waits.epoch = map[int64]variantWait{}, time.Now()
 	}
-	for _, q := range quiet {
-		conv, err := e.cfg.Store.ConversationByID(ctx, q.ID)
+	sec := int32(time.Since(e.waits.epoch) / time.Second)
+	for after := int64(0); ; {
+		quiet, err := e.cfg.Store.QuietConversations(ctx, now.Add(-shortest), now.Add(-window), after, quietPage)
 		if err != nil {
 			return err
 		}
-		wait := e.cfg.NudgeAfter
-		if conv.DebtorID != 0 {
-			v, _, err := e.cfg.Store.DebtorVariant(ctx, conv.DebtorID)
-			if err != nil {
+		for _, q := range quiet {
+			if err := e.nudgeQuiet(ctx, q, now, shortest, waits, sec); err != nil {
 				return err
 			}
-			if v.NudgeMinutes > 0 {
-				wait = time.Duration(v.NudgeMinutes) * time.Minute
-			}
+			after = q.ID
 		}
-		if wait > shortest && !q.LastAt.Before(now.Add(-wait)) {
-			continue // not quiet long enough for this debtor's cadence
+		if len(quiet) < quietPage {
+			break
 		}
-		if q.Nudges >= 1 {
-			// The second silence ends the conversation: close politely and, while
-			// the window is still open, ask how it went.
-			err = e.cfg.Store.CloseConversation(ctx, q.ID, prompts.T(conv.Locale, "close"), prompts.T(conv.Locale, "survey"))
-		} else {
-			err = e.cfg.Store.Nudge(ctx, q.ID, prompts.T(conv.Locale, "nudge"), false)
-		}
-		if err != nil {
-			return err
-		}
-		wake(e.outWake)
 	}
+	for id, w := range waits {
+		if !w.seen {
+			delete(waits, id) // no longer quiet: its next silence reads the arm again
+			continue
+		}
+		w.seen = false
+		waits[id] = w
+	}
+	e.waits.m = waits
 
 	// Promises due tomorrow get a reminder; those past due, a follow-up. Dates are
 	// compared in UTC: a day's difference in zone only shifts a reminder by hours.
@@ -142,4 +169,44 @@ func (e *Engine) scheduleRound(ctx context.Context) error {
 		wake(e.outWake)
 	}
 	return nil
+}
+
+// quietPage is how many quiet conversations the sweep reads at once.
+const quietPage = 1000
+
+// nudgeQuiet nudges or closes one quiet conversation whose silence reached its
+// debtor's cadence (the pilot arm's, else NudgeAfter), reading the arm only
+// when waits has not got it.
+func (e *Engine) nudgeQuiet(ctx context.Context, q store.QuietConversation, now time.Time, shortest time.Duration, waits map[int64]variantWait, sec int32) error {
+	wait := e.cfg.NudgeAfter
+	if q.DebtorID != 0 {
+		w, ok := waits[q.DebtorID]
+		if !ok || time.Duration(sec-w.read)*time.Second > variantTTL {
+			v, _, err := e.cfg.Store.DebtorVariant(ctx, q.DebtorID)
+			if err != nil {
+				return err
+			}
+			w = variantWait{minutes: int32(max(0, v.NudgeMinutes)), read: sec}
+		}
+		w.seen = true
+		waits[q.DebtorID] = w
+		if w.minutes > 0 {
+			wait = time.Duration(w.minutes) * time.Minute
+		}
+	}
+	if wait > shortest && !q.LastAt.Before(now.Add(-wait)) {
+		return nil // not quiet long enough for this debtor's cadence
+	}
+	var err error
+	if q.Nudges >= 1 {
+		// The second silence ends the conversation: close politely and, while
+		// the window is still open, ask how it went.
+		err = e.cfg.Store.CloseConversation(ctx, q.ID, prompts.T(q.Locale, "close"), prompts.T(q.Locale, "survey"))
+	} else {
+		err = e.cfg.Store.Nudge(ctx, q.ID, prompts.T(q.Locale, "nudge"), false)
+	}
+	if err == nil {
+		wake(e.outWake)
+	}
+	return err
 }

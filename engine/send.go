@@ -76,6 +76,9 @@ type sendJob struct {
 	tmpl *Template // instead of the free text, outside the window
 	sent Sent
 	err  error
+	// later, when not zero, is when the per-debtor gap lets the message go:
+	// it is put back, with the round's others the gap holds, not sent.
+	later time.Time
 }
 
 // sendRound delivers messages to distinct recipients side by side.
@@ -97,7 +100,20 @@ func (e *Engine) sendRound(ctx context.Context, items []store.OutboxItem) {
 		}
 		jobs[i] = j
 	})
-	jobs = slices.DeleteFunc(jobs, func(j *sendJob) bool { return j == nil })
+	var later []store.RetryAt
+	jobs = slices.DeleteFunc(jobs, func(j *sendJob) bool {
+		if j != nil && !j.later.IsZero() {
+			later = append(later, store.RetryAt{ID: j.it.ID, NotBefore: j.later, Reason: "per-debtor gap"})
+			return true
+		}
+		return j == nil
+	})
+	// One write for the round's messages the gap holds back (each turn's
+	// second reply, under the default gap), not one a message. Not written,
+	// their leases run out and they are claimed again.
+	if err := e.cfg.Store.RetryAll(ctx, later); err != nil && ctx.Err() == nil {
+		e.cfg.Logger.Error("deliver", "messages", len(later), "err", err)
+	}
 	if len(jobs) == 0 {
 		return
 	}
@@ -254,8 +270,10 @@ func (e *Engine) roundFacts(ctx context.Context, items []store.OutboxItem, now t
 // prepare decides whether a message may go now: the per-debtor gap, the
 // contact policy for business-initiated messages, and the 24-hour window,
 // which decides between free text and an approved template. A message that
-// may not go is held, retried or failed here, and prepare returns nil. f is
-// what roundFacts read for its conversation (nil if there is none).
+// may not go is held, retried or failed here, and prepare returns nil, except
+// one the per-debtor gap holds: its job says when it may go (later), and
+// sendRound puts it back with the round's others. f is what roundFacts read
+// for its conversation (nil if there is none).
 func (e *Engine) prepare(ctx context.Context, it store.OutboxItem, f *sendFacts, now time.Time) (*sendJob, error) {
 	snd, ok := e.cfg.Senders[it.Channel]
 	if !ok {
@@ -271,7 +289,7 @@ func (e *Engine) prepare(ctx context.Context, it store.OutboxItem, f *sendFacts,
 	if gap := e.cfg.Policy.DebtorMinGap; gap > 0 && it.Channel == acuerdo.ChannelWhatsApp {
 		last := f.LastSentAt
 		if !last.IsZero() && now.Sub(last) < gap {
-			return nil, e.cfg.Store.Retry(ctx, it.ID, last.Add(gap), "per-debtor gap")
+			return &sendJob{it: it, later: last.Add(gap)}, nil
 		}
 	}
 	open := e.cfg.Policy.FreeFormAllowed(conv.LastInboundAt, now)

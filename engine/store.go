@@ -52,6 +52,7 @@ type Outbox interface {
 	MarkSent(ctx context.Context, it store.OutboxItem, providerID, status, templateID string, rank func(string) int) (string, error)
 	MarkSentAll(ctx context.Context, as []store.Accepted, rank func(string) int) ([]string, error)
 	Retry(ctx context.Context, id int64, notBefore time.Time, reason string) error
+	RetryAll(ctx context.Context, rs []store.RetryAt) error
 	Hold(ctx context.Context, it store.OutboxItem, reason string, until time.Time, audit ...acuerdo.AuditEntry) error
 	Fail(ctx context.Context, it store.OutboxItem, code, reason string) error
 	SendUnknown(ctx context.Context, it store.OutboxItem, reason string) error
@@ -75,7 +76,7 @@ type Scheduler interface {
 	Lookups
 	Exclusive
 	ExpireCases(ctx context.Context, before time.Time) (int, error)
-	QuietConversations(ctx context.Context, quietSince, windowSince time.Time) ([]store.QuietConversation, error)
+	QuietConversations(ctx context.Context, quietSince, windowSince time.Time, afterID int64, limit int) ([]store.QuietConversation, error)
 	Nudge(ctx context.Context, conversationID int64, body string, closing bool) error
 	CloseConversation(ctx context.Context, conversationID int64, closing, question string) error
 	PendingPromises(ctx context.Context, until acuerdo.Date) ([]store.PromiseDue, error)

@@ -3,10 +3,12 @@ package engine_test
 import (
 	"context"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"acuerdo"
+	"acuerdo/engine"
 	"acuerdo/store"
 )
 
@@ -68,4 +70,44 @@ func TestVariantSendWindow(t *testing.T) {
 	}
 	r.now.Store(time.Date(2026, 11, 24, 23, 5, 0, 0, time.UTC).UnixMicro()) // 18:05 in Bogotá
 	eventually(t, "sent in the window", func() bool { r.snd.mu.Lock(); defer r.snd.mu.Unlock(); return len(r.snd.tmpls) == 1 })
+}
+
+// variantCounter is the rig's database, counting the reads of pilot arms.
+type variantCounter struct {
+	*store.DB
+	reads atomic.Int32
+}
+
+func (v *variantCounter) DebtorVariant(ctx context.Context, debtorID int64) (acuerdo.Variant, string, error) {
+	v.reads.Add(1)
+	return v.DB.DebtorVariant(ctx, debtorID)
+}
+
+// The scheduler sweeps every second, and a conversation quiet for longer
+// than the shortest cadence an arm may set (a minute) but not yet its own is
+// in every sweep: its arm is read once, not once a second (at 100,000 active
+// conversations those reads kept most of a core busy), and the nudge still
+// comes at the arm's time.
+func TestSweepReadsArmOnce(t *testing.T) {
+	var vc *variantCounter
+	r := newRig(t, false, func(c *engine.Config) {
+		vc = &variantCounter{DB: c.Store.(*store.DB)}
+		c.Store = vc
+	})
+	putInArm(t, r, acuerdo.Variant{NudgeMinutes: 4})
+	r.start()
+	defer r.stop(t)
+	r.receive(t, "SM1", "hola")
+	eventually(t, "greeting", func() bool { return len(r.snd.sent()) == 2 })
+	before := vc.reads.Load()
+	r.advance(2 * time.Minute) // quiet for the sweep, not for the arm
+	time.Sleep(3500 * time.Millisecond)
+	if n := vc.reads.Load() - before; n != 1 {
+		t.Fatalf("the arm was read %d times in ~3 sweeps; want once", n)
+	}
+	if n := len(r.snd.sent()); n != 2 {
+		t.Fatalf("%d messages sent before the arm's four minutes; want 2", n)
+	}
+	r.advance(150 * time.Second)
+	eventually(t, "nudge at the arm's four minutes", func() bool { return len(r.snd.sent()) == 3 })
 }

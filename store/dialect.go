@@ -69,6 +69,17 @@ func (db *DB) interval() string {
 	return "?"
 }
 
+// chosenTime is the placeholder of a time one of several branches chooses
+// (CASE id WHEN ? THEN … END): PostgreSQL infers a branch's type from the
+// others, and with all of them placeholders it would take text, which a
+// timestamptz column does not accept; SQLite binds times as integers.
+func (db *DB) chosenTime() string {
+	if db.pg {
+		return "CAST(? AS TIMESTAMPTZ)"
+	}
+	return "?"
+}
+
 func (db *DB) durationArg(d time.Duration) any {
 	if db.pg {
 		return fmt.Sprintf("%d microseconds", d.Microseconds())

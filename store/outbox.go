@@ -111,12 +111,17 @@ func inList(ids []int64, lead ...any) (string, []any) {
 // value, and appends its arguments to args. Like inList it pads the pairs to
 // a power of two by repeating the last (the first WHEN that matches wins).
 func caseOf(ids []int64, vals []any, args []any) (string, []any) {
+	return caseOfAs(ids, vals, args, "?")
+}
+
+// caseOfAs is caseOf with then as each value's placeholder (chosenTime).
+func caseOfAs(ids []int64, vals []any, args []any, then string) (string, []any) {
 	n := padded(len(ids))
 	for i := 0; i < n; i++ {
 		j := min(i, len(ids)-1)
 		args = append(args, ids[j], vals[j])
 	}
-	return "CASE id" + strings.Repeat(" WHEN ? THEN ?", n) + " END", args
+	return "CASE id" + strings.Repeat(" WHEN ? THEN "+then, n) + " END", args
 }
 
 // padded is the least power of two >= n (n >= 1).
@@ -330,6 +335,30 @@ func (db *DB) SendUnknown(ctx context.Context, it OutboxItem, reason string) err
 // Retry puts a message back for another attempt at notBefore.
 func (db *DB) Retry(ctx context.Context, id int64, notBefore time.Time, reason string) error {
 	_, err := db.write.ExecContext(ctx, `UPDATE outbox SET state = ?, not_before = ?, lease_until = NULL, last_error = ? WHERE id = ?`, OutboxPending, notBefore.UTC(), reason, id)
+	return err
+}
+
+// RetryAt is a message to put back for another attempt at NotBefore.
+type RetryAt struct {
+	ID        int64
+	NotBefore time.Time
+	Reason    string
+}
+
+// RetryAll is Retry for several messages, in one statement: the round's
+// messages the per-debtor gap holds back.
+func (db *DB) RetryAll(ctx context.Context, rs []RetryAt) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	ids, nbs, reasons := make([]int64, len(rs)), make([]any, len(rs)), make([]any, len(rs))
+	for i, r := range rs {
+		ids[i], nbs[i], reasons[i] = r.ID, r.NotBefore.UTC(), r.Reason
+	}
+	nb, args := caseOfAs(ids, nbs, []any{OutboxPending}, db.chosenTime())
+	reason, args := caseOf(ids, reasons, args)
+	in, args := inList(ids, args...)
+	_, err := db.write.ExecContext(ctx, `UPDATE outbox SET state = ?, not_before = `+nb+`, lease_until = NULL, last_error = `+reason+` WHERE id IN `+in, args...)
 	return err
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"acuerdo"
 	"acuerdo/store"
+	"acuerdo/store/storetest"
 )
 
 // TestOutboxBatches checks the sender's batched statements against what
@@ -214,5 +215,58 @@ func TestOutboxBatches(t *testing.T) {
 	}
 	if len(consents[2]) != 2 || len(consents[5]) != 0 && consents[5][0].Active() {
 		t.Errorf("debtor 2 has %d consents (want WhatsApp and SMS); debtor 5's: %+v", len(consents[2]), consents[5])
+	}
+}
+
+// TestRetryAll: each message a round puts back waits for its own time and
+// keeps its own reason; a message not among them keeps its lease.
+func TestRetryAll(t *testing.T) {
+	clk := &testClock{t: time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)}
+	db, path := storetest.Open(t, store.Options{Clock: clk.now})
+	ctx := context.Background()
+	for i := range 3 {
+		c, err := db.Conversation(ctx, acuerdo.ChannelWhatsApp, fmt.Sprintf("+5730055%05d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Enqueue(ctx, c.ID, []store.Outgoing{{Body: "hola"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	items, err := db.ClaimOutbox(ctx, 10, 10*time.Minute)
+	if err != nil || len(items) != 3 {
+		t.Fatalf("claimed %d: %v", len(items), err)
+	}
+	start := clk.now()
+	if err := db.RetryAll(ctx, []store.RetryAt{{items[0].ID, start.Add(time.Minute), "gap a"}, {items[1].ID, start.Add(2 * time.Minute), "gap b"}}); err != nil {
+		t.Fatal(err)
+	}
+	for i, reason := range []string{"gap a", "gap b"} {
+		if n := count(t, path, `SELECT COUNT(*) FROM outbox WHERE id = ? AND state = ? AND lease_until IS NULL AND last_error = ?`, items[i].ID, store.OutboxPending, reason); n != 1 {
+			t.Errorf("item %d not put back with %q", i, reason)
+		}
+	}
+	claim := func() []int64 {
+		t.Helper()
+		got, err := db.ClaimOutbox(ctx, 10, 10*time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		for _, it := range got {
+			ids = append(ids, it.ID)
+		}
+		return ids
+	}
+	if ids := claim(); len(ids) != 0 {
+		t.Errorf("claimed %v before any was due (the third is still leased)", ids)
+	}
+	clk.add(time.Minute)
+	if ids := claim(); !reflect.DeepEqual(ids, []int64{items[0].ID}) {
+		t.Errorf("a minute later claimed %v, want only %d", ids, items[0].ID)
+	}
+	clk.add(time.Minute)
+	if ids := claim(); !reflect.DeepEqual(ids, []int64{items[1].ID}) {
+		t.Errorf("two minutes later claimed %v, want only %d", ids, items[1].ID)
 	}
 }

@@ -10,33 +10,42 @@ import (
 
 // QuietConversation is a conversation waiting on the debtor.
 type QuietConversation struct {
-	ID     int64
-	Nudges int
-	LastAt time.Time // the last message's time
+	ID       int64
+	DebtorID int64 // 0 for a number outside the portfolio
+	Locale   string
+	Nudges   int
+	LastAt   time.Time // the last message's time
 }
 
 // QuietConversations returns conversations in the middle of a flow whose last
 // message was the bot's, sent before quietSince, still inside the 24-hour window
 // and not nudged twice yet.
-func (db *DB) QuietConversations(ctx context.Context, quietSince, windowSince time.Time) ([]QuietConversation, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT c.id, c.nudges, (SELECT MAX(m.created_at) FROM messages m WHERE m.conversation_id = c.id) FROM conversations c
+//
+// It returns at most limit of them, those with ids above afterID in id order:
+// the scheduler reads them a page at a time, so that 100,000 active
+// conversations do not become one slice of them every second.
+func (db *DB) QuietConversations(ctx context.Context, quietSince, windowSince time.Time, afterID int64, limit int) ([]QuietConversation, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT c.id, COALESCE(c.debtor_id, 0), c.locale, c.nudges, (SELECT MAX(m.created_at) FROM messages m WHERE m.conversation_id = c.id) FROM conversations c
 		WHERE c.state <> '' AND c.paused = FALSE AND c.opted_out = FALSE AND c.nudges < 2
 		  AND c.last_inbound_at >= ?
 		  AND (SELECT m.direction FROM messages m WHERE m.conversation_id = c.id AND m.direction <> ? ORDER BY m.id DESC LIMIT 1) = ?
-		  AND (SELECT MAX(m.created_at) FROM messages m WHERE m.conversation_id = c.id) < ?`,
-		windowSince.UTC(), acuerdo.Internal, acuerdo.Outbound, quietSince.UTC())
+		  AND (SELECT MAX(m.created_at) FROM messages m WHERE m.conversation_id = c.id) < ?
+		  AND c.id > ? ORDER BY c.id LIMIT ?`,
+		windowSince.UTC(), acuerdo.Internal, acuerdo.Outbound, quietSince.UTC(), afterID, limit)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []QuietConversation
+	out := make([]QuietConversation, 0, min(limit, 1024))
+	locales := interner{} // a handful of values over up to 100,000 rows a second
 	for rows.Next() {
 		var q QuietConversation
 		var last scanTime
-		if err := rows.Scan(&q.ID, &q.Nudges, &last); err != nil {
+		var locale sql.RawBytes
+		if err := rows.Scan(&q.ID, &q.DebtorID, &locale, &q.Nudges, &last); err != nil {
 			return nil, err
 		}
-		q.LastAt = last.Time
+		q.Locale, q.LastAt = locales.get(locale), last.Time
 		out = append(out, q)
 	}
 	return out, rows.Err()

@@ -136,3 +136,35 @@ func turnRecords(t *testing.T, db *store.DB, convID int64) [2]int {
 	}
 	return n
 }
+
+// Unhandled returns each unanswered message once, however many files it
+// carries, and the files of all of them in order.
+func TestUnhandledMessagesAndTheirMedia(t *testing.T) {
+	ctx := context.Background()
+	db, _ := storetest.Open(t, store.Options{})
+	phone := "+573001234567"
+	for i, media := range [][]store.InboundMedia{
+		{{URL: "https://x/1.jpg", ContentType: "image/jpeg"}, {URL: "https://x/2.pdf", ContentType: "application/pdf"}},
+		nil,
+		{{URL: "https://x/3.jpg", ContentType: "image/jpeg"}},
+	} {
+		if _, _, err := db.Receive(ctx, acuerdo.ChannelWhatsApp, phone, acuerdo.Message{ProviderID: "SM" + string(rune('a'+i)), Body: string(rune('a' + i))}, media); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conv, err := db.Conversation(ctx, acuerdo.ChannelWhatsApp, phone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, media, err := db.Unhandled(ctx, conv.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bodies string
+	for _, m := range msgs {
+		bodies += m.Body
+	}
+	if bodies != "abc" || len(media) != 3 || media[0] != "https://x/1.jpg" || media[1] != "https://x/2.pdf" || media[2] != "https://x/3.jpg" {
+		t.Fatalf("messages %q, media %v; want abc and the three files in order", bodies, media)
+	}
+}
