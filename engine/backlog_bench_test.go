@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -127,7 +129,7 @@ func BenchmarkReplicas(b *testing.B) {
 	var one float64
 	for _, n := range []int{1, 3} {
 		b.Run(fmt.Sprintf("replicas=%d", n), func(b *testing.B) {
-			var sum float64
+			var sum, busy float64
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
 				dsn := storetest.NewPostgresDatabase(b, server)
@@ -138,11 +140,18 @@ func BenchmarkReplicas(b *testing.B) {
 				convs := seedBacklog(b, db, *backlogSize)
 				db.Close()
 				b.StartTimer()
+				before := machineCPU()
 				tps, _ := drainBacklog(b, dsn, len(convs), n)
+				busy += machineCPU().busySince(before)
 				sum += tps
 			}
 			tps := sum / float64(b.N)
 			b.ReportMetric(tps, "turns/s")
+			// The share of the machine's cores busy meanwhile (replicas,
+			// PostgreSQL and anything else running): where one replica already
+			// keeps them busy, 1/busy is as much as more replicas on this
+			// machine could add: the ceiling of ratio-to-one here.
+			b.ReportMetric(busy/float64(b.N), "machine-busy")
 			if n == 1 {
 				one = tps
 			} else if one > 0 {
@@ -151,6 +160,35 @@ func BenchmarkReplicas(b *testing.B) {
 			b.ReportMetric(0, "ns/op")
 		})
 	}
+}
+
+// cpuTimes are the machine's CPU times from /proc/stat, in clock ticks.
+type cpuTimes struct{ busy, total uint64 }
+
+// machineCPU reads the machine's CPU times (Linux); zero elsewhere.
+func machineCPU() cpuTimes {
+	data, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return cpuTimes{}
+	}
+	line, _, _ := strings.Cut(string(data), "\n")
+	var t cpuTimes
+	for i, f := range strings.Fields(line)[1:] {
+		v, _ := strconv.ParseUint(f, 10, 64)
+		t.total += v
+		if i != 3 && i != 4 { // idle and iowait
+			t.busy += v
+		}
+	}
+	return t
+}
+
+// busySince is the share of the machine's CPU time busy since before.
+func (t cpuTimes) busySince(before cpuTimes) float64 {
+	if t.total <= before.total {
+		return 0
+	}
+	return float64(t.busy-before.busy) / float64(t.total-before.total)
 }
 
 // seedBacklog creates n demo debtors and stores a first message from each,
