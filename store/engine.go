@@ -196,42 +196,35 @@ func (db *DB) PendingTurns(ctx context.Context) (int, error) {
 }
 
 // Unhandled returns a conversation's inbound messages no turn has answered yet,
-// oldest first, with the URLs of their media.
+// oldest first, with the URLs of their media. It reads on the read pool: the
+// messages it answers were committed before their turn could be claimed, and
+// on SQLite a read on the one write connection would hold up the committer.
 func (db *DB) Unhandled(ctx context.Context, conversationID int64) ([]acuerdo.Message, []string, error) {
-	rows, err := db.write.QueryContext(ctx, `SELECT id, body, COALESCE(provider_id, ''), created_at FROM messages
-		WHERE conversation_id = ? AND handled = FALSE ORDER BY id`, conversationID)
+	rows, err := db.read.QueryContext(ctx, `SELECT m.id, m.body, COALESCE(m.provider_id, ''), m.created_at, md.url
+		FROM messages m LEFT JOIN media md ON md.message_id = m.id
+		WHERE m.conversation_id = ? AND m.handled = FALSE ORDER BY m.id, md.id`, conversationID)
 	if err != nil {
 		return nil, nil, err
 	}
+	defer rows.Close()
 	var msgs []acuerdo.Message
+	var media []string
 	for rows.Next() {
 		m := acuerdo.Message{ConversationID: conversationID, Direction: acuerdo.Inbound, Author: acuerdo.AuthorDebtor}
 		var created scanTime
-		if err := rows.Scan(&m.ID, &m.Body, &m.ProviderID, &created); err != nil {
-			rows.Close()
+		var url sql.NullString // NULL: no file
+		if err := rows.Scan(&m.ID, &m.Body, &m.ProviderID, &created, &url); err != nil {
 			return nil, nil, err
 		}
 		m.CreatedAt = created.Time
-		msgs = append(msgs, m)
-	}
-	rows.Close()
-	var media []string
-	for _, m := range msgs {
-		mr, err := db.write.QueryContext(ctx, `SELECT url FROM media WHERE message_id = ? ORDER BY id`, m.ID)
-		if err != nil {
-			return nil, nil, err
+		if n := len(msgs); n == 0 || msgs[n-1].ID != m.ID { // a message with several files comes once per file
+			msgs = append(msgs, m)
 		}
-		for mr.Next() {
-			var u string
-			if err := mr.Scan(&u); err != nil {
-				mr.Close()
-				return nil, nil, err
-			}
-			media = append(media, u)
+		if url.Valid {
+			media = append(media, url.String)
 		}
-		mr.Close()
 	}
-	return msgs, media, nil
+	return msgs, media, rows.Err()
 }
 
 // Outgoing is one message a turn queues for delivery.
@@ -257,18 +250,22 @@ func (db *DB) CompleteTurn(ctx context.Context, c TurnClaim, handled []int64, ou
 	now := db.now()
 	conversationID := c.ConversationID
 	return db.inTx(ctx, func(tx *sql.Tx) error {
+		// The conversation's row before the pending turn's, in the order
+		// Receive takes them (PostgreSQL): the other order deadlocks with a
+		// message arriving meanwhile. Should the lease turn out lost below,
+		// this write is rolled back with the rest.
+		phone, channel, err := saveTurnState(ctx, tx, conversationID, w.State, now)
+		if err != nil {
+			return fmt.Errorf("complete turn: %w", err)
+		}
 		// FOR UPDATE (PostgreSQL): the owner check holds until commit, and a
 		// Receive that already queued a message for this turn commits before
 		// we go on, so the check below for unanswered messages sees it.
 		var owner string
-		err := tx.QueryRowContext(ctx, `SELECT lease_owner FROM pending_turns WHERE conversation_id = ? FOR UPDATE`, conversationID).Scan(&owner)
+		err = tx.QueryRowContext(ctx, `SELECT lease_owner FROM pending_turns WHERE conversation_id = ? FOR UPDATE`, conversationID).Scan(&owner)
 		if errors.Is(err, sql.ErrNoRows) || err == nil && owner != c.Owner {
 			return ErrLeaseLost
 		} else if err != nil {
-			return fmt.Errorf("complete turn: %w", err)
-		}
-		phone, channel, err := saveTurnState(ctx, tx, conversationID, w.State, now)
-		if err != nil {
 			return fmt.Errorf("complete turn: %w", err)
 		}
 		// Tool records before the replies, as they happened.

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"sync/atomic"
 	"testing"
@@ -135,4 +136,86 @@ func turnRecords(t *testing.T, db *store.DB, convID int64) [2]int {
 		}
 	}
 	return n
+}
+
+// Unhandled returns each unanswered message once, however many files it
+// carries, and the files of all of them in order.
+func TestUnhandledMessagesAndTheirMedia(t *testing.T) {
+	ctx := context.Background()
+	db, _ := storetest.Open(t, store.Options{})
+	phone := "+573001234567"
+	for i, media := range [][]store.InboundMedia{
+		{{URL: "https://x/1.jpg", ContentType: "image/jpeg"}, {URL: "https://x/2.pdf", ContentType: "application/pdf"}},
+		nil,
+		{{URL: "https://x/3.jpg", ContentType: "image/jpeg"}},
+	} {
+		if _, _, err := db.Receive(ctx, acuerdo.ChannelWhatsApp, phone, acuerdo.Message{ProviderID: "SM" + string(rune('a'+i)), Body: string(rune('a' + i))}, media); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conv, err := db.Conversation(ctx, acuerdo.ChannelWhatsApp, phone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, media, err := db.Unhandled(ctx, conv.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bodies string
+	for _, m := range msgs {
+		bodies += m.Body
+	}
+	if bodies != "abc" || len(media) != 3 || media[0] != "https://x/1.jpg" || media[1] != "https://x/2.pdf" || media[2] != "https://x/3.jpg" {
+		t.Fatalf("messages %q, media %v; want abc and the three files in order", bodies, media)
+	}
+}
+
+// CompleteTurn takes its rows in the order Receive does, the conversation's
+// then the pending turn's: on PostgreSQL, a turn completing while a message
+// for its conversation is being stored waits for it instead of deadlocking
+// with it. SQLite has no row locks: the test is PostgreSQL's.
+func TestCompleteTurnLocksInReceivesOrder(t *testing.T) {
+	if storetest.PostgresURL() == "" {
+		t.Skip("row locks: PostgreSQL only")
+	}
+	ctx := context.Background()
+	db, dsn := storetest.Open(t, store.Options{})
+	convID, _, err := db.Receive(ctx, acuerdo.ChannelWhatsApp, "+573001234567", acuerdo.Message{ProviderID: "SM1", Body: "hola"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, _, _ := db.Unhandled(ctx, convID)
+	claims, err := db.ClaimTurns(ctx, 1, time.Minute)
+	if err != nil || len(claims) != 1 {
+		t.Fatalf("claim %+v %v", claims, err)
+	}
+	raw, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	// A Receive halfway: the conversation's row locked, the pending turn's next.
+	tx, err := raw.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `UPDATE conversations SET updated_at = updated_at WHERE id = $1`, convID); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		done <- db.CompleteTurn(ctx, claims[0], []int64{msgs[0].ID}, []store.Outgoing{{Body: "respuesta"}},
+			acuerdo.TurnWrites{State: &acuerdo.TurnState{Locale: "es", State: "verify"}})
+	}()
+	time.Sleep(300 * time.Millisecond) // CompleteTurn waits for a lock now
+	if _, err := tx.ExecContext(ctx, `UPDATE pending_turns SET due_at = due_at WHERE conversation_id = $1`, convID); err != nil {
+		t.Fatalf("the pending turn, after its conversation: %v", err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("complete turn beside a Receive: %v", err)
+	}
 }
