@@ -118,6 +118,10 @@ func (db *DB) ExperimentData(ctx context.Context, name string, asOf time.Time) (
 	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM assignments WHERE experiment_id = ?`, x.ID).Scan(&size); err != nil {
 		return ExperimentData{}, fmt.Errorf("report %s: %w", name, err)
 	}
+	var debtors cohortDebtors
+	if err := debtors.choose(ctx, db, size); err != nil {
+		return ExperimentData{}, fmt.Errorf("report %s: %w", name, err)
+	}
 	out := ExperimentData{ExperimentInfo: x}
 	asOf = asOf.UTC()
 	strs := interner{}
@@ -127,15 +131,17 @@ func (db *DB) ExperimentData(ctx context.Context, name string, asOf time.Time) (
 			return db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM assignments WHERE experiment_id = ? AND launch_note <> ''`, x.ID).Scan(&out.Skipped)
 		},
 		func(ctx context.Context) (err error) {
-			out.Rows, err = db.cohortRows(ctx, x.ID, size, strs)
+			out.Rows, err = db.cohortRows(ctx, x.ID, size, !debtors.scan, strs)
 			return err
 		},
+		func(ctx context.Context) error { return debtors.read(ctx, db) },
 		func(ctx context.Context) error { return pays.scanAccounts(ctx, db, x, size) },
 		func(ctx context.Context) error { return pays.scanPayments(ctx, db, x, asOf) },
 	)
 	if err != nil {
 		return out, fmt.Errorf("report %s: %w", name, err)
 	}
+	debtors.fill(out.Rows)
 	// The counts of the arms are the cohort's, not a query's of their own
 	// (countArms, which sorts every assignment by arm).
 	for _, r := range out.Rows {
@@ -227,13 +233,23 @@ func (db *DB) ExperimentData(ctx context.Context, name string, asOf time.Time) (
 
 // cohortRows reads the experiment's assigned debtors in debtor order, into a
 // slice of size (the count of its assignments, read before) that grows only
-// by those assigned meanwhile.
-func (db *DB) cohortRows(ctx context.Context, experiment int64, size int, strs interner) ([]CohortRow, error) {
+// by those assigned meanwhile; with their debtors' country and segment when
+// joined (otherwise cohortDebtors fills them in).
+func (db *DB) cohortRows(ctx context.Context, experiment int64, size int, joined bool, strs interner) ([]CohortRow, error) {
 	rows := make([]CohortRow, 0, size)
 	var r values
+	q := `SELECT s.debtor_id, s.arm, s.bucket, s.stratum, s.assigned_at, s.launched_at, s.placed, s.days_past_due FROM assignments s
+		WHERE s.experiment_id = ? ORDER BY s.debtor_id`
+	if joined {
+		q = `SELECT s.debtor_id, s.arm, s.bucket, s.stratum, s.assigned_at, s.launched_at, s.placed, s.days_past_due, d.country, d.segment
+			FROM assignments s LEFT JOIN debtors d ON d.id = s.debtor_id WHERE s.experiment_id = ? ORDER BY s.debtor_id`
+	}
 	err := scanValues(ctx, db.read, func(v []driver.Value) error {
 		c := CohortRow{DebtorID: r.int(v[0]), Arm: strs.str(r.text(v[1])), Bucket: int(r.int(v[2])), Stratum: strs.str(r.text(v[3])),
-			Placed: -1, DaysPastDue: int(r.int(v[7])), Country: strs.str(r.text(v[8])), Segment: strs.str(r.text(v[9]))}
+			Placed: -1, DaysPastDue: int(r.int(v[7]))}
+		if joined {
+			c.Country, c.Segment = strs.str(r.text(v[8])), strs.str(r.text(v[9]))
+		}
 		c.AssignedAt, _ = r.time(v[4])
 		if t, ok := r.time(v[5]); ok {
 			c.LaunchedAt = &t
@@ -243,8 +259,7 @@ func (db *DB) cohortRows(ctx context.Context, experiment int64, size int, strs i
 		}
 		rows = append(rows, c)
 		return r.err
-	}, `SELECT s.debtor_id, s.arm, s.bucket, s.stratum, s.assigned_at, s.launched_at, s.placed, s.days_past_due, COALESCE(d.country, ''), COALESCE(d.segment, '')
-		FROM assignments s LEFT JOIN debtors d ON d.id = s.debtor_id WHERE s.experiment_id = ? ORDER BY s.debtor_id`, experiment)
+	}, q, experiment)
 	return rows, err
 }
 

@@ -37,7 +37,13 @@ type cohortPayments struct {
 	acct     []int32       // acct[id-first]: the index into refs of an account in the currency, or -1
 	accounts []scanned     // by index into refs
 	found    chan struct{} // closed once scanAccounts decided scan and sized acct
+	// chunks hold the payments as scanPayments reads them, before finish
+	// keeps the outcomes in out: one slice grown by append would copy and
+	// leave behind five times its size at three million payments.
+	chunks [][]cohortPayment
 }
+
+const chunkSize = 1 << 16
 
 // scanned is an account as the scan read it, before it is matched to its debtor.
 type scanned struct {
@@ -85,6 +91,8 @@ func (cp *cohortPayments) scanAccounts(ctx context.Context, db *DB, x Experiment
 	}
 	cp.scan, cp.first = true, lo.Int64
 	cp.acct = make([]int32, span)
+	// At most span accounts, and no more than joinBelow times the cohort's.
+	cp.refs, cp.accounts = make([]string, 0, span), make([]scanned, 0, span)
 	for i := range cp.acct {
 		cp.acct[i] = -1
 	}
@@ -129,7 +137,11 @@ func (cp *cohortPayments) scanPayments(ctx context.Context, db *DB, x Experiment
 		if account < cp.first || account-cp.first >= span {
 			return r.err
 		}
-		cp.out = append(cp.out, cohortPayment{acct: int32(account - cp.first), id: r.int(v[1]), amount: r.int(v[2]), paidAt: r.micros(v[3]), method: cp.methodOf(r.text(v[4]))})
+		if n := len(cp.chunks); n == 0 || len(cp.chunks[n-1]) == chunkSize {
+			cp.chunks = append(cp.chunks, make([]cohortPayment, 0, chunkSize))
+		}
+		c := &cp.chunks[len(cp.chunks)-1]
+		*c = append(*c, cohortPayment{acct: int32(account - cp.first), id: r.int(v[1]), amount: r.int(v[2]), paidAt: r.micros(v[3]), method: cp.methodOf(r.text(v[4]))})
 		return r.err
 	}, `SELECT account_id, id, amount, paid_at, COALESCE(method, '') FROM payments WHERE currency = ? AND paid_at < ?`, x.Currency, asOf)
 }
@@ -152,7 +164,7 @@ func (cp *cohortPayments) methodOf(method string) uint32 {
 // the join when the cohort is small beside the portfolio.
 func (cp *cohortPayments) finish(ctx context.Context, db *DB, x ExperimentInfo, asOf time.Time) error {
 	if len(cp.rows) == 0 {
-		cp.out = nil
+		cp.out, cp.chunks = nil, nil
 		return nil
 	}
 	if !cp.scan {
@@ -169,18 +181,34 @@ func (cp *cohortPayments) finish(ctx context.Context, db *DB, x ExperimentInfo, 
 		}
 	}
 	cp.accounts = nil
-	kept := cp.out[:0]
-	for _, p := range cp.out {
-		k := cp.acct[p.acct]
-		if k < 0 || owner[k] < 0 {
-			continue
-		}
-		p.row, p.acct = owner[k], k
-		if cp.file(p) {
-			kept = append(kept, p)
+	// Twice over the chunks: to sum the prior payments and count the outcomes,
+	// then to place the outcomes in a slice of their size, letting each chunk
+	// go once copied.
+	n := 0
+	for _, c := range cp.chunks {
+		for i := range c {
+			p := &c[i]
+			p.row = -1
+			if k := cp.acct[p.acct]; k >= 0 && owner[k] >= 0 {
+				p.row, p.acct = owner[k], k
+				if cp.file(*p) {
+					n++
+				} else {
+					p.row = -1
+				}
+			}
 		}
 	}
-	cp.out, cp.acct = kept, nil
+	cp.out, cp.acct = make([]cohortPayment, 0, n), nil
+	for i, c := range cp.chunks {
+		for _, p := range c {
+			if p.row >= 0 {
+				cp.out = append(cp.out, p)
+			}
+		}
+		cp.chunks[i] = nil
+	}
+	cp.chunks = nil
 	return nil
 }
 
