@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sync"
 	"time"
 
@@ -76,9 +75,13 @@ type sendJob struct {
 	tmpl *Template // instead of the free text, outside the window
 	sent Sent
 	err  error
-	// later, when not zero, is when the per-debtor gap lets the message go:
-	// it is put back, with the round's others the gap holds, not sent.
-	later time.Time
+	// A message that does not go now, recorded with the round's others
+	// (one write for all, not one each): later, when not zero, is when it is
+	// put back for (the per-debtor gap's end, or now at shutdown), for
+	// the reason why; held is what policy holds it for.
+	later    time.Time
+	laterWhy string
+	held     *store.Held
 }
 
 // sendRound delivers messages to distinct recipients side by side.
@@ -92,27 +95,40 @@ func (e *Engine) sendRound(ctx context.Context, items []store.OutboxItem) {
 		}
 		return
 	}
-	jobs := make([]*sendJob, len(items))
-	parallel(len(items), func(i int) {
-		j, err := e.prepare(ctx, items[i], facts[items[i].ConversationID], now)
-		if err != nil && ctx.Err() == nil {
-			e.cfg.Logger.Error("deliver", "outbox", items[i].ID, "err", err)
-		}
-		jobs[i] = j
-	})
+	// The messages are decided in turn: prepare reads nothing (roundFacts
+	// did), writes only for a message with no sender and waits only for the
+	// send rate's limiter, which lets one message through at a time anyway;
+	// goroutines side by side would cost more in scheduling (about a
+	// millisecond a round on a busy machine) than the decisions.
+	var jobs []*sendJob
 	var later []store.RetryAt
-	jobs = slices.DeleteFunc(jobs, func(j *sendJob) bool {
-		if j != nil && !j.later.IsZero() {
-			later = append(later, store.RetryAt{ID: j.it.ID, NotBefore: j.later, Reason: "per-debtor gap"})
-			return true
+	var held []store.Held
+	for _, it := range items {
+		j, err := e.prepare(ctx, it, facts[it.ConversationID], now)
+		switch {
+		case err != nil:
+			if ctx.Err() == nil {
+				e.cfg.Logger.Error("deliver", "outbox", it.ID, "err", err)
+			}
+		case j == nil:
+		case !j.later.IsZero():
+			later = append(later, store.RetryAt{ID: it.ID, NotBefore: j.later, Reason: j.laterWhy})
+		case j.held != nil:
+			held = append(held, *j.held)
+		default:
+			jobs = append(jobs, j)
 		}
-		return j == nil
-	})
-	// One write for the round's messages the gap holds back (each turn's
-	// second reply, under the default gap), not one a message. Not written,
-	// their leases run out and they are claimed again.
-	if err := e.cfg.Store.RetryAll(ctx, later); err != nil && ctx.Err() == nil {
+	}
+	// One write each for the round's messages put back (under the default
+	// gap, every turn's second reply) and held, not one a message; recorded
+	// even if shutdown began. Not written, their leases run out and they are
+	// claimed again.
+	rec := context.WithoutCancel(ctx)
+	if err := e.cfg.Store.RetryAll(rec, later); err != nil {
 		e.cfg.Logger.Error("deliver", "messages", len(later), "err", err)
+	}
+	if err := e.cfg.Store.HoldAll(rec, held); err != nil {
+		e.cfg.Logger.Error("hold", "messages", len(held), "err", err)
 	}
 	if len(jobs) == 0 {
 		return
@@ -142,7 +158,6 @@ func (e *Engine) sendRound(ctx context.Context, items []store.OutboxItem) {
 		}
 	})
 	// The provider's answers are recorded even if shutdown began meanwhile.
-	rec := context.WithoutCancel(ctx)
 	var accepted []store.Accepted
 	for _, j := range jobs {
 		if j.err != nil {
@@ -270,10 +285,10 @@ func (e *Engine) roundFacts(ctx context.Context, items []store.OutboxItem, now t
 // prepare decides whether a message may go now: the per-debtor gap, the
 // contact policy for business-initiated messages, and the 24-hour window,
 // which decides between free text and an approved template. A message that
-// may not go is held, retried or failed here, and prepare returns nil, except
-// one the per-debtor gap holds: its job says when it may go (later), and
-// sendRound puts it back with the round's others. f is what roundFacts read
-// for its conversation (nil if there is none).
+// may not go now gets a job that says so (later, held), which sendRound
+// records with the round's others; one without a sender is failed here, and
+// prepare returns nil. f is what roundFacts read for its conversation (nil if
+// there is none).
 func (e *Engine) prepare(ctx context.Context, it store.OutboxItem, f *sendFacts, now time.Time) (*sendJob, error) {
 	snd, ok := e.cfg.Senders[it.Channel]
 	if !ok {
@@ -289,7 +304,7 @@ func (e *Engine) prepare(ctx context.Context, it store.OutboxItem, f *sendFacts,
 	if gap := e.cfg.Policy.DebtorMinGap; gap > 0 && it.Channel == acuerdo.ChannelWhatsApp {
 		last := f.LastSentAt
 		if !last.IsZero() && now.Sub(last) < gap {
-			return &sendJob{it: it, later: last.Add(gap)}, nil
+			return &sendJob{it: it, later: last.Add(gap), laterWhy: "per-debtor gap"}, nil
 		}
 	}
 	open := e.cfg.Policy.FreeFormAllowed(conv.LastInboundAt, now)
@@ -299,11 +314,11 @@ func (e *Engine) prepare(ctx context.Context, it store.OutboxItem, f *sendFacts,
 	if it.Business || !open.Allowed {
 		d, until := e.contactAllowed(conv, debtor, f, now)
 		if !d.Allowed {
-			return nil, e.hold(ctx, it, d, until)
+			return e.hold(it, d, until), nil
 		}
 		if debtor.ID != 0 {
 			if d, until := variantWindow(f.variant.Variant, f.variant.Arm, debtor, now); !d.Allowed {
-				return nil, e.hold(ctx, it, d, until)
+				return e.hold(it, d, until), nil
 			}
 		}
 	}
@@ -311,12 +326,12 @@ func (e *Engine) prepare(ctx context.Context, it store.OutboxItem, f *sendFacts,
 	if !open.Allowed || it.Body == "" {
 		t, ok := e.template(it, conv, debtor)
 		if !ok {
-			return nil, e.hold(ctx, it, policy.Decision{Rule: open.Rule, Reason: "outside the 24-hour window and no approved template is configured for " + it.Template + "/" + locale(conv, debtor)}, time.Time{})
+			return e.hold(it, policy.Decision{Rule: open.Rule, Reason: "outside the 24-hour window and no approved template is configured for " + it.Template + "/" + locale(conv, debtor)}, time.Time{}), nil
 		}
 		j.tmpl = &t
 	}
 	if err := e.limiter.Wait(ctx); err != nil {
-		return nil, e.cfg.Store.Retry(context.WithoutCancel(ctx), it.ID, now, "shutting down")
+		return &sendJob{it: it, later: now, laterWhy: "shutting down"}, nil
 	}
 	return j, nil
 }
@@ -364,11 +379,13 @@ func (e *Engine) sendFailed(ctx context.Context, snd Sender, it store.OutboxItem
 	return e.cfg.Store.Retry(ctx, it.ID, e.cfg.Clock().Add(wait), err.Error())
 }
 
-func (e *Engine) hold(ctx context.Context, it store.OutboxItem, d policy.Decision, until time.Time) error {
+// hold is the job of a message policy holds (until zero: until the situation
+// changes); sendRound records it with the round's other holds.
+func (e *Engine) hold(it store.OutboxItem, d policy.Decision, until time.Time) *sendJob {
 	e.cfg.Metrics.held(d.Rule)
 	entry := acuerdo.AuditEntry{Time: e.cfg.Clock(), ConversationID: it.ConversationID, Kind: acuerdo.AuditContact, Name: "send",
 		Outcome: acuerdo.Refused, Rule: d.Rule, Detail: d.Reason}
-	return e.cfg.Store.Hold(ctx, it, d.Rule+": "+d.Reason, until, entry)
+	return &sendJob{it: it, held: &store.Held{Item: it, Reason: d.Rule + ": " + d.Reason, Until: until, Audit: []acuerdo.AuditEntry{entry}}}
 }
 
 // contactAllowed applies consent, opt-out, hours and frequency to a

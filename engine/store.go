@@ -53,7 +53,7 @@ type Outbox interface {
 	MarkSentAll(ctx context.Context, as []store.Accepted, rank func(string) int) ([]string, error)
 	Retry(ctx context.Context, id int64, notBefore time.Time, reason string) error
 	RetryAll(ctx context.Context, rs []store.RetryAt) error
-	Hold(ctx context.Context, it store.OutboxItem, reason string, until time.Time, audit ...acuerdo.AuditEntry) error
+	HoldAll(ctx context.Context, hs []store.Held) error
 	Fail(ctx context.Context, it store.OutboxItem, code, reason string) error
 	SendUnknown(ctx context.Context, it store.OutboxItem, reason string) error
 	Sending(ctx context.Context, before time.Time) ([]store.OutboxItem, error)

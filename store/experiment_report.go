@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -95,40 +96,55 @@ const PriorWindow = 90 * 24 * time.Hour
 // cohort in debtor order (no map of a million entries), repeated strings (arm,
 // stratum, country, segment, method) are shared, and the payments are read
 // by plain scans where that reads less (cohortPayments).
+//
+// The cohort, the accounts and the payments are read side by side (two cores
+// at once), each on its own connection of the read pool, so each sees the
+// database as of its own start, not one snapshot. That is what the report
+// needs: every row it counts is chosen by the times stored in it (assigned,
+// created and paid before asOf), not by when the read ran, so a write landing
+// during the read (a late payment imported, a debtor assigned) is either in
+// or out exactly as in a read a moment earlier or later. A row whose debtor
+// or account the other scan did not see is left out, as one written after
+// the read would be (an account created after its debtor's assignment never
+// counts). The counts of the arms (ExperimentInfo.Counts, Queued) are those
+// of Rows; Skipped is read beside them.
 func (db *DB) ExperimentData(ctx context.Context, name string, asOf time.Time) (ExperimentData, error) {
-	x, err := db.ExperimentByName(ctx, name)
+	x, err := db.experimentByName(ctx, name)
 	if err != nil {
 		return ExperimentData{}, err
 	}
-	out := ExperimentData{ExperimentInfo: x}
-	size := 0
-	for _, n := range x.Counts {
-		size += n
+	var size int
+	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM assignments WHERE experiment_id = ?`, x.ID).Scan(&size); err != nil {
+		return ExperimentData{}, fmt.Errorf("report %s: %w", name, err)
 	}
+	out := ExperimentData{ExperimentInfo: x}
 	asOf = asOf.UTC()
-	out.Rows = make([]CohortRow, 0, size)
 	strs := interner{}
-	var arm, stratum, country, segment sql.RawBytes
-	err = scanRows(ctx, db.read, func(r *sql.Rows) error {
-		var c CohortRow
-		var placed, dpd sql.NullInt64
-		if err := r.Scan(&c.DebtorID, &arm, &c.Bucket, &stratum, &c.AssignedAt, &c.LaunchedAt, &placed, &dpd, &country, &segment); err != nil {
+	pays := cohortPayments{strs: interner{}, found: make(chan struct{})}
+	err = together(ctx,
+		func(ctx context.Context) error {
+			return db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM assignments WHERE experiment_id = ? AND launch_note <> ''`, x.ID).Scan(&out.Skipped)
+		},
+		func(ctx context.Context) (err error) {
+			out.Rows, err = db.cohortRows(ctx, x.ID, size, strs)
 			return err
-		}
-		c.Arm, c.Stratum, c.Country, c.Segment = strs.get(arm), strs.get(stratum), strs.get(country), strs.get(segment)
-		c.Placed, c.DaysPastDue = -1, int(dpd.Int64)
-		if placed.Valid {
-			c.Placed = placed.Int64
-		}
-		out.Rows = append(out.Rows, c)
-		return nil
-	}, `SELECT s.debtor_id, s.arm, s.bucket, s.stratum, s.assigned_at, s.launched_at, s.placed, s.days_past_due, COALESCE(d.country, ''), COALESCE(d.segment, '')
-		FROM assignments s LEFT JOIN debtors d ON d.id = s.debtor_id WHERE s.experiment_id = ? ORDER BY s.debtor_id`, x.ID)
+		},
+		func(ctx context.Context) error { return pays.scanAccounts(ctx, db, x, size) },
+		func(ctx context.Context) error { return pays.scanPayments(ctx, db, x, asOf) },
+	)
 	if err != nil {
 		return out, fmt.Errorf("report %s: %w", name, err)
 	}
-	pays := cohortPayments{rows: out.Rows, strs: strs}
-	if err := pays.read(ctx, db, x, asOf); err != nil {
+	// The counts of the arms are the cohort's, not a query's of their own
+	// (countArms, which sorts every assignment by arm).
+	for _, r := range out.Rows {
+		out.Counts[r.Arm]++
+		if r.LaunchedAt != nil {
+			out.Queued++
+		}
+	}
+	pays.rows = out.Rows
+	if err := pays.finish(ctx, db, x, asOf); err != nil {
 		return out, fmt.Errorf("report %s: payments: %w", name, err)
 	}
 	out.Payments = pays.sorted()
@@ -206,6 +222,55 @@ func (db *DB) ExperimentData(ctx context.Context, name string, asOf time.Time) (
 		return out, fmt.Errorf("report %s: operator cases: %w", name, err)
 	}
 	return out, nil
+}
+
+// cohortRows reads the experiment's assigned debtors in debtor order, into a
+// slice of size (the count of its assignments, read before) that grows only
+// by those assigned meanwhile.
+func (db *DB) cohortRows(ctx context.Context, experiment int64, size int, strs interner) ([]CohortRow, error) {
+	rows := make([]CohortRow, 0, size)
+	var arm, stratum, country, segment sql.RawBytes
+	err := scanRows(ctx, db.read, func(r *sql.Rows) error {
+		var c CohortRow
+		var placed, dpd sql.NullInt64
+		if err := r.Scan(&c.DebtorID, &arm, &c.Bucket, &stratum, &c.AssignedAt, &c.LaunchedAt, &placed, &dpd, &country, &segment); err != nil {
+			return err
+		}
+		c.Arm, c.Stratum, c.Country, c.Segment = strs.get(arm), strs.get(stratum), strs.get(country), strs.get(segment)
+		c.Placed, c.DaysPastDue = -1, int(dpd.Int64)
+		if placed.Valid {
+			c.Placed = placed.Int64
+		}
+		rows = append(rows, c)
+		return nil
+	}, `SELECT s.debtor_id, s.arm, s.bucket, s.stratum, s.assigned_at, s.launched_at, s.placed, s.days_past_due, COALESCE(d.country, ''), COALESCE(d.segment, '')
+		FROM assignments s LEFT JOIN debtors d ON d.id = s.debtor_id WHERE s.experiment_id = ? ORDER BY s.debtor_id`, experiment)
+	return rows, err
+}
+
+// together runs each of fns in its own goroutine and returns the first error;
+// the first to fail cancels the context of the others. The report's scans
+// use it to read on two cores at once.
+func together(ctx context.Context, fns ...func(context.Context) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make(chan error, len(fns))
+	for _, f := range fns {
+		go func() {
+			err := f(ctx)
+			if err != nil {
+				cancel()
+			}
+			errs <- err
+		}()
+	}
+	var first error
+	for range fns {
+		if err := <-errs; err != nil && (first == nil || errors.Is(first, context.Canceled)) {
+			first = err
+		}
+	}
+	return first
 }
 
 // cohortIndex finds a debtor's row in the cohort, which is in debtor order.

@@ -362,19 +362,37 @@ func (db *DB) RetryAll(ctx context.Context, rs []RetryAt) error {
 	return err
 }
 
-// Hold keeps a message unsent because policy forbids it now; until zero means
-// until someone (a new inbound message, an operator) changes the situation.
-func (db *DB) Hold(ctx context.Context, it OutboxItem, reason string, until time.Time, audit ...acuerdo.AuditEntry) error {
+// Held is a message policy keeps unsent now: why, until when (zero: until
+// someone, a new inbound message or an operator, changes the situation) and
+// the audit lines that explain it.
+type Held struct {
+	Item   OutboxItem
+	Reason string
+	Until  time.Time
+	Audit  []acuerdo.AuditEntry
+}
+
+// HoldAll keeps the messages a round holds unsent, in one transaction: those
+// held until a time go back to the queue for then.
+func (db *DB) HoldAll(ctx context.Context, hs []Held) error {
+	if len(hs) == 0 {
+		return nil
+	}
 	now := db.now()
 	return db.inTx(ctx, func(tx *sql.Tx) error {
-		state, nb := OutboxHeld, now
-		if !until.IsZero() {
-			state, nb = OutboxPending, until // retried when the window opens
+		for _, h := range hs {
+			state, nb := OutboxHeld, now
+			if !h.Until.IsZero() {
+				state, nb = OutboxPending, h.Until // retried when the window opens
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = ?, not_before = ?, lease_until = NULL, last_error = ? WHERE id = ?`, state, nb.UTC(), h.Reason, h.Item.ID); err != nil {
+				return err
+			}
+			if err := appendAll(ctx, tx, h.Audit, now); err != nil {
+				return err
+			}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = ?, not_before = ?, lease_until = NULL, last_error = ? WHERE id = ?`, state, nb.UTC(), reason, it.ID); err != nil {
-			return err
-		}
-		return appendAll(ctx, tx, audit, now)
+		return nil
 	})
 }
 

@@ -270,3 +270,57 @@ func TestRetryAll(t *testing.T) {
 		t.Errorf("two minutes later claimed %v, want only %d", ids, items[1].ID)
 	}
 }
+
+// TestHoldAll: of a round's holds, one until a time goes back to the queue
+// for then, one until the situation changes stays held; each keeps its
+// reason, and its audit line is written with it.
+func TestHoldAll(t *testing.T) {
+	clk := &testClock{t: time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)}
+	db, path := storetest.Open(t, store.Options{Clock: clk.now})
+	ctx := context.Background()
+	var convs []int64
+	for i := range 2 {
+		c, err := db.Conversation(ctx, acuerdo.ChannelWhatsApp, fmt.Sprintf("+5730066%05d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Enqueue(ctx, c.ID, []store.Outgoing{{Body: "recordatorio", Business: true}}); err != nil {
+			t.Fatal(err)
+		}
+		convs = append(convs, c.ID)
+	}
+	items, err := db.ClaimOutbox(ctx, 10, 10*time.Minute)
+	if err != nil || len(items) != 2 {
+		t.Fatalf("claimed %d: %v", len(items), err)
+	}
+	audit := func(i int, rule string) []acuerdo.AuditEntry {
+		return []acuerdo.AuditEntry{{Time: clk.now(), ConversationID: items[i].ConversationID, Kind: acuerdo.AuditContact, Name: "send", Outcome: acuerdo.Refused, Rule: rule}}
+	}
+	if err := db.HoldAll(ctx, []store.Held{
+		{Item: items[0], Reason: "contact_hours: at night", Until: clk.now().Add(time.Hour), Audit: audit(0, "contact_hours")},
+		{Item: items[1], Reason: "consent: none recorded", Audit: audit(1, "consent")},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []struct{ state, reason string }{{store.OutboxPending, "contact_hours: at night"}, {store.OutboxHeld, "consent: none recorded"}} {
+		if n := count(t, path, `SELECT COUNT(*) FROM outbox WHERE id = ? AND state = ? AND lease_until IS NULL AND last_error = ?`, items[i].ID, want.state, want.reason); n != 1 {
+			t.Errorf("item %d not %s with %q", i, want.state, want.reason)
+		}
+	}
+	entries, err := db.Audit(ctx, store.AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := map[int64]string{}
+	for _, e := range entries {
+		rules[e.ConversationID] = e.Rule
+	}
+	if rules[convs[0]] != "contact_hours" || rules[convs[1]] != "consent" {
+		t.Errorf("audit rules by conversation %v", rules)
+	}
+	clk.add(time.Hour)
+	got, err := db.ClaimOutbox(ctx, 10, time.Minute)
+	if err != nil || len(got) != 1 || got[0].ID != items[0].ID {
+		t.Errorf("an hour later claimed %+v, %v; want only the one held until then", got, err)
+	}
+}

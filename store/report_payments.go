@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"math"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -21,16 +22,31 @@ import (
 // (docs/ARCHITECTURE.md, Speed). A small pilot in a large portfolio keeps the
 // join, which only touches its own debtors.
 type cohortPayments struct {
-	rows    []CohortRow // in debtor order
+	rows    []CohortRow // in debtor order, once the cohort is read (finish)
 	strs    interner
 	out     []cohortPayment
 	refs    []string // account references, by cohortPayment.acct
 	methods []string // payment methods, by cohortPayment.method
 	method  map[string]uint32
+
+	// The plain scans (scanAccounts, scanPayments) run beside the cohort's
+	// read, so they keep what they read until finish matches it to the cohort.
+	scan     bool          // read by the plain scans; otherwise by the join
+	first    int64         // the lowest account id
+	acct     []int32       // acct[id-first]: the index into refs of an account in the currency, or -1
+	accounts []scanned     // by index into refs
+	found    chan struct{} // closed once scanAccounts decided scan and sized acct
+}
+
+// scanned is an account as the scan read it, before it is matched to its debtor.
+type scanned struct {
+	debtor  int64
+	created int64 // µs since the epoch, UTC
 }
 
 // cohortPayment is a payment while it is read: 40 bytes instead of
-// CohortPayment's 72, until it has its place.
+// CohortPayment's 72, until it has its place. Until finish, row is unknown
+// and acct is the account's id less first.
 type cohortPayment struct {
 	row    int32
 	acct   int32 // index into refs
@@ -45,8 +61,14 @@ type cohortPayment struct {
 // scans win once the cohort is at least a quarter of the accounts.
 const joinBelow = 4
 
-func (cp *cohortPayments) read(ctx context.Context, db *DB, x ExperimentInfo, asOf time.Time) error {
-	if len(cp.rows) == 0 {
+// forceReportJoin makes every read take the join, for the tests of both paths.
+var forceReportJoin atomic.Bool
+
+// scanAccounts chooses between the scans and the join for a cohort of size
+// debtors and, for the scans, reads every account in the experiment's currency.
+func (cp *cohortPayments) scanAccounts(ctx context.Context, db *DB, x ExperimentInfo, size int) error {
+	defer cp.decided()
+	if size == 0 {
 		return nil
 	}
 	var lo, hi sql.NullInt64
@@ -56,62 +78,54 @@ func (cp *cohortPayments) read(ctx context.Context, db *DB, x ExperimentInfo, as
 	if !lo.Valid {
 		return nil
 	}
-	if span := hi.Int64 - lo.Int64 + 1; span <= joinBelow*int64(len(cp.rows))+1024 && !forceReportJoin.Load() {
-		return cp.scan(ctx, db, x, asOf, lo.Int64, span)
+	span := hi.Int64 - lo.Int64 + 1
+	if span > joinBelow*int64(size)+1024 || span > math.MaxInt32 || forceReportJoin.Load() {
+		return nil
 	}
-	return cp.join(ctx, db, x, asOf)
-}
-
-// forceReportJoin makes every read take the join, for the tests of both paths.
-var forceReportJoin atomic.Bool
-
-// add files one payment of row under account index acct.
-func (cp *cohortPayments) add(row int, acct int32, id, amount int64, paidAt time.Time, method []byte) {
-	c := &cp.rows[row]
-	switch {
-	case paidAt.After(c.AssignedAt):
-		m, ok := cp.method[string(method)]
-		if !ok {
-			if cp.method == nil {
-				cp.method = map[string]uint32{}
-			}
-			m = uint32(len(cp.methods))
-			cp.methods = append(cp.methods, cp.strs.get(method))
-			cp.method[cp.methods[m]] = m
-		}
-		cp.out = append(cp.out, cohortPayment{row: int32(row), acct: acct, id: id, amount: amount, paidAt: paidAt.UnixMicro(), method: m})
-	case paidAt.After(c.AssignedAt.Add(-PriorWindow)):
-		c.Prior += amount
+	cp.scan, cp.first = true, lo.Int64
+	cp.acct = make([]int32, span)
+	for i := range cp.acct {
+		cp.acct[i] = -1
 	}
-}
-
-func (cp *cohortPayments) scan(ctx context.Context, db *DB, x ExperimentInfo, asOf time.Time, first, span int64) error {
-	// acct[id-first] is the index into refs of an account of the cohort, or -1.
-	acct := make([]int32, span)
-	for i := range acct {
-		acct[i] = -1
-	}
-	ix := cohortIndex{rows: cp.rows}
-	var owner []int32 // the row of each account index
+	cp.decided()
 	var ref sql.RawBytes
-	err := scanRows(ctx, db.read, func(r *sql.Rows) error {
+	return scanRows(ctx, db.read, func(r *sql.Rows) error {
 		var id, debtor int64
 		var created time.Time
 		if err := r.Scan(&id, &debtor, &ref, &created); err != nil {
 			return err
 		}
-		row, ok := ix.find(debtor)
-		if !ok || created.After(cp.rows[row].AssignedAt) || id < first || id-first >= span {
-			return nil
+		if id < cp.first || id-cp.first >= span {
+			return nil // created after MIN(id), MAX(id) were read
 		}
-		acct[id-first] = int32(len(cp.refs))
+		cp.acct[id-cp.first] = int32(len(cp.refs))
 		cp.refs = append(cp.refs, string(ref))
-		owner = append(owner, int32(row))
+		cp.accounts = append(cp.accounts, scanned{debtor: debtor, created: created.UnixMicro()})
 		return nil
 	}, `SELECT id, debtor_id, ref, created_at FROM accounts WHERE currency = ?`, x.Currency)
-	if err != nil {
-		return err
+}
+
+// decided tells scanPayments whether to scan, once.
+func (cp *cohortPayments) decided() {
+	select {
+	case <-cp.found:
+	default:
+		close(cp.found)
 	}
+}
+
+// scanPayments reads, for the scans, every payment in the experiment's
+// currency before asOf on an account scanAccounts will read.
+func (cp *cohortPayments) scanPayments(ctx context.Context, db *DB, x ExperimentInfo, asOf time.Time) error {
+	select {
+	case <-cp.found:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if !cp.scan {
+		return nil
+	}
+	span := int64(len(cp.acct))
 	var method sql.RawBytes
 	return scanRows(ctx, db.read, func(r *sql.Rows) error {
 		var account, id, amount int64
@@ -119,16 +133,76 @@ func (cp *cohortPayments) scan(ctx context.Context, db *DB, x ExperimentInfo, as
 		if err := r.Scan(&account, &id, &amount, &paid, &method); err != nil {
 			return err
 		}
-		if account < first || account-first >= span {
+		if account < cp.first || account-cp.first >= span {
 			return nil
 		}
-		k := acct[account-first]
-		if k < 0 {
-			return nil
-		}
-		cp.add(int(owner[k]), k, id, amount, paid, method)
+		cp.out = append(cp.out, cohortPayment{acct: int32(account - cp.first), id: id, amount: amount, paidAt: paid.UnixMicro(), method: cp.methodOf(method)})
 		return nil
 	}, `SELECT account_id, id, amount, paid_at, COALESCE(method, '') FROM payments WHERE currency = ? AND paid_at < ?`, x.Currency, asOf)
+}
+
+// methodOf is the index of a payment method in methods.
+func (cp *cohortPayments) methodOf(method []byte) uint32 {
+	m, ok := cp.method[string(method)]
+	if !ok {
+		if cp.method == nil {
+			cp.method = map[string]uint32{}
+		}
+		m = uint32(len(cp.methods))
+		cp.methods = append(cp.methods, cp.strs.get(method))
+		cp.method[cp.methods[m]] = m
+	}
+	return m
+}
+
+// finish matches what the scans read to the cohort, or reads the payments by
+// the join when the cohort is small beside the portfolio.
+func (cp *cohortPayments) finish(ctx context.Context, db *DB, x ExperimentInfo, asOf time.Time) error {
+	if len(cp.rows) == 0 {
+		cp.out = nil
+		return nil
+	}
+	if !cp.scan {
+		return cp.join(ctx, db, x, asOf)
+	}
+	// owner[k] is the row of the account at index k of refs, or -1 when it is
+	// not the cohort's or was created after its debtor's assignment.
+	ix := cohortIndex{rows: cp.rows}
+	owner := make([]int32, len(cp.accounts))
+	for k, a := range cp.accounts {
+		owner[k] = -1
+		if row, ok := ix.find(a.debtor); ok && a.created <= cp.rows[row].AssignedAt.UnixMicro() {
+			owner[k] = int32(row)
+		}
+	}
+	cp.accounts = nil
+	kept := cp.out[:0]
+	for _, p := range cp.out {
+		k := cp.acct[p.acct]
+		if k < 0 || owner[k] < 0 {
+			continue
+		}
+		p.row, p.acct = owner[k], k
+		if cp.file(p) {
+			kept = append(kept, p)
+		}
+	}
+	cp.out, cp.acct = kept, nil
+	return nil
+}
+
+// file sums a prior payment (in the PriorWindow up to assignment) into its
+// row, and tells whether p is an outcome (after assignment).
+func (cp *cohortPayments) file(p cohortPayment) bool {
+	c := &cp.rows[p.row]
+	at := c.AssignedAt.UnixMicro()
+	switch {
+	case p.paidAt > at:
+		return true
+	case p.paidAt > at-PriorWindow.Microseconds():
+		c.Prior += p.amount
+	}
+	return false
 }
 
 func (cp *cohortPayments) join(ctx context.Context, db *DB, x ExperimentInfo, asOf time.Time) error {
@@ -149,7 +223,10 @@ func (cp *cohortPayments) join(ctx context.Context, db *DB, x ExperimentInfo, as
 			lastAcct = account
 			cp.refs = append(cp.refs, string(ref))
 		}
-		cp.add(row, int32(len(cp.refs)-1), id, amount, paid, method)
+		p := cohortPayment{row: int32(row), acct: int32(len(cp.refs) - 1), id: id, amount: amount, paidAt: paid.UnixMicro(), method: cp.methodOf(method)}
+		if cp.file(p) {
+			cp.out = append(cp.out, p)
+		}
 		return nil
 	}, `SELECT s.debtor_id, a.id, a.ref, p.amount, p.paid_at, COALESCE(p.method, ''), p.id FROM assignments s
 		JOIN accounts a ON a.debtor_id = s.debtor_id AND a.currency = ? AND a.created_at <= s.assigned_at
