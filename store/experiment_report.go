@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -229,20 +230,19 @@ func (db *DB) ExperimentData(ctx context.Context, name string, asOf time.Time) (
 // by those assigned meanwhile.
 func (db *DB) cohortRows(ctx context.Context, experiment int64, size int, strs interner) ([]CohortRow, error) {
 	rows := make([]CohortRow, 0, size)
-	var arm, stratum, country, segment sql.RawBytes
-	err := scanRows(ctx, db.read, func(r *sql.Rows) error {
-		var c CohortRow
-		var placed, dpd sql.NullInt64
-		if err := r.Scan(&c.DebtorID, &arm, &c.Bucket, &stratum, &c.AssignedAt, &c.LaunchedAt, &placed, &dpd, &country, &segment); err != nil {
-			return err
+	var r values
+	err := scanValues(ctx, db.read, func(v []driver.Value) error {
+		c := CohortRow{DebtorID: r.int(v[0]), Arm: strs.str(r.text(v[1])), Bucket: int(r.int(v[2])), Stratum: strs.str(r.text(v[3])),
+			Placed: -1, DaysPastDue: int(r.int(v[7])), Country: strs.str(r.text(v[8])), Segment: strs.str(r.text(v[9]))}
+		c.AssignedAt, _ = r.time(v[4])
+		if t, ok := r.time(v[5]); ok {
+			c.LaunchedAt = &t
 		}
-		c.Arm, c.Stratum, c.Country, c.Segment = strs.get(arm), strs.get(stratum), strs.get(country), strs.get(segment)
-		c.Placed, c.DaysPastDue = -1, int(dpd.Int64)
-		if placed.Valid {
-			c.Placed = placed.Int64
+		if v[6] != nil {
+			c.Placed = r.int(v[6])
 		}
 		rows = append(rows, c)
-		return nil
+		return r.err
 	}, `SELECT s.debtor_id, s.arm, s.bucket, s.stratum, s.assigned_at, s.launched_at, s.placed, s.days_past_due, COALESCE(d.country, ''), COALESCE(d.segment, '')
 		FROM assignments s LEFT JOIN debtors d ON d.id = s.debtor_id WHERE s.experiment_id = ? ORDER BY s.debtor_id`, experiment)
 	return rows, err
@@ -298,6 +298,17 @@ func (ix *cohortIndex) find(debtor int64) (int, bool) {
 // interner shares the few distinct values of a text column (arms, strata,
 // countries, methods) instead of allocating one string per row.
 type interner map[string]string
+
+// str is get for a string the caller already has.
+func (m interner) str(s string) string {
+	if v, ok := m[s]; ok {
+		return v
+	}
+	if len(m) <= 10_000 {
+		m[s] = s
+	}
+	return s
+}
 
 func (m interner) get(b []byte) string {
 	if s, ok := m[string(b)]; ok {

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"math"
 	"slices"
 	"sync/atomic"
@@ -88,20 +89,16 @@ func (cp *cohortPayments) scanAccounts(ctx context.Context, db *DB, x Experiment
 		cp.acct[i] = -1
 	}
 	cp.decided()
-	var ref sql.RawBytes
-	return scanRows(ctx, db.read, func(r *sql.Rows) error {
-		var id, debtor int64
-		var created time.Time
-		if err := r.Scan(&id, &debtor, &ref, &created); err != nil {
-			return err
-		}
+	var r values
+	return scanValues(ctx, db.read, func(v []driver.Value) error {
+		id := r.int(v[0])
 		if id < cp.first || id-cp.first >= span {
-			return nil // created after MIN(id), MAX(id) were read
+			return r.err // created after MIN(id), MAX(id) were read
 		}
 		cp.acct[id-cp.first] = int32(len(cp.refs))
-		cp.refs = append(cp.refs, string(ref))
-		cp.accounts = append(cp.accounts, scanned{debtor: debtor, created: created.UnixMicro()})
-		return nil
+		cp.refs = append(cp.refs, r.text(v[2]))
+		cp.accounts = append(cp.accounts, scanned{debtor: r.int(v[1]), created: r.micros(v[3])})
+		return r.err
 	}, `SELECT id, debtor_id, ref, created_at FROM accounts WHERE currency = ?`, x.Currency)
 }
 
@@ -126,30 +123,26 @@ func (cp *cohortPayments) scanPayments(ctx context.Context, db *DB, x Experiment
 		return nil
 	}
 	span := int64(len(cp.acct))
-	var method sql.RawBytes
-	return scanRows(ctx, db.read, func(r *sql.Rows) error {
-		var account, id, amount int64
-		var paid time.Time
-		if err := r.Scan(&account, &id, &amount, &paid, &method); err != nil {
-			return err
-		}
+	var r values
+	return scanValues(ctx, db.read, func(v []driver.Value) error {
+		account := r.int(v[0])
 		if account < cp.first || account-cp.first >= span {
-			return nil
+			return r.err
 		}
-		cp.out = append(cp.out, cohortPayment{acct: int32(account - cp.first), id: id, amount: amount, paidAt: paid.UnixMicro(), method: cp.methodOf(method)})
-		return nil
+		cp.out = append(cp.out, cohortPayment{acct: int32(account - cp.first), id: r.int(v[1]), amount: r.int(v[2]), paidAt: r.micros(v[3]), method: cp.methodOf(r.text(v[4]))})
+		return r.err
 	}, `SELECT account_id, id, amount, paid_at, COALESCE(method, '') FROM payments WHERE currency = ? AND paid_at < ?`, x.Currency, asOf)
 }
 
 // methodOf is the index of a payment method in methods.
-func (cp *cohortPayments) methodOf(method []byte) uint32 {
-	m, ok := cp.method[string(method)]
+func (cp *cohortPayments) methodOf(method string) uint32 {
+	m, ok := cp.method[method]
 	if !ok {
 		if cp.method == nil {
 			cp.method = map[string]uint32{}
 		}
 		m = uint32(len(cp.methods))
-		cp.methods = append(cp.methods, cp.strs.get(method))
+		cp.methods = append(cp.methods, cp.strs.str(method))
 		cp.method[cp.methods[m]] = m
 	}
 	return m
@@ -223,7 +216,7 @@ func (cp *cohortPayments) join(ctx context.Context, db *DB, x ExperimentInfo, as
 			lastAcct = account
 			cp.refs = append(cp.refs, string(ref))
 		}
-		p := cohortPayment{row: int32(row), acct: int32(len(cp.refs) - 1), id: id, amount: amount, paidAt: paid.UnixMicro(), method: cp.methodOf(method)}
+		p := cohortPayment{row: int32(row), acct: int32(len(cp.refs) - 1), id: id, amount: amount, paidAt: paid.UnixMicro(), method: cp.methodOf(string(method))}
 		if cp.file(p) {
 			cp.out = append(cp.out, p)
 		}
