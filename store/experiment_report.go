@@ -4,7 +4,9 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -95,40 +97,61 @@ const PriorWindow = 90 * 24 * time.Hour
 // cohort in debtor order (no map of a million entries), repeated strings (arm,
 // stratum, country, segment, method) are shared, and the payments are read
 // by plain scans where that reads less (cohortPayments).
+//
+// The cohort, the accounts and the payments are read side by side (two cores
+// at once), each on its own connection of the read pool, so each sees the
+// database as of its own start, not one snapshot. That is what the report
+// needs: every row it counts is chosen by the times stored in it (assigned,
+// created and paid before asOf), not by when the read ran, so a write landing
+// during the read (a late payment imported, a debtor assigned) is either in
+// or out exactly as in a read a moment earlier or later. A row whose debtor
+// or account the other scan did not see is left out, as one written after
+// the read would be (an account created after its debtor's assignment never
+// counts). The counts of the arms (ExperimentInfo.Counts, Queued) are those
+// of Rows; Skipped is read beside them.
 func (db *DB) ExperimentData(ctx context.Context, name string, asOf time.Time) (ExperimentData, error) {
-	x, err := db.ExperimentByName(ctx, name)
+	x, err := db.experimentByName(ctx, name)
 	if err != nil {
 		return ExperimentData{}, err
 	}
-	out := ExperimentData{ExperimentInfo: x}
-	size := 0
-	for _, n := range x.Counts {
-		size += n
+	var size int
+	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM assignments WHERE experiment_id = ?`, x.ID).Scan(&size); err != nil {
+		return ExperimentData{}, fmt.Errorf("report %s: %w", name, err)
 	}
+	var debtors cohortDebtors
+	if err := debtors.choose(ctx, db, size); err != nil {
+		return ExperimentData{}, fmt.Errorf("report %s: %w", name, err)
+	}
+	out := ExperimentData{ExperimentInfo: x}
 	asOf = asOf.UTC()
-	out.Rows = make([]CohortRow, 0, size)
 	strs := interner{}
-	var arm, stratum, country, segment sql.RawBytes
-	err = scanRows(ctx, db.read, func(r *sql.Rows) error {
-		var c CohortRow
-		var placed, dpd sql.NullInt64
-		if err := r.Scan(&c.DebtorID, &arm, &c.Bucket, &stratum, &c.AssignedAt, &c.LaunchedAt, &placed, &dpd, &country, &segment); err != nil {
+	pays := cohortPayments{strs: interner{}, found: make(chan struct{})}
+	err = together(ctx,
+		func(ctx context.Context) error {
+			return db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM assignments WHERE experiment_id = ? AND launch_note <> ''`, x.ID).Scan(&out.Skipped)
+		},
+		func(ctx context.Context) (err error) {
+			out.Rows, err = db.cohortRows(ctx, x.ID, size, !debtors.scan, strs)
 			return err
-		}
-		c.Arm, c.Stratum, c.Country, c.Segment = strs.get(arm), strs.get(stratum), strs.get(country), strs.get(segment)
-		c.Placed, c.DaysPastDue = -1, int(dpd.Int64)
-		if placed.Valid {
-			c.Placed = placed.Int64
-		}
-		out.Rows = append(out.Rows, c)
-		return nil
-	}, `SELECT s.debtor_id, s.arm, s.bucket, s.stratum, s.assigned_at, s.launched_at, s.placed, s.days_past_due, COALESCE(d.country, ''), COALESCE(d.segment, '')
-		FROM assignments s LEFT JOIN debtors d ON d.id = s.debtor_id WHERE s.experiment_id = ? ORDER BY s.debtor_id`, x.ID)
+		},
+		func(ctx context.Context) error { return debtors.read(ctx, db) },
+		func(ctx context.Context) error { return pays.scanAccounts(ctx, db, x, size) },
+		func(ctx context.Context) error { return pays.scanPayments(ctx, db, x, asOf) },
+	)
 	if err != nil {
 		return out, fmt.Errorf("report %s: %w", name, err)
 	}
-	pays := cohortPayments{rows: out.Rows, strs: strs}
-	if err := pays.read(ctx, db, x, asOf); err != nil {
+	debtors.fill(out.Rows)
+	// The counts of the arms are the cohort's, not a query's of their own
+	// (countArms, which sorts every assignment by arm).
+	for _, r := range out.Rows {
+		out.Counts[r.Arm]++
+		if r.LaunchedAt != nil {
+			out.Queued++
+		}
+	}
+	pays.rows = out.Rows
+	if err := pays.finish(ctx, db, x, asOf); err != nil {
 		return out, fmt.Errorf("report %s: payments: %w", name, err)
 	}
 	out.Payments = pays.sorted()
@@ -208,6 +231,63 @@ func (db *DB) ExperimentData(ctx context.Context, name string, asOf time.Time) (
 	return out, nil
 }
 
+// cohortRows reads the experiment's assigned debtors in debtor order, into a
+// slice of size (the count of its assignments, read before) that grows only
+// by those assigned meanwhile; with their debtors' country and segment when
+// joined (otherwise cohortDebtors fills them in).
+func (db *DB) cohortRows(ctx context.Context, experiment int64, size int, joined bool, strs interner) ([]CohortRow, error) {
+	rows := make([]CohortRow, 0, size)
+	var r values
+	q := `SELECT s.debtor_id, s.arm, s.bucket, s.stratum, s.assigned_at, s.launched_at, s.placed, s.days_past_due FROM assignments s
+		WHERE s.experiment_id = ? ORDER BY s.debtor_id`
+	if joined {
+		q = `SELECT s.debtor_id, s.arm, s.bucket, s.stratum, s.assigned_at, s.launched_at, s.placed, s.days_past_due, d.country, d.segment
+			FROM assignments s LEFT JOIN debtors d ON d.id = s.debtor_id WHERE s.experiment_id = ? ORDER BY s.debtor_id`
+	}
+	err := scanValues(ctx, db.read, func(v []driver.Value) error {
+		c := CohortRow{DebtorID: r.int(v[0]), Arm: strs.str(r.text(v[1])), Bucket: int(r.int(v[2])), Stratum: strs.str(r.text(v[3])),
+			Placed: -1, DaysPastDue: int(r.int(v[7]))}
+		if joined {
+			c.Country, c.Segment = strs.str(r.text(v[8])), strs.str(r.text(v[9]))
+		}
+		c.AssignedAt, _ = r.time(v[4])
+		if t, ok := r.time(v[5]); ok {
+			c.LaunchedAt = &t
+		}
+		if v[6] != nil {
+			c.Placed = r.int(v[6])
+		}
+		rows = append(rows, c)
+		return r.err
+	}, q, experiment)
+	return rows, err
+}
+
+// together runs each of fns in its own goroutine and returns the first error;
+// the first to fail cancels the context of the others. The report's scans
+// use it to read on two cores at once.
+func together(ctx context.Context, fns ...func(context.Context) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make(chan error, len(fns))
+	for _, f := range fns {
+		go func() {
+			err := f(ctx)
+			if err != nil {
+				cancel()
+			}
+			errs <- err
+		}()
+	}
+	var first error
+	for range fns {
+		if err := <-errs; err != nil && (first == nil || errors.Is(first, context.Canceled)) {
+			first = err
+		}
+	}
+	return first
+}
+
 // cohortIndex finds a debtor's row in the cohort, which is in debtor order.
 // Queries that also come in debtor order find each row next to the last one
 // found; anything else is a binary search.
@@ -233,6 +313,17 @@ func (ix *cohortIndex) find(debtor int64) (int, bool) {
 // interner shares the few distinct values of a text column (arms, strata,
 // countries, methods) instead of allocating one string per row.
 type interner map[string]string
+
+// str is get for a string the caller already has.
+func (m interner) str(s string) string {
+	if v, ok := m[s]; ok {
+		return v
+	}
+	if len(m) <= 10_000 {
+		m[s] = s
+	}
+	return s
+}
 
 func (m interner) get(b []byte) string {
 	if s, ok := m[string(b)]; ok {

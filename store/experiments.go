@@ -316,7 +316,17 @@ func (db *DB) Experiments(ctx context.Context) ([]ExperimentInfo, error) {
 
 // ExperimentByName returns one experiment, or ENOTFOUND.
 func (db *DB) ExperimentByName(ctx context.Context, name string) (ExperimentInfo, error) {
-	xs, err := db.experiments(ctx, `SELECT `+experimentCols+` FROM experiments WHERE name = ?`, name)
+	x, err := db.experimentByName(ctx, name)
+	if err != nil {
+		return ExperimentInfo{}, err
+	}
+	return x, db.countArms(ctx, &x)
+}
+
+// experimentByName is ExperimentByName without the counts of its arms, which
+// read every assignment (a second at a million debtors).
+func (db *DB) experimentByName(ctx context.Context, name string) (ExperimentInfo, error) {
+	xs, err := db.experimentRows(ctx, `SELECT `+experimentCols+` FROM experiments WHERE name = ?`, name)
 	if err != nil {
 		return ExperimentInfo{}, err
 	}
@@ -327,6 +337,20 @@ func (db *DB) ExperimentByName(ctx context.Context, name string) (ExperimentInfo
 }
 
 func (db *DB) experiments(ctx context.Context, q string, args ...any) ([]ExperimentInfo, error) {
+	out, err := db.experimentRows(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if err := db.countArms(ctx, &out[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// experimentRows reads experiments and their arms, without counts.
+func (db *DB) experimentRows(ctx context.Context, q string, args ...any) ([]ExperimentInfo, error) {
 	var out []ExperimentInfo
 	err := scanRows(ctx, db.read, func(r *sql.Rows) error {
 		x := ExperimentInfo{Counts: map[string]int{}}
@@ -362,18 +386,20 @@ func (db *DB) experiments(ctx context.Context, q string, args ...any) ([]Experim
 		}, `SELECT name, share, variant FROM experiment_arms WHERE experiment_id = ? ORDER BY position, name`, x.ID); err != nil {
 			return nil, err
 		}
-		if err := scanRows(ctx, db.read, func(r *sql.Rows) error {
-			var arm string
-			var n, queued, skipped int
-			err := r.Scan(&arm, &n, &queued, &skipped)
-			x.Counts[arm], x.Queued, x.Skipped = n, x.Queued+queued, x.Skipped+skipped
-			return err
-		}, `SELECT arm, COUNT(*), COUNT(launched_at), SUM(CASE WHEN launch_note <> '' THEN 1 ELSE 0 END)
-			FROM assignments WHERE experiment_id = ? GROUP BY arm`, x.ID); err != nil {
-			return nil, err
-		}
 	}
 	return out, nil
+}
+
+// countArms fills x's debtors per arm, queued and skipped.
+func (db *DB) countArms(ctx context.Context, x *ExperimentInfo) error {
+	return scanRows(ctx, db.read, func(r *sql.Rows) error {
+		var arm string
+		var n, queued, skipped int
+		err := r.Scan(&arm, &n, &queued, &skipped)
+		x.Counts[arm], x.Queued, x.Skipped = n, x.Queued+queued, x.Skipped+skipped
+		return err
+	}, `SELECT arm, COUNT(*), COUNT(launched_at), SUM(CASE WHEN launch_note <> '' THEN 1 ELSE 0 END)
+			FROM assignments WHERE experiment_id = ? GROUP BY arm`, x.ID)
 }
 
 type querier interface {

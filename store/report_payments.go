@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"math"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -21,16 +23,37 @@ import (
 // (docs/ARCHITECTURE.md, Speed). A small pilot in a large portfolio keeps the
 // join, which only touches its own debtors.
 type cohortPayments struct {
-	rows    []CohortRow // in debtor order
+	rows    []CohortRow // in debtor order, once the cohort is read (finish)
 	strs    interner
 	out     []cohortPayment
 	refs    []string // account references, by cohortPayment.acct
 	methods []string // payment methods, by cohortPayment.method
 	method  map[string]uint32
+
+	// The plain scans (scanAccounts, scanPayments) run beside the cohort's
+	// read, so they keep what they read until finish matches it to the cohort.
+	scan     bool          // read by the plain scans; otherwise by the join
+	first    int64         // the lowest account id
+	acct     []int32       // acct[id-first]: the index into refs of an account in the currency, or -1
+	accounts []scanned     // by index into refs
+	found    chan struct{} // closed once scanAccounts decided scan and sized acct
+	// chunks hold the payments as scanPayments reads them, before finish
+	// keeps the outcomes in out: one slice grown by append would copy and
+	// leave behind five times its size at three million payments.
+	chunks [][]cohortPayment
+}
+
+const chunkSize = 1 << 16
+
+// scanned is an account as the scan read it, before it is matched to its debtor.
+type scanned struct {
+	debtor  int64
+	created int64 // µs since the epoch, UTC
 }
 
 // cohortPayment is a payment while it is read: 40 bytes instead of
-// CohortPayment's 72, until it has its place.
+// CohortPayment's 72, until it has its place. Until finish, row is unknown
+// and acct is the account's id less first.
 type cohortPayment struct {
 	row    int32
 	acct   int32 // index into refs
@@ -45,8 +68,14 @@ type cohortPayment struct {
 // scans win once the cohort is at least a quarter of the accounts.
 const joinBelow = 4
 
-func (cp *cohortPayments) read(ctx context.Context, db *DB, x ExperimentInfo, asOf time.Time) error {
-	if len(cp.rows) == 0 {
+// forceReportJoin makes every read take the join, for the tests of both paths.
+var forceReportJoin atomic.Bool
+
+// scanAccounts chooses between the scans and the join for a cohort of size
+// debtors and, for the scans, reads every account in the experiment's currency.
+func (cp *cohortPayments) scanAccounts(ctx context.Context, db *DB, x ExperimentInfo, size int) error {
+	defer cp.decided()
+	if size == 0 {
 		return nil
 	}
 	var lo, hi sql.NullInt64
@@ -56,79 +85,145 @@ func (cp *cohortPayments) read(ctx context.Context, db *DB, x ExperimentInfo, as
 	if !lo.Valid {
 		return nil
 	}
-	if span := hi.Int64 - lo.Int64 + 1; span <= joinBelow*int64(len(cp.rows))+1024 && !forceReportJoin.Load() {
-		return cp.scan(ctx, db, x, asOf, lo.Int64, span)
-	}
-	return cp.join(ctx, db, x, asOf)
-}
-
-// forceReportJoin makes every read take the join, for the tests of both paths.
-var forceReportJoin atomic.Bool
-
-// add files one payment of row under account index acct.
-func (cp *cohortPayments) add(row int, acct int32, id, amount int64, paidAt time.Time, method []byte) {
-	c := &cp.rows[row]
-	switch {
-	case paidAt.After(c.AssignedAt):
-		m, ok := cp.method[string(method)]
-		if !ok {
-			if cp.method == nil {
-				cp.method = map[string]uint32{}
-			}
-			m = uint32(len(cp.methods))
-			cp.methods = append(cp.methods, cp.strs.get(method))
-			cp.method[cp.methods[m]] = m
-		}
-		cp.out = append(cp.out, cohortPayment{row: int32(row), acct: acct, id: id, amount: amount, paidAt: paidAt.UnixMicro(), method: m})
-	case paidAt.After(c.AssignedAt.Add(-PriorWindow)):
-		c.Prior += amount
-	}
-}
-
-func (cp *cohortPayments) scan(ctx context.Context, db *DB, x ExperimentInfo, asOf time.Time, first, span int64) error {
-	// acct[id-first] is the index into refs of an account of the cohort, or -1.
-	acct := make([]int32, span)
-	for i := range acct {
-		acct[i] = -1
-	}
-	ix := cohortIndex{rows: cp.rows}
-	var owner []int32 // the row of each account index
-	var ref sql.RawBytes
-	err := scanRows(ctx, db.read, func(r *sql.Rows) error {
-		var id, debtor int64
-		var created time.Time
-		if err := r.Scan(&id, &debtor, &ref, &created); err != nil {
-			return err
-		}
-		row, ok := ix.find(debtor)
-		if !ok || created.After(cp.rows[row].AssignedAt) || id < first || id-first >= span {
-			return nil
-		}
-		acct[id-first] = int32(len(cp.refs))
-		cp.refs = append(cp.refs, string(ref))
-		owner = append(owner, int32(row))
+	span := hi.Int64 - lo.Int64 + 1
+	if span > joinBelow*int64(size)+1024 || span > math.MaxInt32 || forceReportJoin.Load() {
 		return nil
+	}
+	cp.scan, cp.first = true, lo.Int64
+	cp.acct = make([]int32, span)
+	// At most span accounts, and no more than joinBelow times the cohort's.
+	cp.refs, cp.accounts = make([]string, 0, span), make([]scanned, 0, span)
+	for i := range cp.acct {
+		cp.acct[i] = -1
+	}
+	cp.decided()
+	var r values
+	return scanValues(ctx, db.read, func(v []driver.Value) error {
+		id := r.int(v[0])
+		if id < cp.first || id-cp.first >= span {
+			return r.err // created after MIN(id), MAX(id) were read
+		}
+		cp.acct[id-cp.first] = int32(len(cp.refs))
+		cp.refs = append(cp.refs, r.text(v[2]))
+		cp.accounts = append(cp.accounts, scanned{debtor: r.int(v[1]), created: r.micros(v[3])})
+		return r.err
 	}, `SELECT id, debtor_id, ref, created_at FROM accounts WHERE currency = ?`, x.Currency)
-	if err != nil {
-		return err
+}
+
+// decided tells scanPayments whether to scan, once.
+func (cp *cohortPayments) decided() {
+	select {
+	case <-cp.found:
+	default:
+		close(cp.found)
 	}
-	var method sql.RawBytes
-	return scanRows(ctx, db.read, func(r *sql.Rows) error {
-		var account, id, amount int64
-		var paid time.Time
-		if err := r.Scan(&account, &id, &amount, &paid, &method); err != nil {
-			return err
-		}
-		if account < first || account-first >= span {
-			return nil
-		}
-		k := acct[account-first]
-		if k < 0 {
-			return nil
-		}
-		cp.add(int(owner[k]), k, id, amount, paid, method)
+}
+
+// scanPayments reads, for the scans, every payment in the experiment's
+// currency before asOf on an account scanAccounts will read.
+func (cp *cohortPayments) scanPayments(ctx context.Context, db *DB, x ExperimentInfo, asOf time.Time) error {
+	select {
+	case <-cp.found:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if !cp.scan {
 		return nil
+	}
+	span := int64(len(cp.acct))
+	var r values
+	return scanValues(ctx, db.read, func(v []driver.Value) error {
+		account := r.int(v[0])
+		if account < cp.first || account-cp.first >= span {
+			return r.err
+		}
+		if n := len(cp.chunks); n == 0 || len(cp.chunks[n-1]) == chunkSize {
+			cp.chunks = append(cp.chunks, make([]cohortPayment, 0, chunkSize))
+		}
+		c := &cp.chunks[len(cp.chunks)-1]
+		*c = append(*c, cohortPayment{acct: int32(account - cp.first), id: r.int(v[1]), amount: r.int(v[2]), paidAt: r.micros(v[3]), method: cp.methodOf(r.text(v[4]))})
+		return r.err
 	}, `SELECT account_id, id, amount, paid_at, COALESCE(method, '') FROM payments WHERE currency = ? AND paid_at < ?`, x.Currency, asOf)
+}
+
+// methodOf is the index of a payment method in methods.
+func (cp *cohortPayments) methodOf(method string) uint32 {
+	m, ok := cp.method[method]
+	if !ok {
+		if cp.method == nil {
+			cp.method = map[string]uint32{}
+		}
+		m = uint32(len(cp.methods))
+		cp.methods = append(cp.methods, cp.strs.str(method))
+		cp.method[cp.methods[m]] = m
+	}
+	return m
+}
+
+// finish matches what the scans read to the cohort, or reads the payments by
+// the join when the cohort is small beside the portfolio.
+func (cp *cohortPayments) finish(ctx context.Context, db *DB, x ExperimentInfo, asOf time.Time) error {
+	if len(cp.rows) == 0 {
+		cp.out, cp.chunks = nil, nil
+		return nil
+	}
+	if !cp.scan {
+		return cp.join(ctx, db, x, asOf)
+	}
+	// owner[k] is the row of the account at index k of refs, or -1 when it is
+	// not the cohort's or was created after its debtor's assignment.
+	ix := cohortIndex{rows: cp.rows}
+	owner := make([]int32, len(cp.accounts))
+	for k, a := range cp.accounts {
+		owner[k] = -1
+		if row, ok := ix.find(a.debtor); ok && a.created <= cp.rows[row].AssignedAt.UnixMicro() {
+			owner[k] = int32(row)
+		}
+	}
+	cp.accounts = nil
+	// Twice over the chunks: to sum the prior payments and count the outcomes,
+	// then to place the outcomes in a slice of their size, letting each chunk
+	// go once copied.
+	n := 0
+	for _, c := range cp.chunks {
+		for i := range c {
+			p := &c[i]
+			p.row = -1
+			if k := cp.acct[p.acct]; k >= 0 && owner[k] >= 0 {
+				p.row, p.acct = owner[k], k
+				if cp.file(*p) {
+					n++
+				} else {
+					p.row = -1
+				}
+			}
+		}
+	}
+	cp.out, cp.acct = make([]cohortPayment, 0, n), nil
+	for i, c := range cp.chunks {
+		for _, p := range c {
+			if p.row >= 0 {
+				cp.out = append(cp.out, p)
+			}
+		}
+		cp.chunks[i] = nil
+	}
+	cp.chunks = nil
+	return nil
+}
+
+// file sums a prior payment (in the PriorWindow up to assignment) into its
+// row, and tells whether p is an outcome (after assignment).
+func (cp *cohortPayments) file(p cohortPayment) bool {
+	c := &cp.rows[p.row]
+	at := c.AssignedAt.UnixMicro()
+	switch {
+	case p.paidAt > at:
+		return true
+	case p.paidAt > at-PriorWindow.Microseconds():
+		c.Prior += p.amount
+	}
+	return false
 }
 
 func (cp *cohortPayments) join(ctx context.Context, db *DB, x ExperimentInfo, asOf time.Time) error {
@@ -149,7 +244,10 @@ func (cp *cohortPayments) join(ctx context.Context, db *DB, x ExperimentInfo, as
 			lastAcct = account
 			cp.refs = append(cp.refs, string(ref))
 		}
-		cp.add(row, int32(len(cp.refs)-1), id, amount, paid, method)
+		p := cohortPayment{row: int32(row), acct: int32(len(cp.refs) - 1), id: id, amount: amount, paidAt: paid.UnixMicro(), method: cp.methodOf(string(method))}
+		if cp.file(p) {
+			cp.out = append(cp.out, p)
+		}
 		return nil
 	}, `SELECT s.debtor_id, a.id, a.ref, p.amount, p.paid_at, COALESCE(p.method, ''), p.id FROM assignments s
 		JOIN accounts a ON a.debtor_id = s.debtor_id AND a.currency = ? AND a.created_at <= s.assigned_at
