@@ -45,7 +45,20 @@ func Pairs(c *Cohort, p *Payments) []Pair {
 // SubCohort is control and arm a of c, relabelled 0 and 1.
 func SubCohort(c *Cohort, p *Payments, a uint8, name string) Pair {
 	pr := Pair{Name: name, Index: a}
-	sub := &Cohort{Strata: c.Strata, CovariateNames: c.CovariateNames, Covariates: make([][]float64, len(c.Covariates))}
+	// Sized first: at a million debtors, columns grown by append copied and
+	// left behind five times their size, on every pair of every report.
+	n := 0
+	for _, arm := range c.Arm {
+		if arm == 0 || arm == a {
+			n++
+		}
+	}
+	sub := &Cohort{Strata: c.Strata, CovariateNames: c.CovariateNames, Covariates: make([][]float64, len(c.Covariates)),
+		Arm: make([]uint8, 0, n), Stratum: make([]int32, 0, n), Placed: make([]float64, 0, n), Cost: make([]float64, 0, n), FollowUp: make([]int32, 0, n)}
+	for j := range sub.Covariates {
+		sub.Covariates[j] = make([]float64, 0, n)
+	}
+	pr.Rows = make([]int, 0, n)
 	where := make([]int32, c.Len())
 	for i, arm := range c.Arm {
 		where[i] = -1
@@ -69,6 +82,13 @@ func SubCohort(c *Cohort, p *Payments, a uint8, name string) Pair {
 	}
 	sp := &Payments{}
 	if p != nil {
+		m := 0
+		for _, u := range p.Unit {
+			if where[u] >= 0 {
+				m++
+			}
+		}
+		sp.Unit, sp.Day, sp.Amount = make([]int32, 0, m), make([]int32, 0, m), make([]float64, 0, m)
 		for k, u := range p.Unit {
 			if w := where[u]; w >= 0 {
 				sp.Unit = append(sp.Unit, w)

@@ -323,15 +323,23 @@ func segmentRows(rc experiments.RowContext, c *experiments.Cohort, p *experiment
 		placed[i] = row.Placed
 	}
 	cuts := experiments.BalanceCuts(placed, 3)
+	// One label per distinct country and segment, not one string per debtor.
+	labels := map[string]string{"": ""}
+	label := func(prefix, v string) string {
+		if v == "" {
+			return ""
+		}
+		l, ok := labels[prefix+v]
+		if !ok {
+			l = prefix + v
+			labels[l] = l
+		}
+		return l
+	}
 	for i, row := range data.Rows {
 		dpd[i] = experiments.DPDBand(row.DaysPastDue)
 		bal[i] = experiments.BalanceBand(row.Placed, cuts)
-		if row.Country != "" {
-			country[i] = "country_" + row.Country
-		}
-		if row.Segment != "" {
-			segment[i] = "segment_" + row.Segment
-		}
+		country[i], segment[i] = label("country_", row.Country), label("segment_", row.Segment)
 	}
 	var out []experiments.Result
 	for _, labels := range [][]string{dpd, bal, country, segment} {
