@@ -46,7 +46,7 @@ func openSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
 	// Each multi-row upsert keeps a statement journal to undo itself on a
 	// constraint error; in memory it costs no system calls.
 	wq.Add("_pragma", "temp_store(memory)")
-	// Checkpoints run beside the writer, not in its commits (checkpoint.go).
+	// Checkpoints run beside the writer, not in its commits (checkpoint_sqlite.go).
 	wq.Add("_pragma", "wal_autocheckpoint(0)")
 	wc, err := newStmtCache("file:"+path+"?"+wq.Encode(), true)
 	if err != nil {

@@ -34,7 +34,7 @@ type DB struct {
 	stopped chan struct{}
 	closeMu sync.RWMutex
 	closed  bool
-	// The background checkpoints (SQLite only; checkpoint.go).
+	// The background checkpoints (SQLite only; checkpoint_sqlite.go).
 	ckQuit, ckDone chan struct{}
 	// Now is the clock every stored time comes from.
 	Now acuerdo.Clock

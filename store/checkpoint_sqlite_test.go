@@ -11,7 +11,7 @@ import (
 	"acuerdo/store"
 )
 
-// The write connection does not checkpoint in its commits (checkpoint.go);
+// The write connection does not checkpoint in its commits (checkpoint_sqlite.go);
 // the background checkpoints must keep the log from growing with every
 // write: 600 transactions of ten 4 KB messages (each also in the outbox) put
 // ~80 MB through it, and it stays near the 16 MB at which it is restarted.
