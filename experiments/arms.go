@@ -53,12 +53,27 @@ func SubCohort(c *Cohort, p *Payments, a uint8, name string) Pair {
 			n++
 		}
 	}
+	pr.Rows = make([]int, 0, n)
+	if a == Treatment && n == c.Len() {
+		// Control and treatment only: the pair is the cohort, already labelled
+		// 0 and 1; it shares the columns (nothing writes to a pair's) instead
+		// of copying a million rows.
+		for i := range n {
+			pr.Rows = append(pr.Rows, i)
+		}
+		pr.Cohort = &Cohort{Arm: c.Arm, Stratum: c.Stratum, Strata: c.Strata, Placed: c.Placed, Cost: c.Cost, FollowUp: c.FollowUp,
+			Covariates: c.Covariates, CovariateNames: c.CovariateNames}
+		pr.Payments = &Payments{}
+		if p != nil {
+			pr.Payments = p
+		}
+		return pr
+	}
 	sub := &Cohort{Strata: c.Strata, CovariateNames: c.CovariateNames, Covariates: make([][]float64, len(c.Covariates)),
 		Arm: make([]uint8, 0, n), Stratum: make([]int32, 0, n), Placed: make([]float64, 0, n), Cost: make([]float64, 0, n), FollowUp: make([]int32, 0, n)}
 	for j := range sub.Covariates {
 		sub.Covariates[j] = make([]float64, 0, n)
 	}
-	pr.Rows = make([]int, 0, n)
 	where := make([]int32, c.Len())
 	for i, arm := range c.Arm {
 		where[i] = -1
