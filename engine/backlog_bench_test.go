@@ -54,7 +54,7 @@ func BenchmarkBacklog(b *testing.B) {
 			ag := offlineAgent(db)
 			workers := *backlogWorkers
 			if workers <= 0 {
-				workers = 8 // the engine's default
+				workers = 16 // the engine's default
 			}
 			b.StartTimer()
 			start, cpu0 := time.Now(), processCPU()
