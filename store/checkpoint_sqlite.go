@@ -16,13 +16,12 @@ import (
 // with wal_autocheckpoint(0), and a connection of its own checkpoints the log
 // in the background every checkpointEvery, PASSIVE: it never waits for a
 // writer nor makes one wait, and copies what readers no longer need, as the
-// automatic checkpoint did. The log is reset by the first write after a
-// complete checkpoint, so it stays as small as before. (Litestream, which the
+// automatic checkpoint did. Past 16 MB of log the committer restarts it
+// between two groups (checkpoint, restart). (Litestream, which the
 // README suggests for backups, works the same with either; it holds a read
 // transaction to keep the frames it has not copied yet.)
 
-// checkpointEvery is how often the background checkpoint runs: often enough
-// that the log stays a few MB under a heavy write load.
+// checkpointEvery is how often the background checkpoint runs.
 const checkpointEvery = 200 * time.Millisecond
 
 // startCheckpointer opens a connection to the database at dsn and
@@ -51,20 +50,29 @@ func (db *DB) startCheckpointer(dsn string) error {
 	return nil
 }
 
-// checkpoint runs one background checkpoint: PASSIVE, and RESTART when the
-// log has grown past restartFrames. A log is only reset by a write that begins
-// with every frame already copied, which under a steady write load PASSIVE
-// alone (taking turns with the writer) never leaves: the log would grow
-// without end. RESTART makes new writers wait while it copies what PASSIVE
-// left (little) and readers move to the database file, then the next write
-// starts the log afresh. An error (the disk, a lock held too long) leaves the
-// pages in the log for the next round: nothing is lost by waiting.
+// checkpoint runs one background checkpoint, PASSIVE, and when the log has
+// grown past restartFrames asks the committer to restart it. A log is only
+// reset by a write that begins with every frame already copied, which under a
+// steady write load PASSIVE alone (taking turns with the writer) never leaves:
+// the log would grow without end. A RESTART checkpoint from this connection
+// would wait for a gap between the committer's transactions, and a busy
+// committer leaves none; so the committer runs it itself, between two groups
+// (restart). An error (the disk, a lock held too long) leaves the pages in the
+// log for the next round: nothing is lost by waiting.
 func (db *DB) checkpoint(conn *sql.DB) {
 	var busy, frames, copied int
-	if err := conn.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied); err != nil || frames < restartFrames {
-		return
+	if err := conn.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied); err == nil && frames >= restartFrames {
+		db.restartLog.Store(true)
 	}
-	_ = conn.QueryRow(`PRAGMA wal_checkpoint(RESTART)`).Scan(&busy, &frames, &copied)
+}
+
+// restart checkpoints on the write connection, RESTART: it copies what the
+// background checkpoints left (little), waits for readers to leave the log,
+// and the next write starts it afresh. The committer calls it between groups,
+// once every restartFrames of log.
+func (db *DB) restart() {
+	var busy, frames, copied int
+	_ = db.write.QueryRow(`PRAGMA wal_checkpoint(RESTART)`).Scan(&busy, &frames, &copied)
 }
 
 // restartFrames is the log's size (pages of 4 KB: 16 MB) past which the

@@ -91,6 +91,9 @@ func (db *DB) startCommitter() {
 				}
 			}
 			db.runGroup(group)
+			if db.restartLog.CompareAndSwap(true, false) {
+				db.restart() // between groups, asked for by the checkpointer
+			}
 		}
 	}()
 }

@@ -11,6 +11,7 @@ import (
 	"database/sql"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"acuerdo"
@@ -36,6 +37,7 @@ type DB struct {
 	closed  bool
 	// The background checkpoints (SQLite only; checkpoint_sqlite.go).
 	ckQuit, ckDone chan struct{}
+	restartLog     atomic.Bool // the committer restarts the log after its group
 	// Now is the clock every stored time comes from.
 	Now acuerdo.Clock
 }
