@@ -85,22 +85,8 @@ func TestLostLeaseDiscardsReply(t *testing.T) {
 	r.start()
 	defer r.stop(t)
 	<-called
-	// Another worker takes the turn over, as if this one had stalled past its
-	// lease. A renewal may land between the clock's jump and the claim: try again.
+	r.takeOver(t)
 	ctx := context.Background()
-	for i := 0; ; i++ {
-		r.advance(time.Minute)
-		c, err := r.db.ClaimTurns(ctx, 1, time.Hour)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(c) == 1 {
-			break
-		}
-		if i > 100 {
-			t.Fatal("could not take the turn over")
-		}
-	}
 	time.Sleep(time.Second) // several heartbeats: the first worker sees the loss
 	if n := len(r.snd.sent()); n != 0 {
 		t.Fatalf("the worker that lost its lease sent %d messages", n)
@@ -152,19 +138,7 @@ func TestLostLeaseLeavesTheConversationAsItWas(t *testing.T) {
 	if !in.Defer || in.Conversation == nil || in.Conversation.ID != convID {
 		t.Fatalf("the engine ran the agent with Defer %v and conversation %v; want its records deferred and the conversation it read", in.Defer, in.Conversation)
 	}
-	for i := 0; ; i++ {
-		r.advance(time.Minute)
-		c, err := r.db.ClaimTurns(ctx, 1, time.Hour)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(c) == 1 {
-			break
-		}
-		if i > 100 {
-			t.Fatal("could not take the turn over")
-		}
-	}
+	r.takeOver(t)
 	time.Sleep(time.Second) // several heartbeats: the first worker sees the loss
 	after, err := r.db.ConversationByID(ctx, convID)
 	if err != nil {
@@ -217,4 +191,24 @@ func (h hungTurner) Turn(ctx context.Context, _ int64, _ agent.Inbound) (agent.R
 	}
 	<-ctx.Done()
 	return agent.Result{}, ctx.Err()
+}
+
+// takeOver claims the rig's pending turn for another worker, as if the one
+// running it had stalled past its lease. A renewal may land between the
+// clock's jump and the claim: it tries again.
+func (r *rig) takeOver(t *testing.T) {
+	t.Helper()
+	for i := 0; ; i++ {
+		r.advance(time.Minute)
+		c, err := r.db.ClaimTurns(context.Background(), 1, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(c) == 1 {
+			return
+		}
+		if i > 100 {
+			t.Fatal("could not take the turn over")
+		}
+	}
 }
